@@ -1,0 +1,4 @@
+import type {BenchSuite} from './harness.js';
+
+/** Every benchmark suite, in the order they run. `soak` only runs when named. */
+export const suites: BenchSuite[] = [];
