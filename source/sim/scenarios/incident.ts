@@ -124,7 +124,7 @@ export function seedIncident(b: ClusterBuilder): {pools: NodePoolSpec[]; leaseRe
 		spec: {schedule: '*/2 * * * *', successfulJobsHistoryLimit: 500, failedJobsHistoryLimit: 20, concurrencyPolicy: 'Forbid', jobTemplate: {spec: {template: {spec: {restartPolicy: 'Never', containers: [{name: 'refresh', image: 'acme.azurecr.io/ml/feature-refresh:1.3.0', command: ['python', '-m', 'refresh'], resources: {requests: {cpu: '500m', memory: '1Gi'}}}]}}}}},
 		status: {lastScheduleTime: b.iso(2 * MIN), lastSuccessfulTime: b.iso(MIN)},
 	});
-	for (let i = 0; i < 110; i++) {
+	for (let i = 0; i < 130; i++) {
 		const age = (i + 1) * 2 * MIN + 4 * HOUR;
 		const at = Math.floor((b.now - age) / MIN);
 		b.job('ml-pipelines', `feature-refresh-${at}`, {owner: cron, ageMs: age, durationMs: 40_000 + (i % 7) * 5000, outcome: i % 23 === 5 ? 'Failed' : 'Complete', containers: [{name: 'refresh', image: 'acme.azurecr.io/ml/feature-refresh:1.3.0', requests: {cpu: '500m', memory: '1Gi'}}]});
@@ -132,7 +132,7 @@ export function seedIncident(b: ClusterBuilder): {pools: NodePoolSpec[]; leaseRe
 	b.deployment('ml-pipelines', 'pipeline-runner', {replicas: 1, ...system, serviceAccountName: 'pipeline-runner', containers: [{name: 'runner', image: 'acme.azurecr.io/ml/pipeline-runner:0.8.1', ...guaranteed('250m', '512Mi')}]});
 
 	// batch-jobs: standalone Jobs created by the pipeline runner, none with a TTL; a few failed.
-	for (let i = 0; i < 64; i++) {
+	for (let i = 0; i < 90; i++) {
 		const failed = i % 9 === 4;
 		b.job('batch-jobs', `report-${String(7000 + i)}`, {ageMs: 2 * DAY - i * 40 * MIN, durationMs: 3 * MIN, outcome: failed ? 'Failed' : 'Complete', labels: {'app.kubernetes.io/created-by': 'pipeline-runner'}, containers: [{name: 'report', image: 'acme.azurecr.io/batch/report:2.0.0', requests: {cpu: '1', memory: '2Gi'}, limits: {cpu: '1', memory: '2Gi'}}]});
 	}
