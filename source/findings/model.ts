@@ -1,0 +1,99 @@
+/**
+ * A finding is data: what is wrong, about which subject, how bad, the evidence in numbers
+ * and short strings, the objects behind it, and the remedies that apply. Each pane's
+ * analyzer returns its findings and the table the pane shows. Nothing here touches a
+ * terminal or the network; report mode prints the same data.
+ */
+import type {ObjectRef} from '../model/slim.js';
+
+export type Pane = 'etcd' | 'watchers' | 'autoscaling' | 'qos';
+export const PANES: readonly Pane[] = ['etcd', 'watchers', 'autoscaling', 'qos'];
+
+export type Severity = 'info' | 'warning' | 'critical';
+export const SEVERITY_RANK: Record<Severity, number> = {info: 0, warning: 1, critical: 2};
+
+export type Subject = ObjectRef | {client: {userAgent: string; user: string}};
+
+export interface RemedyRef {
+	/** Stable id, e.g. "set-job-ttl"; `--apply <finding-id>:<remedy-id>` names it. */
+	id: string;
+	title: string;
+}
+
+export interface Finding {
+	/** Stable across refreshes, no ':' or whitespace: "<type>/<namespace or _>/<kind>/<name>". */
+	id: string;
+	pane: Pane;
+	/** e.g. "job-without-ttl". */
+	type: string;
+	severity: Severity;
+	subject: Subject;
+	/** One line, no trailing period. */
+	summary: string;
+	/** Named numbers and short strings. */
+	evidence: Readonly<Record<string, number | string>>;
+	/** The objects behind the finding (bounded; `objectsTotal` says how many in all). */
+	objects?: readonly ObjectRef[];
+	objectsTotal?: number;
+	remedies: readonly RemedyRef[];
+	/** Free-text detail lines for the detail view (what to do when no remedy applies). */
+	detail?: readonly string[];
+	/** A series for the detail view's sparkline (e.g. replicas, events per minute). */
+	series?: {label: string; values: readonly number[]; approximateFrom?: number};
+}
+
+export interface Column {
+	key: string;
+	title: string;
+	align?: 'left' | 'right';
+	/** Preferred and minimum widths in columns. */
+	width: number;
+	minWidth?: number;
+	/** Higher is dropped last when the terminal is narrow (0 = drop first). */
+	priority: number;
+	/** Numeric columns sort numerically. */
+	numeric?: boolean;
+}
+
+export type Cell = string | number | undefined;
+
+export interface Row {
+	/** Stable row id. */
+	id: string;
+	cells: Readonly<Record<string, Cell>>;
+	/** Raw values for sorting when a cell's text is formatted ("1.5 GiB"). */
+	sort?: Readonly<Record<string, number | string>>;
+	severity?: Severity;
+	findingIds: readonly string[];
+	/** A series drawn as a sparkline in a "spark" column. */
+	spark?: readonly number[];
+}
+
+export interface PaneView {
+	pane: Pane;
+	title: string;
+	/** Lines above the table (the etcd size bar, a summary, "no per-client data: …"). */
+	header: readonly string[];
+	columns: readonly Column[];
+	rows: readonly Row[];
+	findings: readonly Finding[];
+	/** Why the pane cannot show data (RBAC, no audit log and no /metrics), if it cannot. */
+	unavailable?: string;
+	/** Measures that are unavailable from the input (e.g. GKE audit logs have no latency). */
+	notes?: readonly string[];
+}
+
+/** Finding ids: "<type>/<namespace or _>/<kind>/<name>", safe for --apply. */
+export function findingId(type: string, ref: ObjectRef): string {
+	const clean = (s: string) => s.replace(/[:\s]/g, '_');
+	return `${clean(type)}/${clean(ref.namespace || '_')}/${clean(ref.kind)}/${clean(ref.name)}`;
+}
+
+export function severityAtLeast(severity: Severity, threshold: Severity): boolean {
+	return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold];
+}
+
+export function subjectText(subject: Subject): string {
+	if ('client' in subject) return `${subject.client.userAgent} (${subject.client.user})`;
+	return `${subject.kind}/${subject.namespace ? `${subject.namespace}/` : ''}${subject.name}`;
+}
