@@ -8,7 +8,7 @@ import meow from 'meow';
 import {DurationError, parseDuration, parseRequestTimeout} from '../text/duration.js';
 import {SCENARIOS, type ScenarioName} from '../sim/scenarios/index.js';
 import {VERSION} from '../version.js';
-import {UsageError} from './errors.js';
+import {UsageError} from '../errors.js';
 
 export type OutputFormat = 'json' | 'yaml' | 'markdown';
 export type Severity = 'info' | 'warning' | 'critical';

@@ -6,7 +6,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {startSimulator, type Simulator} from '../sim/simulator.js';
-import {EXIT, exitCodeOf, UsageError} from './errors.js';
+import {EXIT, exitCodeOf, UsageError} from '../errors.js';
 import {parseCli, type SimOptions} from './flags.js';
 import {sanitize} from '../text/sanitize.js';
 

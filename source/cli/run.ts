@@ -6,7 +6,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {startSimulator} from '../sim/simulator.js';
-import {EXIT, UsageError} from './errors.js';
+import {EXIT, UsageError} from '../errors.js';
 import type {RunOptions} from './flags.js';
 
 export async function runProduct(options: RunOptions): Promise<number> {

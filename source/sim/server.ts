@@ -597,7 +597,7 @@ export class SimServer {
 			if (method === 'POST') {
 				if (name) throw errors.methodNotAllowed();
 				const created = this.api.create(type, namespace, this.parseJsonBody(bodyText), ctx);
-				this.sendJson(res, ctx.dryRun ? 200 : 201, JSON.stringify(created), warn());
+				this.sendJson(res, 201, JSON.stringify(created), warn());
 				return;
 			}
 			if (method === 'PUT') {

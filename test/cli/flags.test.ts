@@ -4,7 +4,7 @@
  */
 import {execFile} from 'node:child_process';
 import test from 'ava';
-import {UsageError} from '../../source/cli/errors.js';
+import {UsageError} from '../../source/errors.js';
 import {parseCli, type RunOptions} from '../../source/cli/flags.js';
 
 function run(argv: string[]): RunOptions {

@@ -246,7 +246,7 @@ test('writes: a stale resourceVersion is a 409 Conflict and nothing changes; dry
 		t.is(dry.status, 200);
 		t.is(dry.body.spec.replicas, 7);
 		const created = await call(sim, 'POST', '/api/v1/namespaces/default/configmaps?dryRun=All', {body: {metadata: {name: 'dry'}}});
-		t.is(created.status, 200);
+		t.is(created.status, 201, 'a dry-run create answers 201 like a real one');
 		t.is(created.body.metadata.resourceVersion, undefined);
 		const deleted = await call(sim, 'DELETE', '/api/v1/namespaces/default/configmaps/kube-root-ca.crt?dryRun=All');
 		t.is(deleted.status, 200);

@@ -119,22 +119,25 @@ export class ClusterBuilder {
 			names.push(nodeName(pool, i));
 		}
 		this.nodesByPool.set(pool.name, names);
+		this.candidates.clear();
 		return names;
 	}
 
+	private readonly candidates = new Map<string, string[]>();
+
 	private nextNode(selector: Record<string, string> | undefined): string | undefined {
-		const pools = [...this.nodesByPool.entries()];
-		let candidates: string[] = [];
-		if (!selector || Object.keys(selector).length === 0) candidates = pools.flatMap(([, names]) => names);
-		else {
+		const key = JSON.stringify(selector ?? {});
+		let candidates = this.candidates.get(key);
+		if (!candidates) {
+			candidates = [];
 			const nodes = this.sim.store.resource('nodes');
-			for (const [, names] of pools) for (const name of names) {
+			for (const [, names] of this.nodesByPool) for (const name of names) {
 				const record = nodes.get(name);
-				if (record && Object.entries(selector).every(([k, v]) => record.labels?.[k] === v)) candidates.push(name);
+				if (record && Object.entries(selector ?? {}).every(([k, v]) => record.labels?.[k] === v)) candidates.push(name);
 			}
+			this.candidates.set(key, candidates);
 		}
 		if (candidates.length === 0) return undefined;
-		const key = JSON.stringify(selector ?? {});
 		const n = this.placement.get(key) ?? 0;
 		this.placement.set(key, n + 1);
 		return candidates[n % candidates.length];

@@ -1,0 +1,432 @@
+/**
+ * Pane 4: pods that are not Guaranteed, one row per owning workload (Deployment through its
+ * ReplicaSet, StatefulSet, DaemonSet, CronJob through its Job, a standalone Job, a bare or
+ * static pod), BestEffort first, then Burstable by how exposed they are. Each row names the
+ * containers (init and sidecar included) and what they miss, the node pools and priority
+ * class, usage against requests when metrics.k8s.io is readable, and suggested requests =
+ * limits values. The header counts pods by QoS class per namespace and per node pool.
+ * System namespaces are labelled "(system)", not hidden, and their findings are one step
+ * milder. Only running and pending pods count (finished pods are the etcd pane's business).
+ */
+import {formatCpu, formatMemory} from '../k8s/quantity.js';
+import type {ObjectRef, SlimPod} from '../model/slim.js';
+import {accessKey, objectKey, type ClusterState} from '../model/state.js';
+import {findingId, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from './model.js';
+import {
+	asPodWouldGet,
+	CPU_HEADROOM,
+	describeGaps,
+	describeSuggestions,
+	exposureOf,
+	gaps,
+	MEMORY_HEADROOM,
+	QOS_EXPOSURE_RANK,
+	qosClassOf,
+	resourceAmount,
+	suggestGuaranteed,
+	usesPodLevelResources,
+	type ContainerUsage,
+	type Gap,
+	type QosClass,
+} from './qos-rules.js';
+
+export const DEFAULT_SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+export interface QosOptions {
+	/** Only this namespace (default: the state's scope). */
+	namespace?: string;
+	/** Namespaces labelled "(system)" besides the default ones. */
+	systemNamespaces?: readonly string[];
+}
+
+export const QOS_FINDING = 'not-guaranteed';
+export const MAKE_GUARANTEED: RemedyRef = {id: 'make-guaranteed', title: 'Make this workload Guaranteed (rolls its pods)'};
+
+/** Kinds whose pod template the make-guaranteed remedy patches. */
+export const PATCHABLE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob']);
+
+const CLASSES: readonly QosClass[] = ['Guaranteed', 'Burstable', 'BestEffort'];
+const MAX_OBJECTS = 10;
+const TOP_NAMESPACES = 5;
+const TOP_POOLS = 6;
+
+const COLUMNS: readonly Column[] = [
+	{key: 'namespace', title: 'NAMESPACE', width: 20, minWidth: 8, priority: 7},
+	{key: 'workload', title: 'WORKLOAD', width: 32, minWidth: 14, priority: 10},
+	{key: 'qos', title: 'QOS', width: 10, minWidth: 10, priority: 9},
+	{key: 'pods', title: 'PODS', align: 'right', width: 5, minWidth: 4, priority: 6, numeric: true},
+	{key: 'missing', title: 'MISSING', width: 40, minWidth: 16, priority: 8},
+	{key: 'usage', title: 'USAGE/REQUEST', width: 26, minWidth: 14, priority: 4},
+	{key: 'pool', title: 'POOL', width: 14, minWidth: 6, priority: 3},
+	{key: 'priority', title: 'PRIORITY', width: 22, minWidth: 8, priority: 2},
+];
+
+interface Owner {
+	kind: string;
+	name: string;
+	/** Static pods: the node whose manifest defines the pod. */
+	staticOn?: string;
+}
+
+interface Group {
+	owner: Owner;
+	namespace: string;
+	pods: SlimPod[];
+}
+
+function counts(): Record<QosClass, number> {
+	return {Guaranteed: 0, Burstable: 0, BestEffort: 0};
+}
+
+function countsText(c: Record<QosClass, number>): string {
+	return CLASSES.map((cls) => `${c[cls]} ${cls}`).join(', ');
+}
+
+function isLive(pod: SlimPod): boolean {
+	return pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
+}
+
+/** The server's answer when it has one, the rules otherwise. */
+export function podClass(pod: SlimPod): QosClass {
+	return pod.qosClass ?? qosClassOf(pod.spec);
+}
+
+/** "web-7d4f9c6b8" → "web" when a Deployment of that name exists (the ReplicaSet itself is not known). */
+function deploymentFromReplicaSetName(state: ClusterState, namespace: string, rsName: string): string | undefined {
+	const cut = rsName.lastIndexOf('-');
+	if (cut <= 0) return undefined;
+	const candidate = rsName.slice(0, cut);
+	return state.workloads.get(objectKey(namespace, candidate))?.kind === 'Deployment' ? candidate : undefined;
+}
+
+/** "nightly-29001234" → "nightly" when a CronJob of that name exists (the Job itself is not known). */
+function cronJobFromJobName(state: ClusterState, namespace: string, jobName: string): string | undefined {
+	const match = /^(.+)-\d+$/.exec(jobName);
+	if (!match) return undefined;
+	return state.cronJobs.has(objectKey(namespace, match[1]!)) ? match[1] : undefined;
+}
+
+/** The workload a pod belongs to: pod → ReplicaSet → Deployment, pod → Job → CronJob, or the direct owner. */
+export function owningWorkload(state: ClusterState, pod: SlimPod): Owner {
+	const owner = pod.owner;
+	if (owner === undefined) return {kind: 'Pod', name: pod.name};
+	if (owner.kind === 'Node') return {kind: 'Pod', name: pod.name, staticOn: owner.name};
+	if (owner.kind === 'ReplicaSet') {
+		const rs = state.workloads.get(objectKey(pod.namespace, owner.name));
+		if (rs !== undefined && rs.kind === 'ReplicaSet') {
+			// A Deployment, or another controller that manages ReplicaSets (an Argo Rollout, say).
+			if (rs.owner !== undefined) return {kind: rs.owner.kind, name: rs.owner.name};
+			return {kind: 'ReplicaSet', name: owner.name};
+		}
+		const deployment = deploymentFromReplicaSetName(state, pod.namespace, owner.name);
+		return deployment !== undefined ? {kind: 'Deployment', name: deployment} : {kind: 'ReplicaSet', name: owner.name};
+	}
+	if (owner.kind === 'Job') {
+		const job = state.jobs.get(objectKey(pod.namespace, owner.name));
+		const cronJob = job !== undefined ? job.cronJob : cronJobFromJobName(state, pod.namespace, owner.name);
+		return cronJob !== undefined ? {kind: 'CronJob', name: cronJob} : {kind: 'Job', name: owner.name};
+	}
+	return {kind: owner.kind, name: owner.name};
+}
+
+function poolOf(state: ClusterState, pod: SlimPod): string {
+	if (pod.nodeName === undefined) return '(unscheduled)';
+	return state.nodes.get(pod.nodeName)?.pool ?? '(no pool)';
+}
+
+function listText(values: readonly string[], shown: number): string {
+	if (values.length <= shown) return values.join(', ');
+	return `${values.slice(0, shown).join(', ')} +${values.length - shown}`;
+}
+
+/** Per container: the highest usage seen across the group's pods (the conservative basis). */
+function peakUsage(state: ClusterState, pods: readonly SlimPod[]): {peak: Map<string, ContainerUsage>; perPod: Array<{cpu: number; memory: number}>} {
+	const peak = new Map<string, ContainerUsage>();
+	const perPod: Array<{cpu: number; memory: number}> = [];
+	for (const pod of pods) {
+		const usage = state.podUsage?.get(objectKey(pod.namespace, pod.name));
+		if (usage === undefined || usage.size === 0) continue;
+		let cpu = 0;
+		let memory = 0;
+		for (const [name, used] of usage) {
+			cpu += used.cpuMillis;
+			memory += used.memoryBytes;
+			const seen = peak.get(name);
+			peak.set(name, {cpuMillis: Math.max(seen?.cpuMillis ?? 0, used.cpuMillis), memoryBytes: Math.max(seen?.memoryBytes ?? 0, used.memoryBytes)});
+		}
+		perPod.push({cpu, memory});
+	}
+	return {peak, perPod};
+}
+
+interface RunningTotals {
+	/** Summed requests; undefined when no running container sets one. */
+	cpuRequest?: number;
+	memoryRequest?: number;
+	/** Summed limits; undefined when some running container has none (unbounded). */
+	cpuLimit?: number;
+	memoryLimit?: number;
+}
+
+/** Requests and limits of the running containers (regular and sidecar) summed. */
+function runningTotals(pod: SlimPod): RunningTotals {
+	const out: RunningTotals = {};
+	let cpuBounded = true;
+	let memoryBounded = true;
+	let cpuLimit = 0;
+	let memoryLimit = 0;
+	for (const container of pod.spec.containers) {
+		if (container.role === 'init') continue;
+		const cpuRequest = resourceAmount('cpu', container.requests.cpu);
+		const memoryRequest = resourceAmount('memory', container.requests.memory);
+		if (cpuRequest !== undefined && cpuRequest > 0) out.cpuRequest = (out.cpuRequest ?? 0) + cpuRequest;
+		if (memoryRequest !== undefined && memoryRequest > 0) out.memoryRequest = (out.memoryRequest ?? 0) + memoryRequest;
+		const cpu = resourceAmount('cpu', container.limits.cpu);
+		const memory = resourceAmount('memory', container.limits.memory);
+		if (cpu === undefined || cpu <= 0) cpuBounded = false;
+		else cpuLimit += cpu;
+		if (memory === undefined || memory <= 0) memoryBounded = false;
+		else memoryLimit += memory;
+	}
+	if (cpuBounded && cpuLimit > 0) out.cpuLimit = cpuLimit;
+	if (memoryBounded && memoryLimit > 0) out.memoryLimit = memoryLimit;
+	return out;
+}
+
+const cpuText = (millis: number | undefined) => (millis === undefined ? '-' : formatCpu(Math.ceil(millis)));
+const memoryText = (bytes: number | undefined) => (bytes === undefined ? '-' : formatMemory(Math.ceil(bytes), {approximate: true}));
+
+/** Average usage per pod beside the requests (the cell) and the limits (the evidence). */
+function usageText(perPod: ReadonlyArray<{cpu: number; memory: number}>, totals: RunningTotals): {cell: string; evidence: string; memory: number} | undefined {
+	if (perPod.length === 0) return undefined;
+	const cpu = perPod.reduce((sum, p) => sum + p.cpu, 0) / perPod.length;
+	const memory = perPod.reduce((sum, p) => sum + p.memory, 0) / perPod.length;
+	const limit = (text: string) => (text === '-' ? 'no limit' : `limit ${text}`);
+	const request = (text: string) => (text === '-' ? 'no request' : `request ${text}`);
+	return {
+		cell: `cpu ${cpuText(cpu)}/${cpuText(totals.cpuRequest)} mem ${memoryText(memory)}/${memoryText(totals.memoryRequest)}`,
+		evidence: `per pod: cpu ${cpuText(cpu)} (${request(cpuText(totals.cpuRequest))}, ${limit(cpuText(totals.cpuLimit))}), memory ${memoryText(memory)} (${request(memoryText(totals.memoryRequest))}, ${limit(memoryText(totals.memoryLimit))})`,
+		memory,
+	};
+}
+
+/** Why there is no usage data, when there is none. */
+function noUsageReason(state: ClusterState, namespace: string | undefined): string | undefined {
+	if (state.podUsage !== undefined) return undefined;
+	const answer = state.access.get(accessKey('list', 'metrics.k8s.io', 'pods', namespace)) ?? state.access.get(accessKey('list', 'metrics.k8s.io', 'pods'));
+	if (answer !== undefined && !answer.allowed) return `metrics.k8s.io is not readable${answer.reason ? ` (${answer.reason})` : ''}`;
+	return 'metrics.k8s.io is not available';
+}
+
+function hasUnboundedMemory(list: readonly Gap[]): boolean {
+	return list.some((gap) => gap.resource === 'memory' && (gap.problem === 'missing' || gap.problem === 'no-limit'));
+}
+
+/**
+ * BestEffort → critical: its pods are evicted first under any node pressure and nothing
+ * bounds what they use. Burstable with a container (or pod) without a memory limit →
+ * warning: unbounded memory is what drives a node into memory pressure and gets pods
+ * evicted or OOM-killed, its own and others'. Other Burstable → info: memory is bounded
+ * by its limits; the gap is overcommit or cpu throttling, worth fixing but not urgent.
+ * System namespaces one step milder (critical → warning, warning → info): those pods are
+ * usually owned by the cluster provider or an add-on, not by the person on call.
+ */
+function severityOf(cls: QosClass, list: readonly Gap[], system: boolean): Severity {
+	const severity: Severity = cls === 'BestEffort' ? 'critical' : hasUnboundedMemory(list) ? 'warning' : 'info';
+	if (!system) return severity;
+	return severity === 'critical' ? 'warning' : 'info';
+}
+
+interface Analyzed {
+	finding: Finding;
+	row: Row;
+	rank: number;
+	exposure: number;
+	system: boolean;
+}
+
+function analyzeGroup(state: ClusterState, group: Group, system: boolean, metricsMissing: string | undefined): Analyzed | undefined {
+	const {owner, namespace} = group;
+	const pods = [...group.pods].sort((a, b) => a.name.localeCompare(b.name));
+	const byClass = counts();
+	let worst: QosClass = 'Guaranteed';
+	for (const pod of pods) {
+		const cls = podClass(pod);
+		byClass[cls]++;
+		if (QOS_EXPOSURE_RANK[cls] > QOS_EXPOSURE_RANK[worst]) worst = cls;
+	}
+	if (worst === 'Guaranteed') return undefined;
+	const representative = pods.find((pod) => podClass(pod) === worst)!;
+	const gapList = gaps(representative.spec);
+	const mixed = CLASSES.filter((cls) => byClass[cls] > 0).length > 1;
+	const classesText = CLASSES.filter((cls) => byClass[cls] > 0).sort((a, b) => QOS_EXPOSURE_RANK[b] - QOS_EXPOSURE_RANK[a]).map((cls) => `${byClass[cls]} ${cls}`).join(', ');
+	const {peak, perPod} = peakUsage(state, pods);
+	const suggestions = suggestGuaranteed(representative.spec, peak.size > 0 ? peak : undefined);
+	const missingUsage = metricsMissing ?? (peak.size === 0 ? 'metrics.k8s.io reports none for these pods' : undefined);
+	const usage = usageText(perPod, runningTotals(representative));
+	const pools = [...new Set(pods.map((pod) => poolOf(state, pod)))].sort();
+	const priorities = [...new Set(pods.map((pod) => pod.spec.priorityClassName).filter((name): name is string => name !== undefined))].sort();
+	const podLevel = usesPodLevelResources(representative.spec);
+	const workload = state.workloads.get(objectKey(namespace, owner.name));
+	const template = workload !== undefined && workload.kind === owner.kind ? workload.template : undefined;
+	const templateFixed = template !== undefined && qosClassOf(asPodWouldGet(template)) === 'Guaranteed';
+
+	const ref: ObjectRef = {kind: owner.kind, namespace, name: owner.name};
+	const id = findingId(QOS_FINDING, ref);
+	const severity = severityOf(worst, gapList, system);
+	const systemLabel = system ? ' (system)' : '';
+	const missingFull = gapList.length > 0 ? describeGaps(gapList) : `the server reports ${worst}; the spec looks Guaranteed (admission changed it?)`;
+	const missingShort = gapList.length > 0 ? describeGaps(gapList, {short: true}) : `server says ${worst}`;
+
+	const detail: string[] = [];
+	if (mixed) detail.push(`Pods disagree (a rollout in progress?): ${classesText}; showing the worst.`);
+	detail.push(`Missing: ${missingFull}.`);
+	detail.push(`Suggested requests = limits: ${describeSuggestions(suggestions)}.`);
+	for (const suggestion of suggestions) for (const note of suggestion.notes) detail.push(`  ${suggestion.container}: ${note}.`);
+	if (missingUsage !== undefined) detail.push(`No usage data (${missingUsage}): the values come from the current limits and requests.`);
+	const remedies: RemedyRef[] = [];
+	if (podLevel) {
+		detail.push('This pod uses pod-level resources (spec.resources), which decide its class alone: set spec.resources requests = limits for cpu and memory in its template.');
+	} else if (templateFixed) {
+		detail.push(`The ${owner.kind}'s template is already Guaranteed: the remaining pods change as they are replaced.`);
+	} else if (PATCHABLE_KINDS.has(owner.kind)) {
+		remedies.push(MAKE_GUARANTEED);
+		detail.push('make-guaranteed sets requests = limits for cpu and memory on every container and init container of the pod template (strategic merge, values editable); it never touches spec.replicas.');
+		if (owner.kind === 'CronJob') detail.push('The QoS class is fixed when a pod is created: the change applies to Jobs created from now on; running Jobs keep their pods.');
+		else detail.push('The QoS class is fixed when a pod is created and cannot change in place: applying this rolls the pods (each one is replaced).');
+	} else if (owner.kind === 'Job') {
+		detail.push('A Job\'s pod template cannot be changed: recreate the Job (or change whatever creates it) with requests = limits for cpu and memory.');
+	} else if (owner.kind === 'ReplicaSet') {
+		detail.push('A ReplicaSet without a Deployment does not replace its pods when its template changes: change the template, then delete its pods one at a time.');
+	} else if (owner.staticOn !== undefined) {
+		detail.push(`A static pod (a manifest on node ${owner.staticOn}): edit the manifest there, with requests = limits for cpu and memory; the kubelet recreates the pod.`);
+	} else if (owner.kind === 'Pod') {
+		detail.push('A bare pod (no controller): its QoS class cannot change in place, so the pod must be recreated with requests = limits for cpu and memory in every container. Nothing is deleted automatically.');
+	} else {
+		detail.push(`Owned by ${owner.kind} ${owner.name}: set requests = limits for cpu and memory in the pod template it manages.`);
+	}
+	if (system) detail.push('System namespace: these pods usually belong to the cluster provider or an add-on; change them through their owner (add-on settings, Helm values) or the change may be reverted.');
+
+	const evidence: Record<string, number | string> = {
+		qos: worst,
+		pods: pods.length,
+		missing: missingFull,
+		suggested: describeSuggestions(suggestions),
+		suggestedFrom: missingUsage === undefined ? `usage (cpu x${CPU_HEADROOM}, memory x${MEMORY_HEADROOM}) or the current request, whichever is larger` : `current limits and requests (no usage data: ${missingUsage})`,
+	};
+	if (mixed) evidence.classes = classesText;
+	if (usage !== undefined) evidence.usage = usage.evidence;
+	if (pools.length > 0) evidence.pool = pools.join(', ');
+	if (priorities.length > 0) evidence.priorityClass = priorities.map((name) => {
+		const value = state.priorityClasses.get(name)?.value;
+		return value === undefined ? name : `${name} (${value})`;
+	}).join(', ');
+	if (system) evidence.namespaceType = 'system';
+
+	const finding: Finding = {
+		id,
+		pane: 'qos',
+		type: QOS_FINDING,
+		severity,
+		subject: ref,
+		summary: `${owner.kind} ${namespace}/${owner.name}${systemLabel}: ${byClass[worst]} ${worst} ${byClass[worst] === 1 ? 'pod' : 'pods'}${mixed ? ` of ${pods.length}` : ''}, ${missingShort}`,
+		evidence,
+		objects: pods.slice(0, MAX_OBJECTS).map((pod) => ({kind: 'Pod', namespace: pod.namespace, name: pod.name})),
+		objectsTotal: pods.length,
+		remedies,
+		detail,
+	};
+	const exposure = exposureOf(gapList);
+	const row: Row = {
+		id,
+		cells: {
+			namespace: `${namespace}${systemLabel}`,
+			workload: `${owner.kind}/${owner.name}`,
+			qos: worst,
+			pods: pods.length,
+			missing: missingShort,
+			usage: usage?.cell,
+			pool: listText(pools, 2),
+			priority: priorities.length > 0 ? listText(priorities, 1) : undefined,
+		},
+		sort: {namespace, qos: QOS_EXPOSURE_RANK[worst], missing: exposure, ...(usage !== undefined ? {usage: usage.memory} : {})},
+		severity,
+		findingIds: [id],
+	};
+	return {finding, row, rank: QOS_EXPOSURE_RANK[worst], exposure, system};
+}
+
+function headerLines(state: ClusterState, pods: readonly SlimPod[], isSystem: (namespace: string) => boolean): string[] {
+	const total = counts();
+	const byNamespace = new Map<string, Record<QosClass, number>>();
+	const byPool = new Map<string, Record<QosClass, number>>();
+	for (const pod of pods) {
+		const cls = podClass(pod);
+		total[cls]++;
+		const ns = byNamespace.get(pod.namespace) ?? counts();
+		ns[cls]++;
+		byNamespace.set(pod.namespace, ns);
+		const poolName = poolOf(state, pod);
+		const pool = byPool.get(poolName) ?? counts();
+		pool[cls]++;
+		byPool.set(poolName, pool);
+	}
+	const lines = [`pods by QoS: ${countsText(total)}`];
+	if (byNamespace.size > 1) {
+		const namespaces = [...byNamespace.entries()].sort(([an, a], [bn, b]) => b.BestEffort - a.BestEffort || b.Burstable - a.Burstable || b.Guaranteed - a.Guaranteed || an.localeCompare(bn));
+		for (const [name, c] of namespaces.slice(0, TOP_NAMESPACES)) lines.push(`  namespace ${name}${isSystem(name) ? ' (system)' : ''}: ${countsText(c)}`);
+		if (namespaces.length > TOP_NAMESPACES) lines.push(`  and ${namespaces.length - TOP_NAMESPACES} more namespaces`);
+	}
+	const pools = [...byPool.entries()].sort(([a], [b]) => a.localeCompare(b));
+	for (const [name, c] of pools.slice(0, TOP_POOLS)) lines.push(`  pool ${name}: ${countsText(c)}`);
+	if (pools.length > TOP_POOLS) lines.push(`  and ${pools.length - TOP_POOLS} more pools`);
+	return lines;
+}
+
+/** The QoS pane: one finding and row per workload whose running or pending pods are not all Guaranteed. */
+export function analyzeQos(state: ClusterState, options: QosOptions = {}): PaneView {
+	const scope = options.namespace ?? state.namespace;
+	const systemNamespaces = new Set([...DEFAULT_SYSTEM_NAMESPACES, ...(options.systemNamespaces ?? [])]);
+	const isSystem = (namespace: string) => systemNamespaces.has(namespace);
+	const base = {pane: 'qos' as const, title: 'Pods that are not Guaranteed', columns: COLUMNS};
+	const unreadable = state.unreadable.get('pods');
+	if (unreadable !== undefined) return {...base, header: [], rows: [], findings: [], unavailable: `cannot list pods: ${unreadable}`};
+
+	const live: SlimPod[] = [];
+	const groups = new Map<string, Group>();
+	for (const pod of state.pods.values()) {
+		if (scope !== undefined && pod.namespace !== scope) continue;
+		if (!isLive(pod)) continue;
+		live.push(pod);
+		const owner = owningWorkload(state, pod);
+		const key = `${pod.namespace}\u0000${owner.kind}\u0000${owner.name}`;
+		const group = groups.get(key);
+		if (group) group.pods.push(pod);
+		else groups.set(key, {owner, namespace: pod.namespace, pods: [pod]});
+	}
+
+	const missingUsage = noUsageReason(state, scope);
+	const analyzed: Analyzed[] = [];
+	for (const group of groups.values()) {
+		const result = analyzeGroup(state, group, isSystem(group.namespace), missingUsage);
+		if (result) analyzed.push(result);
+	}
+	// BestEffort first, then by exposure; apps before system at equal exposure; bigger first.
+	analyzed.sort((a, b) =>
+		b.rank - a.rank
+		|| b.exposure - a.exposure
+		|| Number(a.system) - Number(b.system)
+		|| Number(b.row.cells.pods) - Number(a.row.cells.pods)
+		|| String(a.row.sort?.namespace).localeCompare(String(b.row.sort?.namespace))
+		|| String(a.row.cells.workload).localeCompare(String(b.row.cells.workload)));
+
+	const notes: string[] = [];
+	if (missingUsage !== undefined) notes.push(`No usage data (${missingUsage}): suggested values come from the current requests and limits.`);
+	return {
+		...base,
+		header: headerLines(state, live, isSystem),
+		rows: analyzed.map((a) => a.row),
+		findings: analyzed.map((a) => a.finding),
+		...(notes.length > 0 ? {notes} : {}),
+	};
+}
