@@ -99,7 +99,15 @@ export interface ClusterState {
 
 	pods: Keyed<SlimPod>;
 	nodes: Keyed<SlimNode>;
+	/**
+	 * Deployments, ReplicaSets, StatefulSets and DaemonSets together, keyed "namespace/name".
+	 * Two kinds can share a name: use the per-kind maps below to look one kind up.
+	 */
 	workloads: Keyed<SlimWorkload>;
+	deployments: Keyed<SlimWorkload>;
+	replicaSets: Keyed<SlimWorkload>;
+	statefulSets: Keyed<SlimWorkload>;
+	daemonSets: Keyed<SlimWorkload>;
 	jobs: Keyed<SlimJob>;
 	cronJobs: Keyed<SlimCronJob>;
 	hpas: Keyed<SlimHpa>;

@@ -134,7 +134,7 @@ export function seedIncident(b: ClusterBuilder): {pools: NodePoolSpec[]; leaseRe
 	// batch-jobs: standalone Jobs created by the pipeline runner, none with a TTL; a few failed.
 	for (let i = 0; i < 90; i++) {
 		const failed = i % 9 === 4;
-		b.job('batch-jobs', `report-${String(7000 + i)}`, {ageMs: 2 * DAY - i * 40 * MIN, durationMs: 3 * MIN, outcome: failed ? 'Failed' : 'Complete', labels: {'app.kubernetes.io/created-by': 'pipeline-runner'}, containers: [{name: 'report', image: 'acme.azurecr.io/batch/report:2.0.0', requests: {cpu: '1', memory: '2Gi'}, limits: {cpu: '1', memory: '2Gi'}}]});
+		b.job('batch-jobs', `report-${String(7000 + i)}`, {ageMs: 2.6 * DAY - i * 40 * MIN, durationMs: 3 * MIN, outcome: failed ? 'Failed' : 'Complete', labels: {'app.kubernetes.io/created-by': 'pipeline-runner'}, containers: [{name: 'report', image: 'acme.azurecr.io/batch/report:2.0.0', requests: {cpu: '1', memory: '2Gi'}, limits: {cpu: '1', memory: '2Gi'}}]});
 	}
 	// A job that does have a TTL (must not be reported).
 	b.job('batch-jobs', 'report-ttl-ok', {ageMs: 5 * MIN, durationMs: MIN, ttlSecondsAfterFinished: 3600, containers: [{name: 'report', image: 'acme.azurecr.io/batch/report:2.0.0', ...guaranteed('1', '2Gi')}]});

@@ -1,0 +1,514 @@
+/**
+ * Pure builders for the etcd pane's remedies: each returns the HTTP requests it would send
+ * (method, path, content type, body) plus the numbers and the plain-language rule behind
+ * its choices, so the caller can show them, dry-run them, apply them and journal them.
+ *
+ * - `chooseJobTtl`: ttlSecondsAfterFinished from a group's job history.
+ * - `cronJobTtlPatch` / `jobTtlPatch`: strategic merge patches setting that TTL.
+ * - `batchedDeletePlan`: DELETEs with propagationPolicy Background and uid/resourceVersion
+ *   preconditions, cut into batches a QPS budget allows (the caller paces them);
+ *   `batchRequests` batches any requests the same way (e.g. one TTL patch per Job).
+ * - `volumeDeletePlan`: deleting a Released PersistentVolume, with what happens to its disk.
+ * - `revisionHistoryLimitPatch`: a Deployment's revisionHistoryLimit (3 by default).
+ * - `objectQuotaPlan`: an object-count ResourceQuota sized from today's counts.
+ * Nothing here does I/O.
+ */
+import type {ObjectRef} from '../model/slim.js';
+import {formatAge} from '../text/format.js';
+
+const SECOND = 1000;
+const HOUR_SECONDS = 3600;
+
+export type PatchContentType = 'application/strategic-merge-patch+json';
+
+/** One HTTP request a remedy would send. `path` has no query string; the caller adds `dryRun=All`. */
+export interface PlannedRequest {
+	method: 'POST' | 'PATCH' | 'DELETE';
+	path: string;
+	contentType?: PatchContentType | 'application/json';
+	body: Readonly<Record<string, unknown>>;
+	/** The object the request changes (for a POST: the object it creates). */
+	target: ObjectRef;
+	/** One line for the plan view, no trailing period. */
+	description: string;
+}
+
+/** Names are DNS labels/subdomains on a real server; encode anyway so a path never breaks. */
+function segment(s: string): string {
+	return encodeURIComponent(s);
+}
+
+/** `/api/v1/...` for the core group, `/apis/<group>/<version>/...` otherwise. */
+export function resourcePath(group: string, version: string, resource: string, namespace: string | undefined, name?: string): string {
+	const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+	const scope = namespace ? `/namespaces/${segment(namespace)}` : '';
+	return `${base}${scope}/${resource}${name === undefined ? '' : `/${segment(name)}`}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// ttlSecondsAfterFinished
+
+/** One finished (or running) Job of a group, as far as the TTL choice needs it. */
+export interface JobRun {
+	/** Epoch ms. */
+	created: number;
+	finished?: number;
+	failed?: boolean;
+}
+
+export interface TtlChoice {
+	seconds: number;
+	/** "1h", "14h", "24h". */
+	text: string;
+	/** The rule and the numbers it used, one line. */
+	rule: string;
+	/** Median time between runs, when there were at least two. */
+	cadenceSeconds?: number;
+	/** About how many finished Jobs the group keeps with this TTL (seconds / cadence). */
+	jobsKept?: number;
+}
+
+/** Finished runs a TTL should keep around: enough to see a pattern of failures, not a pile. */
+export const TTL_RUNS_KEPT = 20;
+/** Floor: a failure must still be there when whoever is paged gets to it. */
+export const TTL_MIN_SECONDS = HOUR_SECONDS;
+/** Ceiling: after a day a run's logs belong in the log store, not in etcd. */
+export const TTL_MAX_SECONDS = 24 * HOUR_SECONDS;
+/** ttlSecondsAfterFinished and revisionHistoryLimit are int32 fields. */
+export const INT32_MAX = 2_147_483_647;
+
+export const TTL_RULE = `about ${TTL_RUNS_KEPT} runs' worth (${TTL_RUNS_KEPT} x the median time between runs), at least 1h so a failure can still be debugged by whoever is paged, at most 24h (older runs belong in the log store, not etcd), rounded up to whole hours`;
+
+function median(values: readonly number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function hoursText(seconds: number): string {
+	if (seconds % HOUR_SECONDS === 0) return `${seconds / HOUR_SECONDS}h`;
+	return formatAge(seconds * SECOND);
+}
+
+/**
+ * The TTL for a group of Jobs (one CronJob's, or one namespace's standalone Jobs): about
+ * TTL_RUNS_KEPT runs' worth of the group's cadence, clamped to [1h, 24h] and rounded up to
+ * whole hours. With fewer than two runs there is no cadence: one day.
+ */
+export function chooseJobTtl(runs: readonly JobRun[]): TtlChoice {
+	const times = runs.map((run) => run.finished ?? run.created).filter((t) => Number.isFinite(t)).sort((a, b) => a - b);
+	const gaps: number[] = [];
+	for (let i = 1; i < times.length; i++) {
+		const gap = times[i]! - times[i - 1]!;
+		if (gap > 0) gaps.push(gap);
+	}
+	if (gaps.length === 0) {
+		return {
+			seconds: TTL_MAX_SECONDS,
+			text: hoursText(TTL_MAX_SECONDS),
+			rule: `${TTL_RULE}; fewer than two runs with distinct finish times, so no cadence to go by: 24h`,
+		};
+	}
+	const cadenceSeconds = Math.max(1, Math.round(median(gaps) / SECOND));
+	const wanted = TTL_RUNS_KEPT * cadenceSeconds;
+	const clamped = Math.min(TTL_MAX_SECONDS, Math.max(TTL_MIN_SECONDS, wanted));
+	const seconds = Math.ceil(clamped / HOUR_SECONDS) * HOUR_SECONDS;
+	const jobsKept = Math.max(1, Math.round(seconds / cadenceSeconds));
+	const bound = wanted < TTL_MIN_SECONDS ? ' -> raised to the 1h floor' : wanted > TTL_MAX_SECONDS ? ' -> capped at 24h' : '';
+	return {
+		seconds,
+		text: hoursText(seconds),
+		rule: `${TTL_RULE}: runs every ${formatAge(cadenceSeconds * SECOND)} (median), ${TTL_RUNS_KEPT} x ${formatAge(cadenceSeconds * SECOND)} = ${formatAge(wanted * SECOND)}${bound} -> ${hoursText(seconds)}, keeping about ${jobsKept} finished Jobs`,
+		cadenceSeconds,
+		jobsKept,
+	};
+}
+
+/** Throws a RangeError unless `seconds` is a valid ttlSecondsAfterFinished (an int32 ≥ 0). */
+export function validateTtlSeconds(seconds: number): void {
+	if (!Number.isInteger(seconds) || seconds < 0 || seconds > INT32_MAX) {
+		throw new RangeError(`ttlSecondsAfterFinished must be a whole number of seconds from 0 to ${INT32_MAX}, got ${seconds}`);
+	}
+}
+
+export interface ObjectVersion {
+	namespace: string;
+	name: string;
+	/** When given, the patch carries it as an optimistic-lock precondition (409 on conflict). */
+	resourceVersion?: string;
+}
+
+function withPrecondition(resourceVersion: string | undefined, spec: Record<string, unknown>): Record<string, unknown> {
+	return resourceVersion ? {metadata: {resourceVersion}, spec} : {spec};
+}
+
+/**
+ * Strategic merge patch setting spec.jobTemplate.spec.ttlSecondsAfterFinished on a
+ * CronJob. Only Jobs created after the patch get the TTL; existing finished Jobs stay
+ * until deleted (delete-finished-jobs) or patched one by one (jobTtlPatch).
+ */
+export function cronJobTtlPatch(cronJob: ObjectVersion, seconds: number): PlannedRequest {
+	validateTtlSeconds(seconds);
+	return {
+		method: 'PATCH',
+		path: resourcePath('batch', 'v1', 'cronjobs', cronJob.namespace, cronJob.name),
+		contentType: 'application/strategic-merge-patch+json',
+		body: withPrecondition(cronJob.resourceVersion, {jobTemplate: {spec: {ttlSecondsAfterFinished: seconds}}}),
+		target: {kind: 'CronJob', namespace: cronJob.namespace, name: cronJob.name},
+		description: `set ttlSecondsAfterFinished: ${seconds} on the jobTemplate of CronJob ${cronJob.namespace}/${cronJob.name} (new Jobs only)`,
+	};
+}
+
+/**
+ * Strategic merge patch setting spec.ttlSecondsAfterFinished on an existing Job (the
+ * field may be changed after a Job was created or finished). A Job that finished longer
+ * ago than the TTL is deleted by the TTL controller right away, with its pods; `finished`
+ * (epoch ms) and `now` let the description say so.
+ */
+export function jobTtlPatch(job: ObjectVersion & {finished?: number}, seconds: number, now?: number): PlannedRequest {
+	validateTtlSeconds(seconds);
+	const expired = job.finished !== undefined && now !== undefined && now - job.finished >= seconds * SECOND;
+	return {
+		method: 'PATCH',
+		path: resourcePath('batch', 'v1', 'jobs', job.namespace, job.name),
+		contentType: 'application/strategic-merge-patch+json',
+		body: withPrecondition(job.resourceVersion, {ttlSecondsAfterFinished: seconds}),
+		target: {kind: 'Job', namespace: job.namespace, name: job.name},
+		description: `set ttlSecondsAfterFinished: ${seconds} on Job ${job.namespace}/${job.name}${expired ? ' (finished longer ago than that: the TTL controller deletes it and its pods at once)' : ''}`,
+	};
+}
+
+// ---------------------------------------------------------------------------------------
+// Batched deletes
+
+export interface DeleteTarget {
+	/** '' for the core group. */
+	group: string;
+	version: string;
+	/** Plural resource, e.g. "jobs", "pods". */
+	resource: string;
+	kind: string;
+	/** '' or undefined for cluster-scoped objects. */
+	namespace?: string;
+	name: string;
+	/** Preconditions: the delete fails with 409 if the object was replaced (uid) or changed (resourceVersion). */
+	uid?: string;
+	resourceVersion?: string;
+}
+
+export interface RequestBudget {
+	/** The client's sustained request rate (requests per second). */
+	qps: number;
+	/** The client's burst: a batch sent at once never exceeds it. */
+	burst?: number;
+	/** The part of the budget a remedy may take; the rest stays for watches, relists and the UI. Default 0.5. */
+	share?: number;
+	/** Time between batches, ms. Default 1000. */
+	intervalMs?: number;
+}
+
+export type BatchedDeletePlan = BatchedPlan;
+
+export const DEFAULT_BUDGET_SHARE = 0.5;
+
+/** Requests per batch: share × qps × interval, at least 1, never more than the burst. */
+export function deleteBatchSize(budget: RequestBudget): number {
+	if (!(budget.qps > 0) || !Number.isFinite(budget.qps)) throw new RangeError(`the request budget needs a positive qps, got ${budget.qps}`);
+	const share = budget.share ?? DEFAULT_BUDGET_SHARE;
+	if (!(share > 0 && share <= 1)) throw new RangeError(`the budget share must be in (0, 1], got ${share}`);
+	const intervalMs = budget.intervalMs ?? 1000;
+	if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) throw new RangeError(`the batch interval must be positive, got ${intervalMs}`);
+	let size = Math.floor((budget.qps * share * intervalMs) / 1000);
+	if (budget.burst !== undefined && budget.burst >= 1) size = Math.min(size, Math.floor(budget.burst));
+	return Math.max(1, size);
+}
+
+/** The DELETE for one object: DeleteOptions with propagationPolicy Background and the preconditions given. */
+export function deleteRequest(target: DeleteTarget): PlannedRequest {
+	const preconditions: Record<string, string> = {};
+	if (target.uid) preconditions.uid = target.uid;
+	if (target.resourceVersion) preconditions.resourceVersion = target.resourceVersion;
+	const body: Record<string, unknown> = {apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background'};
+	if (Object.keys(preconditions).length > 0) body.preconditions = preconditions;
+	const ref: ObjectRef = target.namespace ? {kind: target.kind, namespace: target.namespace, name: target.name} : {kind: target.kind, name: target.name};
+	return {
+		method: 'DELETE',
+		path: resourcePath(target.group, target.version, target.resource, target.namespace, target.name),
+		contentType: 'application/json',
+		body,
+		target: ref,
+		description: `delete ${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name} (propagationPolicy Background)`,
+	};
+}
+
+export interface BatchedPlan {
+	batches: PlannedRequest[][];
+	batchSize: number;
+	/** The caller sends one batch, then waits this long. */
+	intervalMs: number;
+	total: number;
+	/** About how long the whole plan takes at that pace, seconds. */
+	estimatedSeconds: number;
+	rule: string;
+}
+
+/**
+ * Any requests (e.g. one jobTtlPatch per standalone Job) in the order given, duplicates
+ * (same method and path) dropped, in batches the budget allows: each batch is sent at
+ * once, then the caller waits `intervalMs`.
+ */
+export function batchRequests(requests: readonly PlannedRequest[], budget: RequestBudget): BatchedPlan {
+	const batchSize = deleteBatchSize(budget);
+	const intervalMs = budget.intervalMs ?? 1000;
+	const seen = new Set<string>();
+	const unique: PlannedRequest[] = [];
+	for (const request of requests) {
+		const key = `${request.method} ${request.path}`;
+		if (seen.has(key)) continue;
+		seen.add(key);
+		unique.push(request);
+	}
+	const batches: PlannedRequest[][] = [];
+	for (let i = 0; i < unique.length; i += batchSize) batches.push(unique.slice(i, i + batchSize));
+	const share = budget.share ?? DEFAULT_BUDGET_SHARE;
+	return {
+		batches,
+		batchSize,
+		intervalMs,
+		total: unique.length,
+		estimatedSeconds: batches.length <= 1 ? 0 : ((batches.length - 1) * intervalMs) / 1000,
+		rule: `${batchSize} per batch every ${intervalMs} ms: ${Math.round(share * 100)}% of the client's ${budget.qps} requests/s${budget.burst !== undefined ? ` (burst ${budget.burst})` : ''}, the rest left for watches and relists`,
+	};
+}
+
+/**
+ * DELETE requests for `targets` (in the order given, duplicates dropped), batched by
+ * `batchRequests`. With Background propagation the API server answers at once and the
+ * garbage collector deletes dependents (a Job's pods) afterwards, on its own budget.
+ */
+export function batchedDeletePlan(targets: readonly DeleteTarget[], budget: RequestBudget): BatchedDeletePlan {
+	return batchRequests(targets.map(deleteRequest), budget);
+}
+
+// ---------------------------------------------------------------------------------------
+// Released PersistentVolumes
+
+export interface VolumeToDelete {
+	name: string;
+	uid?: string;
+	resourceVersion?: string;
+	phase: string;
+	reclaimPolicy: string;
+	capacity?: string;
+	storageClass?: string;
+	claim?: {namespace: string; name: string};
+}
+
+export interface VolumeDeletePlan {
+	allowed: boolean;
+	/** Why not, when not allowed. */
+	reason?: string;
+	request?: PlannedRequest;
+	/** What happens to the backing storage, in plain words, for the confirmation dialog. */
+	warning: string;
+	/** True when the backing disk survives the delete. */
+	diskKept: boolean;
+}
+
+/** Minor version from which HonorPVReclaimPolicy is on by default (beta 1.31, GA 1.33). */
+export const HONOR_RECLAIM_POLICY_MINOR = 31;
+
+/**
+ * Deleting a Released PersistentVolume. Retain (and the deprecated Recycle): only the PV
+ * object goes, the disk and its data stay (and stay billed). Delete: the provisioner
+ * deletes the disk and its data; before 1.31 (HonorPVReclaimPolicy off) deleting the PV
+ * object first may leave the disk behind instead, so the warning says both when the server
+ * version is unknown. Volumes in any other phase are refused: a Bound or Available PV is
+ * in use or reusable, and a Failed one failed to reclaim (fix its cause first).
+ */
+export function volumeDeletePlan(volume: VolumeToDelete, options: {serverMinor?: number} = {}): VolumeDeletePlan {
+	const what = `PersistentVolume ${volume.name}${volume.capacity ? ` (${volume.capacity}${volume.storageClass ? `, ${volume.storageClass}` : ''})` : ''}`;
+	const claim = volume.claim ? `, last claimed by ${volume.claim.namespace}/${volume.claim.name}` : '';
+	if (volume.phase !== 'Released') {
+		return {
+			allowed: false,
+			reason: volume.phase === 'Failed'
+				? `${what} is Failed: reclaiming it went wrong; deleting the object now would leave its disk behind without the error - fix the cause first`
+				: `${what} is ${volume.phase}, not Released: it is in use or can be reused`,
+			warning: '',
+			diskKept: true,
+		};
+	}
+	let warning: string;
+	let diskKept: boolean;
+	if (volume.reclaimPolicy === 'Retain' || volume.reclaimPolicy === 'Recycle') {
+		diskKept = true;
+		warning = `Deletes only the ${what}${claim}. The backing disk is KEPT, with its data, and is still billed: delete it in the cloud provider when nobody needs the data. It cannot be reattached through this PV again.`;
+	} else if (volume.reclaimPolicy === 'Delete') {
+		diskKept = false;
+		const minor = options.serverMinor;
+		const caveat = minor === undefined
+			? ' On clusters older than 1.31 (HonorPVReclaimPolicy off) deleting the PV object first can instead leave the disk behind.'
+			: minor < HONOR_RECLAIM_POLICY_MINOR
+				? ` This cluster is 1.${minor}: without HonorPVReclaimPolicy the disk may be left behind instead of deleted - check the cloud provider afterwards.`
+				: '';
+		warning = `Deletes the ${what}${claim} AND its backing disk with all its data (reclaim policy Delete). This cannot be undone.${caveat}`;
+	} else {
+		return {allowed: false, reason: `${what} has reclaim policy "${volume.reclaimPolicy}": unknown what happens to its storage`, warning: '', diskKept: true};
+	}
+	return {
+		allowed: true,
+		request: deleteRequest({group: '', version: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', name: volume.name, uid: volume.uid, resourceVersion: volume.resourceVersion}),
+		warning,
+		diskKept,
+	};
+}
+
+// ---------------------------------------------------------------------------------------
+// revisionHistoryLimit
+
+/**
+ * Three old ReplicaSets cover `kubectl rollout undo` (one step back) and a second look
+ * further back, while cutting the default ten per Deployment to three.
+ */
+export const SUGGESTED_REVISION_HISTORY_LIMIT = 3;
+
+export const REVISION_HISTORY_RULE = `revisionHistoryLimit ${SUGGESTED_REVISION_HISTORY_LIMIT}: enough for kubectl rollout undo and one more step back; the default keeps 10 old ReplicaSets per Deployment`;
+
+export interface OldReplicaSet {
+	name: string;
+	revision?: number;
+	created: number;
+}
+
+export interface RevisionHistoryPlan {
+	request: PlannedRequest;
+	limit: number;
+	/** Old ReplicaSets the Deployment controller deletes at its next sync (oldest first). */
+	removes: string[];
+	rule: string;
+}
+
+/**
+ * Strategic merge patch of spec.revisionHistoryLimit. `oldReplicaSets` are the
+ * Deployment's zero-replica ReplicaSets; the controller keeps the newest `limit` of them
+ * (by revision, then creation time) and deletes the rest. No rollout: the template is untouched.
+ */
+export function revisionHistoryLimitPatch(deployment: ObjectVersion, oldReplicaSets: readonly OldReplicaSet[], limit = SUGGESTED_REVISION_HISTORY_LIMIT): RevisionHistoryPlan {
+	if (!Number.isInteger(limit) || limit < 0 || limit > INT32_MAX) throw new RangeError(`revisionHistoryLimit must be a whole number from 0 to ${INT32_MAX}, got ${limit}`);
+	const newestFirst = [...oldReplicaSets].sort((a, b) => (b.revision ?? -1) - (a.revision ?? -1) || b.created - a.created || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+	const removes = newestFirst.slice(limit).reverse().map((rs) => rs.name);
+	return {
+		request: {
+			method: 'PATCH',
+			path: resourcePath('apps', 'v1', 'deployments', deployment.namespace, deployment.name),
+			contentType: 'application/strategic-merge-patch+json',
+			body: withPrecondition(deployment.resourceVersion, {revisionHistoryLimit: limit}),
+			target: {kind: 'Deployment', namespace: deployment.namespace, name: deployment.name},
+			description: `set revisionHistoryLimit: ${limit} on Deployment ${deployment.namespace}/${deployment.name} (the controller then deletes ${removes.length} old ReplicaSet${removes.length === 1 ? '' : 's'})`,
+		},
+		limit,
+		removes,
+		rule: limit === SUGGESTED_REVISION_HISTORY_LIMIT ? REVISION_HISTORY_RULE : `revisionHistoryLimit ${limit} (chosen by the user)`,
+	};
+}
+
+// ---------------------------------------------------------------------------------------
+// Object-count ResourceQuota
+
+/** Headroom: 50% over today's count (a rolling update surges 25% by default), at least 10 objects. */
+export const QUOTA_HEADROOM_FACTOR = 1.5;
+export const QUOTA_MIN_HEADROOM = 10;
+
+export const QUOTA_RULE = 'hard = today\'s count (plus what autoscalers may still add) x 1.5, at least +10, rounded up to two significant digits; never below current usage, because a quota below usage blocks every new object of that kind in the namespace at once';
+
+/** Round up to two significant digits: 99 -> 99, 263 -> 270, 1234 -> 1300. */
+export function roundUpTwoDigits(n: number): number {
+	const whole = Math.ceil(n);
+	if (whole < 100 || whole >= 1e15) return whole;
+	const step = 10 ** (String(whole).length - 2);
+	return Math.ceil(whole / step) * step;
+}
+
+/** The hard limit for one count: never below `used`. */
+export function quotaHard(used: number, reserve = 0): number {
+	if (!Number.isFinite(used) || used < 0) throw new RangeError(`object count must be a non-negative number, got ${used}`);
+	const base = Math.ceil(used + Math.max(0, Number.isFinite(reserve) ? reserve : 0));
+	const hard = roundUpTwoDigits(Math.max(Math.ceil(base * QUOTA_HEADROOM_FACTOR), base + QUOTA_MIN_HEADROOM));
+	return Math.max(hard, Math.ceil(used));
+}
+
+const LEGACY_COUNT_KEYS = new Set(['configmaps', 'persistentvolumeclaims', 'replicationcontrollers', 'resourcequotas', 'secrets', 'services', 'services.loadbalancers', 'services.nodeports']);
+
+/** Whether a ResourceQuota key bounds an object count (`count/<resource>[.<group>]` or a legacy key; `pods` only counts non-terminal pods, so it does not). */
+export function isObjectCountKey(key: string): boolean {
+	return /^count\/[a-z0-9.-]+$/.test(key) || LEGACY_COUNT_KEYS.has(key);
+}
+
+export interface QuotaLine {
+	key: string;
+	used: number;
+	reserve: number;
+	hard: number;
+}
+
+export interface ObjectQuotaPlan {
+	request: PlannedRequest;
+	quota: {
+		apiVersion: 'v1';
+		kind: 'ResourceQuota';
+		metadata: {name: string; namespace: string; labels: Record<string, string>};
+		spec: {hard: Record<string, string>};
+	};
+	lines: QuotaLine[];
+	rule: string;
+}
+
+export const OBJECT_QUOTA_NAME = 'object-counts';
+
+/**
+ * A new ResourceQuota with one `count/…` limit per key of `usage` (today's counts in the
+ * namespace), sized by `quotaHard`. `reserve` adds what may legitimately appear soon (e.g.
+ * pods the namespace's HPAs may still add). The name avoids `existingNames` (quotas are
+ * additive: a second quota does not replace the first).
+ */
+export function objectQuotaPlan(
+	namespace: string,
+	usage: Readonly<Record<string, number>>,
+	options: {reserve?: Readonly<Record<string, number>>; existingNames?: readonly string[]; name?: string} = {},
+): ObjectQuotaPlan {
+	const keys = Object.keys(usage).sort();
+	if (keys.length === 0) throw new RangeError('an object-count quota needs at least one count');
+	const lines: QuotaLine[] = [];
+	const hard: Record<string, string> = {};
+	for (const key of keys) {
+		if (!isObjectCountKey(key)) throw new RangeError(`"${key}" is not an object-count quota key (expected count/<resource>[.<group>])`);
+		const used = usage[key]!;
+		const reserve = Math.max(0, options.reserve?.[key] ?? 0);
+		const limit = quotaHard(used, reserve);
+		lines.push({key, used, reserve, hard: limit});
+		hard[key] = String(limit);
+	}
+	const taken = new Set(options.existingNames ?? []);
+	let name = options.name ?? OBJECT_QUOTA_NAME;
+	for (let i = 2; taken.has(name); i++) name = `${options.name ?? OBJECT_QUOTA_NAME}-${i}`;
+	const quota = {
+		apiVersion: 'v1' as const,
+		kind: 'ResourceQuota' as const,
+		metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'kubectl-assure'}},
+		spec: {hard},
+	};
+	return {
+		request: {
+			method: 'POST',
+			path: resourcePath('', 'v1', 'resourcequotas', namespace),
+			contentType: 'application/json',
+			body: quota,
+			target: {kind: 'ResourceQuota', namespace, name},
+			description: `create ResourceQuota ${namespace}/${name}: ${lines.map((l) => `${l.key}=${l.hard}`).join(', ')}`,
+		},
+		quota,
+		lines,
+		rule: QUOTA_RULE,
+	};
+}
