@@ -1,0 +1,308 @@
+/**
+ * The gentle request layer — the only way the product talks to the API server:
+ * a client-side budget (token bucket: 5 QPS, burst 10 by default) in front of every
+ * request; 429 → wait Retry-After (capped) and try again; 5xx and network errors →
+ * exponential backoff with full jitter (0.5 s → 30 s) for reads, never a tight loop;
+ * 401 → refresh the credential once; and a connection state (live, reconnecting,
+ * unauthorized, forbidden, unreachable) that the UI shows.
+ */
+import {EventEmitter} from 'node:events';
+import {abortError, type Clock, isAbortError, wallClock} from '../clock.js';
+import type {Credentials} from './credentials.js';
+import {NetworkError, type RawResponse, type Transport} from './transport.js';
+
+export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'forbidden' | 'unreachable';
+
+export interface ConnectionState {
+	status: ConnectionStatus;
+	/** One line about the last problem, if any. */
+	message?: string;
+	/** Epoch ms of the last successful response or watch event. */
+	lastOk?: number;
+}
+
+/** A Status answer from the API server (or a non-2xx without one). */
+export class ApiStatusError extends Error {
+	constructor(readonly status: number, readonly reason: string, message: string, readonly body: unknown, readonly retryAfterSeconds?: number) {
+		super(message);
+	}
+
+	get code(): number {
+		return this.status;
+	}
+}
+
+export function statusError(response: RawResponse, what: string): ApiStatusError {
+	let body: {message?: string; reason?: string; details?: {retryAfterSeconds?: number}} | undefined;
+	try {
+		body = JSON.parse(response.body) as typeof body;
+	} catch {
+		body = undefined;
+	}
+	const retryAfter = Number(response.headers['retry-after'] ?? body?.details?.retryAfterSeconds);
+	const reason = body?.reason ?? httpReason(response.status);
+	const message = body?.message ?? (response.body.trim().split('\n')[0] || httpReason(response.status));
+	return new ApiStatusError(response.status, reason, `${what}: ${message}`, body, Number.isFinite(retryAfter) ? retryAfter : undefined);
+}
+
+function httpReason(status: number): string {
+	return ({400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 406: 'NotAcceptable', 409: 'Conflict', 410: 'Gone', 415: 'UnsupportedMediaType', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'Timeout'} as Record<number, string>)[status] ?? `HTTP ${status}`;
+}
+
+export class ReadOnlyError extends Error {}
+
+/**
+ * A token bucket: `qps` tokens per second of clock time, at most `burst` saved up.
+ * Waiters are served in order, foreground (reflector lists and watches, access reviews,
+ * remedies) before background (metrics, counts, discovery, sampling).
+ */
+export class TokenBucket {
+	private tokens: number;
+	private last: number;
+	private readonly waiting: {foreground: Array<() => void>; background: Array<() => void>} = {foreground: [], background: []};
+	private timer: NodeJS.Timeout | undefined;
+	/** Total clock milliseconds requests spent waiting for tokens. */
+	waitedMs = 0;
+
+	constructor(private readonly qps: number, private readonly burst: number, private readonly clock: Clock) {
+		this.tokens = burst;
+		this.last = clock.now();
+	}
+
+	private refill(): void {
+		const now = this.clock.now();
+		this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+		this.last = now;
+	}
+
+	private pump(): void {
+		this.timer = undefined;
+		this.refill();
+		while (this.tokens >= 1) {
+			const next = this.waiting.foreground.shift() ?? this.waiting.background.shift();
+			if (!next) return;
+			this.tokens -= 1;
+			next();
+		}
+		if (this.waiting.foreground.length + this.waiting.background.length > 0) {
+			this.timer = this.clock.setTimeout(() => this.pump(), ((1 - this.tokens) / this.qps) * 1000);
+		}
+	}
+
+	/** Resolves when a token is available. */
+	take(signal?: AbortSignal, background = false): Promise<void> {
+		return new Promise((resolve, reject) => {
+			if (signal?.aborted) {
+				reject(abortError());
+				return;
+			}
+			const queued = this.clock.now();
+			const queue = background ? this.waiting.background : this.waiting.foreground;
+			const grant = () => {
+				signal?.removeEventListener('abort', onAbort);
+				this.waitedMs += this.clock.now() - queued;
+				resolve();
+			};
+			const onAbort = () => {
+				const index = queue.indexOf(grant);
+				if (index >= 0) queue.splice(index, 1);
+				reject(abortError());
+			};
+			signal?.addEventListener('abort', onAbort, {once: true});
+			queue.push(grant);
+			if (!this.timer) this.pump();
+		});
+	}
+}
+
+export interface RequestOptions {
+	query?: Record<string, string | number | boolean | undefined>;
+	headers?: Record<string, string>;
+	body?: string;
+	contentType?: string;
+	accept?: string;
+	/** Clock milliseconds for the whole request; default the client's request timeout. */
+	timeoutMs?: number;
+	signal?: AbortSignal;
+	/** Retry 5xx and network errors with backoff (reads only). Default: true for GET. */
+	retry?: boolean;
+	/** Give up retrying after this many attempts (default: until the deadline or aborted). */
+	maxAttempts?: number;
+	/** Stop retrying at this epoch ms (clock time). */
+	deadline?: number;
+	/** Describe the request in error messages, e.g. "list pods". */
+	what?: string;
+	/** Background work (metrics, counts, discovery) waits behind foreground requests. */
+	background?: boolean;
+}
+
+export const BACKOFF_INITIAL_MS = 500;
+export const BACKOFF_MAX_MS = 30_000;
+export const RETRY_AFTER_CAP_S = 30;
+
+/** Full-jitter exponential backoff: a random wait in [0, min(cap, initial × 2^attempt)]. */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+	return random() * Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** attempt);
+}
+
+export function queryString(query: Record<string, string | number | boolean | undefined> | undefined): string {
+	if (!query) return '';
+	const parts: string[] = [];
+	for (const [key, value] of Object.entries(query)) if (value !== undefined) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+	return parts.length > 0 ? `?${parts.join('&')}` : '';
+}
+
+export class KubeClient extends EventEmitter {
+	readonly budget: TokenBucket;
+	state: ConnectionState = {status: 'connecting'};
+	/** Counters for the footprint: requests by outcome. */
+	readonly stats = {requests: 0, retries: 0, throttled: 0, errors: 0};
+
+	constructor(
+		readonly transport: Transport,
+		readonly credentials: Credentials,
+		readonly options: {qps?: number; burst?: number; clock?: Clock; requestTimeoutMs?: number; readOnly?: boolean; random?: () => number} = {},
+	) {
+		super();
+		this.budget = new TokenBucket(options.qps ?? 5, options.burst ?? 10, options.clock ?? wallClock);
+	}
+
+	get clock(): Clock {
+		return this.options.clock ?? wallClock;
+	}
+
+	setState(status: ConnectionStatus, message?: string): void {
+		const lastOk = status === 'live' ? this.clock.now() : this.state.lastOk;
+		if (this.state.status === status && this.state.message === message && status !== 'live') return;
+		const changed = this.state.status !== status || this.state.message !== message;
+		this.state = {status, message, lastOk};
+		if (changed) this.emit('state', this.state);
+	}
+
+	/** Note that data arrived (a watch event), for the header's "last event" age. */
+	touch(): void {
+		this.state.lastOk = this.clock.now();
+		if (this.state.status !== 'live') this.setState('live');
+	}
+
+	/** --read-only: nothing but GET leaves this process (access reviews are skipped too). */
+	private assertAllowed(method: string): void {
+		if (this.options.readOnly && method !== 'GET') throw new ReadOnlyError(`read-only: refusing to send ${method}`);
+	}
+
+	/**
+	 * Send one request through the budget, with the retry policy. Resolves with a 2xx
+	 * response (or a stream); rejects with ApiStatusError, NetworkError or AbortError.
+	 */
+	async raw(method: string, path: string, options: RequestOptions & {stream?: boolean} = {}): Promise<RawResponse> {
+		this.assertAllowed(method);
+		const what = options.what ?? `${method} ${path}`;
+		const retry = options.retry ?? method === 'GET';
+		let attempt = 0;
+		let refreshed = false;
+		for (;;) {
+			await this.budget.take(options.signal, options.background);
+			this.stats.requests++;
+			const timeoutMs = options.stream ? undefined : options.timeoutMs ?? this.options.requestTimeoutMs;
+			let response: RawResponse;
+			try {
+				response = await this.transport.request({
+					method,
+					path: `${path}${queryString(options.query)}`,
+					headers: {
+						...(options.accept ? {Accept: options.accept} : {}),
+						...(options.contentType ? {'Content-Type': options.contentType} : {}),
+						...(options.headers ?? {}),
+					},
+					body: options.body,
+					signal: options.signal,
+					timeoutMs: timeoutMs && timeoutMs > 0 ? this.clock.toReal(timeoutMs) : undefined,
+					stream: options.stream,
+				});
+			} catch (error) {
+				if (isAbortError(error) || options.signal?.aborted) throw error;
+				if (!(error instanceof NetworkError)) {
+					this.stats.errors++;
+					this.setState('unreachable', (error as Error).message);
+					throw error;
+				}
+				this.stats.errors++;
+				const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(error.code ?? '') || /TLS|certificate/.test(error.message);
+				this.setState(unreachable ? 'unreachable' : 'reconnecting', error.message);
+				if (!retry || !this.mayRetry(attempt, options)) throw error;
+				await this.clock.sleep(backoffDelay(attempt++, this.options.random), options.signal);
+				this.stats.retries++;
+				continue;
+			}
+			if (response.status >= 200 && response.status < 300) {
+				if (this.state.status !== 'live') this.setState('live');
+				else this.state.lastOk = this.clock.now();
+				return response;
+			}
+			const error = statusError(response, what);
+			if (response.status === 401) {
+				if (!refreshed && this.credentials.refreshable) {
+					refreshed = true;
+					this.credentials.invalidate();
+					continue;
+				}
+				this.setState('unauthorized', 'the API server refused our credentials (401 Unauthorized)');
+				throw error;
+			}
+			if (response.status === 429) {
+				this.stats.throttled++;
+				const wait = Math.min(RETRY_AFTER_CAP_S, Math.max(1, error.retryAfterSeconds ?? 1)) * 1000;
+				this.setState('reconnecting', `throttled by the API server (429); retrying in ${Math.round(wait / 1000)} s`);
+				if (!this.mayRetry(attempt, options)) throw error;
+				attempt++;
+				// A little jitter so that several throttled requests do not return together.
+				await this.clock.sleep(wait + (this.options.random ?? Math.random)() * 250, options.signal);
+				this.stats.retries++;
+				continue;
+			}
+			if (response.status >= 500 && retry) {
+				this.stats.errors++;
+				this.setState('reconnecting', error.message);
+				if (!this.mayRetry(attempt, options)) throw error;
+				await this.clock.sleep(backoffDelay(attempt++, this.options.random), options.signal);
+				this.stats.retries++;
+				continue;
+			}
+			if (response.status === 403) {
+				// Forbidden is about this request, not the connection; the caller decides.
+				if (this.state.status !== 'live') this.setState('live');
+			}
+			throw error;
+		}
+	}
+
+	private mayRetry(attempt: number, options: RequestOptions): boolean {
+		if (options.maxAttempts !== undefined && attempt + 1 >= options.maxAttempts) return false;
+		if (options.deadline !== undefined && this.clock.now() >= options.deadline) return false;
+		return true;
+	}
+
+	async getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
+		const response = await this.raw('GET', path, options);
+		try {
+			return JSON.parse(response.body) as T;
+		} catch {
+			throw new NetworkError(`${options.what ?? `GET ${path}`}: the server sent a response that is not JSON`);
+		}
+	}
+
+	async getText(path: string, options: RequestOptions = {}): Promise<string> {
+		return (await this.raw('GET', path, options)).body;
+	}
+
+	/** A write (POST/PUT/PATCH/DELETE); retried only on 429 (APF rejects before doing anything). */
+	async send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+		const response = await this.raw(method, path, {
+			...options,
+			retry: false,
+			body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+			contentType: body === undefined ? undefined : options.contentType ?? 'application/json',
+		});
+		return (response.body ? JSON.parse(response.body) : {}) as T;
+	}
+}

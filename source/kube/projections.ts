@@ -1,0 +1,314 @@
+/**
+ * API objects → slim projections (source/model/slim.ts). Only the fields a finding or a
+ * remedy reads survive; env values, annotations, managedFields (except who owns
+ * spec.replicas) and Secret data never do. Strings that repeat across objects (namespaces,
+ * node names, images' owners, label values) and identical pod specs are interned, so
+ * 150,000 pods from a few thousand templates cost far less than their JSON.
+ */
+import type {ReplicaWriter, ResourcePair, ScalingRules, SlimClaim, SlimContainer, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimMeta, SlimNode, SlimPersistentVolume, SlimPod, SlimPodSpec, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../model/slim.js';
+import {parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+
+type Obj = Record<string, any>;
+
+/** Interns strings and pod specs: equal values share one instance. */
+export class Interner {
+	private readonly strings = new Map<string, string>();
+	private readonly specs = new Map<string, SlimPodSpec>();
+
+	s(value: unknown): string {
+		const text = value === undefined || value === null ? '' : String(value);
+		if (text.length > 256) return text;
+		const known = this.strings.get(text);
+		if (known !== undefined) return known;
+		this.strings.set(text, text);
+		return text;
+	}
+
+	spec(spec: SlimPodSpec): SlimPodSpec {
+		const key = JSON.stringify(spec);
+		const known = this.specs.get(key);
+		if (known) return known;
+		this.specs.set(key, spec);
+		return spec;
+	}
+
+	get size(): {strings: number; specs: number} {
+		return {strings: this.strings.size, specs: this.specs.size};
+	}
+}
+
+function time(value: unknown): number | undefined {
+	if (typeof value !== 'string' || value === '') return undefined;
+	const ms = Date.parse(value);
+	return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Labels that some finding reads; every other label is dropped. */
+const KEPT_POD_LABELS = ['app', 'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'job-name', 'batch.kubernetes.io/job-name'];
+
+export function meta(object: Obj, intern: Interner, keepLabels?: readonly string[]): SlimMeta {
+	const m = (object.metadata ?? {}) as Obj;
+	const out: SlimMeta = {
+		namespace: intern.s(m.namespace ?? ''),
+		name: intern.s(m.name),
+		uid: String(m.uid ?? ''),
+		resourceVersion: String(m.resourceVersion ?? ''),
+		created: time(m.creationTimestamp) ?? 0,
+	};
+	const deleting = time(m.deletionTimestamp);
+	if (deleting !== undefined) out.deleting = deleting;
+	const owner = ((m.ownerReferences ?? []) as Obj[]).find((ref) => ref.controller) ?? undefined;
+	if (owner) out.owner = {kind: intern.s(owner.kind), name: intern.s(owner.name), uid: String(owner.uid ?? '')};
+	if (keepLabels && m.labels) {
+		let labels: Record<string, string> | undefined;
+		for (const key of keepLabels) {
+			if (m.labels[key] !== undefined) {
+				labels ??= {};
+				labels[intern.s(key)] = intern.s(m.labels[key]);
+			}
+		}
+		if (labels) out.labels = labels;
+	}
+	return out;
+}
+
+function pair(list: Obj | undefined, intern: Interner): ResourcePair {
+	const out: ResourcePair = {};
+	if (list?.cpu !== undefined) out.cpu = intern.s(list.cpu);
+	if (list?.memory !== undefined) out.memory = intern.s(list.memory);
+	return out;
+}
+
+function container(c: Obj, role: SlimContainer['role'], intern: Interner): SlimContainer {
+	return {name: intern.s(c.name), role, requests: pair(c.resources?.requests, intern), limits: pair(c.resources?.limits, intern)};
+}
+
+export function podSpec(spec: Obj | undefined, intern: Interner): SlimPodSpec {
+	const s = (spec ?? {}) as Obj;
+	const containers: SlimContainer[] = [
+		...((s.initContainers ?? []) as Obj[]).map((c) => container(c, c.restartPolicy === 'Always' ? 'sidecar' : 'init', intern)),
+		...((s.containers ?? []) as Obj[]).map((c) => container(c, 'container', intern)),
+	];
+	const out: SlimPodSpec = {containers};
+	if (s.resources && (s.resources.requests || s.resources.limits)) out.podResources = {requests: pair(s.resources.requests, intern), limits: pair(s.resources.limits, intern)};
+	if (s.priorityClassName) out.priorityClassName = intern.s(s.priorityClassName);
+	if (s.serviceAccountName) out.serviceAccountName = intern.s(s.serviceAccountName);
+	if (s.nodeSelector && Object.keys(s.nodeSelector).length > 0) {
+		const selector: Record<string, string> = {};
+		for (const [k, v] of Object.entries(s.nodeSelector as Record<string, string>)) selector[intern.s(k)] = intern.s(v);
+		out.nodeSelector = selector;
+	}
+	return intern.spec(out);
+}
+
+export function projectPod(pod: Obj, intern: Interner): SlimPod {
+	const status = (pod.status ?? {}) as Obj;
+	const out: SlimPod = {
+		...meta(pod, intern, KEPT_POD_LABELS),
+		phase: (status.phase ?? 'Pending') as SlimPod['phase'],
+		spec: podSpec(pod.spec, intern),
+	};
+	if (pod.spec?.nodeName) out.nodeName = intern.s(pod.spec.nodeName);
+	if (status.qosClass) out.qosClass = status.qosClass;
+	if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+		let finished: number | undefined;
+		for (const cs of [...((status.containerStatuses ?? []) as Obj[]), ...((status.initContainerStatuses ?? []) as Obj[])]) {
+			const at = time(cs.state?.terminated?.finishedAt);
+			if (at !== undefined && (finished === undefined || at > finished)) finished = at;
+		}
+		const fallback = ((status.conditions ?? []) as Obj[]).find((c) => c.type === 'Ready')?.lastTransitionTime;
+		out.finished = finished ?? time(fallback) ?? time(status.startTime);
+	}
+	const claims = ((pod.spec?.volumes ?? []) as Obj[]).map((v) => v.persistentVolumeClaim?.claimName).filter((n): n is string => typeof n === 'string');
+	if (claims.length > 0) out.claims = claims.map((c) => intern.s(c));
+	return out;
+}
+
+export const POOL_LABELS = ['agentpool', 'kubernetes.azure.com/agentpool', 'eks.amazonaws.com/nodegroup', 'alpha.eksctl.io/nodegroup-name', 'cloud.google.com/gke-nodepool', 'karpenter.sh/nodepool', 'karpenter.sh/provisioner-name', 'node.kubernetes.io/pool', 'node-pool'];
+
+export function projectNode(node: Obj, intern: Interner): SlimNode {
+	const labels = (node.metadata?.labels ?? {}) as Record<string, string>;
+	const poolLabel = POOL_LABELS.find((key) => labels[key] !== undefined);
+	const allocatable = (node.status?.allocatable ?? {}) as Obj;
+	let cpuMillis = 0;
+	let memoryBytes = 0;
+	try {
+		cpuMillis = allocatable.cpu ? parseCpuMillis(String(allocatable.cpu)) : 0;
+		memoryBytes = allocatable.memory ? parseMemoryBytes(String(allocatable.memory)) : 0;
+	} catch {
+		// A malformed quantity leaves the figure unknown (0).
+	}
+	const out: SlimNode = {
+		...meta(node, intern, poolLabel ? [poolLabel] : undefined),
+		ready: ((node.status?.conditions ?? []) as Obj[]).some((c) => c.type === 'Ready' && c.status === 'True'),
+		unschedulable: Boolean(node.spec?.unschedulable),
+		allocatable: {cpuMillis, memoryBytes},
+	};
+	if (poolLabel) out.pool = intern.s(labels[poolLabel]);
+	return out;
+}
+
+/** Who owns spec.replicas now, from managedFields. */
+export function replicaWriters(object: Obj, intern: Interner): ReplicaWriter[] | undefined {
+	const writers: ReplicaWriter[] = [];
+	for (const entry of (object.metadata?.managedFields ?? []) as Obj[]) {
+		if (entry.fieldsV1?.['f:spec']?.['f:replicas'] === undefined) continue;
+		const writer: ReplicaWriter = {manager: intern.s(entry.manager), operation: entry.operation === 'Apply' ? 'Apply' : 'Update', time: time(entry.time) ?? 0};
+		if (entry.subresource) writer.subresource = intern.s(entry.subresource);
+		writers.push(writer);
+	}
+	return writers.length > 0 ? writers : undefined;
+}
+
+export function projectWorkload(object: Obj, intern: Interner): SlimWorkload {
+	const kind = object.kind as SlimWorkload['kind'];
+	const spec = (object.spec ?? {}) as Obj;
+	const status = (object.status ?? {}) as Obj;
+	const out: SlimWorkload = {
+		...meta(object, intern),
+		kind,
+		generation: Number(object.metadata?.generation ?? 0),
+		readyReplicas: Number(status.readyReplicas ?? status.numberReady ?? 0),
+		currentReplicas: Number(status.replicas ?? status.currentNumberScheduled ?? 0),
+		template: podSpec(spec.template?.spec, intern),
+	};
+	if (kind !== 'DaemonSet') out.replicas = Number(spec.replicas ?? 1);
+	if (spec.revisionHistoryLimit !== undefined) out.revisionHistoryLimit = Number(spec.revisionHistoryLimit);
+	const revision = object.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+	if (kind === 'ReplicaSet' && revision !== undefined) out.revision = Number(revision);
+	if (kind === 'Deployment' || kind === 'StatefulSet') {
+		const writers = replicaWriters(object, intern);
+		if (writers) out.replicaWriters = writers;
+	}
+	return out;
+}
+
+export function projectJob(job: Obj, intern: Interner): SlimJob {
+	const conditions = (job.status?.conditions ?? []) as Obj[];
+	const done = conditions.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+	const out: SlimJob = {...meta(job, intern), suspended: Boolean(job.spec?.suspend)};
+	if (job.spec?.ttlSecondsAfterFinished !== undefined) out.ttlSecondsAfterFinished = Number(job.spec.ttlSecondsAfterFinished);
+	if (done) out.outcome = done.type;
+	const started = time(job.status?.startTime);
+	if (started !== undefined) out.started = started;
+	const finished = time(job.status?.completionTime) ?? (done ? time(done.lastTransitionTime) : undefined);
+	if (finished !== undefined) out.finished = finished;
+	if (out.owner?.kind === 'CronJob') out.cronJob = out.owner.name;
+	return out;
+}
+
+export function projectCronJob(cj: Obj, intern: Interner): SlimCronJob {
+	const spec = (cj.spec ?? {}) as Obj;
+	const out: SlimCronJob = {
+		...meta(cj, intern),
+		schedule: String(spec.schedule ?? ''),
+		suspended: Boolean(spec.suspend),
+		successfulJobsHistoryLimit: Number(spec.successfulJobsHistoryLimit ?? 3),
+		failedJobsHistoryLimit: Number(spec.failedJobsHistoryLimit ?? 1),
+	};
+	const ttl = spec.jobTemplate?.spec?.ttlSecondsAfterFinished;
+	if (ttl !== undefined) out.jobTtlSecondsAfterFinished = Number(ttl);
+	const last = time(cj.status?.lastScheduleTime);
+	if (last !== undefined) out.lastScheduleTime = last;
+	return out;
+}
+
+function rules(value: Obj | undefined): ScalingRules | undefined {
+	if (!value) return undefined;
+	return {
+		...(value.stabilizationWindowSeconds !== undefined ? {stabilizationWindowSeconds: Number(value.stabilizationWindowSeconds)} : {}),
+		...(value.selectPolicy ? {selectPolicy: String(value.selectPolicy)} : {}),
+		...(value.policies ? {policies: (value.policies as Obj[]).map((p) => ({type: String(p.type), value: Number(p.value), periodSeconds: Number(p.periodSeconds)}))} : {}),
+	};
+}
+
+export function projectHpa(hpa: Obj, intern: Interner): SlimHpa {
+	const spec = (hpa.spec ?? {}) as Obj;
+	const status = (hpa.status ?? {}) as Obj;
+	const conditions: Record<string, {status: string; reason: string; since?: number}> = {};
+	for (const c of (status.conditions ?? []) as Obj[]) conditions[c.type] = {status: String(c.status), reason: String(c.reason ?? ''), ...(time(c.lastTransitionTime) !== undefined ? {since: time(c.lastTransitionTime)} : {})};
+	const out: SlimHpa = {
+		...meta(hpa, intern),
+		target: {apiVersion: intern.s(spec.scaleTargetRef?.apiVersion ?? ''), kind: intern.s(spec.scaleTargetRef?.kind ?? ''), name: intern.s(spec.scaleTargetRef?.name ?? '')},
+		minReplicas: Number(spec.minReplicas ?? 1),
+		maxReplicas: Number(spec.maxReplicas ?? 1),
+		currentReplicas: Number(status.currentReplicas ?? 0),
+		desiredReplicas: Number(status.desiredReplicas ?? 0),
+		metrics: ((spec.metrics ?? []) as Obj[]).map((m) => intern.s(`${m.type}/${m.resource?.name ?? m.external?.metric?.name ?? m.pods?.metric?.name ?? m.object?.metric?.name ?? m.containerResource?.name ?? ''}`)),
+		conditions,
+	};
+	const last = time(status.lastScaleTime);
+	if (last !== undefined) out.lastScaleTime = last;
+	if (spec.behavior) out.behavior = {scaleUp: rules(spec.behavior.scaleUp), scaleDown: rules(spec.behavior.scaleDown)};
+	const owner = ((hpa.metadata?.ownerReferences ?? []) as Obj[]).find((ref) => ref.kind === 'ScaledObject');
+	if (owner) out.scaledObject = intern.s(owner.name);
+	return out;
+}
+
+export function projectScaledObject(so: Obj, intern: Interner): SlimScaledObject {
+	const spec = (so.spec ?? {}) as Obj;
+	const behavior = spec.advanced?.horizontalPodAutoscalerConfig?.behavior as Obj | undefined;
+	const out: SlimScaledObject = {
+		...meta(so, intern),
+		target: {kind: intern.s(spec.scaleTargetRef?.kind ?? 'Deployment'), name: intern.s(spec.scaleTargetRef?.name ?? '')},
+		hpaName: intern.s(spec.advanced?.horizontalPodAutoscalerConfig?.name ?? so.status?.hpaName ?? `keda-hpa-${so.metadata?.name}`),
+	};
+	if (spec.minReplicaCount !== undefined) out.minReplicaCount = Number(spec.minReplicaCount);
+	if (spec.maxReplicaCount !== undefined) out.maxReplicaCount = Number(spec.maxReplicaCount);
+	if (spec.cooldownPeriod !== undefined) out.cooldownPeriod = Number(spec.cooldownPeriod);
+	if (spec.pollingInterval !== undefined) out.pollingInterval = Number(spec.pollingInterval);
+	if (behavior) out.behavior = {scaleUp: rules(behavior.scaleUp), scaleDown: rules(behavior.scaleDown)};
+	return out;
+}
+
+export function projectVolume(pv: Obj, intern: Interner): SlimPersistentVolume {
+	const spec = (pv.spec ?? {}) as Obj;
+	const out: SlimPersistentVolume = {
+		...meta(pv, intern),
+		phase: intern.s(pv.status?.phase ?? ''),
+		reclaimPolicy: intern.s(spec.persistentVolumeReclaimPolicy ?? 'Retain'),
+	};
+	if (spec.capacity?.storage) out.capacity = intern.s(spec.capacity.storage);
+	if (spec.storageClassName) out.storageClass = intern.s(spec.storageClassName);
+	if (spec.claimRef?.name) out.claim = {namespace: intern.s(spec.claimRef.namespace ?? ''), name: intern.s(spec.claimRef.name)};
+	const since = time(pv.status?.lastPhaseTransitionTime);
+	if (since !== undefined) out.phaseSince = since;
+	return out;
+}
+
+export function projectClaim(pvc: Obj, intern: Interner): SlimClaim {
+	const out: SlimClaim = {...meta(pvc, intern), phase: intern.s(pvc.status?.phase ?? 'Pending')};
+	if (pvc.spec?.volumeName) out.volumeName = intern.s(pvc.spec.volumeName);
+	if (pvc.spec?.storageClassName) out.storageClass = intern.s(pvc.spec.storageClassName);
+	if (pvc.spec?.resources?.requests?.storage) out.request = intern.s(pvc.spec.resources.requests.storage);
+	return out;
+}
+
+export function projectQuota(quota: Obj, intern: Interner): SlimQuota {
+	const hard: Record<string, string> = {};
+	for (const [key, value] of Object.entries((quota.spec?.hard ?? {}) as Obj)) hard[intern.s(key)] = intern.s(value);
+	return {...meta(quota, intern), hard};
+}
+
+export function projectPriorityClass(pc: Obj, intern: Interner): SlimPriorityClass {
+	return {...meta(pc, intern), value: Number(pc.value ?? 0), globalDefault: Boolean(pc.globalDefault)};
+}
+
+export function projectFlowSchema(fs: Obj, intern: Interner): SlimFlowSchema {
+	const subjects: string[] = [];
+	for (const rule of (fs.spec?.rules ?? []) as Obj[]) {
+		for (const subject of (rule.subjects ?? []) as Obj[]) {
+			if (subject.kind === 'User') subjects.push(`User:${subject.user?.name}`);
+			else if (subject.kind === 'Group') subjects.push(`Group:${subject.group?.name}`);
+			else if (subject.kind === 'ServiceAccount') subjects.push(`ServiceAccount:${subject.serviceAccount?.namespace}/${subject.serviceAccount?.name}`);
+		}
+	}
+	const out: SlimFlowSchema = {
+		...meta(fs, intern),
+		precedence: Number(fs.spec?.matchingPrecedence ?? 1000),
+		priorityLevel: intern.s(fs.spec?.priorityLevelConfiguration?.name ?? ''),
+		subjects: subjects.map((s) => intern.s(s)),
+	};
+	if (fs.spec?.distinguisherMethod?.type) out.distinguisher = intern.s(fs.spec.distinguisherMethod.type);
+	return out;
+}

@@ -1,0 +1,330 @@
+/**
+ * A session with one cluster: the connection (kubeconfig, credentials, the gentle client),
+ * what the panes need reflected (and nothing else), /metrics and object counts on slow
+ * timers, pod metrics when readable, the rescale events HPAs still have, and access
+ * answers. It keeps a ClusterStore current and reports the connection state.
+ */
+import {EventEmitter} from 'node:events';
+import {type Clock, wallClock} from '../clock.js';
+import {ConnectionError} from '../errors.js';
+import type {Pane} from '../findings/model.js';
+import {type AccessAnswer, objectKey} from '../model/state.js';
+import {parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+import {userAgent as defaultUserAgent} from '../version.js';
+import {AccessChecker} from './access.js';
+import {ApiStatusError, type ConnectionState, KubeClient} from './client.js';
+import {ClusterStore, type StoreKind} from './cluster-store.js';
+import {Counter, readMetrics} from './counts.js';
+import {Credentials} from './credentials.js';
+import {Discovery} from './discovery.js';
+import type {ResolvedConfig} from './kubeconfig.js';
+import {Reflector, resourcePath, type ReflectorTarget} from './reflector.js';
+import {NetworkError, Transport} from './transport.js';
+
+type Obj = Record<string, any>;
+
+interface KindSpec {
+	kind: StoreKind;
+	group: string;
+	version: string;
+	resource: string;
+	namespaced: boolean;
+	mode?: 'full' | 'rv-only';
+	fieldSelector?: string;
+	/** Fixed namespace (kube-system for the autoscaler status). */
+	namespace?: string;
+	/** Only when discovery shows the group (CRDs, optional APIs). */
+	optional?: boolean;
+}
+
+export const KINDS: Record<StoreKind, KindSpec> = {
+	pods: {kind: 'pods', group: '', version: 'v1', resource: 'pods', namespaced: true},
+	nodes: {kind: 'nodes', group: '', version: 'v1', resource: 'nodes', namespaced: false},
+	namespaces: {kind: 'namespaces', group: '', version: 'v1', resource: 'namespaces', namespaced: false},
+	deployments: {kind: 'deployments', group: 'apps', version: 'v1', resource: 'deployments', namespaced: true},
+	replicasets: {kind: 'replicasets', group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true},
+	statefulsets: {kind: 'statefulsets', group: 'apps', version: 'v1', resource: 'statefulsets', namespaced: true},
+	daemonsets: {kind: 'daemonsets', group: 'apps', version: 'v1', resource: 'daemonsets', namespaced: true},
+	jobs: {kind: 'jobs', group: 'batch', version: 'v1', resource: 'jobs', namespaced: true},
+	cronjobs: {kind: 'cronjobs', group: 'batch', version: 'v1', resource: 'cronjobs', namespaced: true},
+	hpas: {kind: 'hpas', group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', namespaced: true},
+	scaledobjects: {kind: 'scaledobjects', group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects', namespaced: true, optional: true},
+	volumes: {kind: 'volumes', group: '', version: 'v1', resource: 'persistentvolumes', namespaced: false},
+	claims: {kind: 'claims', group: '', version: 'v1', resource: 'persistentvolumeclaims', namespaced: true},
+	quotas: {kind: 'quotas', group: '', version: 'v1', resource: 'resourcequotas', namespaced: true},
+	priorityclasses: {kind: 'priorityclasses', group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false},
+	flowschemas: {kind: 'flowschemas', group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'flowschemas', namespaced: false},
+	events: {kind: 'events', group: '', version: 'v1', resource: 'events', namespaced: true, mode: 'rv-only'},
+	autoscalerstatus: {kind: 'autoscalerstatus', group: '', version: 'v1', resource: 'configmaps', namespaced: true, namespace: 'kube-system', fieldSelector: 'metadata.name=cluster-autoscaler-status'},
+};
+
+/** What each pane reads. The order is the order reflectors start in. */
+export const PANE_KINDS: Record<Pane, StoreKind[]> = {
+	etcd: ['jobs', 'cronjobs', 'pods', 'volumes', 'claims', 'deployments', 'replicasets', 'quotas', 'namespaces', 'events'],
+	watchers: ['flowschemas', 'pods', 'deployments', 'replicasets', 'daemonsets', 'statefulsets'],
+	autoscaling: ['hpas', 'scaledobjects', 'deployments', 'statefulsets', 'nodes', 'quotas', 'priorityclasses', 'events', 'autoscalerstatus', 'pods'],
+	qos: ['pods', 'replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes'],
+};
+
+export interface SessionOptions {
+	config: ResolvedConfig;
+	clock?: Clock;
+	qps?: number;
+	burst?: number;
+	requestTimeoutMs?: number;
+	readOnly?: boolean;
+	panes?: readonly Pane[];
+	/** The pane shown first: its kinds start first. */
+	firstPane?: Pane;
+	userAgent?: string;
+	/** Milliseconds between /metrics reads (≥ 30 s). */
+	metricsIntervalMs?: number;
+	/** Milliseconds between LIST-based counts when /metrics is not readable (≥ 60 s). */
+	countsIntervalMs?: number;
+	podMetricsIntervalMs?: number;
+	/** Watch timeout range and watchdog margin (tests shorten them). */
+	watchTimeoutSeconds?: [number, number];
+	watchdogMarginSeconds?: number;
+	random?: () => number;
+}
+
+export class Session extends EventEmitter {
+	readonly clock: Clock;
+	readonly store: ClusterStore;
+	readonly client: KubeClient;
+	readonly transport: Transport;
+	readonly credentials: Credentials;
+	readonly discovery: Discovery;
+	readonly counter: Counter;
+	readonly access: AccessChecker;
+	readonly reflectors = new Map<StoreKind, Reflector>();
+	private readonly controller = new AbortController();
+	private readonly timers: NodeJS.Timeout[] = [];
+	private stopped = false;
+	/** The namespace scope for namespaced kinds (undefined = all). */
+	readonly scope?: string;
+	readonly stats = {metricsReads: 0, podMetricsReads: 0};
+	/** This session's kind table (versions may differ per server, e.g. flowcontrol v1beta3). */
+	private readonly kinds: Record<StoreKind, KindSpec> = {...KINDS};
+	private starting: Promise<void> = Promise.resolve();
+
+	constructor(readonly options: SessionOptions) {
+		super();
+		this.clock = options.clock ?? wallClock;
+		this.store = new ClusterStore(this.clock);
+		this.store.context = options.config.contextName;
+		this.scope = options.config.allNamespaces ? undefined : options.config.namespace;
+		this.store.namespace = this.scope;
+		this.credentials = new Credentials(options.config);
+		this.transport = new Transport(options.config, this.credentials, options.userAgent ?? defaultUserAgent());
+		this.client = new KubeClient(this.transport, this.credentials, {qps: options.qps, burst: options.burst, clock: this.clock, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly, random: options.random});
+		this.client.on('state', (state: ConnectionState) => this.emit('state', state));
+		this.discovery = new Discovery(this.client);
+		this.counter = new Counter(this.client, this.discovery);
+		this.access = new AccessChecker(this.client, Boolean(options.readOnly), (key, answer) => this.store.setAccess(key, answer));
+	}
+
+	get state(): ConnectionState {
+		return this.client.state;
+	}
+
+	/**
+	 * Check that the server answers (GET /version) before anything else. Unreachable or
+	 * unauthorized → ConnectionError (exit 3) with one line.
+	 */
+	async connect(deadlineMs?: number): Promise<void> {
+		try {
+			const version = await this.client.getJson<{major: string; minor: string; gitVersion: string}>('/version', {signal: this.controller.signal, what: 'connect', deadline: deadlineMs ?? this.clock.now() + 15_000, timeoutMs: 10_000});
+			this.store.serverVersion = {major: String(version.major), minor: String(version.minor).replace(/\D+$/, ''), gitVersion: String(version.gitVersion)};
+		} catch (error) {
+			if (error instanceof ApiStatusError && error.status === 401) throw new ConnectionError(`the API server at ${this.transport.server} refused our credentials (401 Unauthorized) for context "${this.store.context}"`);
+			if (error instanceof ApiStatusError && error.status === 403) {
+				// /version is readable by everyone on a real server; a 403 still means we got through.
+				return;
+			}
+			if (error instanceof NetworkError) throw new ConnectionError(`cannot reach the API server: ${error.message}`);
+			if (error instanceof ApiStatusError) throw new ConnectionError(`the API server at ${this.transport.server} answered ${error.status}: ${error.message}`);
+			throw error;
+		}
+	}
+
+	private wantedKinds(): StoreKind[] {
+		const panes = this.options.panes ?? ['etcd', 'watchers', 'autoscaling', 'qos'];
+		const order = this.options.firstPane ? [this.options.firstPane, ...panes.filter((p) => p !== this.options.firstPane)] : panes;
+		const kinds: StoreKind[] = [];
+		for (const pane of order) for (const kind of PANE_KINDS[pane]) if (!kinds.includes(kind)) kinds.push(kind);
+		return kinds;
+	}
+
+	/** Start everything; resolves once discovery is done and the reflectors are started. */
+	async start(): Promise<void> {
+		const signal = this.controller.signal;
+		// Groups first: optional kinds only where they exist.
+		let groups = new Set<string>();
+		try {
+			const list = await this.client.getJson<{groups?: Array<{name: string; preferredVersion?: {version: string}}>}>('/apis', {signal, what: 'discovery'});
+			groups = new Set((list.groups ?? []).map((g) => g.name));
+			for (const group of list.groups ?? []) if (group.name === 'flowcontrol.apiserver.k8s.io' && group.preferredVersion) this.kinds.flowschemas = {...this.kinds.flowschemas, version: group.preferredVersion.version};
+		} catch (error) {
+			if ((error as Error).name === 'AbortError') return;
+		}
+		const kinds = this.wantedKinds().filter((kind) => !this.kinds[kind].optional || groups.has(this.kinds[kind].group));
+		// One kind after another: its access review, then its LIST is queued right behind it,
+		// so the first pane's data arrives first instead of after every review.
+		this.starting = (async () => {
+			for (const kind of kinds) {
+				if (this.stopped) return;
+				await this.startKind(kind);
+			}
+		})();
+		this.schedule(() => this.pollMetrics(), this.options.metricsIntervalMs ?? 30_000, 0);
+		if (groups.has('metrics.k8s.io') && kinds.includes('pods')) this.schedule(() => this.pollPodMetrics(), this.options.podMetricsIntervalMs ?? 30_000, 2_000);
+		if (kinds.includes('hpas') && kinds.includes('events')) void this.backfillRescales();
+	}
+
+	private target(spec: KindSpec): ReflectorTarget {
+		return {group: spec.group, version: spec.version, resource: spec.resource, namespace: spec.namespace ?? (spec.namespaced ? this.scope : undefined), fieldSelector: spec.fieldSelector};
+	}
+
+	private async startKind(kind: StoreKind): Promise<void> {
+		const spec = this.kinds[kind];
+		const target = this.target(spec);
+		const answer = await this.access.can({verb: 'list', group: spec.group, resource: spec.resource, namespace: target.namespace}).catch((): AccessAnswer => ({allowed: true}));
+		if (this.stopped) return;
+		if (!answer.allowed) {
+			this.store.unreadable.set(kind, answer.reason ?? 'forbidden');
+			this.store.changed();
+			return;
+		}
+		const reflector = new Reflector({
+			client: this.client,
+			clock: this.clock,
+			target,
+			handler: this.store.handler(kind),
+			mode: spec.mode,
+			watchTimeoutSeconds: this.options.watchTimeoutSeconds,
+			watchdogMarginSeconds: this.options.watchdogMarginSeconds,
+			random: this.options.random,
+			name: kind,
+		});
+		this.reflectors.set(kind, reflector);
+		reflector.start();
+	}
+
+	private schedule(fn: () => Promise<void>, everyMs: number, firstMs: number): void {
+		const run = async () => {
+			if (this.stopped) return;
+			try {
+				await fn();
+			} catch (error) {
+				if ((error as Error).name === 'AbortError') return;
+			}
+			if (!this.stopped) this.timers.push(this.clock.setTimeout(run, everyMs));
+		};
+		this.timers.push(this.clock.setTimeout(run, firstMs));
+	}
+
+	/** /metrics (≤ 2 a minute): etcd size, counts, open watches, APF; LIST-based counts when unreadable. */
+	private lastListCounts = 0;
+	private sampled = false;
+	private async pollMetrics(): Promise<void> {
+		this.stats.metricsReads++;
+		const reading = await readMetrics(this.client, this.controller.signal);
+		const now = this.clock.now();
+		if (reading.figures && reading.figures.objectCounts.source) {
+			this.store.metrics = reading.figures;
+			this.store.metricsUnavailable = undefined;
+			if (!this.sampled) await this.sampleLargeKinds(reading.figures.sizeEstimates.source !== null);
+			this.store.setCounts(this.counter.fromMetrics(reading.figures, now));
+			return;
+		}
+		this.store.metrics = reading.figures;
+		this.store.metricsUnavailable = reading.unavailable ?? 'the server publishes no object counts in /metrics';
+		const every = this.options.countsIntervalMs ?? 120_000;
+		if (now - this.lastListCounts < every) {
+			this.store.changed();
+			return;
+		}
+		this.lastListCounts = now;
+		if (!this.discovery.loaded) await this.discovery.load(this.controller.signal);
+		if (!this.sampled) await this.sampleLargeKinds(false);
+		this.store.setCounts(await this.counter.fromLists(now, this.controller.signal));
+	}
+
+	/** Measure object sizes of custom kinds once (the server reports sizes only from 1.34). */
+	private async sampleLargeKinds(serverHasSizes: boolean): Promise<void> {
+		this.sampled = true;
+		if (serverHasSizes) return;
+		if (!this.discovery.loaded) await this.discovery.load(this.controller.signal);
+		const builtin = new Set(['', 'apps', 'batch', 'autoscaling', 'policy', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'events.k8s.io', 'scheduling.k8s.io', 'flowcontrol.apiserver.k8s.io', 'apiextensions.k8s.io', 'admissionregistration.k8s.io', 'certificates.k8s.io', 'node.k8s.io', 'apiregistration.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'metrics.k8s.io']);
+		for (const resource of this.discovery.listable()) {
+			if (builtin.has(resource.group) && resource.resource !== 'configmaps') continue;
+			await this.counter.sample(resource, this.controller.signal, 20);
+		}
+	}
+
+	/** metrics.k8s.io pod usage, paged, at most every 30 s. */
+	private async pollPodMetrics(): Promise<void> {
+		this.stats.podMetricsReads++;
+		const usage = new Map<string, Map<string, {cpuMillis: number; memoryBytes: number}>>();
+		let token: string | undefined;
+		const base = this.scope ? `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.scope)}/pods` : '/apis/metrics.k8s.io/v1beta1/pods';
+		try {
+			do {
+				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(base, {query: {limit: 500, continue: token}, signal: this.controller.signal, what: 'read pod metrics', maxAttempts: 2, background: true});
+				for (const item of page.items ?? []) {
+					const containers = new Map<string, {cpuMillis: number; memoryBytes: number}>();
+					for (const c of (item.containers ?? []) as Obj[]) {
+						try {
+							containers.set(String(c.name), {cpuMillis: parseCpuMillis(String(c.usage?.cpu ?? '0')), memoryBytes: parseMemoryBytes(String(c.usage?.memory ?? '0'))});
+						} catch {
+							// Skip a malformed quantity.
+						}
+					}
+					usage.set(objectKey(String(item.metadata?.namespace ?? ''), String(item.metadata?.name ?? '')), containers);
+				}
+				token = page.metadata?.continue || undefined;
+			} while (token);
+			this.store.podUsage = usage;
+			this.store.changed();
+		} catch (error) {
+			if ((error as Error).name === 'AbortError') throw error;
+			if (error instanceof ApiStatusError && (error.status === 403 || error.status === 404)) {
+				this.store.podUsage = undefined;
+				return;
+			}
+		}
+	}
+
+	/** What the events still hold about HPA rescales: one paged LIST with a field selector, once. */
+	private async backfillRescales(): Promise<void> {
+		const path = resourcePath({group: '', version: 'v1', resource: 'events', namespace: this.scope});
+		let token: string | undefined;
+		try {
+			do {
+				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(path, {query: {limit: 500, continue: token, fieldSelector: 'involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale'}, signal: this.controller.signal, what: 'list rescale events', maxAttempts: 3, background: true});
+				for (const event of page.items ?? []) this.store.ingestPastEvent(event);
+				token = page.metadata?.continue || undefined;
+			} while (token);
+			this.store.changed();
+		} catch (error) {
+			if ((error as Error).name === 'AbortError') return;
+		}
+	}
+
+	/** Resolves when every started reflector has done its first list (or `deadline` passes). */
+	async waitForSync(deadline?: number): Promise<boolean> {
+		const all = this.starting.then(() => Promise.all([...this.reflectors.values()].map((r) => r.waitForSync()))).then(() => true);
+		if (deadline === undefined) return all;
+		const remaining = Math.max(0, deadline - this.clock.now());
+		return Promise.race([all, new Promise<boolean>((resolve) => this.clock.setTimeout(() => resolve(false), remaining))]);
+	}
+
+	async stop(): Promise<void> {
+		this.stopped = true;
+		for (const timer of this.timers) clearTimeout(timer);
+		this.controller.abort();
+		await Promise.all([...this.reflectors.values()].map((r) => r.stop()));
+		this.transport.close();
+	}
+}
