@@ -62,6 +62,8 @@ export class SimMetrics {
 		const schemas = this.api.objects('flowcontrol.apiserver.k8s.io/flowschemas').sort((a, b) => Number(a.spec?.matchingPrecedence ?? 10000) - Number(b.spec?.matchingPrecedence ?? 10000));
 		for (const schema of schemas) {
 			for (const rule of (schema.spec?.rules ?? []) as Obj[]) {
+				// The throttle fault answers resource requests: rules for non-resource URLs only (probes) do not apply.
+				if (((rule.resourceRules ?? []) as Obj[]).length === 0) continue;
 				for (const subject of (rule.subjects ?? []) as Obj[]) {
 					const match = subject.kind === 'User' ? subject.user?.name === '*' || subject.user?.name === user.name
 						: subject.kind === 'Group' ? subject.group?.name === '*' || user.groups.includes(subject.group?.name)

@@ -7,6 +7,7 @@
 import {writeFileSync} from 'node:fs';
 import {stringify as toYaml} from 'yaml';
 import {SimApi} from './api.js';
+import {SimAuditLog} from './audit-log.js';
 import {Authenticator} from './auth.js';
 import {SimClock} from './clock.js';
 import {Autoscalers} from './controllers/autoscaling.js';
@@ -97,6 +98,7 @@ export class Simulator {
 	readonly minor: number;
 	readonly gitVersion: string;
 	readonly tls?: ReturnType<typeof generateTls>;
+	auditLog?: SimAuditLog;
 	private readonly stoppers: Array<() => void> = [];
 	private readonly eventListeners: Array<(event: Parameters<Parameters<ObjectStore['onLive']>[0]>[0]) => void> = [];
 	port = 0;
@@ -130,7 +132,10 @@ export class Simulator {
 			nodeMetrics: () => nodeMetrics(this.api),
 			bookmarkIntervalMs: options.bookmarkIntervalMs,
 			watchList: this.minor === 32 || this.minor >= 34,
-			onRequest: options.onRequest,
+			onRequest: (request) => {
+				this.auditLog?.request(request);
+				options.onRequest?.(request);
+			},
 			countRequest: (labels) => this.metrics.countRequest(labels),
 			countRejection: (user) => this.metrics.countRejection(user),
 			countWatchEvent: (type) => this.metrics.countWatchEvent(type),
@@ -202,11 +207,17 @@ export class Simulator {
 			if (scenario.resync !== false) this.workloads!.resyncAll();
 			this.nodeGroups!.writeStatus();
 		}
+		if (this.options.auditLog) {
+			const nodes = Math.max(1, this.store.resource('nodes').size);
+			this.auditLog = new SimAuditLog(this.options.auditLog, this.clock, SimAuditLog.incidentSpec(this.options.seed ?? 42, this.clock.now() - 30 * 60_000, nodes));
+			this.auditLog.start();
+		}
 		this.port = await this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
 		return this;
 	}
 
 	async close(): Promise<void> {
+		this.auditLog?.stop();
 		for (const stop of this.stoppers) stop();
 		this.clock.stop();
 		await this.server.close();
