@@ -1,5 +1,7 @@
 import type {BenchSuite} from './harness.js';
+import {suite as audit} from './audit.js';
 import {suite as sim} from './sim.js';
+import {suite as sync} from './sync.js';
 
 /** Every benchmark suite, in the order they run. `soak` only runs when named. */
-export const suites: BenchSuite[] = [sim];
+export const suites: BenchSuite[] = [sim, sync, audit];

@@ -74,6 +74,8 @@ export class ClusterStore implements ClusterState {
 	readonly unreadable = new Map<string, string>();
 	readonly counts = new Map<string, ResourceCount>();
 	metrics?: ApiServerFigures;
+	metricsTime?: number;
+	metricsPrevious?: {figures: ApiServerFigures; time: number};
 	metricsUnavailable?: string;
 	readonly replicaHistory = new Map<string, ReplicaPoint[]>();
 	readonly rescaleEvents = new Map<string, RescaleEvent[]>();
@@ -81,6 +83,7 @@ export class ClusterStore implements ClusterState {
 	autoscalerStatus?: string;
 	podUsage?: Map<string, Map<string, {cpuMillis: number; memoryBytes: number}>>;
 	readonly access = new Map<string, AccessAnswer>();
+	readonly apiVersions = new Map<string, string>();
 
 	private readonly rates = new Map<string, RateBucket>();
 	private readonly rescaleByUid = new Map<string, {hpa: string; event: RescaleEvent}>();
@@ -342,6 +345,13 @@ export class ClusterStore implements ClusterState {
 	/** Seed what a one-off LIST of current events holds (rescale history), without counting rates. */
 	ingestPastEvent(event: Obj): void {
 		this.recordRescale(event);
+	}
+
+	/** A new /metrics reading; the previous one is kept for rates. */
+	setMetrics(figures: ApiServerFigures | undefined): void {
+		if (this.metrics && this.metricsTime !== undefined && figures) this.metricsPrevious = {figures: this.metrics, time: this.metricsTime};
+		this.metrics = figures;
+		this.metricsTime = figures ? this.clock.now() : undefined;
 	}
 
 	setCounts(counts: Iterable<ResourceCount>): void {

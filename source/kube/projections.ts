@@ -14,6 +14,7 @@ type Obj = Record<string, any>;
 export class Interner {
 	private readonly strings = new Map<string, string>();
 	private readonly specs = new Map<string, SlimPodSpec>();
+	private readonly records = new Map<string, object>();
 
 	s(value: unknown): string {
 		const text = value === undefined || value === null ? '' : String(value);
@@ -22,6 +23,15 @@ export class Interner {
 		if (known !== undefined) return known;
 		this.strings.set(text, text);
 		return text;
+	}
+
+	/** One shared instance per distinct small record (label sets, owner references). */
+	record<T extends object>(value: T): T {
+		const key = JSON.stringify(value);
+		const known = this.records.get(key);
+		if (known) return known as T;
+		this.records.set(key, value);
+		return value;
 	}
 
 	spec(spec: SlimPodSpec): SlimPodSpec {
@@ -46,11 +56,15 @@ function time(value: unknown): number | undefined {
 /** Labels that some finding reads; every other label is dropped. */
 const KEPT_POD_LABELS = ['app', 'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'job-name', 'batch.kubernetes.io/job-name'];
 
+/**
+ * The common metadata. Names and uids are unique per object, so they are not interned;
+ * namespaces, owners and the few kept labels repeat and are.
+ */
 export function meta(object: Obj, intern: Interner, keepLabels?: readonly string[]): SlimMeta {
 	const m = (object.metadata ?? {}) as Obj;
 	const out: SlimMeta = {
 		namespace: intern.s(m.namespace ?? ''),
-		name: intern.s(m.name),
+		name: String(m.name ?? ''),
 		uid: String(m.uid ?? ''),
 		resourceVersion: String(m.resourceVersion ?? ''),
 		created: time(m.creationTimestamp) ?? 0,
@@ -58,7 +72,7 @@ export function meta(object: Obj, intern: Interner, keepLabels?: readonly string
 	const deleting = time(m.deletionTimestamp);
 	if (deleting !== undefined) out.deleting = deleting;
 	const owner = ((m.ownerReferences ?? []) as Obj[]).find((ref) => ref.controller) ?? undefined;
-	if (owner) out.owner = {kind: intern.s(owner.kind), name: intern.s(owner.name), uid: String(owner.uid ?? '')};
+	if (owner) out.owner = intern.record({kind: intern.s(owner.kind), name: intern.s(owner.name), uid: intern.s(owner.uid ?? '')});
 	if (keepLabels && m.labels) {
 		let labels: Record<string, string> | undefined;
 		for (const key of keepLabels) {
@@ -67,7 +81,7 @@ export function meta(object: Obj, intern: Interner, keepLabels?: readonly string
 				labels[intern.s(key)] = intern.s(m.labels[key]);
 			}
 		}
-		if (labels) out.labels = labels;
+		if (labels) out.labels = intern.record(labels);
 	}
 	return out;
 }
@@ -308,6 +322,7 @@ export function projectFlowSchema(fs: Obj, intern: Interner): SlimFlowSchema {
 		precedence: Number(fs.spec?.matchingPrecedence ?? 1000),
 		priorityLevel: intern.s(fs.spec?.priorityLevelConfiguration?.name ?? ''),
 		subjects: subjects.map((s) => intern.s(s)),
+		resourceRules: ((fs.spec?.rules ?? []) as Obj[]).some((rule) => ((rule.resourceRules ?? []) as Obj[]).length > 0),
 	};
 	if (fs.spec?.distinguisherMethod?.type) out.distinguisher = intern.s(fs.spec.distinguisherMethod.type);
 	return out;

@@ -107,6 +107,8 @@ export class Session extends EventEmitter {
 	/** This session's kind table (versions may differ per server, e.g. flowcontrol v1beta3). */
 	private readonly kinds: Record<StoreKind, KindSpec> = {...KINDS};
 	private starting: Promise<void> = Promise.resolve();
+	private firstCounts: Promise<void> = Promise.resolve();
+	private resolveFirstCounts: () => void = () => undefined;
 
 	constructor(readonly options: SessionOptions) {
 		super();
@@ -164,6 +166,7 @@ export class Session extends EventEmitter {
 		try {
 			const list = await this.client.getJson<{groups?: Array<{name: string; preferredVersion?: {version: string}}>}>('/apis', {signal, what: 'discovery'});
 			groups = new Set((list.groups ?? []).map((g) => g.name));
+			for (const group of list.groups ?? []) if (group.preferredVersion) this.store.apiVersions.set(group.name, group.preferredVersion.version);
 			for (const group of list.groups ?? []) if (group.name === 'flowcontrol.apiserver.k8s.io' && group.preferredVersion) this.kinds.flowschemas = {...this.kinds.flowschemas, version: group.preferredVersion.version};
 		} catch (error) {
 			if ((error as Error).name === 'AbortError') return;
@@ -177,7 +180,16 @@ export class Session extends EventEmitter {
 				await this.startKind(kind);
 			}
 		})();
-		this.schedule(() => this.pollMetrics(), this.options.metricsIntervalMs ?? 30_000, 0);
+		this.firstCounts = new Promise((resolve) => {
+			this.resolveFirstCounts = resolve;
+		});
+		this.schedule(async () => {
+			try {
+				await this.pollMetrics();
+			} finally {
+				this.resolveFirstCounts();
+			}
+		}, this.options.metricsIntervalMs ?? 30_000, 0);
 		if (groups.has('metrics.k8s.io') && kinds.includes('pods')) this.schedule(() => this.pollPodMetrics(), this.options.podMetricsIntervalMs ?? 30_000, 2_000);
 		if (kinds.includes('hpas') && kinds.includes('events')) void this.backfillRescales();
 	}
@@ -232,13 +244,13 @@ export class Session extends EventEmitter {
 		const reading = await readMetrics(this.client, this.controller.signal);
 		const now = this.clock.now();
 		if (reading.figures && reading.figures.objectCounts.source) {
-			this.store.metrics = reading.figures;
+			this.store.setMetrics(reading.figures);
 			this.store.metricsUnavailable = undefined;
 			if (!this.sampled) await this.sampleLargeKinds(reading.figures.sizeEstimates.source !== null);
 			this.store.setCounts(this.counter.fromMetrics(reading.figures, now));
 			return;
 		}
-		this.store.metrics = reading.figures;
+		this.store.setMetrics(reading.figures);
 		this.store.metricsUnavailable = reading.unavailable ?? 'the server publishes no object counts in /metrics';
 		const every = this.options.countsIntervalMs ?? 120_000;
 		if (now - this.lastListCounts < every) {
@@ -313,8 +325,8 @@ export class Session extends EventEmitter {
 	}
 
 	/** Resolves when every started reflector has done its first list (or `deadline` passes). */
-	async waitForSync(deadline?: number): Promise<boolean> {
-		const all = this.starting.then(() => Promise.all([...this.reflectors.values()].map((r) => r.waitForSync()))).then(() => true);
+	async waitForSync(deadline?: number, options: {counts?: boolean} = {}): Promise<boolean> {
+		const all = this.starting.then(() => Promise.all([...this.reflectors.values()].map((r) => r.waitForSync()))).then(() => (options.counts ? this.firstCounts : undefined)).then(() => true);
 		if (deadline === undefined) return all;
 		const remaining = Math.max(0, deadline - this.clock.now());
 		return Promise.race([all, new Promise<boolean>((resolve) => this.clock.setTimeout(() => resolve(false), remaining))]);

@@ -178,4 +178,6 @@ export interface SlimFlowSchema extends SlimMeta {
 	distinguisher?: string;
 	/** Subjects as "User:name", "Group:name", "ServiceAccount:ns/name". */
 	subjects: readonly string[];
+	/** Whether any rule matches resource requests (not only non-resource URLs such as /healthz). */
+	resourceRules: boolean;
 }

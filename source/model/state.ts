@@ -127,6 +127,9 @@ export interface ClusterState {
 
 	counts: ReadonlyMap<string, ResourceCount>;
 	metrics?: ApiServerFigures;
+	/** When `metrics` was read, and the reading before it (rates come from the difference). */
+	metricsTime?: number;
+	metricsPrevious?: {figures: ApiServerFigures; time: number};
 	/** Why /metrics is not available, when it is not. */
 	metricsUnavailable?: string;
 	eventRates: readonly EventSourceRate[];
@@ -139,6 +142,8 @@ export interface ClusterState {
 	autoscalerStatus?: string;
 	/** Per pod key: container usage from metrics.k8s.io, when readable. */
 	podUsage?: ReadonlyMap<string, ReadonlyMap<string, {cpuMillis: number; memoryBytes: number}>>;
+	/** The server's preferred version per API group (from discovery), when known. */
+	apiVersions?: ReadonlyMap<string, string>;
 	/** Access answers keyed "verb group/resource [namespace]". */
 	access: ReadonlyMap<string, AccessAnswer>;
 }

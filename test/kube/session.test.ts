@@ -179,7 +179,7 @@ const faultCases: FaultCase[] = [
 		sim.faults.set({latencyMs: 3000});
 		sim.server.dropWatches();
 		setTimeout(() => sim.faults.set({latencyMs: 0}), 4000);
-	}, bound: (kinds) => 3 * kinds + 6, settle: 25_000},
+	}, bound: (kinds) => 3 * kinds + 6, settle: 60_000},
 	{name: 'half-open watches', inject: (sim) => {
 		sim.faults.set({halfOpenAllWatches: true});
 		sim.server.dropWatches();
@@ -201,7 +201,7 @@ for (const fault of faultCases) {
 				sim.api.create(sim.type('', 'pods'), 'default', {metadata: {name: `after-${fault.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`}, spec: {containers: [{name: 'c', image: 'i'}]}}, ctx);
 				const job = sim.api.objects('batch/jobs', 'batch-jobs')[0]!;
 				sim.api.delete(sim.type('batch', 'jobs'), 'batch-jobs', job.metadata.name, {propagationPolicy: 'Orphan'}, ctx);
-				await eventually(() => converged(sim, session), fault.settle ?? 15_000, 'convergence');
+				await eventually(() => converged(sim, session), fault.settle ?? 40_000, 'convergence');
 				const during = ours(sim.requestLog.all().slice(mark)).filter((e) => e.stage !== 'ResponseComplete');
 				const bound = fault.bound(kinds);
 				t.true(during.length <= bound, `${during.length} requests during the fault (bound ${bound} for ${kinds} kinds)`);
