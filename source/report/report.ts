@@ -1,0 +1,127 @@
+/**
+ * Report mode's output: the same panes and findings the TUI shows, as one document —
+ * JSON or YAML for scripts and CI, Markdown for pasting into an incident ticket. Strings
+ * from the cluster are sanitized for Markdown (it is read on a terminal or rendered);
+ * JSON and YAML escape control characters themselves.
+ */
+import {stringify as toYaml} from 'yaml';
+import type {HeaderInfo, Views} from '../app/controller.js';
+import {type Finding, PANES, type Pane, type PaneView, SEVERITY_RANK, type Severity, severityAtLeast, subjectText} from '../findings/model.js';
+import {sanitize} from '../text/sanitize.js';
+
+export interface ReportPane {
+	title: string;
+	header: readonly string[];
+	columns: Array<{key: string; title: string}>;
+	rows: Array<{id: string; severity?: Severity; cells: Record<string, string | number | null>; findingIds: readonly string[]}>;
+	unavailable?: string;
+	notes?: readonly string[];
+}
+
+export interface Report {
+	context: string;
+	server: {version: string | null};
+	generatedAt: string;
+	namespace: string | null;
+	observedSeconds: number;
+	summary: {critical: number; warning: number; info: number};
+	panes: Record<Pane, ReportPane>;
+	findings: Finding[];
+}
+
+function pane(view: PaneView): ReportPane {
+	return {
+		title: view.title,
+		header: view.header,
+		columns: view.columns.map((c) => ({key: c.key, title: c.title})),
+		rows: view.rows.map((row) => ({
+			id: row.id,
+			...(row.severity ? {severity: row.severity} : {}),
+			cells: Object.fromEntries(view.columns.map((c) => [c.key, row.cells[c.key] ?? (c.key === 'spark' && row.spark ? row.spark.join(',') : null)])),
+			findingIds: row.findingIds,
+		})),
+		...(view.unavailable ? {unavailable: view.unavailable} : {}),
+		...(view.notes && view.notes.length > 0 ? {notes: view.notes} : {}),
+	};
+}
+
+export function buildReport(views: Views, header: HeaderInfo, options: {generatedAt: Date; observedSeconds: number}): Report {
+	const findings = PANES.flatMap((p) => views[p].findings).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.pane.localeCompare(b.pane) || a.id.localeCompare(b.id));
+	const summary = {critical: 0, warning: 0, info: 0};
+	for (const finding of findings) summary[finding.severity]++;
+	return {
+		context: header.context,
+		server: {version: header.server ?? null},
+		generatedAt: options.generatedAt.toISOString(),
+		namespace: header.namespace ?? null,
+		observedSeconds: Math.round(options.observedSeconds),
+		summary,
+		panes: Object.fromEntries(PANES.map((p) => [p, pane(views[p])])) as Record<Pane, ReportPane>,
+		findings,
+	};
+}
+
+export function failingFindings(report: Report, failOn: Severity | undefined): Finding[] {
+	if (!failOn) return [];
+	return report.findings.filter((finding) => severityAtLeast(finding.severity, failOn));
+}
+
+export function renderJson(report: Report): string {
+	return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+export function renderYaml(report: Report): string {
+	return toYaml(report, {lineWidth: 0});
+}
+
+/** Cluster strings inside Markdown: sanitized, pipes and backticks escaped, one line. */
+function md(text: unknown): string {
+	return sanitize(String(text ?? ''), {maxLength: 300}).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, '\\`').replace(/</g, '&lt;');
+}
+
+const SEVERITY_LABEL: Record<Severity, string> = {critical: 'CRITICAL', warning: 'warning', info: 'info'};
+
+export function renderMarkdown(report: Report): string {
+	const lines: string[] = [];
+	lines.push(`# kubectl assure: ${md(report.context)}`);
+	lines.push('');
+	lines.push(`Server ${md(report.server.version ?? 'unknown')}, ${report.namespace ? `namespace ${md(report.namespace)}` : 'all namespaces'}, generated ${report.generatedAt}${report.observedSeconds > 0 ? ` after observing for ${report.observedSeconds} s` : ''}.`);
+	lines.push('');
+	lines.push(`**${report.summary.critical} critical, ${report.summary.warning} warning, ${report.summary.info} info.**`);
+	lines.push('');
+	if (report.findings.length > 0) {
+		lines.push('## Findings', '');
+		lines.push('| severity | pane | finding | subject |', '|---|---|---|---|');
+		for (const f of report.findings) lines.push(`| ${SEVERITY_LABEL[f.severity]} | ${f.pane} | ${md(f.summary)} | ${md(subjectText(f.subject))} |`);
+		lines.push('');
+		for (const f of report.findings.filter((x) => x.severity !== 'info')) {
+			lines.push(`### ${SEVERITY_LABEL[f.severity]}: ${md(f.summary)}`, '');
+			lines.push(`- id: \`${f.id.replace(/`/g, '')}\``);
+			for (const [key, value] of Object.entries(f.evidence)) lines.push(`- ${md(key)}: ${md(value)}`);
+			if (f.objectsTotal !== undefined && f.objects && f.objects.length > 0) lines.push(`- objects (${f.objectsTotal}): ${f.objects.slice(0, 10).map((o) => md(`${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`)).join(', ')}${f.objectsTotal > 10 ? ', …' : ''}`);
+			for (const line of f.detail ?? []) lines.push(`- ${md(line)}`);
+			for (const remedy of f.remedies) lines.push(`- remedy \`${remedy.id}\`: ${md(remedy.title)} (\`kubectl assure -o markdown --yes --apply ${f.id}:${remedy.id}\`)`);
+			lines.push('');
+		}
+	} else lines.push('No findings.', '');
+	for (const p of PANES) {
+		const paneReport = report.panes[p];
+		lines.push(`## ${md(paneReport.title)}`, '');
+		if (paneReport.unavailable) lines.push(`_${md(paneReport.unavailable)}_`, '');
+		if (paneReport.header.length > 0) {
+			lines.push('```');
+			for (const h of paneReport.header) lines.push(sanitize(h).replace(/```/g, "'''"));
+			lines.push('```', '');
+		}
+		if (paneReport.rows.length > 0) {
+			const columns = paneReport.columns.filter((c) => c.key !== 'spark');
+			lines.push(`| ${columns.map((c) => md(c.title)).join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`);
+			for (const row of paneReport.rows.slice(0, 50)) lines.push(`| ${columns.map((c) => md(row.cells[c.key] ?? '')).join(' | ')} |`);
+			if (paneReport.rows.length > 50) lines.push('', `(${paneReport.rows.length - 50} more rows in -o json)`);
+			lines.push('');
+		}
+		for (const note of paneReport.notes ?? []) lines.push(`> ${md(note)}`);
+		if ((paneReport.notes ?? []).length > 0) lines.push('');
+	}
+	return `${lines.join('\n')}\n`;
+}
