@@ -1,25 +1,132 @@
 /**
- * The product's main mode. Until the data layer and the UI land, `--demo` starts the
- * simulator in process and says how to point kubectl at it.
+ * The product's main mode: resolve the cluster (or start the embedded simulator for
+ * --demo), connect, start the session, then either the TUI (a terminal) or report mode
+ * (-o json|yaml|markdown, or stdout not a terminal): wait for the initial sync (bounded by
+ * --request-timeout), observe if asked, print, and exit with the documented code.
  */
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {startSimulator} from '../sim/simulator.js';
+import {AppController, type WatchersSource} from '../app/controller.js';
+import {wallClock} from '../clock.js';
 import {EXIT, UsageError} from '../errors.js';
-import type {RunOptions} from './flags.js';
+import type {Severity} from '../findings/model.js';
+import {resolveConfig, type ResolvedConfig} from '../kube/kubeconfig.js';
+import {remedyApi} from '../kube/remedy-api.js';
+import {Session} from '../kube/session.js';
+import {remedyCatalog} from '../remedies/catalog.js';
+import {RemedyEngine} from '../remedies/engine.js';
+import {Journal} from '../remedies/journal.js';
+import {buildReport, failingFindings, renderJson, renderMarkdown, renderYaml} from '../report/report.js';
+import type {Simulator} from '../sim/simulator.js';
+import type {OutputFormat, RunOptions} from './flags.js';
 
-export async function runProduct(options: RunOptions): Promise<number> {
-	if (!options.demo) throw new UsageError('the live view is not built yet: use --demo to start the simulated cluster');
+export interface RunContext {
+	stdout: NodeJS.WriteStream;
+	stderr: NodeJS.WriteStream;
+	stdin: NodeJS.ReadStream;
+	env: NodeJS.ProcessEnv;
+}
+
+async function startDemo(options: RunOptions): Promise<{sim: Simulator; kubeconfig: string}> {
+	const {startSimulator} = await import('../sim/simulator.js');
 	const sim = await startSimulator({scenario: options.demo});
 	const kubeconfig = join(mkdtempSync(join(tmpdir(), 'assure-demo-')), 'kubeconfig');
 	writeFileSync(kubeconfig, sim.kubeconfig(), {mode: 0o600});
-	process.stdout.write(`simulated cluster (scenario ${options.demo}) on ${sim.url}\n  export KUBECONFIG=${kubeconfig}\n  kubectl get pods -A\nPress Ctrl-C to stop.\n`);
-	await new Promise<void>((resolve) => {
-		process.once('SIGINT', resolve);
-		process.once('SIGTERM', resolve);
-		process.once('SIGHUP', resolve);
-	});
-	await sim.close();
-	return EXIT.ok;
+	return {sim, kubeconfig};
+}
+
+function render(format: OutputFormat, report: Parameters<typeof renderJson>[0]): string {
+	return format === 'json' ? renderJson(report) : format === 'yaml' ? renderYaml(report) : renderMarkdown(report);
+}
+
+export async function runProduct(options: RunOptions, context: RunContext = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<number> {
+	const report = options.output !== undefined || !context.stdout.isTTY;
+	const format: OutputFormat = options.output ?? 'markdown';
+	let demo: {sim: Simulator; kubeconfig: string} | undefined;
+	let watchers: (WatchersSource & {close(): Promise<void>}) | undefined;
+	let session: Session | undefined;
+	try {
+		if (options.auditLog !== undefined) {
+			const {openAuditFeed} = await import('../app/audit-feed.js');
+			watchers = await openAuditFeed({path: options.auditLog, follow: !report, sinceMs: options.sinceMs, stdin: context.stdin});
+		}
+		if (options.demo) demo = await startDemo(options);
+		let config: ResolvedConfig | undefined;
+		const offline = !demo && options.auditLog !== undefined && !options.context && !options.kubeconfig && !canResolve(context.env);
+		if (!offline) {
+			config = resolveConfig({kubeconfig: demo?.kubeconfig ?? options.kubeconfig, context: options.context, namespace: options.namespace, allNamespaces: options.allNamespaces || (Boolean(demo) && !options.namespace), env: context.env});
+		}
+		if (config) {
+			session = new Session({config, qps: options.qps, burst: options.burst, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly});
+			await session.connect(options.requestTimeoutMs > 0 ? wallClock.now() + options.requestTimeoutMs : undefined);
+			await session.start();
+		}
+		const engine = session && !options.readOnly
+			? new RemedyEngine(remedyApi(session.client, session.access, Number(session.store.serverVersion?.minor) || undefined), new Journal(), {context: session.store.context, user: config?.user.name ?? ''}, remedyCatalog())
+			: undefined;
+		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false});
+		if (!report) {
+			const {runTui} = await import('../ui/run-tui.js');
+			return await runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env});
+		}
+		// Report mode.
+		const started = wallClock.now();
+		if (session) {
+			const deadline = options.requestTimeoutMs > 0 ? started + options.requestTimeoutMs : undefined;
+			const synced = await session.waitForSync(deadline, {counts: true});
+			if (!synced) context.stderr.write(`warning: not every kind was synced within --request-timeout; the report may be incomplete\n`);
+		}
+		if (watchers) await watchers.close();
+		if (options.observeMs && options.observeMs > 0) {
+			context.stderr.write(`observing for ${Math.round(options.observeMs / 1000)} s…\n`);
+			await new Promise((resolve) => setTimeout(resolve, options.observeMs));
+		}
+		controller.refresh(true);
+		if (options.yes) {
+			const code = await applyOne(options, controller, engine, context);
+			if (code !== EXIT.ok) return code;
+			// Let the watches bring the change in before the report is taken.
+			await new Promise((resolve) => setTimeout(resolve, 1000));
+			controller.refresh(true);
+		}
+		const built = buildReport(controller.views, controller.header(), {generatedAt: new Date(), observedSeconds: (wallClock.now() - started) / 1000});
+		context.stdout.write(render(format, built));
+		controller.dispose();
+		return failingFindings(built, options.failOn as Severity | undefined).length > 0 ? EXIT.findings : EXIT.ok;
+	} finally {
+		await session?.stop();
+		await watchers?.close();
+		await demo?.sim.close();
+	}
+}
+
+function canResolve(env: NodeJS.ProcessEnv): boolean {
+	try {
+		resolveConfig({env});
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** --yes --apply finding:remedy in report mode: the same careful flow, without asking. */
+async function applyOne(options: RunOptions, controller: AppController, engine: RemedyEngine | undefined, context: RunContext): Promise<number> {
+	if (!engine) throw new UsageError(options.readOnly ? '--yes cannot apply anything with --read-only' : '--yes needs a cluster to apply to');
+	const [findingId, remedyId] = options.apply[0]!.split(':') as [string, string];
+	const finding = controller.findFinding(findingId);
+	if (!finding) throw new UsageError(`no finding "${findingId}" now (findings: ${controller.findings().slice(0, 5).map((f) => f.id).join(', ')}${controller.findings().length > 5 ? ', …' : ''})`);
+	if (!finding.remedies.some((r) => r.id === remedyId)) throw new UsageError(`finding "${findingId}" offers no remedy "${remedyId}" (it offers: ${finding.remedies.map((r) => r.id).join(', ') || 'none'})`);
+	const prepared = await engine.prepare(finding, remedyId, controller.state);
+	for (const line of prepared.diff) context.stderr.write(`${line.op} ${line.text}\n`);
+	for (const note of prepared.notes) context.stderr.write(`  ${note}\n`);
+	if (!prepared.allowed) {
+		context.stderr.write(`error: ${prepared.reason ?? 'not allowed'}\n`);
+		return EXIT.findings;
+	}
+	const result = await engine.apply(prepared, (p) => context.stderr.write(`applied ${p.done}/${p.total}\n`));
+	for (const message of result.messages) context.stderr.write(`  ${message}\n`);
+	context.stderr.write(`${prepared.plan.title}: ${result.status} (${result.applied} applied, ${result.skipped} skipped, ${result.failed} failed)\n`);
+	controller.refresh(true);
+	return result.status === 'applied' || result.status === 'partial' ? EXIT.ok : EXIT.findings;
 }

@@ -69,7 +69,7 @@ export const AUTOSCALING_COLUMNS: readonly Column[] = [
 	{key: 'churn', title: 'CHURN/H', width: 7, align: 'right', priority: 6, numeric: true},
 	{key: 'behavior', title: 'BEHAVIOR', width: 16, minWidth: 7, priority: 2},
 	{key: 'score', title: 'SCORE', width: 5, align: 'right', priority: 7, numeric: true},
-	{key: 'spark', title: 'REPLICAS 1H', width: 20, minWidth: 8, priority: 0},
+	{key: 'spark', title: 'REPLICAS 1H', width: 20, minWidth: 8, priority: 6},
 ];
 
 /** Managers that are the autoscaler itself when they write spec.replicas. */
