@@ -20,6 +20,8 @@ export interface MetricsReading {
 	figures?: ApiServerFigures;
 	/** Why /metrics could not be read. */
 	unavailable?: string;
+	/** The failure may pass (timeout, 5xx, 429): keep the last counts, do not fan out LISTs. */
+	transient?: boolean;
 }
 
 /** GET /metrics and derive the figures; a 403 is an answer ("not readable"), not an error. */
@@ -31,7 +33,7 @@ export async function readMetrics(client: KubeClient, signal?: AbortSignal): Pro
 		if (error instanceof ApiStatusError && (error.status === 403 || error.status === 401)) return {unavailable: '/metrics not readable (needs get on the non-resource URL /metrics)'};
 		if (error instanceof ApiStatusError && error.status === 404) return {unavailable: '/metrics not served'};
 		if ((error as Error).name === 'AbortError') throw error;
-		return {unavailable: `/metrics failed: ${(error as Error).message}`};
+		return {unavailable: `/metrics failed: ${(error as Error).message}`, transient: true};
 	}
 }
 

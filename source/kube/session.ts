@@ -250,6 +250,13 @@ export class Session extends EventEmitter {
 			this.store.setCounts(this.counter.fromMetrics(reading.figures, now));
 			return;
 		}
+		if (reading.transient) {
+			// A server that failed one /metrics read is struggling: keep the last counts and try
+			// again at the next poll rather than sending one LIST per resource instead.
+			this.store.metricsUnavailable = this.store.counts.size > 0 ? `${reading.unavailable}; counts kept from the last reading` : `${reading.unavailable}; retrying at the next poll`;
+			this.store.changed();
+			return;
+		}
 		this.store.setMetrics(reading.figures);
 		this.store.metricsUnavailable = reading.unavailable ?? 'the server publishes no object counts in /metrics';
 		const every = this.options.countsIntervalMs ?? 120_000;

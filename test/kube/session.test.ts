@@ -95,7 +95,9 @@ test('initial sync: the store holds the simulator\'s objects; one paged LIST cha
 test('steady state over two simulated minutes: watches only, /metrics at most twice a minute, no LIST but counts', async (t) => {
 	await withSim({scenario: 'incident', timeScale: 20}, async (sim) => {
 		await withSession(sim, {}, async (session) => {
-			t.true(await session.waitForSync(session.clock.now() + 600_000));
+			// The first counts come with a one-time sample of custom kinds' sizes (small LISTs):
+			// steady state starts after them.
+			t.true(await session.waitForSync(session.clock.now() + 600_000, {counts: true}));
 			await sleep(1500);
 			const mark = sim.requestLog.length;
 			const startSim = sim.clock.now();
@@ -106,12 +108,33 @@ test('steady state over two simulated minutes: watches only, /metrics at most tw
 			const metrics = after.filter((e) => e.path === '/metrics');
 			t.true(metrics.length <= Math.ceil(minutes * 2) + 1, `${metrics.length} /metrics reads in ${minutes.toFixed(1)} min`);
 			const lists = after.filter(isList);
-			t.deepEqual(lists.map((e) => e.path), [], 'no LIST in steady state (counts come from /metrics)');
+			const stats = [...session.reflectors].map(([kind, r]) => `${kind}:${JSON.stringify(r.stats)}`).join(' ');
+			t.deepEqual(lists.map((e) => `${e.path} ${e.status}`), [], `no LIST in steady state (counts come from /metrics); reflectors ${stats}`);
 			const writes = after.filter((e) => e.method !== 'GET');
 			t.deepEqual(writes.map((e) => `${e.method} ${e.path}`), []);
 			const podMetrics = after.filter((e) => e.path.startsWith('/apis/metrics.k8s.io'));
 			t.true(podMetrics.length <= Math.ceil(minutes * 2) + 1, 'pod metrics at most every 30 s');
 			t.true(converged(sim, session), 'still in sync with the live cluster');
+		});
+	});
+});
+
+test('a /metrics read that fails for a while (429) keeps the last counts and never fans out one LIST per resource', async (t) => {
+	await withSim({scenario: 'incident', controllers: false, timeScale: 20}, async (sim) => {
+		await withSession(sim, {}, async (session) => {
+			t.true(await session.waitForSync(session.clock.now() + 600_000, {counts: true}));
+			const counted = session.store.counts.size;
+			t.true(counted > 0);
+			const mark = sim.requestLog.length;
+			sim.faults.set({throttleShare: 1, throttlePath: '/metrics', retryAfterSeconds: 1});
+			const reads = session.stats.metricsReads;
+			await eventually(() => session.stats.metricsReads >= reads + 2 && /429|throttl|Too Many/i.test(session.store.metricsUnavailable ?? ''), 30_000, 'two failed /metrics polls');
+			t.regex(session.store.metricsUnavailable ?? '', /counts kept from the last reading/);
+			t.is(session.store.counts.size, counted, 'the counts are kept');
+			const lists = ours(sim.requestLog.all().slice(mark)).filter(isList);
+			t.deepEqual(lists.map((e) => e.path), [], 'no LIST fan-out against a server that is throttling');
+			sim.faults.clear();
+			await eventually(() => session.store.metricsUnavailable === undefined, 30_000, '/metrics readable again');
 		});
 	});
 });
