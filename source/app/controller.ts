@@ -83,12 +83,26 @@ export class AppController extends EventEmitter {
 	/** Coalesce changes: at most one analysis per interval, however many events arrive. */
 	schedule(): void {
 		if (this.pending) return;
-		const wait = Math.max(0, (this.options.minIntervalMs ?? 500) - (Date.now() - this.analyzedAt));
+		const wait = Math.max(0, this.interval() - (Date.now() - this.analyzedAt));
 		this.pending = setTimeout(() => {
 			this.pending = undefined;
 			this.refresh();
 		}, wait);
 	}
+
+	/**
+	 * 500 ms once the data is in. While the first LISTs arrive, sooner (so the panes fill as
+	 * the data comes), but never more than a fifth of the time on analysis.
+	 */
+	private interval(): number {
+		if (this.options.minIntervalMs !== undefined) return this.options.minIntervalMs;
+		const session = this.options.session;
+		if (session && !session.warm) return Math.min(500, Math.max(100, 4 * this.analysisMs));
+		return 500;
+	}
+
+	/** How long the last analysis took, ms. */
+	private analysisMs = 0;
 
 	/** Analyze now if anything changed; emits 'views' when it did. */
 	refresh(force = false): void {
@@ -98,7 +112,9 @@ export class AppController extends EventEmitter {
 			this.emit('tick');
 			return;
 		}
+		const started = performance.now();
 		this.views = this.analyze();
+		this.analysisMs = performance.now() - started;
 		this.emit('views', this.views);
 	}
 

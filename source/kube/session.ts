@@ -192,7 +192,14 @@ export class Session extends EventEmitter {
 		}, this.options.metricsIntervalMs ?? 30_000, 0);
 		if (groups.has('metrics.k8s.io') && kinds.includes('pods')) this.schedule(() => this.pollPodMetrics(), this.options.podMetricsIntervalMs ?? 30_000, 2_000);
 		if (kinds.includes('hpas') && kinds.includes('events')) void this.backfillRescales();
+		void this.waitForSync(undefined, {counts: true}).then(() => {
+			this.warm = true;
+			this.store.changed();
+		});
 	}
+
+	/** Every kind has done its first LIST and the first counts are in. */
+	warm = false;
 
 	private target(spec: KindSpec): ReflectorTarget {
 		return {group: spec.group, version: spec.version, resource: spec.resource, namespace: spec.namespace ?? (spec.namespaced ? this.scope : undefined), fieldSelector: spec.fieldSelector};

@@ -1,6 +1,7 @@
 /**
- * Run the TUI: the alternate screen (restored on exit, however we exit), Ink at most 10
- * frames a second with incremental rendering (only changed lines go over the SSH link), and
+ * Run the TUI: the alternate screen (restored on exit, however we exit), Ink at most 30
+ * frames a second (keys answer within a frame; data changes are already coalesced to two
+ * analyses a second by the controller, which is what keeps the bytes over SSH low), and
  * an exit when the terminal goes away (SIGHUP, stdin closed) — no orphan left growing on a
  * jump box after the SSH session drops.
  */
@@ -45,7 +46,7 @@ export async function runTui({controller, engine, options, stdout, stdin, env}: 
 		stdin,
 		exitOnCtrlC: false,
 		patchConsole: false,
-		maxFps: 10,
+		maxFps: 30,
 		incrementalRendering: false,
 	});
 	const gone = (reason: string) => () => {
