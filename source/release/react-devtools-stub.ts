@@ -1,0 +1,10 @@
+/**
+ * Ink imports react-devtools-core only when DEV=true; the release bundle has no devtools, so
+ * that import resolves here and connecting is a no-op.
+ */
+const devtools = {
+	initialize(): void {},
+	connectToDevTools(): void {},
+};
+
+export default devtools;
