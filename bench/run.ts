@@ -47,5 +47,5 @@ const header = [
 	'',
 ];
 const ordered = [...suites.map((s) => s.name).filter((name) => sections.has(name)), ...[...sections.keys()].filter((name) => !suites.some((s) => s.name === name))];
-writeFileSync('BENCHMARKS.md', `${header.join('\n')}${ordered.map((name) => sections.get(name)).join('\n\n')}\n`);
+writeFileSync('BENCHMARKS.md', `${header.join('\n')}\n${ordered.map((name) => sections.get(name)).join('\n\n')}\n`);
 console.log('wrote BENCHMARKS.md');
