@@ -140,9 +140,15 @@ export const BACKOFF_INITIAL_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
 export const RETRY_AFTER_CAP_S = 30;
 
-/** Full-jitter exponential backoff: a random wait in [0, min(cap, initial × 2^attempt)]. */
+/**
+ * Exponential backoff with jitter added on top, as client-go's reflector backs off: a wait
+ * in [d, 1.5 d] with d = min(cap, initial × 2^attempt). Never shorter than the step (full
+ * jitter, a wait in [0, d], sent about half again as many retries to a struggling server in
+ * the fault matrix), and spread so that many clients do not return together.
+ */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
-	return random() * Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** attempt);
+	const step = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** attempt);
+	return step * (1 + 0.5 * random());
 }
 
 export function queryString(query: Record<string, string | number | boolean | undefined> | undefined): string {
@@ -262,7 +268,7 @@ export class KubeClient extends EventEmitter {
 			}
 			if (response.status >= 500 && retry) {
 				this.stats.errors++;
-				this.setState('reconnecting', error.message);
+				this.setState('reconnecting', `${response.status}, ${error.message}`);
 				if (!this.mayRetry(attempt, options)) throw error;
 				await this.clock.sleep(backoffDelay(attempt++, this.options.random), options.signal);
 				this.stats.retries++;

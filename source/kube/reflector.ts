@@ -232,6 +232,9 @@ export class Reflector {
 				query: {watch: 'true', resourceVersion: this.resourceVersion || undefined, allowWatchBookmarks: 'true', timeoutSeconds, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector},
 				signal: local.signal,
 				stream: true,
+				// One layer of backoff for watches: the reflector's (failures carry across attempts).
+				// Retried inside the client, a watchdog firing mid-backoff restarted it at 0.5 s.
+				retry: false,
 				what: `watch ${target.resource}`,
 			});
 			const stream = response.stream!;

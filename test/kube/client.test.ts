@@ -1,6 +1,6 @@
 /**
  * The gentle request layer: the budget (5 QPS, burst 10), foreground before background,
- * full-jitter backoff bounds, Retry-After honoured on 429, backoff on 5xx, no retry of
+ * jittered backoff bounds, Retry-After honoured on 429, backoff on 5xx, no retry of
  * writes on 5xx, one credential refresh on 401, read-only refusing writes.
  */
 import test from 'ava';
@@ -53,12 +53,14 @@ test('an aborted wait leaves the queue', async (t) => {
 	t.true(served);
 });
 
-test('full-jitter backoff stays within [0, min(30 s, 0.5 s × 2^n)]', (t) => {
-	t.is(backoffDelay(0, () => 0.999_999), 499.9995);
-	t.is(Math.round(backoffDelay(3, () => 1)), 4000);
-	t.is(backoffDelay(10, () => 1), 30_000);
-	t.is(backoffDelay(40, () => 0.5), 15_000);
-	t.is(backoffDelay(5, () => 0), 0);
+test('backoff: never shorter than min(30 s, 0.5 s × 2^n), at most half again as long', (t) => {
+	t.is(backoffDelay(0, () => 0), 500);
+	t.is(backoffDelay(0, () => 1), 750);
+	t.is(backoffDelay(3, () => 0), 4000);
+	t.is(backoffDelay(3, () => 1), 6000);
+	t.is(backoffDelay(10, () => 0), 30_000);
+	t.is(backoffDelay(10, () => 1), 45_000);
+	t.is(backoffDelay(40, () => 0.5), 37_500);
 });
 
 async function clientFor(sim: Parameters<Parameters<typeof withSim>[1]>[0], options: {readOnly?: boolean; token?: string} = {}) {
