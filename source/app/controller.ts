@@ -44,8 +44,10 @@ export interface ControllerOptions {
 	watchers?: WatchersSource;
 	engine?: RemedyEngine;
 	readOnly: boolean;
-	/** Minimum ms between two analyses (the UI asks often; analysis runs at most this often). */
+	/** Minimum ms between two analyses, exactly (tests, benchmarks); default adaptive, see interval(). */
 	minIntervalMs?: number;
+	/** Analyze as the data changes (the TUI); false: only when refresh() is called (report mode). */
+	live?: boolean;
 	ascii?: boolean;
 	now?: () => number;
 }
@@ -53,7 +55,6 @@ export interface ControllerOptions {
 export class AppController extends EventEmitter {
 	views: Views;
 	private flapStates = new Map<string, FlapState>();
-	private analyzedAt = 0;
 	private analyzedVersion = -1;
 	private analyzedWatchersVersion = -1;
 	private pending: NodeJS.Timeout | undefined;
@@ -65,6 +66,7 @@ export class AppController extends EventEmitter {
 		super();
 		this.views = this.analyze();
 		const changed = () => this.schedule();
+		if (options.live === false) return;
 		if (options.session) {
 			this.unsubscribe.push(options.session.store.onChange(changed));
 			options.session.on('state', changed);
@@ -83,7 +85,7 @@ export class AppController extends EventEmitter {
 	/** Coalesce changes: at most one analysis per interval, however many events arrive. */
 	schedule(): void {
 		if (this.pending) return;
-		const wait = Math.max(0, this.interval() - (Date.now() - this.analyzedAt));
+		const wait = Math.max(0, this.interval() - (Date.now() - this.finishedAt));
 		this.pending = setTimeout(() => {
 			this.pending = undefined;
 			this.refresh();
@@ -91,18 +93,21 @@ export class AppController extends EventEmitter {
 	}
 
 	/**
-	 * 500 ms once the data is in. While the first LISTs arrive, sooner (so the panes fill as
-	 * the data comes), but never more than a fifth of the time on analysis.
+	 * The pause between the end of one analysis and the start of the next: 500 ms once the
+	 * data is in, 100 ms while the first LISTs arrive (so the panes fill as the data comes),
+	 * and never less than four times what the last analysis took — at 150,000 pods an analysis
+	 * takes seconds, and back-to-back analyses starved the sync itself.
 	 */
 	private interval(): number {
 		if (this.options.minIntervalMs !== undefined) return this.options.minIntervalMs;
 		const session = this.options.session;
-		if (session && !session.warm) return Math.min(500, Math.max(100, 4 * this.analysisMs));
-		return 500;
+		const base = session && !session.warm ? 100 : 500;
+		return Math.max(base, 4 * this.analysisMs);
 	}
 
-	/** How long the last analysis took, ms. */
+	/** How long the last analysis took, and when it ended (Date.now()). */
 	private analysisMs = 0;
+	private finishedAt = 0;
 
 	/** Analyze now if anything changed; emits 'views' when it did. */
 	refresh(force = false): void {
@@ -115,12 +120,12 @@ export class AppController extends EventEmitter {
 		const started = performance.now();
 		this.views = this.analyze();
 		this.analysisMs = performance.now() - started;
+		this.finishedAt = Date.now();
 		this.emit('views', this.views);
 	}
 
 	private analyze(): Views {
 		this.analyses++;
-		this.analyzedAt = Date.now();
 		this.analyzedVersion = this.options.session?.store.version ?? 0;
 		this.analyzedWatchersVersion = this.options.watchers?.version ?? 0;
 		const state = this.state;

@@ -65,7 +65,8 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 		const engine = session && !options.readOnly
 			? new RemedyEngine(remedyApi(session.client, session.access, Number(session.store.serverVersion?.minor) || undefined), new Journal(), {context: session.store.context, user: config?.user.name ?? ''}, remedyCatalog())
 			: undefined;
-		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false});
+		// Report mode analyzes once, when the data is in: analyses during the sync only slow it.
+		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report});
 		if (!report) {
 			const {runTui} = await import('../ui/run-tui.js');
 			return await runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env});
