@@ -26,7 +26,7 @@ interface Frame {
 	text: string;
 }
 
-class FakeTty extends Writable {
+export class FakeTty extends Writable {
 	readonly isTTY = true;
 	columns = 80;
 	rows = 24;
@@ -62,7 +62,7 @@ class FakeTty extends Writable {
 	}
 }
 
-function fakeStdin(): NodeJS.ReadStream {
+export function fakeStdin(): NodeJS.ReadStream {
 	const stream = new PassThrough() as unknown as NodeJS.ReadStream & {isTTY: boolean; setRawMode: (v: boolean) => unknown};
 	stream.isTTY = true;
 	stream.setRawMode = () => stream;
@@ -90,7 +90,7 @@ interface UiRun {
 const PANE_SIGNS: Record<string, RegExp> = {'3': /REV\/60M/, '4': /WORKLOAD\s+QOS|QOS\s+MISSING|\bQOS\b/};
 
 /** A storm of pod annotation patches (each one a MODIFIED watch event) at `rate` per second. */
-function startStorm(sim: Simulator, rate: number): {stop: () => number} {
+export function startStorm(sim: Simulator, rate: number): {stop: () => number} {
 	const pods = sim.api.objects('pods').filter((p) => !p.metadata.deletionTimestamp).map((p) => [p.metadata.namespace as string, p.metadata.name as string] as const);
 	const type = sim.type('', 'pods');
 	const ctx = {user: {name: 'storm', groups: ['system:masters']}, fieldManager: 'storm'};

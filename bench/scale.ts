@@ -1,0 +1,140 @@
+/**
+ * Scale: the `large` scenario at 150,000 pods and 10,000 HPAs (50,000 / 3,000 with --quick),
+ * beside the `incident` scenario (~300 pods) in the same run. The simulator runs in its own
+ * process; the product in another (bench/scale-worker.ts) for the TUI: time to full sync
+ * (every kind listed through the 5 QPS budget, first counts in), RSS, and keypress-to-frame
+ * latency while 200 watch events/s stream; then report mode (`-A -o json`): time to the
+ * report and peak RSS. Goal: RSS ≤ 512 MB at 150,000 pods.
+ */
+import {spawn} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {createInterface} from 'node:readline';
+import type {BenchSuite, Measure} from './harness.js';
+import {rssOf, startSimProcess} from './sim.js';
+
+interface TuiRun {
+	syncedMs: number;
+	rss: number;
+	peakRss: number;
+	p50: number;
+	p95: number;
+	keys: number;
+	lost: number;
+	pods: number;
+	hpas: number;
+	events: number;
+}
+
+function percentile(values: number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
+}
+
+/** 200 pod annotation patches a second over HTTP (each one a MODIFIED watch event). */
+async function storm(url: string, rate: number): Promise<{stop: () => Promise<number>}> {
+	const page = await (await fetch(`${url}/api/v1/pods?limit=500`)).json() as {items: Array<{metadata: {namespace: string; name: string}}>};
+	const pods = page.items.map((p) => p.metadata);
+	let sent = 0;
+	let inflight = 0;
+	const started = performance.now();
+	const timer = setInterval(() => {
+		const due = Math.floor(((performance.now() - started) / 1000) * rate) - sent;
+		for (let i = 0; i < due && inflight < 64; i++) {
+			const pod = pods[sent % pods.length]!;
+			sent++;
+			inflight++;
+			void fetch(`${url}/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`, {method: 'PATCH', headers: {'Content-Type': 'application/merge-patch+json'}, body: JSON.stringify({metadata: {annotations: {'bench/tick': String(sent)}}})})
+				.then((r) => r.arrayBuffer()).catch(() => undefined).finally(() => inflight--);
+		}
+	}, 10);
+	return {
+		async stop() {
+			clearInterval(timer);
+			return sent / ((performance.now() - started) / 1000);
+		},
+	};
+}
+
+async function tuiRun(kubeconfig: string, url: string, keySeconds: number, log: (line: string) => void): Promise<TuiRun> {
+	const child = spawn(process.execPath, ['dist/bench/scale-worker.js', kubeconfig, String(keySeconds)], {stdio: ['pipe', 'pipe', 'pipe']});
+	let stderr = '';
+	child.stderr.on('data', (chunk: Buffer) => {
+		stderr += chunk.toString();
+	});
+	const result: Partial<TuiRun> = {};
+	let running: {stop: () => Promise<number>} | undefined;
+	await new Promise<void>((resolve, reject) => {
+		createInterface({input: child.stdout}).on('line', (line) => {
+			const message = JSON.parse(line) as {synced?: number; rss?: number; pods?: number; hpas?: number; done?: boolean; latencies?: number[]; lost?: number; peakRss?: number};
+			if (message.synced !== undefined) {
+				Object.assign(result, {syncedMs: message.synced, rss: message.rss, pods: message.pods, hpas: message.hpas});
+				log(`synced ${message.pods} pods, ${message.hpas} HPAs in ${(message.synced / 1000).toFixed(1)} s, RSS ${((message.rss ?? 0) / 2 ** 20).toFixed(0)} MiB`);
+				void storm(url, 200).then((s) => {
+					running = s;
+					setTimeout(() => child.stdin.write('go\n'), 2000);
+				});
+			} else if (message.done) {
+				const latencies = message.latencies ?? [];
+				Object.assign(result, {p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), keys: latencies.length, lost: message.lost, peakRss: message.peakRss});
+				void running?.stop().then((rate) => {
+					result.events = rate;
+				});
+			}
+		});
+		child.on('exit', (code) => (code === 0 && result.p50 !== undefined ? resolve() : reject(new Error(`scale worker exited ${code}: ${stderr.slice(-500)}`))));
+	});
+	await new Promise((resolve) => setTimeout(resolve, 50));
+	return result as TuiRun;
+}
+
+async function reportRun(kubeconfig: string): Promise<{ms: number; peakRss: number; code: number}> {
+	const started = performance.now();
+	const child = spawn(process.execPath, ['bin/kubectl-assure.js', '-A', '-o', 'json'], {env: {...process.env, KUBECONFIG: kubeconfig}, stdio: ['ignore', 'ignore', 'pipe']});
+	let peak = 0;
+	const poll = setInterval(() => {
+		try {
+			peak = Math.max(peak, rssOf(child.pid!).peak);
+		} catch {
+			// Exited.
+		}
+	}, 50);
+	const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
+	clearInterval(poll);
+	return {ms: performance.now() - started, peakRss: peak, code};
+}
+
+async function scenario(args: string[], keySeconds: number, log: (line: string) => void): Promise<{tui: TuiRun; report: {ms: number; peakRss: number; code: number}}> {
+	const sim = await startSimProcess(args, {nodeArgs: ['--max-old-space-size=8192']});
+	const kubeconfig = sim.child.spawnargs[sim.child.spawnargs.indexOf('--kubeconfig-out') + 1]!;
+	void readFileSync(kubeconfig);
+	try {
+		const tui = await tuiRun(kubeconfig, sim.url, keySeconds, log);
+		const report = await reportRun(kubeconfig);
+		log(`report: ${(report.ms / 1000).toFixed(1)} s, peak RSS ${(report.peakRss / 2 ** 20).toFixed(0)} MiB, exit ${report.code}`);
+		return {tui, report};
+	} finally {
+		sim.child.kill('SIGTERM');
+	}
+}
+
+export const suite: BenchSuite = {
+	name: 'scale',
+	async run({quick, log}) {
+		const size = quick ? 50_000 : 150_000;
+		const hpas = quick ? 3000 : 10_000;
+		const keySeconds = quick ? 10 : 20;
+		log('incident scenario');
+		const small = await scenario(['--scenario', 'incident'], keySeconds, log);
+		log(`large scenario: ${size} pods, ${hpas} HPAs`);
+		const large = await scenario(['--scenario', 'large', '--size', String(size), '--hpas', String(hpas)], keySeconds, log);
+		const base = (value: number) => ({name: 'incident scenario (~300 pods)', value});
+		return [
+			{name: `TUI: time to full sync, ${size} pods + ${hpas} HPAs`, value: large.tui.syncedMs, unit: 'ms', baseline: base(small.tui.syncedMs), better: 'lower', note: 'every kind listed through the 5 QPS budget, first counts in'},
+			{name: 'TUI: RSS after full sync', value: large.tui.rss, unit: 'bytes', baseline: base(small.tui.rss), better: 'lower', note: `goal ≤ 512 MB at 150,000 pods: ${large.tui.rss <= 512 * 2 ** 20 ? 'met' : 'NOT met'} (peak ${(large.tui.peakRss / 2 ** 20).toFixed(0)} MiB)`},
+			{name: `TUI: keypress to frame p50, ${large.tui.events.toFixed(0)} watch events/s`, value: large.tui.p50, unit: 'ms', baseline: base(small.tui.p50), better: 'lower', note: `${large.tui.keys} keys, ${large.tui.lost} without a frame in 5 s`},
+			{name: 'TUI: keypress to frame p95', value: large.tui.p95, unit: 'ms', baseline: base(small.tui.p95), better: 'lower'},
+			{name: 'report -A -o json: time to the report', value: large.report.ms, unit: 'ms', baseline: base(small.report.ms), better: 'lower', note: `exit ${large.report.code}`},
+			{name: 'report -A -o json: peak RSS', value: large.report.peakRss, unit: 'bytes', baseline: base(small.report.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${large.report.peakRss <= 512 * 2 ** 20 ? 'met' : 'NOT met'}`},
+		] satisfies Measure[];
+	},
+};
