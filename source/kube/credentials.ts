@@ -116,7 +116,10 @@ export class Credentials {
 			execFile(command, exec.args ?? [], {env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024}, (error, stdout, stderr) => {
 				if (error) {
 					const code = (error as NodeJS.ErrnoException).code;
-					const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : String(stderr).trim().split('\n').at(-1) || error.message.split('\n')[0];
+					// Never execFile's own message: it is "Command failed: <command> <args…>", and the
+					// args of a credential plugin often carry a secret (--client-secret).
+					const status = (error as {killed?: boolean; signal?: string | null}).killed ? 'timed out' : (error as {signal?: string | null}).signal ? `killed by ${(error as {signal: string}).signal}` : typeof code === 'number' ? `exit code ${code}` : 'could not run';
+					const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : String(stderr).trim().split('\n').at(-1) || status;
 					reject(new CredentialError(`exec credential plugin "${exec.command}" failed: ${why}${exec.installHint ? ` (${exec.installHint.trim().split('\n')[0]})` : ''}`));
 					return;
 				}
