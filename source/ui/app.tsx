@@ -283,7 +283,8 @@ export function App(props: AppProps) {
 			return;
 		}
 		// Table mode.
-		const paneIndex = '1234'.indexOf(input);
+		// Only a typed digit picks a pane: a special key (an arrow) arrives with input '', and '1234'.indexOf('') is 0.
+		const paneIndex = input.length === 1 ? '1234'.indexOf(input) : -1;
 		if (paneIndex >= 0) {
 			setPane(PANES[paneIndex]!);
 			return;

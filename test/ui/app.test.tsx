@@ -204,3 +204,13 @@ test.serial('--read-only: no remedy key, r says so, and not one request but GET'
 		t.deepEqual([...new Set(h.sim.requestLog.all().filter((e) => e.userAgent.startsWith('kubectl-assure/')).map((e) => e.method))], ['GET']);
 	});
 });
+
+test.serial('an arrow key moves the cursor and never switches the pane', async (t) => {
+	await withApp({}, async (h) => {
+		await h.press('3');
+		await h.until(/REV\/60M/, 'the autoscaling pane');
+		await h.press(DOWN, DOWN, '\u001B[A');
+		await sleep(200);
+		t.regex(h.frame(), /REV\/60M/, 'still the autoscaling pane');
+	});
+});
