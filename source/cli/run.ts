@@ -20,6 +20,7 @@ import {Journal} from '../remedies/journal.js';
 import {buildReport, failingFindings, renderJson, renderMarkdown, renderYaml} from '../report/report.js';
 import type {Simulator} from '../sim/simulator.js';
 import type {OutputFormat, RunOptions} from './flags.js';
+import {restoreCiMarkers} from './terminal-env.js';
 
 export interface RunContext {
 	stdout: NodeJS.WriteStream;
@@ -46,6 +47,11 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 	let demo: {sim: Simulator; kubeconfig: string} | undefined;
 	let watchers: (WatchersSource & {close(): Promise<void>}) | undefined;
 	let session: Session | undefined;
+	// Ink is loaded first, while the CI markers are hidden from it; then they are put back,
+	// before any credential plugin can run (terminal-env.ts).
+	const tui = report ? undefined : import('../ui/run-tui.js');
+	await tui;
+	restoreCiMarkers();
 	try {
 		if (options.auditLog !== undefined) {
 			const {openAuditFeed} = await import('../app/audit-feed.js');
@@ -68,7 +74,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 		// Report mode analyzes once, when the data is in: analyses during the sync only slow it.
 		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report});
 		if (!report) {
-			const {runTui} = await import('../ui/run-tui.js');
+			const {runTui} = await tui!;
 			return await runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env});
 		}
 		// Report mode.

@@ -4,6 +4,7 @@
  * any dependency can emit a warning.
  */
 import '../cli/quiet-warnings.js';
+import '../cli/terminal-env.js';
 import {main} from '../cli/main.js';
 
 process.exitCode = await main(process.argv.slice(2));

@@ -19,7 +19,9 @@ function screen(session: string): string {
 test.serial('80x24 in tmux: panes, help, detail, quit, and the shell comes back', async (t) => {
 	const session = 'e2e';
 	const state = tempDir();
-	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${state} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+	// CI=true: Ink draws nothing until exit when it believes it runs in CI; the product must
+	// draw anyway when its stdout is a terminal.
+	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env CI=true KUBECTL_ASSURE_STATE_DIR=${state} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
 	try {
 		await eventually(() => screen(session).includes('kubectl assure'), 30_000, 'the first frame');
 		await eventually(() => /1 etcd \d+/.test(screen(session)), 30_000, 'findings in the etcd tab');
