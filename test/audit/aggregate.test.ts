@@ -8,8 +8,9 @@ import test from 'ava';
 import {AuditAggregator, LatencyHistogram, normalCallerLabel, snapshotOf, userAgentProduct, type AuditSnapshot, type ClientStats} from '../../source/audit/aggregate.js';
 import {LineDecoder} from '../../source/audit/formats.js';
 import {emptyRecord, type AuditRecord} from '../../source/audit/record.js';
+import {fixtureDir} from '../helpers/fixtures.js';
 
-const fixture = readFileSync('/work/shared/fixtures/audit/synthetic-native-heavy-watchers.jsonl', 'utf8');
+const fixture = readFileSync(`${fixtureDir('audit')}synthetic-native-heavy-watchers.jsonl`, 'utf8');
 
 function analyse(text: string, agg = new AuditAggregator()): AuditAggregator {
 	const decoder = new LineDecoder(agg);

@@ -1,5 +1,5 @@
 /**
- * Every audit-log shape in shared/fixtures/audit is detected and unwrapped: exact event
+ * Every audit-log shape in test/fixtures/audit is detected and unwrapped: exact event
  * and skipped counts per file, the same six events read alike from every cloud wrapper,
  * and what each format cannot tell.
  */
@@ -7,8 +7,9 @@ import {readFileSync} from 'node:fs';
 import test from 'ava';
 import {detectLineFormat, LineDecoder} from '../../source/audit/formats.js';
 import {unavailableMeasures, type AuditRecord} from '../../source/audit/record.js';
+import {fixtureDir} from '../helpers/fixtures.js';
 
-const dir = '/work/shared/fixtures/audit/';
+const dir = fixtureDir('audit');
 
 function decode(file: string): {records: AuditRecord[]; skipped: string[]} {
 	const records: AuditRecord[] = [];

@@ -13,10 +13,11 @@ import {AuditAggregator, snapshotOf, type AggregatorState} from '../../source/au
 import {LineDecoder} from '../../source/audit/formats.js';
 import {analyzeAuditLog, kernelSource} from '../../source/audit/parallel.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
+import {fixtureDir} from '../helpers/fixtures.js';
 
 const start = Date.UTC(2026, 2, 10, 14, 0, 0);
 const lines = new AuditTraffic(defaultTrafficSpec(5, start, 8)).lines(start + 12 * 60_000);
-const fixture = '/work/shared/fixtures/audit/synthetic-mixed-shapes.jsonl';
+const fixture = `${fixtureDir('audit')}synthetic-mixed-shapes.jsonl`;
 
 function rounded(value: unknown): unknown {
 	return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(10)) : v)));

@@ -18,10 +18,11 @@ import {
 } from '../../source/kube/apiserver-metrics.js';
 import {parsePrometheusText, type MetricFamilies} from '../../source/kube/prometheus.js';
 import {writePrometheusText} from '../../source/sim/prometheus-writer.js';
+import {fixtureDir} from '../helpers/fixtures.js';
 
-const fixtureDir = new URL('../../../shared/fixtures/metrics/', import.meta.url);
+const metricsDir = fixtureDir('metrics');
 function scrape(version: string): MetricFamilies {
-	const parsed = parsePrometheusText(readFileSync(new URL(`kube-apiserver-${version}.metrics.txt`, fixtureDir), 'utf8'));
+	const parsed = parsePrometheusText(readFileSync(`${metricsDir}kube-apiserver-${version}.metrics.txt`, 'utf8'));
 	if (parsed.errorCount > 0) throw new Error(`fixture ${version} did not parse cleanly`);
 	return parsed;
 }

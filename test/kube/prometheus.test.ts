@@ -23,10 +23,11 @@ import {
 	histogramSamples,
 	writePrometheusText,
 } from '../../source/sim/prometheus-writer.js';
+import {fixtureDir} from '../helpers/fixtures.js';
 
-const fixtureDir = new URL('../../../shared/fixtures/metrics/', import.meta.url);
+const metricsDir = fixtureDir('metrics');
 function fixture(version: string): string {
-	return readFileSync(new URL(`kube-apiserver-${version}.metrics.txt`, fixtureDir), 'utf8');
+	return readFileSync(`${metricsDir}kube-apiserver-${version}.metrics.txt`, 'utf8');
 }
 
 function sampleCount(families: Iterable<MetricFamily>): number {

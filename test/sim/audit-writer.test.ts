@@ -9,8 +9,9 @@ import fc from 'fast-check';
 import {LineDecoder} from '../../source/audit/formats.js';
 import type {AuditRecord} from '../../source/audit/record.js';
 import {goDuration, goJsonString, microTime, writeAuditEvent, type SimAuditEvent} from '../../source/sim/audit-writer.js';
+import {fixtureDir} from '../helpers/fixtures.js';
 
-const dir = '/work/shared/fixtures/audit/';
+const dir = fixtureDir('audit');
 
 /** A parsed native event as the writer's input. */
 function toSim(e: Record<string, any>): SimAuditEvent {
