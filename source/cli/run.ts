@@ -21,6 +21,7 @@ import {buildReport, failingFindings, renderJson, renderMarkdown, renderYaml} fr
 import type {Simulator} from '../sim/simulator.js';
 import type {OutputFormat, RunOptions} from './flags.js';
 import {restoreCiMarkers} from './terminal-env.js';
+import {sanitize} from '../text/sanitize.js';
 
 export interface RunContext {
 	stdout: NodeJS.WriteStream;
@@ -122,8 +123,9 @@ async function applyOne(options: RunOptions, controller: AppController, engine: 
 	if (!engine) throw new UsageError(options.readOnly ? '--yes cannot apply anything with --read-only' : '--yes needs a cluster to apply to');
 	const [findingId, remedyId] = options.apply[0]!.split(':') as [string, string];
 	const finding = controller.findFinding(findingId);
-	if (!finding) throw new UsageError(`no finding "${findingId}" now (findings: ${controller.findings().slice(0, 5).map((f) => f.id).join(', ')}${controller.findings().length > 5 ? ', …' : ''})`);
-	if (!finding.remedies.some((r) => r.id === remedyId)) throw new UsageError(`finding "${findingId}" offers no remedy "${remedyId}" (it offers: ${finding.remedies.map((r) => r.id).join(', ') || 'none'})`);
+	const said = (text: string): string => sanitize(text, {maxLength: 200});
+	if (!finding) throw new UsageError(`no finding "${said(findingId)}" now (findings: ${controller.findings().slice(0, 5).map((f) => said(f.id)).join(', ')}${controller.findings().length > 5 ? ', …' : ''})`);
+	if (!finding.remedies.some((r) => r.id === remedyId)) throw new UsageError(`finding "${said(findingId)}" offers no remedy "${said(remedyId)}" (it offers: ${finding.remedies.map((r) => said(r.id)).join(', ') || 'none'})`);
 	const prepared = await engine.prepare(finding, remedyId, controller.state);
 	for (const line of prepared.diff) context.stderr.write(`${line.op} ${line.text}\n`);
 	for (const note of prepared.notes) context.stderr.write(`  ${note}\n`);

@@ -83,10 +83,39 @@ export interface PaneView {
 	notes?: readonly string[];
 }
 
-/** Finding ids: "<type>/<namespace or _>/<kind>/<name>", safe for --apply. */
+/** Characters an id part keeps; ':' and whitespace become '_' (the id is "finding:remedy" on the command line). */
+const ID_CHARS = /^[A-Za-z0-9._/@+=,-]*$/;
+const ID_PART_MAX = 100;
+const ID_PART_KEEP = 60;
+
+/** 32-bit FNV-1a of the UTF-16 units, as 8 hex digits: stable across runs and versions. */
+function fnv1a(s: string): string {
+	let h = 0x811c9dc5;
+	for (let i = 0; i < s.length; i++) {
+		h ^= s.charCodeAt(i);
+		h = Math.imul(h, 0x01000193) >>> 0;
+	}
+	return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * One part of a finding id. Names from a cluster or an audit log are untrusted: an owner
+ * reference's kind or a user agent can carry terminal escapes, shell metacharacters or
+ * 100,000 characters, and the id is printed (Markdown's `--apply` line) and pasted into a
+ * shell. So a part keeps only [A-Za-z0-9._/@+=,-]; anything else becomes '_', a part is cut
+ * to 60 characters when longer than 100, and whenever either happened the part ends in '~'
+ * and a hash of the original, so two different names never share an id.
+ */
+export function idPart(s: string): string {
+	const clean = s.replace(/[:\s]/g, '_');
+	if (clean.length <= ID_PART_MAX && ID_CHARS.test(clean)) return clean;
+	const kept = [...clean.slice(0, ID_PART_KEEP * 2)].slice(0, ID_PART_KEEP).map((c) => (ID_CHARS.test(c) ? c : '_')).join('');
+	return `${kept}~${fnv1a(s)}`;
+}
+
+/** Finding ids: "<type>/<namespace or _>/<kind>/<name>", safe for --apply and for a terminal. */
 export function findingId(type: string, ref: ObjectRef): string {
-	const clean = (s: string) => s.replace(/[:\s]/g, '_');
-	return `${clean(type)}/${clean(ref.namespace || '_')}/${clean(ref.kind)}/${clean(ref.name)}`;
+	return `${idPart(type)}/${idPart(ref.namespace || '_')}/${idPart(ref.kind)}/${idPart(ref.name)}`;
 }
 
 export function severityAtLeast(severity: Severity, threshold: Severity): boolean {

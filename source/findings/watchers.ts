@@ -10,7 +10,7 @@
 import type {AuditSnapshot, ClientStats, WindowName, WindowStats} from '../audit/aggregate.js';
 import type {ClusterState} from '../model/state.js';
 import {formatCount} from '../text/format.js';
-import {type Column, type Finding, type PaneView, type Row, type Severity} from './model.js';
+import {type Column, type Finding, idPart, type PaneView, type Row, type Severity} from './model.js';
 import {owningWorkload} from './qos.js';
 
 export const WATCHER_COLUMNS: Column[] = [
@@ -155,7 +155,7 @@ export function analyzeWatchers(snapshot: AuditSnapshot, state: ClusterState, op
 	for (const a of assessed) {
 		const c = a.client;
 		const normal = a.label !== '';
-		const id = `heavy-client/_/client/${(c.product + '_' + c.user).replace(/[:\s]/g, '_')}`;
+		const id = `heavy-client/_/client/${idPart(`${c.product}_${c.user}`)}`;
 		let findingIds: string[] = [];
 		const severity: Severity | undefined = normal || a.reasons.length === 0 ? undefined : a.score >= HEAVY_CRITICAL ? 'critical' : a.score >= HEAVY_WARNING ? 'warning' : undefined;
 		if (severity) {

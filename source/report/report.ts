@@ -2,9 +2,9 @@
  * Report mode's output: the same panes and findings the TUI shows, as one document —
  * JSON or YAML for scripts and CI, Markdown for pasting into an incident ticket. Strings
  * from the cluster are sanitized for Markdown (it is read on a terminal or rendered);
- * JSON and YAML escape control characters themselves.
+ * JSON and YAML keep them exactly, with every control, format or bidi character escaped.
  */
-import {stringify as toYaml} from 'yaml';
+import {Document as YamlDocument, visit as visitYaml} from 'yaml';
 import type {HeaderInfo, Views} from '../app/controller.js';
 import {type Finding, PANES, type Pane, type PaneView, SEVERITY_RANK, type Severity, severityAtLeast, subjectText} from '../findings/model.js';
 import {sanitize} from '../text/sanitize.js';
@@ -66,17 +66,47 @@ export function failingFindings(report: Report, failOn: Severity | undefined): F
 	return report.findings.filter((finding) => severityAtLeast(finding.severity, failOn));
 }
 
+/**
+ * Code points a terminal acts on or that hide or reorder text: C0 and C1 controls and DEL
+ * (U+009B is CSI to a terminal that takes 8-bit controls), format characters (bidi
+ * overrides such as U+202E, zero-width characters, U+FEFF), lone surrogates, and the line
+ * and paragraph separators. JSON.stringify escapes only C0 and lone surrogates; the yaml
+ * library only some controls. The documents must be safe to print on a terminal and
+ * still round-trip exactly, so these are written as \uXXXX escapes.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const UNSAFE_ALL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
+function escapeUnsafe(text: string): string {
+	return text.replace(UNSAFE_ALL, (c) => (c === '\n' ? c : [...Array.from({length: c.length}, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`)].join('')));
+}
+
 export function renderJson(report: Report): string {
-	return `${JSON.stringify(report, null, 2)}\n`;
+	// In the document every such code point is inside a string (the layout is spaces and
+	// newlines), where \uXXXX is the standard escape.
+	return `${escapeUnsafe(JSON.stringify(report, null, 2))}\n`;
 }
 
 export function renderYaml(report: Report): string {
-	return toYaml(report, {lineWidth: 0});
+	const doc = new YamlDocument(report);
+	// A string with such a code point is written double-quoted, the only YAML style with
+	// escapes; then whatever the library left raw in it becomes \uXXXX.
+	visitYaml(doc, {
+		Scalar(_key, node) {
+			if (typeof node.value === 'string' && UNSAFE.test(node.value.replace(/\n/g, ''))) node.type = 'QUOTE_DOUBLE';
+		},
+	});
+	return escapeUnsafe(doc.toString({lineWidth: 0}));
 }
 
 /** Cluster strings inside Markdown: sanitized, pipes and backticks escaped, one line. */
 function md(text: unknown): string {
 	return sanitize(String(text ?? ''), {maxLength: 300}).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, '\\`').replace(/</g, '&lt;');
+}
+
+/** A finding or remedy id inside a code span: ids are built safe (findingId), this only makes sure. */
+function mdId(id: string): string {
+	return sanitize(id, {maxLength: 300}).replace(/`/g, '');
 }
 
 const SEVERITY_LABEL: Record<Severity, string> = {critical: 'CRITICAL', warning: 'warning', info: 'info'};
@@ -96,11 +126,11 @@ export function renderMarkdown(report: Report): string {
 		lines.push('');
 		for (const f of report.findings.filter((x) => x.severity !== 'info')) {
 			lines.push(`### ${SEVERITY_LABEL[f.severity]}: ${md(f.summary)}`, '');
-			lines.push(`- id: \`${f.id.replace(/`/g, '')}\``);
+			lines.push(`- id: \`${mdId(f.id)}\``);
 			for (const [key, value] of Object.entries(f.evidence)) lines.push(`- ${md(key)}: ${md(value)}`);
 			if (f.objectsTotal !== undefined && f.objects && f.objects.length > 0) lines.push(`- objects (${f.objectsTotal}): ${f.objects.slice(0, 10).map((o) => md(`${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`)).join(', ')}${f.objectsTotal > 10 ? ', …' : ''}`);
 			for (const line of f.detail ?? []) lines.push(`- ${md(line)}`);
-			for (const remedy of f.remedies) lines.push(`- remedy \`${remedy.id}\`: ${md(remedy.title)} (\`kubectl assure -o markdown --yes --apply ${f.id}:${remedy.id}\`)`);
+			for (const remedy of f.remedies) lines.push(`- remedy \`${mdId(remedy.id)}\`: ${md(remedy.title)} (\`kubectl assure -o markdown --yes --apply ${mdId(f.id)}:${mdId(remedy.id)}\`)`);
 			lines.push('');
 		}
 	} else lines.push('No findings.', '');
