@@ -343,7 +343,12 @@ export class Session extends EventEmitter {
 		const all = this.starting.then(() => Promise.all([...this.reflectors.values()].map((r) => r.waitForSync()))).then(() => (options.counts ? this.firstCounts : undefined)).then(() => true);
 		if (deadline === undefined) return all;
 		const remaining = Math.max(0, deadline - this.clock.now());
-		return Promise.race([all, new Promise<boolean>((resolve) => this.clock.setTimeout(() => resolve(false), remaining))]);
+		let timer: NodeJS.Timeout | undefined;
+		const late = new Promise<boolean>((resolve) => {
+			timer = this.clock.setTimeout(() => resolve(false), remaining);
+		});
+		// The deadline's timer goes when the sync wins: it would keep a finished report alive.
+		return Promise.race([all, late]).finally(() => clearTimeout(timer));
 	}
 
 	async stop(): Promise<void> {
