@@ -22,8 +22,12 @@
 import {emptyRecord, finishRecord, parseGoDurationMs, parseTimestampMs, recordFromEvent, type AuditFormat, type AuditRecord} from './record.js';
 import {ScanCursor, scanEvent, scanEventText} from './scanner.js';
 
-/** Why a line or record was not counted as an audit event. */
-export type SkipReason = 'not-json' | 'invalid-json' | 'not-audit';
+/**
+ * Why a line or record was not counted as an audit event. 'line-too-long': a line of
+ * ByteLineFeeder's maxLine bytes or more (never held in memory); 'gzip-error': the rest of
+ * a .gz that is cut short or corrupt (its events before the cut are counted).
+ */
+export type SkipReason = 'not-json' | 'invalid-json' | 'not-audit' | 'line-too-long' | 'gzip-error';
 
 /** Where decoded records go. */
 export interface RecordSink {
@@ -91,6 +95,14 @@ export class LineDecoder {
 		let e = text.length;
 		if (e > 0 && text.charCodeAt(e - 1) === 13) e--;
 		if (e > 0) this.lineAt(text, 0, e);
+	}
+
+	/** A line too long to keep (see ByteLineFeeder): skipped once; a document it was part of is dropped. */
+	tooLong(): void {
+		this.first = false;
+		this.doc = undefined;
+		this.docBytes = 0;
+		this.sink.skip('line-too-long');
 	}
 
 	/** The input ended: a pending pretty-printed document is decoded now. */

@@ -23,7 +23,7 @@ import {AuditAggregator, aggregateKernel, type AggregateOptions, type Aggregator
 import {formatsKernel, LineDecoder} from './formats.js';
 import {recordKernel} from './record.js';
 import {scannerKernel} from './scanner.js';
-import {ByteLineFeeder, ControlFinder, createFeeder, listAuditFiles, readFileInto, readStreamInto, sourcesKernel, type ReadOptions, type ResumePoint} from './sources.js';
+import {ByteLineFeeder, ControlFinder, createFeeder, gzipProblem, listAuditFiles, readFileInto, readStreamInto, sourcesKernel, type ReadOptions, type ResumePoint} from './sources.js';
 
 /** What one worker is asked to read. */
 interface WorkerJob {
@@ -46,19 +46,38 @@ interface WorkerResult {
 	state: AggregatorState;
 	/** Offset after the last complete line read (plain files). */
 	consumed: number;
+	/** A .gz cut short or corrupt (see gzipProblem). */
+	problem?: string;
 }
 
 /** The worker's driver, run after the kernel definitions. Plain JS: it is not compiled. */
 const driver = `
 async function run(job, fs, zlib, isAscii) {
-	const {AuditAggregator, LineDecoder, ByteLineFeeder, ControlFinder} = auditKernel;
+	const {AuditAggregator, LineDecoder, ByteLineFeeder, ControlFinder, gzipProblem} = auditKernel;
 	const agg = new AuditAggregator({...job.options, partial: job.partial});
 	const decoder = new LineDecoder(agg);
 	if (job.continuing) decoder.continuing(); else decoder.begin();
 	const feeder = new ByteLineFeeder(decoder, isAscii, ControlFinder.create(1 << 22), 1 << 22);
 	let consumed = -1;
+	let problem;
 	if (job.gzip) {
-		for await (const chunk of fs.createReadStream(job.path).pipe(zlib.createGunzip())) feeder.push(chunk);
+		// A .gz cut short or corrupt: what came before counts, the rest is one skip and one problem line.
+		const file = fs.createReadStream(job.path);
+		const gunzip = file.pipe(zlib.createGunzip());
+		let bytes = 0;
+		try {
+			for await (const chunk of gunzip) {
+				feeder.push(chunk);
+				bytes += chunk.length;
+			}
+		} catch (error) {
+			feeder.discardPartial();
+			agg.skip('gzip-error');
+			problem = gzipProblem(job.path, error, bytes);
+		} finally {
+			gunzip.destroy();
+			file.destroy();
+		}
 	} else {
 		const fd = fs.openSync(job.path, 'r');
 		try {
@@ -82,7 +101,7 @@ async function run(job, fs, zlib, isAscii) {
 	} else {
 		feeder.end();
 	}
-	return {state: agg.exportState(), consumed};
+	return {state: agg.exportState(), consumed, problem};
 }
 // CommonJS eval (the usual case) has require; an ES-module eval (--input-type=module) needs import().
 const load = typeof require === 'function' ? async (name) => require(name) : (name) => import(name);
@@ -113,7 +132,7 @@ function kernelItems(list: () => unknown[]): {name: string; value: unknown; text
 /**
  * The audit code as one self-contained script: the source text of every kernel function
  * and class, each bound to the name the rest of the code calls it by in this build, and
- * `auditKernel` = {AuditAggregator, LineDecoder, ByteLineFeeder, ControlFinder}. It needs
+ * `auditKernel` = {AuditAggregator, LineDecoder, ByteLineFeeder, ControlFinder, gzipProblem}. It needs
  * nothing but Buffer and WebAssembly from its global scope.
  */
 export function kernelSource(): string {
@@ -126,7 +145,7 @@ export function kernelSource(): string {
 	for (const helper of helpers) if (!names.has(helper)) lines.push(`var ${helper} = (target) => target;`);
 	for (const {name, text} of items) lines.push(`var ${name} = ${text};`);
 	// The entry points, under names that survive minification.
-	const entry = {AuditAggregator, LineDecoder, ByteLineFeeder, ControlFinder};
+	const entry = {AuditAggregator, LineDecoder, ByteLineFeeder, ControlFinder, gzipProblem};
 	const bound = Object.entries(entry).map(([key, value]) => {
 		const item = items.find((i) => i.value === value);
 		if (item === undefined) throw new Error(`audit worker: ${key} is not in the kernel`);
@@ -151,9 +170,9 @@ function runWorker(job: WorkerJob): Promise<WorkerResult> {
 		// worker. A larger young generation than a worker's default halves its garbage collection.
 		const worker = new Worker(cachedSource!, {eval: true, workerData: job, execArgv: [], resourceLimits: {maxYoungGenerationSizeMb: 48}});
 		let settled = false;
-		worker.once('message', (message: {state?: AggregatorState; consumed?: number; error?: string}) => {
+		worker.once('message', (message: {state?: AggregatorState; consumed?: number; problem?: string; error?: string}) => {
 			settled = true;
-			if (message.state !== undefined) resolve({state: message.state, consumed: message.consumed ?? -1});
+			if (message.state !== undefined) resolve({state: message.state, consumed: message.consumed ?? -1, ...(message.problem === undefined ? {} : {problem: message.problem})});
 			else reject(new Error(message.error ?? 'audit worker failed'));
 			void worker.terminate();
 		});
@@ -227,6 +246,8 @@ export interface AnalyzeResult {
 	fallback?: string;
 	/** With followLast: where following the newest plain file continues (AuditFollower's startAt). */
 	resume?: ResumePoint;
+	/** Parts that could not be read (a .gz cut short), one line each, in log order; each is also one skip. */
+	problems: string[];
 }
 
 /**
@@ -276,7 +297,9 @@ export async function analyzeAuditLog(spec: string, options: AnalyzeOptions = {}
 			for (const result of results) aggregator.merge(result.state);
 			const lastJob = jobs[jobs.length - 1];
 			const resume = lastJob?.keepPartial ? {path: lastJob.path, offset: results[results.length - 1]!.consumed} : undefined;
-			return {aggregator, files: selected, bytes: total, workers: Math.min(workers, jobs.length), ...(resume === undefined ? {} : {resume})};
+			const problems = results.flatMap((r) => (r.problem === undefined ? [] : [r.problem]));
+			for (const problem of problems) options.onProblem?.(problem);
+			return {aggregator, files: selected, bytes: total, workers: Math.min(workers, jobs.length), problems, ...(resume === undefined ? {} : {resume})};
 		} catch (error) {
 			const result = await analyzeHere(selected, aggregateOptions, options);
 			return {...result, fallback: (error as Error).message.split('\n')[0]};
@@ -303,15 +326,20 @@ async function analyzeHere(files: string[], aggregateOptions: AggregateOptions, 
 	const aggregator = new AuditAggregator(aggregateOptions);
 	const feeder = createFeeder(aggregator);
 	const counted = {bytes: 0};
+	const problems: string[] = [];
+	const withProblems: AnalyzeOptions = {...options, onProblem: (message) => {
+		problems.push(message);
+		options.onProblem?.(message);
+	}};
 	let resume: ResumePoint | undefined;
 	for (const [index, f] of files.entries()) {
 		if (f === '-') {
-			await readStreamInto(options.stdin ?? process.stdin, feeder, options, counted);
+			await readStreamInto(options.stdin ?? process.stdin, feeder, withProblems, counted);
 			continue;
 		}
 		const follow = options.followLast === true && index === files.length - 1 && !f.endsWith('.gz');
-		const consumed = await readFileInto(f, feeder, options, counted, follow);
+		const consumed = await readFileInto(f, feeder, withProblems, counted, follow);
 		if (follow) resume = {path: f, offset: consumed};
 	}
-	return {aggregator, files, bytes: counted.bytes, workers: 0, ...(resume === undefined ? {} : {resume})};
+	return {aggregator, files, bytes: counted.bytes, workers: 0, problems, ...(resume === undefined ? {} : {resume})};
 }

@@ -156,21 +156,35 @@ export class ControlFinder {
  * Turns bytes into lines for a LineDecoder: whole lines are decoded straight from the
  * read buffer in pieces of ≤ 64 KiB (ASCII pieces as latin1, the fastest decode; others
  * as UTF-8), a partial last line is kept until its end arrives (or `end()`).
+ *
+ * A line of `maxLine` bytes or more (newline excluded) is never kept: its bytes are
+ * dropped as they arrive and it is skipped once ('line-too-long') when it ends, so the
+ * buffer never grows past `maxLine` whatever the input (without this cap one line of
+ * 100 MB without a newline grew the buffer, then a string and JSON.parse, by 3 × its size).
+ * Whether a line is kept depends only on its length, never on where reads end.
  */
 export class ByteLineFeeder {
+	/** 32 MiB: 20 × the largest object etcd stores, so only huge RequestResponse LIST bodies go. */
+	static readonly defaultMaxLine = 32 << 20;
 	readonly decoder: LineDecoder;
 	private readonly ascii: (bytes: Uint8Array) => boolean;
 	private readonly control: ControlFinder | null;
+	private readonly maxLine: number;
 	private buf: Buffer;
 	/** Bytes of a partial line kept at the front of buf. */
 	private fill = 0;
+	/** Bytes of an over-long line dropped so far (while skipping to its end); -1 when not skipping. */
+	private dropped = -1;
 	/** buf is a view of the control finder's memory. */
 	private inWasm: boolean;
 
-	constructor(decoder: LineDecoder, ascii: (bytes: Uint8Array) => boolean, control: ControlFinder | null, size = 1 << 22) {
+	constructor(decoder: LineDecoder, ascii: (bytes: Uint8Array) => boolean, control: ControlFinder | null, size = 1 << 22, maxLine = ByteLineFeeder.defaultMaxLine) {
 		this.decoder = decoder;
 		this.ascii = ascii;
 		this.control = control;
+		this.maxLine = Math.max(1, maxLine);
+		// The buffer never holds more than maxLine bytes, so a line that fits is shorter than maxLine.
+		size = Math.min(size, this.maxLine);
 		if (control !== null && control.memory.buffer.byteLength >= size) {
 			this.buf = Buffer.from(control.memory.buffer, 0, size);
 			this.inWasm = true;
@@ -178,6 +192,11 @@ export class ByteLineFeeder {
 			this.buf = Buffer.allocUnsafe(size);
 			this.inWasm = false;
 		}
+	}
+
+	/** The read buffer's size now (it grows up to maxLine). */
+	get capacity(): number {
+		return this.buf.length;
 	}
 
 	/** Where the next read should write: buffer, offset and the room there. */
@@ -188,16 +207,32 @@ export class ByteLineFeeder {
 
 	/** `n` bytes were written at target().offset: decode the complete lines. */
 	commit(n: number): void {
+		if (this.dropped >= 0) {
+			// Skipping an over-long line (fill is 0): drop bytes up to its newline.
+			const nl = n > 0 ? this.buf.subarray(0, n).indexOf(10) : -1;
+			if (nl < 0) {
+				this.dropped += n;
+				return;
+			}
+			this.dropped = -1;
+			this.decoder.tooLong();
+			const rest = n - nl - 1;
+			if (rest > 0) this.buf.copy(this.buf, 0, nl + 1, n);
+			this.commit(rest);
+			return;
+		}
 		const len = this.fill + n;
 		const last = n > 0 ? this.buf.lastIndexOf(10, len - 1) : -1;
 		if (last < this.fill) {
 			this.fill = len;
+			this.capLine();
 			return;
 		}
 		this.lines(0, last + 1);
 		const rest = len - last - 1;
 		if (rest > 0) this.buf.copy(this.buf, 0, last + 1, len);
 		this.fill = rest;
+		this.capLine();
 	}
 
 	/** Copies `bytes` in (stream sources) and decodes the complete lines. */
@@ -214,6 +249,10 @@ export class ByteLineFeeder {
 
 	/** The input ended: a last line without a newline is decoded as it is. */
 	end(): void {
+		if (this.dropped >= 0) {
+			this.dropped = -1;
+			this.decoder.tooLong();
+		}
 		if (this.fill > 0) {
 			this.lines(0, this.fill);
 			this.fill = 0;
@@ -221,19 +260,28 @@ export class ByteLineFeeder {
 		this.decoder.finish();
 	}
 
-	/** Drops a partial line (a followed file was truncated under it). */
+	/** Drops a partial line (a followed file was truncated under it); returns its length in bytes. */
 	discardPartial(): number {
-		const n = this.fill;
+		const n = this.fill + Math.max(0, this.dropped);
 		this.fill = 0;
+		this.dropped = -1;
 		return n;
 	}
 
+	/** Bytes of the partial line (kept or being dropped). */
 	pending(): number {
-		return this.fill;
+		return this.fill + Math.max(0, this.dropped);
+	}
+
+	/** A partial line that reached maxLine bytes is dropped from here on. */
+	private capLine(): void {
+		if (this.fill < this.maxLine) return;
+		this.dropped = this.fill;
+		this.fill = 0;
 	}
 
 	private grow(): void {
-		const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+		const bigger = Buffer.allocUnsafe(Math.min(this.buf.length * 2, this.maxLine));
 		this.buf.copy(bigger, 0, 0, this.fill);
 		this.buf = bigger;
 		this.inWasm = false;
@@ -263,9 +311,9 @@ export class ByteLineFeeder {
 }
 
 /** A feeder for `sink` with the fast paths this runtime offers. */
-export function createFeeder(sink: RecordSink | LineDecoder, size = 1 << 22): ByteLineFeeder {
+export function createFeeder(sink: RecordSink | LineDecoder, size = 1 << 22, maxLine = ByteLineFeeder.defaultMaxLine): ByteLineFeeder {
 	const decoder = sink instanceof LineDecoder ? sink : new LineDecoder(sink);
-	return new ByteLineFeeder(decoder, isAscii, ControlFinder.create(size), size);
+	return new ByteLineFeeder(decoder, isAscii, ControlFinder.create(Math.min(size, maxLine)), size, maxLine);
 }
 
 /** Glob characters in one path segment. */
@@ -343,23 +391,46 @@ async function firstEventTime(path: string): Promise<number> {
 		skip() {},
 	};
 	const feeder = new ByteLineFeeder(new LineDecoder(sink), isAscii, null, 1 << 18);
+	const file = createReadStream(path, path.endsWith('.gz') ? {} : {end: (1 << 18) - 1});
+	const source = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
 	try {
-		const source = path.endsWith('.gz') ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, {end: (1 << 18) - 1});
 		let seen = 0;
 		for await (const chunk of source as AsyncIterable<Buffer>) {
 			feeder.push(chunk);
 			seen += chunk.length;
 			if (!Number.isNaN(first) || seen >= 1 << 18) break;
 		}
-		(source as NodeJS.ReadableStream & {destroy?: () => void}).destroy?.();
 	} catch {
-		// unreadable here: reported when it is read
+		// unreadable here (a .gz cut short too): reported when it is read
+	} finally {
+		// Both: a failed gunzip leaves the file stream (and its descriptor) open.
+		source.destroy();
+		file.destroy();
 	}
 	if (!Number.isNaN(first)) return first;
 	try {
 		return (await stat(path)).mtimeMs;
 	} catch {
 		return Number.POSITIVE_INFINITY;
+	}
+}
+
+/**
+ * Why a file cannot be read, in words (an errno code alone, or "no such file" for a path
+ * whose parent is a file, told the user little or the wrong thing).
+ */
+export function describeFsError(error: unknown): string {
+	const code = (error as NodeJS.ErrnoException)?.code;
+	switch (code) {
+		case 'ENOENT': return 'no such file or directory';
+		case 'ENOTDIR': return 'a parent of the path is not a directory';
+		case 'EACCES':
+		case 'EPERM': return 'permission denied';
+		case 'EISDIR': return 'it is a directory';
+		case 'ELOOP': return 'too many levels of symbolic links';
+		case 'ENXIO': return 'not a file that can be read (ENXIO)';
+		case 'EIO': return 'input/output error (EIO)';
+		default: return code ?? String((error as Error)?.message ?? error).split('\n')[0]!;
 	}
 }
 
@@ -385,8 +456,8 @@ export async function listAuditFiles(spec: string): Promise<string[]> {
 		let info;
 		try {
 			info = await stat(spec);
-		} catch {
-			throw new AuditSourceError(`audit log: cannot read ${spec}: no such file or directory`);
+		} catch (error) {
+			throw new AuditSourceError(`audit log: cannot read ${spec}: ${describeFsError(error)}`);
 		}
 		if (!info.isDirectory()) return [spec];
 		const names = (await readdir(spec)).sort();
@@ -416,6 +487,8 @@ export interface ReadOptions {
 	signal?: AbortSignal;
 	/** stdin stream (tests); default process.stdin. */
 	stdin?: NodeJS.ReadableStream;
+	/** A part of the input that could not be read (a .gz cut short): one line; reading goes on. */
+	onProblem?: (message: string) => void;
 	/**
 	 * The newest plain file will be followed afterwards: its unterminated last line is left
 	 * for the follower, and the result says where to resume (AuditFollower's startAt).
@@ -435,6 +508,14 @@ export interface ReadResult {
 	bytes: number;
 	/** With followLast: where following the newest plain file continues. */
 	resume?: ResumePoint;
+	/** Parts that could not be read, one line each (also given to onProblem). */
+	problems: string[];
+}
+
+/** What a failed gunzip means, in one line: everything before the failure was read. */
+export function gzipProblem(path: string, error: unknown, bytes: number): string {
+	const reason = String((error as Error)?.message ?? error).split('\n')[0];
+	return `audit log: ${path} is cut short or corrupt (${reason}): read up to byte ${bytes} of its decompressed data, the rest is missing`;
 }
 
 /**
@@ -445,16 +526,36 @@ export interface ReadResult {
 export async function readFileInto(path: string, feeder: ByteLineFeeder, options: ReadOptions = {}, counted = {bytes: 0}, keepPartial = false): Promise<number> {
 	feeder.decoder.begin();
 	if (path.endsWith('.gz')) {
-		const stream = createReadStream(path).pipe(createGunzip());
+		let opened;
+		try {
+			opened = await open(path, 'r');
+		} catch (error) {
+			throw new AuditSourceError(`audit log: cannot read ${path}: ${describeFsError(error)}`);
+		}
+		const file = opened.createReadStream();
+		const stream = file.pipe(createGunzip());
+		// A .gz cut short (a crash while compressing, a copy in progress) or corrupt used to
+		// throw and lose the whole analysis: now the events before the cut count, the partial
+		// line at the cut is dropped, and the rest is one skip and one problem line.
+		let bytes = 0;
 		try {
 			for await (const chunk of stream as AsyncIterable<Buffer>) {
 				if (options.signal?.aborted) break;
 				feeder.push(chunk);
+				bytes += chunk.length;
 				counted.bytes += chunk.length;
 				options.onProgress?.(counted.bytes);
 			}
 		} catch (error) {
-			throw new AuditSourceError(`audit log: cannot read ${path}: ${(error as Error).message.split('\n')[0]}`);
+			feeder.discardPartial();
+			feeder.decoder.finish();
+			feeder.decoder.sink.skip('gzip-error');
+			options.onProblem?.(gzipProblem(path, error, bytes));
+			return -1;
+		} finally {
+			// A failed gunzip unpipes the file stream but leaves it (and its descriptor) open.
+			stream.destroy();
+			file.destroy();
 		}
 		feeder.end();
 		return -1;
@@ -463,7 +564,7 @@ export async function readFileInto(path: string, feeder: ByteLineFeeder, options
 	try {
 		handle = await open(path, 'r');
 	} catch (error) {
-		throw new AuditSourceError(`audit log: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+		throw new AuditSourceError(`audit log: cannot read ${path}: ${describeFsError(error)}`);
 	}
 	// Read straight into the feeder's buffer (WebAssembly memory): no copy.
 	let read = 0;
@@ -479,7 +580,7 @@ export async function readFileInto(path: string, feeder: ByteLineFeeder, options
 			options.onProgress?.(counted.bytes);
 		}
 	} catch (error) {
-		throw new AuditSourceError(`audit log: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+		throw new AuditSourceError(`audit log: cannot read ${path}: ${describeFsError(error)}`);
 	} finally {
 		await handle.close();
 	}
@@ -511,10 +612,15 @@ export async function readAuditLog(spec: string, sink: RecordSink, options: Read
 	const feeder = createFeeder(sink);
 	const counted = {bytes: 0};
 	const read: string[] = [];
+	const problems: string[] = [];
+	const withProblems: ReadOptions = {...options, onProblem: (message) => {
+		problems.push(message);
+		options.onProblem?.(message);
+	}};
 	let resume: ResumePoint | undefined;
 	for (const [index, f] of files.entries()) {
 		if (f === '-') {
-			await readStreamInto(options.stdin ?? process.stdin, feeder, options, counted);
+			await readStreamInto(options.stdin ?? process.stdin, feeder, withProblems, counted);
 			read.push(f);
 			continue;
 		}
@@ -526,11 +632,11 @@ export async function readAuditLog(spec: string, sink: RecordSink, options: Read
 			}
 		}
 		const follow = options.followLast === true && index === files.length - 1 && !f.endsWith('.gz');
-		const consumed = await readFileInto(f, feeder, options, counted, follow);
+		const consumed = await readFileInto(f, feeder, withProblems, counted, follow);
 		if (follow) resume = {path: f, offset: consumed};
 		read.push(f);
 	}
-	return {files: read, bytes: counted.bytes, ...(resume === undefined ? {} : {resume})};
+	return {files: read, bytes: counted.bytes, problems, ...(resume === undefined ? {} : {resume})};
 }
 
 export interface FollowOptions {
@@ -546,6 +652,18 @@ export interface FollowOptions {
 	pollMs?: number;
 	/** A problem that does not stop following (file missing for a while, a gap after copytruncate). */
 	onNotice?: (message: string) => void;
+	/** Longest line kept (see ByteLineFeeder); default ByteLineFeeder.defaultMaxLine. */
+	maxLine?: number;
+}
+
+/** A file next to the followed one that may be a rotated copy of it. */
+interface Sibling {
+	path: string;
+	ino: number;
+	dev: number;
+	mtime: number;
+	/** Birth time, ms; 0 when the file system does not say. */
+	birth: number;
 }
 
 /**
@@ -554,14 +672,21 @@ export interface FollowOptions {
  * even without a newline. copytruncate (the same file got shorter, or its bytes before
  * our position changed): the part written between our last read and the truncation is
  * read from the rotated copy next to it when one matches, else a gap is reported.
+ *
+ * Every event is read once as long as the file is rotated at most once between two
+ * polls. When it is rotated again while a rotation is being handled, the file we saw is
+ * found among the rotated ones by its inode and read whole; when it was rotated more
+ * than once between two polls, or copytruncate lost lines, the gap is reported.
  */
 export class AuditFollower {
 	readonly path: string;
 	private readonly feeder: ByteLineFeeder;
-	private readonly options: Required<Omit<FollowOptions, 'onNotice' | 'startAt'>> & Pick<FollowOptions, 'onNotice' | 'startAt'>;
+	private readonly options: Required<Omit<FollowOptions, 'onNotice' | 'startAt' | 'maxLine'>> & Pick<FollowOptions, 'onNotice' | 'startAt'>;
 	private handle: FileHandle | undefined;
 	private ino = -1;
 	private dev = -1;
+	/** Birth time of the open file (ms; 0 when unknown). */
+	private birth = 0;
 	/** Bytes of the current file read (complete lines + the pending partial line). */
 	private position = 0;
 	/** The last bytes read before `position`, to recognise the file (and its rotated copy). */
@@ -569,18 +694,20 @@ export class AuditFollower {
 	private timer: NodeJS.Timeout | undefined;
 	private polling: Promise<void> | undefined;
 	private started = false;
+	/** After stop(), poll() reads nothing (it used to reopen the file and read it all again). */
+	private stopped = false;
 	/** Counts for tests and the status line. */
 	readonly stats = {rotations: 0, truncations: 0, recovered: 0, gaps: 0};
 
 	constructor(path: string, sink: RecordSink, options: FollowOptions = {}) {
 		this.path = path;
-		this.feeder = createFeeder(sink, 1 << 20);
+		this.feeder = createFeeder(sink, 1 << 20, options.maxLine);
 		this.options = {fromStart: options.fromStart ?? true, pollMs: options.pollMs ?? 250, onNotice: options.onNotice, startAt: options.startAt};
 	}
 
 	/** Polls every pollMs until stop(). */
 	start(): void {
-		if (this.timer !== undefined) return;
+		if (this.timer !== undefined || this.stopped) return;
 		const tick = (): void => {
 			void this.poll().finally(() => {
 				if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.pollMs);
@@ -590,6 +717,7 @@ export class AuditFollower {
 	}
 
 	async stop(): Promise<void> {
+		this.stopped = true;
 		if (this.timer !== undefined) clearTimeout(this.timer);
 		this.timer = undefined;
 		await this.polling;
@@ -599,6 +727,7 @@ export class AuditFollower {
 
 	/** Reads whatever is new (one poll at a time). */
 	poll(): Promise<void> {
+		if (this.stopped) return this.polling ?? Promise.resolve();
 		this.polling ??= this.pollOnce().finally(() => {
 			this.polling = undefined;
 		});
@@ -625,17 +754,25 @@ export class AuditFollower {
 			if (first && startAt !== undefined) await this.openCurrent(Math.min(startAt, info.size), true);
 			else await this.openCurrent(first && !this.options.fromStart ? info.size : 0);
 		}
-		await this.checkTruncation();
-		await this.drain();
+		await this.readOn();
 		if (info !== undefined && (info.ino !== this.ino || info.dev !== this.dev)) {
 			// Rename rotation: the old file is complete; its last line may lack a newline.
-			await this.drain();
+			await this.readOn();
+			const old = this.handle === undefined ? undefined : await this.handle.stat();
+			const oldTail = this.tail;
 			this.finishFile();
 			await this.handle?.close();
 			this.handle = undefined;
 			this.stats.rotations++;
 			await this.openCurrent(0);
-			await this.drain();
+			if (this.handle !== undefined && (this.ino !== info.ino || this.dev !== info.dev)) {
+				// Rotated again between our look and our open: the file we saw was never opened (it was
+				// lost silently). It is among the rotated files now: found by its inode, read whole.
+				await this.readRotatedAway(info.ino, info.dev);
+			} else if (old !== undefined && this.handle !== undefined) {
+				await this.reportSkippedGenerations(old, oldTail);
+			}
+			await this.readOn();
 		}
 	}
 
@@ -649,6 +786,7 @@ export class AuditFollower {
 		const info = await this.handle.stat();
 		this.ino = info.ino;
 		this.dev = info.dev;
+		this.birth = info.birthtimeMs > 0 ? info.birthtimeMs : 0;
 		this.tail = Buffer.alloc(0);
 		if (position > 0) {
 			const probe = Buffer.alloc(Math.min(position, 4096));
@@ -671,18 +809,40 @@ export class AuditFollower {
 		this.feeder.end();
 	}
 
-	/** Reads from position to the current end of the open file. */
-	private async drain(): Promise<void> {
+	/** Checks for copytruncate, then drains; a truncation found during a read is handled and the read done again. */
+	private async readOn(): Promise<void> {
+		await this.checkTruncation();
+		for (let i = 0; i < 4 && !(await this.drain()); i++) await this.checkTruncation();
+	}
+
+	/**
+	 * Reads from position to the current end of the open file. False, keeping nothing of
+	 * the last read, when the file no longer holds the bytes we read before position: it
+	 * was truncated between the last check and the read. (Checking only before the read
+	 * handed the new content after a copytruncate on as if it continued the old file: the
+	 * rest of the old file was lost and the two mixed, without a word.)
+	 */
+	private async drain(): Promise<boolean> {
 		const handle = this.handle;
-		if (handle === undefined) return;
+		if (handle === undefined) return true;
 		for (;;) {
 			const t = this.feeder.target();
 			const {bytesRead} = await handle.read(t.buffer, t.offset, t.length, this.position);
-			if (bytesRead === 0) return;
+			if (bytesRead === 0) return true;
+			if (!(await this.stillHolds(handle))) return false;
 			this.remember(t.buffer, t.offset, bytesRead);
 			this.position += bytesRead;
 			this.feeder.commit(bytesRead);
 		}
+	}
+
+	/** The open file still holds, right before position, the bytes we read there. */
+	private async stillHolds(handle: FileHandle): Promise<boolean> {
+		if (this.position === 0 || this.tail.length === 0) return true;
+		const probe = Math.min(64, this.tail.length);
+		const got = Buffer.alloc(probe);
+		const {bytesRead} = await handle.read(got, 0, probe, this.position - probe);
+		return bytesRead === probe && got.equals(this.tail.subarray(this.tail.length - probe));
 	}
 
 	/** Keeps the last 4 KiB read, to recognise this file's bytes later. */
@@ -698,14 +858,7 @@ export class AuditFollower {
 		const handle = this.handle;
 		if (handle === undefined || this.position === 0) return;
 		const size = (await handle.stat()).size;
-		let truncated = size < this.position;
-		if (!truncated && this.tail.length > 0) {
-			const probe = Math.min(64, this.tail.length);
-			const got = Buffer.alloc(probe);
-			await handle.read(got, 0, probe, this.position - probe);
-			truncated = !got.equals(this.tail.subarray(this.tail.length - probe));
-		}
-		if (!truncated) return;
+		if (size >= this.position && (await this.stillHolds(handle))) return;
 		this.stats.truncations++;
 		// What was written after our last read and before the truncation is in the copy.
 		const recovered = await this.readFromCopy();
@@ -720,33 +873,50 @@ export class AuditFollower {
 		this.feeder.decoder.begin();
 	}
 
-	/** Finds the rotated copy holding our last bytes at our position and reads its rest. */
-	private async readFromCopy(): Promise<boolean> {
+	/** Regular files next to ours whose names start like ours (rotated copies, by name). */
+	private async siblings(): Promise<Sibling[]> {
 		const dir = dirname(this.path);
 		const base = basename(this.path);
 		let names: string[];
 		try {
 			names = await readdir(dir);
 		} catch {
-			return false;
+			return [];
 		}
-		const candidates: {path: string; mtime: number}[] = [];
+		const out: Sibling[] = [];
 		for (const name of names) {
 			if (name === base || !name.startsWith(base.replace(/\.[^.]*$/, ''))) continue;
 			const path = join(dir, name);
 			try {
 				const info = await stat(path);
-				if (info.isFile()) candidates.push({path, mtime: info.mtimeMs});
+				if (info.isFile()) out.push({path, ino: info.ino, dev: info.dev, mtime: info.mtimeMs, birth: info.birthtimeMs > 0 ? info.birthtimeMs : 0});
 			} catch {
 				// vanished
 			}
 		}
-		candidates.sort((a, b) => b.mtime - a.mtime);
-		for (const c of candidates.slice(0, 4)) {
+		return out;
+	}
+
+	/**
+	 * Finds the rotated copy holding our last bytes at our position and reads its rest.
+	 * False when none does, or when the copy ends before our position (it was made before
+	 * our last read: what was written after it and before the truncation is lost; this
+	 * used to count as recovered, silently). A newer copy that is not ours means the file
+	 * was truncated again after our copy was made: that generation is reported missing.
+	 */
+	private async readFromCopy(): Promise<boolean> {
+		const candidates = (await this.siblings()).sort((a, b) => b.mtime - a.mtime).slice(0, 4);
+		for (const [i, c] of candidates.entries()) {
 			const rest = await this.copyRest(c.path);
-			if (rest === undefined) continue;
+			if (rest === undefined || rest === 'short') continue;
 			this.feeder.push(rest);
 			this.stats.recovered++;
+			for (const d of candidates.slice(0, i)) {
+				if (d.mtime > c.mtime && c.birth > 0 && d.birth > c.birth) {
+					this.stats.gaps++;
+					this.notice(`audit log ${this.path} was truncated more than once between two reads; ${d.path} was not read`);
+				}
+			}
 			return true;
 		}
 		return false;
@@ -754,10 +924,10 @@ export class AuditFollower {
 
 	/**
 	 * The bytes of a copy after our position, when the copy holds our last bytes right
-	 * before it (empty when the copy ends where we already were); undefined when it is not
-	 * a copy of what we read.
+	 * before it (empty when the copy ends where we already were); 'short' when it holds
+	 * them but ends before our position; undefined when it is not a copy of what we read.
 	 */
-	private async copyRest(path: string): Promise<Buffer | undefined> {
+	private async copyRest(path: string): Promise<Buffer | 'short' | undefined> {
 		const from = this.position - this.tail.length;
 		const kept: Buffer[] = [];
 		let size = 0;
@@ -778,10 +948,10 @@ export class AuditFollower {
 					const data = Buffer.alloc(Math.max(0, size - start));
 					await h.read(data, 0, data.length, start);
 					if (start < from) {
-						// The copy ends before our position: it matches when its end is what we read there.
+						// The copy ends before our position: it is ours when its end is what we read there.
 						const back = this.tail.length - (this.position - size);
 						if (back < data.length || back > this.tail.length) return undefined;
-						return data.equals(this.tail.subarray(back - data.length, back)) ? Buffer.alloc(0) : undefined;
+						return data.equals(this.tail.subarray(back - data.length, back)) ? 'short' : undefined;
 					}
 					kept.push(data);
 				} finally {
@@ -796,9 +966,72 @@ export class AuditFollower {
 			const back = this.tail.length - (this.position - size);
 			if (back <= 0 || data.length === 0) return undefined;
 			const n = Math.min(back, data.length);
-			return data.subarray(data.length - n).equals(this.tail.subarray(back - n, back)) ? Buffer.alloc(0) : undefined;
+			return data.subarray(data.length - n).equals(this.tail.subarray(back - n, back)) ? 'short' : undefined;
 		}
 		return data.subarray(0, this.tail.length).equals(this.tail) ? data.subarray(this.tail.length) : undefined;
+	}
+
+	/** The file with this inode among the rotated ones, read whole (it is complete: rotated away); else a gap. */
+	private async readRotatedAway(ino: number, dev: number): Promise<void> {
+		const found = (await this.siblings()).find((s) => s.ino === ino && s.dev === dev);
+		if (found === undefined) {
+			this.stats.gaps++;
+			this.notice(`audit log ${this.path} was rotated twice in a moment; the file between was gone before it could be read`);
+			return;
+		}
+		try {
+			await readFileInto(found.path, this.feeder);
+			this.stats.rotations++;
+		} catch {
+			this.stats.gaps++;
+			this.notice(`audit log ${this.path} was rotated twice in a moment; ${found.path} could not be read`);
+		}
+		// The current file starts afresh (readFileInto ended its own input).
+		this.feeder.decoder.begin();
+	}
+
+	/**
+	 * Rotated more than once between two polls: a rotated file born after the old file and
+	 * finished before the new one was born, which is not a copy of the old file (compressed),
+	 * was never read. Reported, not read (telling it apart needs birth times, which some
+	 * file systems do not keep: then nothing is said).
+	 */
+	private async reportSkippedGenerations(old: {ino: number; dev: number; birthtimeMs: number}, oldTail: Buffer): Promise<void> {
+		const oldBirth = old.birthtimeMs > 0 ? old.birthtimeMs : 0;
+		if (oldBirth === 0 || this.birth === 0) return;
+		for (const s of await this.siblings()) {
+			if ((s.ino === old.ino && s.dev === old.dev) || (s.ino === this.ino && s.dev === this.dev)) continue;
+			if (!looksLikeLog(basename(s.path)) || !(s.birth > oldBirth && s.birth < this.birth && s.mtime <= this.birth)) continue;
+			if (await endsWith(s.path, oldTail)) continue;
+			this.stats.gaps++;
+			this.notice(`audit log ${this.path} was rotated more than once between two reads; ${s.path} was not read`);
+		}
+	}
+}
+
+/** Whether a file (plain or .gz) ends with `tail`; true when it cannot be read (nothing is claimed then). */
+async function endsWith(path: string, tail: Buffer): Promise<boolean> {
+	if (tail.length === 0) return true;
+	try {
+		if (path.endsWith('.gz')) {
+			let last = Buffer.alloc(0);
+			for await (const chunk of createReadStream(path).pipe(createGunzip()) as AsyncIterable<Buffer>) {
+				last = Buffer.concat([last, chunk]).subarray(-tail.length);
+			}
+			return last.equals(tail);
+		}
+		const h = await open(path, 'r');
+		try {
+			const size = (await h.stat()).size;
+			if (size < tail.length) return false;
+			const got = Buffer.alloc(tail.length);
+			await h.read(got, 0, tail.length, size - tail.length);
+			return got.equals(tail);
+		} finally {
+			await h.close();
+		}
+	} catch {
+		return true;
 	}
 }
 
@@ -807,5 +1040,5 @@ export class AuditFollower {
  * its own source text names each item as this build binds it (bundlers rename).
  */
 export function sourcesKernel(): unknown[] {
-	return [ControlFinder, ByteLineFeeder];
+	return [ControlFinder, ByteLineFeeder, gzipProblem];
 }

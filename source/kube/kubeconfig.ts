@@ -10,7 +10,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {delimiter, dirname, isAbsolute, join, resolve} from 'node:path';
 import {KubeConfig, type Cluster, type Context, type User} from '@kubernetes/client-node';
-import {parse as parseYaml} from 'yaml';
+import {parse as parseYaml, YAMLError, type ErrorCode} from 'yaml';
 import {UsageError} from '../errors.js';
 
 export interface ResolvedConfig {
@@ -51,9 +51,11 @@ function readConfigFile(path: string): Raw {
 	}
 	let parsed: unknown;
 	try {
-		parsed = parseYaml(text);
+		// logLevel 'error': the yaml library prints its warnings on stderr by itself, several lines
+		// quoting the kubeconfig — an unquoted password `!Passw0rd` is a YAML tag, and was printed whole.
+		parsed = parseYaml(text, {logLevel: 'error'});
 	} catch (error) {
-		throw new UsageError(`invalid kubeconfig ${path}: ${String((error as Error).message).split('\n')[0]}`);
+		throw new UsageError(`invalid kubeconfig ${path}: ${yamlProblem(error)}`);
 	}
 	if (parsed === null || parsed === undefined) return {};
 	if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`invalid kubeconfig ${path}: not a kubeconfig (expected a mapping with clusters, users and contexts)`);
@@ -68,6 +70,25 @@ function readConfigFile(path: string): Raw {
 		users: ((raw.users ?? []) as Raw[]).filter(Boolean).map((u) => ({...u, user: absolutize(u.user ?? {}, ['client-certificate', 'client-key', 'tokenFile'], base), _base: base})),
 		contexts: ((raw.contexts ?? []) as Raw[]).filter(Boolean),
 	};
+}
+
+/** yaml's messages for these codes say what is wrong without quoting the text. */
+const QUOTE_FREE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ALIAS_PROPS', 'BAD_INDENT', 'BAD_SCALAR_START', 'BLOCK_AS_IMPLICIT_KEY', 'BLOCK_IN_FLOW', 'DUPLICATE_KEY', 'IMPOSSIBLE', 'KEY_OVER_1024_CHARS', 'MISSING_CHAR', 'MULTILINE_IMPLICIT_KEY', 'MULTIPLE_ANCHORS', 'MULTIPLE_DOCS', 'MULTIPLE_TAGS', 'NON_STRING_KEY', 'RESOURCE_EXHAUSTION', 'TAB_AS_INDENT']);
+
+/**
+ * One line about a YAML error that never quotes the kubeconfig: other messages name the
+ * tag, alias, directive or token they are about (`Unresolved alias …: s3cr3t` for an
+ * unquoted `token: *s3cr3t`), which may be a secret. Those give their code and position.
+ */
+function yamlProblem(error: unknown): string {
+	if (error instanceof YAMLError) {
+		const at = error.linePos?.[0];
+		const where = at ? ` at line ${at.line}, column ${at.col}` : '';
+		if (QUOTE_FREE.has(error.code)) return String(error.message).split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') + where;
+		return `YAML error ${error.code}${where}`;
+	}
+	// An unresolved alias is found after parsing (a ReferenceError): its message ends with the alias.
+	return String((error as Error)?.message ?? error).split('\n')[0]!.replace(/:\s.*$/, '');
 }
 
 /** Merge files as kubectl does: for each named entry and for current-context, the first file wins. */
