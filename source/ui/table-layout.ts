@@ -197,13 +197,18 @@ function fitColumns(columns: readonly Column[], width: number, options: LayoutOp
 
 let graphemes: Intl.Segmenter | undefined;
 
+/** Code points of one string that can ever reach the screen (8192: a 300-column, 27-line wrap). */
+const SAFE_TEXT_MAX = 8192;
+
 /**
  * A string from a cluster or an audit log as it may reach the terminal: through the one
  * sanitizer, and on an ASCII terminal with every non-ASCII character (grapheme) shown as
  * `?` so the widths we measure are the widths a LANG=C terminal draws.
  */
 export function safeText(value: string, ascii: boolean): string {
-	const clean = sanitize(value, {ascii});
+	// Cut first: no screen shows more than a few thousand characters of one string, and
+	// everything below costs time by the length (a name can be 100,000 characters).
+	const clean = sanitize(value, {ascii, maxLength: SAFE_TEXT_MAX});
 	if (!ascii || /^[\x20-\x7e]*$/.test(clean)) return clean;
 	graphemes ??= new Intl.Segmenter();
 	let out = '';

@@ -336,3 +336,13 @@ test('with content widths: spare width goes to a column whose content was longer
 	t.deepEqual(tight.dropped.map((c) => c.key), ['priority'], 'the lowest-priority column gave way');
 	t.is(tight.columns.find((c) => c.column.key === 'workload')!.width, 70 - (10 + 5 + 10 + 6 + 4), 'workload takes what is left, beyond its preferred 32');
 });
+
+test('safeText cuts a 100,000-character string before folding it (a combining mark on every letter took 80 s on LANG=C)', (t) => {
+	const long = 'x\u0301'.repeat(60_000);
+	const ascii = safeText(long, true);
+	t.true(ascii.length <= 8192, `${ascii.length} characters`);
+	t.regex(ascii, /^\?+~$/, 'one ? per grapheme, then the ASCII ellipsis');
+	const unicode = safeText(`é${'L'.repeat(100_000)}`, false);
+	t.is([...unicode].length, 8192);
+	t.true(unicode.endsWith('…'));
+});
