@@ -1,8 +1,9 @@
 /**
  * The gentle request layer — the only way the product talks to the API server:
  * a client-side budget (token bucket: 5 QPS, burst 10 by default) in front of every
- * request; 429 → wait Retry-After (capped) and try again; 5xx and network errors →
- * exponential backoff with full jitter (0.5 s → 30 s) for reads, never a tight loop;
+ * request; one circuit breaker for all of them (Breaker): 429 → wait Retry-After (capped),
+ * 5xx to a read and network errors → exponential backoff with jitter (0.5 s → 30 s), one
+ * probe at a time until the server answers, never a tight loop;
  * 401 → refresh the credential once; and a connection state (live, reconnecting,
  * unauthorized, forbidden, unreachable) that the UI shows.
  */
@@ -134,6 +135,8 @@ export interface RequestOptions {
 	what?: string;
 	/** Background work (metrics, counts, discovery) waits behind foreground requests. */
 	background?: boolean;
+	/** The first attempt goes at once even while the breaker holds requests back (a remedy the user asked for). */
+	urgent?: boolean;
 }
 
 export const BACKOFF_INITIAL_MS = 500;
@@ -151,6 +154,121 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 	return step * (1 + 0.5 * random());
 }
 
+/**
+ * One circuit breaker for every request the client sends. When the server fails (a
+ * network error, a 5xx to a read, a 429), the breaker trips: every request then waits,
+ * and after the backoff step (or the server's Retry-After) exactly one request goes as a
+ * probe. If it fails, the next step is longer; when any request gets an answer, all
+ * waiting requests go again (through the token bucket). Without it, each reflector and
+ * background loop backed off on its own, so a server that was down met about
+ * (kinds + 6) × the backoff steps; now it meets one probe a step, plus the requests that
+ * were already in flight when it failed.
+ *
+ * Failures of requests sent before the last trip count once, not each (ten watches
+ * dropped together are one failure), through a generation number.
+ */
+export class Breaker {
+	private failures = 0;
+	private generation = 0;
+	private openAt = 0;
+	/** When the probe in flight went; undefined when none is. */
+	private probeSince: number | undefined;
+	private readonly waiters = new Set<() => void>();
+	/** Requests that passed as probes (for tests and the footprint). */
+	probes = 0;
+
+	constructor(private readonly clock: Clock, private readonly random: () => number = Math.random, readonly probeTimeoutMs = 30_000) {}
+
+	/** The generation a request sent now belongs to. */
+	get current(): number {
+		return this.generation;
+	}
+
+	/** Whether the last request to settle failed with server trouble. */
+	get tripped(): boolean {
+		return this.failures > 0;
+	}
+
+	/** Clock milliseconds until the next probe may go; 0 when closed. */
+	nextTryInMs(): number {
+		return this.failures === 0 ? 0 : Math.max(0, this.openAt - this.clock.now());
+	}
+
+	/**
+	 * Resolves with the generation to hand back to succeeded()/failed() when this request
+	 * may go: at once when closed, else as the next probe. Rejects with an AbortError when
+	 * aborted, and with a NetworkError when `deadline` comes first.
+	 */
+	async pass(signal?: AbortSignal, deadline?: number, what = 'request'): Promise<number> {
+		for (;;) {
+			if (signal?.aborted) throw abortError();
+			if (this.failures === 0) return this.generation;
+			const now = this.clock.now();
+			// A probe that never settles (a half-open connection without a timeout) is given up on.
+			const probeLost = this.probeSince !== undefined && now - this.probeSince >= this.probeTimeoutMs;
+			if ((this.probeSince === undefined || probeLost) && now >= this.openAt) {
+				this.probeSince = now;
+				this.probes++;
+				return this.generation;
+			}
+			const wakeAt = this.probeSince !== undefined && !probeLost ? this.probeSince + this.probeTimeoutMs : this.openAt;
+			if (deadline !== undefined && wakeAt >= deadline) throw new NetworkError(`${what}: not sent: the API server failed and the next try is after the deadline`);
+			await this.wait(wakeAt - now, signal);
+		}
+	}
+
+	private wait(ms: number, signal?: AbortSignal): Promise<void> {
+		return new Promise((resolve, reject) => {
+			const done = (): void => {
+				clearTimeout(timer);
+				signal?.removeEventListener('abort', onAbort);
+				this.waiters.delete(done);
+				resolve();
+			};
+			const onAbort = (): void => {
+				clearTimeout(timer);
+				this.waiters.delete(done);
+				reject(abortError());
+			};
+			const timer = this.clock.setTimeout(done, Math.max(0, ms));
+			signal?.addEventListener('abort', onAbort, {once: true});
+			this.waiters.add(done);
+		});
+	}
+
+	private wake(): void {
+		for (const waiter of [...this.waiters]) waiter();
+	}
+
+	/** The server answered (any status but trouble): everything waiting may go. */
+	succeeded(): void {
+		if (this.failures === 0 && this.probeSince === undefined) return;
+		this.failures = 0;
+		this.probeSince = undefined;
+		this.generation++;
+		this.wake();
+	}
+
+	/**
+	 * A request of `generation` met server trouble; `waitMs` is the server's Retry-After.
+	 * Returns the clock milliseconds until the next probe.
+	 */
+	failed(generation: number, waitMs?: number): number {
+		const now = this.clock.now();
+		if (generation === this.generation) {
+			this.failures++;
+			this.generation++;
+			this.probeSince = undefined;
+			this.openAt = now + (waitMs ?? backoffDelay(this.failures - 1, this.random));
+			this.wake();
+		} else if (waitMs !== undefined && now + waitMs > this.openAt) {
+			// A stale request's Retry-After still counts: the server asked for that pause.
+			this.openAt = now + waitMs;
+		}
+		return Math.max(0, this.openAt - now);
+	}
+}
+
 export function queryString(query: Record<string, string | number | boolean | undefined> | undefined): string {
 	if (!query) return '';
 	const parts: string[] = [];
@@ -160,6 +278,7 @@ export function queryString(query: Record<string, string | number | boolean | un
 
 export class KubeClient extends EventEmitter {
 	readonly budget: TokenBucket;
+	readonly breaker: Breaker;
 	state: ConnectionState = {status: 'connecting'};
 	/** Counters for the footprint: requests by outcome. */
 	readonly stats = {requests: 0, retries: 0, throttled: 0, errors: 0};
@@ -171,6 +290,7 @@ export class KubeClient extends EventEmitter {
 	) {
 		super();
 		this.budget = new TokenBucket(options.qps ?? 5, options.burst ?? 10, options.clock ?? wallClock);
+		this.breaker = new Breaker(options.clock ?? wallClock, options.random);
 	}
 
 	get clock(): Clock {
@@ -207,6 +327,9 @@ export class KubeClient extends EventEmitter {
 		let attempt = 0;
 		let refreshed = false;
 		for (;;) {
+			// The first attempt of an urgent request (a remedy the user asked for) does not queue
+			// behind the breaker; its retries do.
+			const generation = options.urgent && attempt === 0 ? this.breaker.current : await this.breaker.pass(options.signal, options.deadline, what);
 			await this.budget.take(options.signal, options.background);
 			this.stats.requests++;
 			const timeoutMs = options.stream ? undefined : options.timeoutMs ?? this.options.requestTimeoutMs;
@@ -235,17 +358,40 @@ export class KubeClient extends EventEmitter {
 				this.stats.errors++;
 				const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(error.code ?? '') || /TLS|certificate/.test(error.message);
 				this.setState(unreachable ? 'unreachable' : 'reconnecting', error.message);
-				if (!retry || !this.mayRetry(attempt, options)) throw error;
-				await this.clock.sleep(backoffDelay(attempt++, this.options.random), options.signal);
+				// The breaker holds the next attempt (of this request and of every other) for the backoff step.
+				this.breaker.failed(generation);
+				if (!retry || !this.mayRetry(attempt++, options)) throw error;
 				this.stats.retries++;
 				continue;
 			}
 			if (response.status >= 200 && response.status < 300) {
+				this.breaker.succeeded();
 				if (this.state.status !== 'live') this.setState('live');
 				else this.state.lastOk = this.clock.now();
 				return response;
 			}
 			const error = statusError(response, what);
+			if (response.status === 429) {
+				this.stats.throttled++;
+				const wait = Math.min(RETRY_AFTER_CAP_S, Math.max(1, error.retryAfterSeconds ?? 1)) * 1000;
+				// A little jitter so that clients throttled together do not return together.
+				const next = this.breaker.failed(generation, wait + (this.options.random ?? Math.random)() * 250);
+				this.setState('reconnecting', `throttled by the API server (429); retrying in ${Math.max(1, Math.round(next / 1000))} s`);
+				if (!this.mayRetry(attempt++, options)) throw error;
+				this.stats.retries++;
+				continue;
+			}
+			if (response.status >= 500 && (retry || method === 'GET')) {
+				// A read's 5xx (a watch's too, which the reflector retries itself) is server trouble.
+				this.stats.errors++;
+				this.breaker.failed(generation);
+				this.setState('reconnecting', `${response.status}, ${error.message}`);
+				if (!retry || !this.mayRetry(attempt++, options)) throw error;
+				this.stats.retries++;
+				continue;
+			}
+			// Any other answer (a write's 5xx, 4xx) comes from a server that is working.
+			this.breaker.succeeded();
 			if (response.status === 401) {
 				if (!refreshed && this.credentials.refreshable) {
 					refreshed = true;
@@ -254,25 +400,6 @@ export class KubeClient extends EventEmitter {
 				}
 				this.setState('unauthorized', 'the API server refused our credentials (401 Unauthorized)');
 				throw error;
-			}
-			if (response.status === 429) {
-				this.stats.throttled++;
-				const wait = Math.min(RETRY_AFTER_CAP_S, Math.max(1, error.retryAfterSeconds ?? 1)) * 1000;
-				this.setState('reconnecting', `throttled by the API server (429); retrying in ${Math.round(wait / 1000)} s`);
-				if (!this.mayRetry(attempt, options)) throw error;
-				attempt++;
-				// A little jitter so that several throttled requests do not return together.
-				await this.clock.sleep(wait + (this.options.random ?? Math.random)() * 250, options.signal);
-				this.stats.retries++;
-				continue;
-			}
-			if (response.status >= 500 && retry) {
-				this.stats.errors++;
-				this.setState('reconnecting', `${response.status}, ${error.message}`);
-				if (!this.mayRetry(attempt, options)) throw error;
-				await this.clock.sleep(backoffDelay(attempt++, this.options.random), options.signal);
-				this.stats.retries++;
-				continue;
 			}
 			if (response.status === 403) {
 				// Forbidden is about this request, not the connection; the caller decides.

@@ -13,7 +13,7 @@ export function remedyApi(client: KubeClient, access: AccessChecker, serverMinor
 	return {
 		async get(path) {
 			try {
-				return await client.getJson<Obj>(path, {what: `read ${path}`, maxAttempts: 3});
+				return await client.getJson<Obj>(path, {what: `read ${path}`, maxAttempts: 3, urgent: true});
 			} catch (error) {
 				if (error instanceof ApiStatusError && error.status === 404) return undefined;
 				throw error;
@@ -24,6 +24,7 @@ export function remedyApi(client: KubeClient, access: AccessChecker, serverMinor
 				contentType: operation.contentType ?? 'application/json',
 				query: {...(dryRun ? {dryRun: 'All'} : {}), ...(operation.method === 'DELETE' ? {} : {fieldManager: 'kubectl-assure'})},
 				what: operation.description,
+				urgent: true,
 			});
 		},
 		can(question) {

@@ -482,8 +482,11 @@ export class SimServer {
 				});
 			}
 		};
+		let watchStarted = false;
 		res.on('finish', () => {
-			if (!isWatch) log();
+			// A watch logs when its stream opens and when it ends; one refused before it opened
+			// (403, 429, a fault) is logged here, once, as a request that never started.
+			if (!isWatch || !watchStarted) log();
 		});
 
 		const latency = this.options.faults.settings.latencyMs ?? 0;
@@ -574,7 +577,10 @@ export class SimServer {
 			}
 			if (method === 'GET') {
 				if (isWatch) {
-					await this.handleWatch(req, res, route, query, () => log('ResponseStarted'), (bytes) => log('ResponseComplete', bytes));
+					await this.handleWatch(req, res, route, query, () => {
+						watchStarted = true;
+						log('ResponseStarted');
+					}, (bytes) => log('ResponseComplete', bytes));
 					return;
 				}
 				if (name) {

@@ -194,9 +194,12 @@ const faultCases: FaultCase[] = [
 		sim.server.dropWatches();
 		setTimeout(() => sim.faults.set({throttleShare: 0}), 1500);
 	}, bound: (kinds) => Math.ceil(kinds * (30 / 5 + 2)) + 10},
+	// 30 simulated seconds of 503 to everything (a burst by time, as a server fails; a burst of
+	// N errors would be spent by the breaker's probes alone, one a backoff step).
 	{name: 'a burst of 5xx', inject: (sim) => {
-		sim.faults.set({errorBurst: 30, errorCode: 503});
+		sim.faults.set({errorShare: 1, errorCode: 503});
 		sim.server.dropWatches();
+		setTimeout(() => sim.faults.set({errorShare: 0}), 1500);
 	}, bound: (kinds) => 30 + 3 * kinds},
 	{name: '3 s of latency on every request', inject: (sim) => {
 		sim.faults.set({latencyMs: 3000});
