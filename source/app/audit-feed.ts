@@ -51,6 +51,9 @@ export async function openAuditFeed(options: AuditFeedOptions): Promise<Watchers
 		throw error;
 	}
 	const aggregator = result.aggregator;
+	// Parts of the input that could not be read (a .gz cut short): said in the pane, not lost.
+	const problems = [...result.problems];
+	const problemLines = problems.length === 0 ? [] : [...problems.slice(0, 3).map((p) => `! ${p}`), ...(problems.length > 3 ? [`! and ${problems.length - 3} more parts of the input could not be read`] : [])];
 	const listeners = new Set<() => void>();
 	let version = 1;
 	const changed = () => {
@@ -88,11 +91,19 @@ export async function openAuditFeed(options: AuditFeedOptions): Promise<Watchers
 		analyze(state: ClusterState): PaneView {
 			const snapshot = snapshotOf(aggregator, follower ? {nowMs: Date.now()} : {});
 			const view = analyzeWatchers(snapshot, state, {source});
-			return notice ? {...view, header: [...view.header, notice]} : view;
+			const extra = [...problemLines, ...(notice ? [notice] : [])];
+			return extra.length > 0 ? {...view, header: [...view.header, ...extra]} : view;
 		},
 		info(): HeaderInfo['audit'] {
 			const last = Number.isFinite(aggregator.lastMs) ? aggregator.lastMs : undefined;
-			return {source, ...(follower && last !== undefined ? {lagMs: Math.max(0, Date.now() - last)} : {}), records: aggregator.events, skipped: [...aggregator.skipped.values()].reduce((n, v) => n + v, 0)};
+			return {
+				source,
+				...(follower && last !== undefined ? {lagMs: Math.max(0, Date.now() - last)} : {}),
+				records: aggregator.events,
+				skipped: [...aggregator.skipped.values()].reduce((n, v) => n + v, 0),
+				skippedBy: Object.fromEntries([...aggregator.skipped].sort(([a], [b]) => a.localeCompare(b))),
+				problems,
+			};
 		},
 		onChange(listener) {
 			listeners.add(listener);

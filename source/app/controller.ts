@@ -26,7 +26,7 @@ export interface HeaderInfo {
 	/** ms since the last event or successful response. */
 	lastEventAgeMs?: number;
 	readOnly: boolean;
-	audit?: {source: string; lagMs?: number; records: number; skipped: number};
+	audit?: {source: string; lagMs?: number; records: number; skipped: number; skippedBy?: Record<string, number>; problems?: readonly string[]};
 	namespace?: string;
 	syncing: boolean;
 }

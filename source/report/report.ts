@@ -25,6 +25,8 @@ export interface Report {
 	namespace: string | null;
 	observedSeconds: number;
 	summary: {critical: number; warning: number; info: number};
+	/** With --audit-log: what was read, what was skipped (by reason) and what could not be read. */
+	audit?: {source: string; events: number; skipped: number; skippedBy: Record<string, number>; problems: readonly string[]};
 	panes: Record<Pane, ReportPane>;
 	findings: Finding[];
 }
@@ -56,6 +58,7 @@ export function buildReport(views: Views, header: HeaderInfo, options: {generate
 		namespace: header.namespace ?? null,
 		observedSeconds: Math.round(options.observedSeconds),
 		summary,
+		...(header.audit ? {audit: {source: header.audit.source, events: header.audit.records, skipped: header.audit.skipped, skippedBy: header.audit.skippedBy ?? {}, problems: header.audit.problems ?? []}} : {}),
 		panes: Object.fromEntries(PANES.map((p) => [p, pane(views[p])])) as Record<Pane, ReportPane>,
 		findings,
 	};
@@ -119,6 +122,12 @@ export function renderMarkdown(report: Report): string {
 	lines.push('');
 	lines.push(`**${report.summary.critical} critical, ${report.summary.warning} warning, ${report.summary.info} info.**`);
 	lines.push('');
+	if (report.audit) {
+		const reasons = Object.entries(report.audit.skippedBy).map(([reason, n]) => `${md(reason)} ${n}`).join(', ');
+		lines.push(`Audit log ${md(report.audit.source)}: ${report.audit.events} events read, ${report.audit.skipped} lines skipped${reasons ? ` (${reasons})` : ''}.`);
+		for (const problem of report.audit.problems) lines.push(`- ${md(problem)}`);
+		lines.push('');
+	}
 	if (report.findings.length > 0) {
 		lines.push('## Findings', '');
 		lines.push('| severity | pane | finding | subject |', '|---|---|---|---|');

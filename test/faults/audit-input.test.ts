@@ -861,6 +861,10 @@ test('CLI: a corrupted audit log gives the normal exit code and the exact skippe
 	t.is(run.code, 0, run.stderr);
 	t.is(run.stderr, '');
 	t.regex(watchersHeader(run), /; 137 lines skipped$/);
+	const audit = (JSON.parse(run.stdout) as {audit: {skipped: number; skippedBy: Record<string, number>; problems: string[]}}).audit;
+	t.is(audit.skipped, 137, 'the report carries the count as a number');
+	t.is(Object.values(audit.skippedBy).reduce((a, b) => a + b, 0), 137, `by reason: ${JSON.stringify(audit.skippedBy)}`);
+	t.deepEqual(audit.problems, []);
 	const clean = join(dir, 'clean.log');
 	writeFileSync(clean, `${good.slice(0, 1500).join('\n')}\n`);
 	const reference = await bin(['--audit-log', clean, '-o', 'json']);
@@ -880,6 +884,14 @@ test('CLI: a .gz cut short is read up to the cut, exit 0, the cut counted as ski
 	t.is(run.code, 0, run.stderr);
 	t.regex(watchersHeader(run), /; 1 lines skipped$/);
 	t.false(run.stderr.includes('    at '), 'no stack trace');
+	const report = JSON.parse(run.stdout) as {audit: {skipped: number; skippedBy: Record<string, number>; problems: string[]}; panes: {watchers: {header: string[]}}};
+	t.deepEqual(report.audit.skippedBy, {'gzip-error': 1});
+	t.is(report.audit.problems.length, 1);
+	t.regex(report.audit.problems[0]!, /audit\.log\.gz is cut short or corrupt/);
+	t.true(report.panes.watchers.header.some((line) => line.startsWith('! ') && line.includes('cut short')), 'the pane says so too');
+	const markdown = await bin(['--audit-log', path, '-o', 'markdown']);
+	t.regex(markdown.stdout, /^Audit log .*audit\.log\.gz: \d+ events read, 1 lines skipped \(gzip-error 1\)\.$/m);
+	t.regex(markdown.stdout, /^- audit log: .*cut short or corrupt/m);
 });
 
 test('CLI: unreadable audit logs exit 2 with one line on stderr and no stack trace', async (t) => {
