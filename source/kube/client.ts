@@ -176,6 +176,8 @@ export class Breaker {
 	private readonly waiters = new Set<() => void>();
 	/** Requests that passed as probes (for tests and the footprint). */
 	probes = 0;
+	/** The last trouble, in one line (for a request that gives up before its next try). */
+	private lastFailure: string | undefined;
 
 	constructor(private readonly clock: Clock, private readonly random: () => number = Math.random, readonly probeTimeoutMs = 30_000) {}
 
@@ -212,7 +214,7 @@ export class Breaker {
 				return this.generation;
 			}
 			const wakeAt = this.probeSince !== undefined && !probeLost ? this.probeSince + this.probeTimeoutMs : this.openAt;
-			if (deadline !== undefined && wakeAt >= deadline) throw new NetworkError(`${what}: not sent: the API server failed and the next try is after the deadline`);
+			if (deadline !== undefined && wakeAt >= deadline) throw new NetworkError(`${what}: not sent: ${this.lastFailure ?? 'the API server failed'}, and the next try is after the deadline`);
 			await this.wait(wakeAt - now, signal);
 		}
 	}
@@ -253,8 +255,9 @@ export class Breaker {
 	 * A request of `generation` met server trouble; `waitMs` is the server's Retry-After.
 	 * Returns the clock milliseconds until the next probe.
 	 */
-	failed(generation: number, waitMs?: number): number {
+	failed(generation: number, waitMs?: number, why?: string): number {
 		const now = this.clock.now();
+		if (why !== undefined) this.lastFailure = why;
 		if (generation === this.generation) {
 			this.failures++;
 			this.generation++;
@@ -359,7 +362,7 @@ export class KubeClient extends EventEmitter {
 				const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(error.code ?? '') || /TLS|certificate/.test(error.message);
 				this.setState(unreachable ? 'unreachable' : 'reconnecting', error.message);
 				// The breaker holds the next attempt (of this request and of every other) for the backoff step.
-				this.breaker.failed(generation);
+				this.breaker.failed(generation, undefined, error.message);
 				if (!retry || !this.mayRetry(attempt++, options)) throw error;
 				this.stats.retries++;
 				continue;
@@ -375,7 +378,7 @@ export class KubeClient extends EventEmitter {
 				this.stats.throttled++;
 				const wait = Math.min(RETRY_AFTER_CAP_S, Math.max(1, error.retryAfterSeconds ?? 1)) * 1000;
 				// A little jitter so that clients throttled together do not return together.
-				const next = this.breaker.failed(generation, wait + (this.options.random ?? Math.random)() * 250);
+				const next = this.breaker.failed(generation, wait + (this.options.random ?? Math.random)() * 250, 'throttled by the API server (429)');
 				this.setState('reconnecting', `throttled by the API server (429); retrying in ${Math.max(1, Math.round(next / 1000))} s`);
 				if (!this.mayRetry(attempt++, options)) throw error;
 				this.stats.retries++;
@@ -384,7 +387,7 @@ export class KubeClient extends EventEmitter {
 			if (response.status >= 500 && (retry || method === 'GET')) {
 				// A read's 5xx (a watch's too, which the reflector retries itself) is server trouble.
 				this.stats.errors++;
-				this.breaker.failed(generation);
+				this.breaker.failed(generation, undefined, `${response.status}, ${error.message}`);
 				this.setState('reconnecting', `${response.status}, ${error.message}`);
 				if (!retry || !this.mayRetry(attempt++, options)) throw error;
 				this.stats.retries++;
@@ -411,7 +414,9 @@ export class KubeClient extends EventEmitter {
 
 	private mayRetry(attempt: number, options: RequestOptions): boolean {
 		if (options.maxAttempts !== undefined && attempt + 1 >= options.maxAttempts) return false;
-		if (options.deadline !== undefined && this.clock.now() >= options.deadline) return false;
+		// The next attempt waits for the breaker: none if that is past the deadline (the caller
+		// gets this failure, with its reason, rather than a later "not sent").
+		if (options.deadline !== undefined && this.clock.now() + this.breaker.nextTryInMs() >= options.deadline) return false;
 		return true;
 	}
 
