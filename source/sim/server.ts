@@ -47,7 +47,7 @@ export interface ServerOptions {
 	minor: number;
 	gitVersion: string;
 	metricsText: () => string;
-	podMetrics: (namespace: string | undefined) => Obj[];
+	podMetrics: (namespace: string | undefined, page?: {name?: string; start?: number; limit?: number}) => {items: Obj[]; total: number};
 	nodeMetrics: () => Obj[];
 	/** Simulated ms between bookmarks on a watch that asked for them. */
 	bookmarkIntervalMs?: number;
@@ -934,9 +934,8 @@ export class SimServer {
 		}
 		if (type.group === 'metrics.k8s.io') {
 			if (req.method !== 'GET') throw errors.methodNotAllowed();
-			const items = type.resource === 'pods' ? this.options.podMetrics(namespace || undefined) : this.options.nodeMetrics();
 			if (name) {
-				const item = items.find((i) => i.metadata?.name === name);
+				const item = type.resource === 'pods' ? this.options.podMetrics(namespace || undefined, {name}).items[0] : this.options.nodeMetrics().find((i) => i.metadata?.name === name);
 				if (!item) throw errors.notFound(type, name);
 				this.sendJson(res, 200, JSON.stringify(item));
 				return;
@@ -944,10 +943,17 @@ export class SimServer {
 			const limit = Number(query.limit ?? 0);
 			let start = 0;
 			if (query.continue) start = Number(Buffer.from(query.continue, 'base64').toString('utf8')) || 0;
-			const end = limit > 0 ? Math.min(items.length, start + limit) : items.length;
+			// Pod metrics build only the page asked for (see podMetrics); node metrics are few.
+			const {items, total} = type.resource === 'pods'
+				? this.options.podMetrics(namespace || undefined, {start, limit: limit > 0 ? limit : 0})
+				: (() => {
+					const all = this.options.nodeMetrics();
+					return {items: all.slice(start, limit > 0 ? start + limit : undefined), total: all.length};
+				})();
+			const end = start + items.length;
 			const metadata: Obj = {};
-			if (end < items.length) metadata.continue = Buffer.from(String(end)).toString('base64');
-			this.sendJson(res, 200, JSON.stringify({kind: `${type.kind}List`, apiVersion: groupVersion(type), metadata, items: items.slice(start, end)}));
+			if (end < total) metadata.continue = Buffer.from(String(end)).toString('base64');
+			this.sendJson(res, 200, JSON.stringify({kind: `${type.kind}List`, apiVersion: groupVersion(type), metadata, items}));
 			return;
 		}
 		throw errors.notFound(type, name ?? '');

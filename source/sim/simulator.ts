@@ -128,7 +128,7 @@ export class Simulator {
 			minor: this.minor,
 			gitVersion: this.gitVersion,
 			metricsText: () => this.metrics.text(),
-			podMetrics: (namespace) => podMetrics(this.api, namespace),
+			podMetrics: (namespace, page) => podMetrics(this.api, namespace, page),
 			nodeMetrics: () => nodeMetrics(this.api),
 			bookmarkIntervalMs: options.bookmarkIntervalMs,
 			watchList: this.minor === 32 || this.minor >= 34,

@@ -358,3 +358,31 @@ test('/version, discovery and /metrics reflect the version played and the state'
 		t.is(fc.body.preferredVersion.version, 'v1beta2');
 	});
 });
+
+test('metrics.k8s.io: pod metrics paged with limit/continue are the unpaged list, one by name too; node metrics page as well', async (t) => {
+	await withSim({scenario: 'incident', controllers: false}, async (sim) => {
+		const all = (await call(sim, 'GET', '/apis/metrics.k8s.io/v1beta1/pods')).body as {items: Array<{metadata: {namespace: string; name: string}}>; metadata: {continue?: string}};
+		t.true(all.items.length > 20);
+		t.is(all.metadata.continue, undefined);
+		const paged: string[] = [];
+		let token: string | undefined;
+		let pages = 0;
+		do {
+			const page = (await call(sim, 'GET', `/apis/metrics.k8s.io/v1beta1/pods?limit=7${token ? `&continue=${token}` : ''}`)).body as typeof all;
+			t.true(page.items.length <= 7);
+			paged.push(...page.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`));
+			token = page.metadata.continue;
+			pages++;
+		} while (token && pages < 1000);
+		t.deepEqual(paged, all.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`));
+		t.is(pages, Math.ceil(all.items.length / 7));
+		const one = all.items[3]!.metadata;
+		const item = (await call(sim, 'GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${one.namespace}/pods/${one.name}`)).body as {metadata: {name: string}; containers: unknown[]};
+		t.is(item.metadata.name, one.name);
+		t.true(item.containers.length > 0);
+		t.is((await call(sim, 'GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${one.namespace}/pods/no-such-pod`)).status, 404);
+		const nodes = (await call(sim, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes?limit=2')).body as typeof all;
+		t.is(nodes.items.length, 2);
+		t.truthy(nodes.metadata.continue);
+	});
+});
