@@ -101,6 +101,19 @@ function tempDir(t: {teardown(fn: () => void): void}): string {
 	return dir;
 }
 
+/** A log of the first `lines` good events, followed: the first poll is done. */
+async function following(t: ExecutionContext, lines: number): Promise<{dir: string; path: string; sink: Collected; notices: string[]; follower: AuditFollower}> {
+	const dir = tempDir(t);
+	const path = join(dir, 'audit.log');
+	writeFileSync(path, `${good.slice(0, lines).join('\n')}\n`);
+	const sink = collector();
+	const notices: string[] = [];
+	const follower = new AuditFollower(path, sink, {onNotice: (m) => notices.push(m)});
+	t.teardown(() => follower.stop());
+	await follower.poll();
+	return {dir, path, sink, notices, follower};
+}
+
 /** mulberry32: a small seeded PRNG, so every corpus is the same on every run. */
 function prng(seed: number): () => number {
 	let a = seed >>> 0;
@@ -260,14 +273,7 @@ test('copytruncate during a burst of writes while followed: every event exactly 
 });
 
 test('copytruncate, scripted: a burst, a partial line, truncation, more writes — exact, and no gap', async (t) => {
-	const dir = tempDir(t);
-	const path = join(dir, 'audit.log');
-	writeFileSync(path, `${good.slice(0, 100).join('\n')}\n`);
-	const sink = collector();
-	const notices: string[] = [];
-	const follower = new AuditFollower(path, sink, {onNotice: (m) => notices.push(m)});
-	t.teardown(() => follower.stop());
-	await follower.poll();
+	const {path, sink, notices, follower} = await following(t, 100);
 	t.is(sink.keys.length, 100);
 	// A burst; we read it up to the middle of a line.
 	appendFileSync(path, `${good.slice(100, 300).join('\n')}\n${good[300]!.slice(0, 333)}`);
@@ -286,14 +292,7 @@ test('copytruncate, scripted: a burst, a partial line, truncation, more writes �
 });
 
 test.serial('copytruncate right after the follower checked the file: nothing of the new file is taken for the rest of the old one', async (t) => {
-	const dir = tempDir(t);
-	const path = join(dir, 'audit.log');
-	writeFileSync(path, `${good.slice(0, 100).join('\n')}\n`);
-	const sink = collector();
-	const notices: string[] = [];
-	const follower = new AuditFollower(path, sink, {onNotice: (m) => notices.push(m)});
-	t.teardown(() => follower.stop());
-	await follower.poll();
+	const {path, sink, notices, follower} = await following(t, 100);
 	appendFileSync(path, `${good.slice(100, 120).join('\n')}\n`);
 	// Fault injection: logrotate copies and truncates, and the writer writes more than the
 	// follower had read, exactly between the follower's check of the file (a 64-byte read
@@ -327,14 +326,7 @@ test.serial('copytruncate right after the follower checked the file: nothing of 
 });
 
 test('copytruncate with writes lost between the copy and the truncation: the gap is reported, the cut line dropped', async (t) => {
-	const dir = tempDir(t);
-	const path = join(dir, 'audit.log');
-	writeFileSync(path, `${good.slice(0, 100).join('\n')}\n`);
-	const sink = collector();
-	const notices: string[] = [];
-	const follower = new AuditFollower(path, sink, {onNotice: (m) => notices.push(m)});
-	t.teardown(() => follower.stop());
-	await follower.poll();
+	const {path, sink, notices, follower} = await following(t, 100);
 	// logrotate copies; the writer goes on (lines 100–101 and 200 bytes of 102 are not in the
 	// copy); we read them; then more is written (the rest of 102, 103–149) and the file is
 	// truncated: those are lost, and the copy cannot tell us so by its content.
@@ -354,14 +346,7 @@ test('copytruncate with writes lost between the copy and the truncation: the gap
 });
 
 test('copytruncate twice between two reads (rotate 2): the generation in between is reported missing, nothing twice', async (t) => {
-	const dir = tempDir(t);
-	const path = join(dir, 'audit.log');
-	writeFileSync(path, `${good.slice(0, 100).join('\n')}\n`);
-	const sink = collector();
-	const notices: string[] = [];
-	const follower = new AuditFollower(path, sink, {onNotice: (m) => notices.push(m)});
-	t.teardown(() => follower.stop());
-	await follower.poll();
+	const {path, sink, notices, follower} = await following(t, 100);
 	// logrotate (rotate 2, copytruncate): .1 → .2, copy → .1, truncate; twice before we look.
 	appendFileSync(path, `${good.slice(100, 150).join('\n')}\n`);
 	copyFileSync(path, `${path}.1`);
@@ -382,14 +367,7 @@ test('copytruncate twice between two reads (rotate 2): the generation in between
 });
 
 test.serial('rename rotation again while the follower opens the new file: the file it saw is read whole, found by its inode', async (t) => {
-	const dir = tempDir(t);
-	const path = join(dir, 'audit.log');
-	writeFileSync(path, `${good.slice(0, 100).join('\n')}\n`);
-	const sink = collector();
-	const notices: string[] = [];
-	const follower = new AuditFollower(path, sink, {onNotice: (m) => notices.push(m)});
-	t.teardown(() => follower.stop());
-	await follower.poll();
+	const {dir, path, sink, notices, follower} = await following(t, 100);
 	appendFileSync(path, `${good.slice(100, 150).join('\n')}\n`);
 	renameSync(path, join(dir, 'audit-001.log'));
 	writeFileSync(path, `${good.slice(150, 200).join('\n')}\n`);
@@ -421,14 +399,7 @@ test.serial('rename rotation again while the follower opens the new file: the fi
 });
 
 test('rename rotation twice between two reads: the generation in between is reported missing, nothing twice', async (t) => {
-	const dir = tempDir(t);
-	const path = join(dir, 'audit.log');
-	writeFileSync(path, `${good.slice(0, 100).join('\n')}\n`);
-	const sink = collector();
-	const notices: string[] = [];
-	const follower = new AuditFollower(path, sink, {onNotice: (m) => notices.push(m)});
-	t.teardown(() => follower.stop());
-	await follower.poll();
+	const {dir, path, sink, notices, follower} = await following(t, 100);
 	appendFileSync(path, `${good.slice(100, 150).join('\n')}\n`);
 	renameSync(path, join(dir, 'audit-001.log'));
 	writeFileSync(path, `${good.slice(150, 200).join('\n')}\n`);
