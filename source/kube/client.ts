@@ -242,9 +242,16 @@ export class Breaker {
 		for (const waiter of [...this.waiters]) waiter();
 	}
 
-	/** The server answered (any status but trouble): everything waiting may go. */
-	succeeded(): void {
+	/**
+	 * A request of `generation` got an answer (any status but trouble). If it was sent after
+	 * the last trip (the probe, or an urgent request), everything waiting may go. An answer to
+	 * a request sent before the trip says nothing of the server now: under load a slow LIST
+	 * that the server answered before it went away would otherwise release every waiting
+	 * request into the outage.
+	 */
+	succeeded(generation: number): void {
 		if (this.failures === 0 && this.probeSince === undefined) return;
+		if (generation !== this.generation) return;
 		this.failures = 0;
 		this.probeSince = undefined;
 		this.generation++;
@@ -368,7 +375,7 @@ export class KubeClient extends EventEmitter {
 				continue;
 			}
 			if (response.status >= 200 && response.status < 300) {
-				this.breaker.succeeded();
+				this.breaker.succeeded(generation);
 				if (this.state.status !== 'live') this.setState('live');
 				else this.state.lastOk = this.clock.now();
 				return response;
@@ -394,7 +401,7 @@ export class KubeClient extends EventEmitter {
 				continue;
 			}
 			// Any other answer (a write's 5xx, 4xx) comes from a server that is working.
-			this.breaker.succeeded();
+			this.breaker.succeeded(generation);
 			if (response.status === 401) {
 				if (!refreshed && this.credentials.refreshable) {
 					refreshed = true;

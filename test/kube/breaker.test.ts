@@ -31,7 +31,7 @@ test('closed: every request goes at once', async (t) => {
 	t.is(breaker.nextTryInMs(), 0);
 });
 
-test('tripped: one probe a step; a failed probe doubles the step; an answer releases everyone', async (t) => {
+test('tripped: one probe a step; a failed probe doubles the step; the probe\'s answer releases everyone, a stale one does not', async (t) => {
 	const clock = new ManualClock();
 	const breaker = new Breaker(clock, half);
 	// Ten requests in flight fail together: one failure, not ten.
@@ -50,7 +50,12 @@ test('tripped: one probe a step; a failed probe doubles the step; an answer rele
 	t.is(breaker.nextTryInMs(), backoffDelay(1, half));
 	await clock.advance(backoffDelay(1, half));
 	t.is(went.length, 2, 'the second probe');
-	breaker.succeeded();
+	// A slow request sent before the first trip is answered now: that says nothing of the server.
+	breaker.succeeded(generation);
+	await clock.advance(0);
+	t.is(went.length, 2, 'an answer to a request sent before the trip releases nobody');
+	t.true(breaker.tripped);
+	breaker.succeeded(breaker.current);
 	await clock.advance(0);
 	t.is(went.length, 6, 'an answer lets every waiting request go');
 	t.false(breaker.tripped);
