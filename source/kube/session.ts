@@ -190,7 +190,7 @@ export class Session extends EventEmitter {
 				this.resolveFirstCounts();
 			}
 		}, this.options.metricsIntervalMs ?? 30_000, 0);
-		if (groups.has('metrics.k8s.io') && kinds.includes('pods')) this.schedule(() => this.pollPodMetrics(), this.options.podMetricsIntervalMs ?? 30_000, 2_000);
+		if (groups.has('metrics.k8s.io') && kinds.includes('pods')) this.schedule(() => this.pollPodMetrics(), () => this.podMetricsPauseMs(), 2_000);
 		if (kinds.includes('hpas') && kinds.includes('events')) void this.backfillRescales();
 		void this.waitForSync(undefined, {counts: true}).then(() => {
 			this.warm = true;
@@ -230,7 +230,8 @@ export class Session extends EventEmitter {
 		reflector.start();
 	}
 
-	private schedule(fn: () => Promise<void>, everyMs: number, firstMs: number): void {
+	/** Runs `fn` after `firstMs`, then `everyMs` after each run ends (a function: the pause may depend on the last run). */
+	private schedule(fn: () => Promise<void>, everyMs: number | (() => number), firstMs: number): void {
 		const run = async () => {
 			if (this.stopped) return;
 			try {
@@ -238,7 +239,7 @@ export class Session extends EventEmitter {
 			} catch (error) {
 				if ((error as Error).name === 'AbortError') return;
 			}
-			if (!this.stopped) this.timers.push(this.clock.setTimeout(run, everyMs));
+			if (!this.stopped) this.timers.push(this.clock.setTimeout(run, typeof everyMs === 'number' ? everyMs : everyMs()));
 		};
 		this.timers.push(this.clock.setTimeout(run, firstMs));
 	}
@@ -290,14 +291,30 @@ export class Session extends EventEmitter {
 	}
 
 	/** metrics.k8s.io pod usage, paged, at most every 30 s. */
+	/** Pages the last pod-metrics read took. */
+	private podMetricsPages = 0;
+
+	/**
+	 * The pause before the next pod-metrics read: 30 s, or longer when one read takes many
+	 * pages, so that these reads use at most a fifth of the request budget. At 150,000 pods
+	 * a read is 300 pages; every 30 s that alone would be twice the 5 QPS budget.
+	 */
+	podMetricsPauseMs(): number {
+		const base = this.options.podMetricsIntervalMs ?? 30_000;
+		const qps = this.options.qps ?? 5;
+		return Math.max(base, (this.podMetricsPages / (0.2 * qps)) * 1000);
+	}
+
 	private async pollPodMetrics(): Promise<void> {
 		this.stats.podMetricsReads++;
+		let pages = 0;
 		const usage = new Map<string, Map<string, {cpuMillis: number; memoryBytes: number}>>();
 		let token: string | undefined;
 		const base = this.scope ? `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.scope)}/pods` : '/apis/metrics.k8s.io/v1beta1/pods';
 		try {
 			do {
 				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(base, {query: {limit: 500, continue: token}, signal: this.controller.signal, what: 'read pod metrics', maxAttempts: 2, background: true});
+				this.podMetricsPages = ++pages;
 				for (const item of page.items ?? []) {
 					const containers = new Map<string, {cpuMillis: number; memoryBytes: number}>();
 					for (const c of (item.containers ?? []) as Obj[]) {

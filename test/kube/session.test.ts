@@ -265,3 +265,16 @@ test('an exec credential without expiry is reused until a 401, then refreshed on
 		});
 	});
 });
+
+test('pod metrics are read every 30 s, or less often when a read takes many pages (a fifth of the budget at most)', async (t) => {
+	await withSim({scenario: 'incident', controllers: false}, async (sim) => {
+		await withSession(sim, {qps: 5, burst: 10}, async (session) => {
+			t.true(await session.waitForSync(session.clock.now() + 120_000));
+			await eventually(() => session.stats.podMetricsReads >= 1 && session.store.podUsage !== undefined, 20_000, 'the first pod-metrics read');
+			t.is(session.podMetricsPauseMs(), 30_000, 'one page: the 30 s floor');
+			// 300 pages (150,000 pods) at 5 QPS: a fifth of the budget is 1 request/s, so 300 s.
+			(session as unknown as {podMetricsPages: number}).podMetricsPages = 300;
+			t.is(session.podMetricsPauseMs(), 300_000);
+		});
+	});
+});
