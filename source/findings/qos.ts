@@ -145,7 +145,7 @@ function peakUsage(state: ClusterState, pods: readonly SlimPod[]): {peak: Map<st
 	const perPod: Array<{cpu: number; memory: number}> = [];
 	for (const pod of pods) {
 		const usage = state.podUsage?.get(objectKey(pod.namespace, pod.name));
-		if (usage === undefined || usage.size === 0) continue;
+		if (usage === undefined || usage.length === 0) continue;
 		let cpu = 0;
 		let memory = 0;
 		for (const [name, used] of usage) {

@@ -81,7 +81,7 @@ export class ClusterStore implements ClusterState {
 	readonly rescaleEvents = new Map<string, RescaleEvent[]>();
 	readonly nodeGroups = new Map<string, NodeGroupSeries & {counts: CountPoint[]; lifetimes: number[]}>();
 	autoscalerStatus?: string;
-	podUsage?: Map<string, Map<string, {cpuMillis: number; memoryBytes: number}>>;
+	podUsage?: Map<string, Array<readonly [string, {cpuMillis: number; memoryBytes: number}]>>;
 	readonly access = new Map<string, AccessAnswer>();
 	readonly apiVersions = new Map<string, string>();
 

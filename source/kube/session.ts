@@ -308,7 +308,7 @@ export class Session extends EventEmitter {
 	private async pollPodMetrics(): Promise<void> {
 		this.stats.podMetricsReads++;
 		let pages = 0;
-		const usage = new Map<string, Map<string, {cpuMillis: number; memoryBytes: number}>>();
+		const usage = new Map<string, Array<readonly [string, {cpuMillis: number; memoryBytes: number}]>>();
 		let token: string | undefined;
 		const base = this.scope ? `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.scope)}/pods` : '/apis/metrics.k8s.io/v1beta1/pods';
 		try {
@@ -316,10 +316,10 @@ export class Session extends EventEmitter {
 				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(base, {query: {limit: 500, continue: token}, signal: this.controller.signal, what: 'read pod metrics', maxAttempts: 2, background: true});
 				this.podMetricsPages = ++pages;
 				for (const item of page.items ?? []) {
-					const containers = new Map<string, {cpuMillis: number; memoryBytes: number}>();
+					const containers: Array<readonly [string, {cpuMillis: number; memoryBytes: number}]> = [];
 					for (const c of (item.containers ?? []) as Obj[]) {
 						try {
-							containers.set(String(c.name), {cpuMillis: parseCpuMillis(String(c.usage?.cpu ?? '0')), memoryBytes: parseMemoryBytes(String(c.usage?.memory ?? '0'))});
+							containers.push([this.store.intern.s(c.name), {cpuMillis: parseCpuMillis(String(c.usage?.cpu ?? '0')), memoryBytes: parseMemoryBytes(String(c.usage?.memory ?? '0'))}]);
 						} catch {
 							// Skip a malformed quantity.
 						}

@@ -141,7 +141,8 @@ export interface ClusterState {
 	/** The cluster-autoscaler status ConfigMap's text, if present and readable. */
 	autoscalerStatus?: string;
 	/** Per pod key: container usage from metrics.k8s.io, when readable. */
-	podUsage?: ReadonlyMap<string, ReadonlyMap<string, {cpuMillis: number; memoryBytes: number}>>;
+	/** Per pod (namespace/name): [container name, usage] pairs (an array, not a Map: 150,000 Maps cost ~30 MiB more). */
+	podUsage?: ReadonlyMap<string, ReadonlyArray<readonly [string, {cpuMillis: number; memoryBytes: number}]>>;
 	/** The server's preferred version per API group (from discovery), when known. */
 	apiVersions?: ReadonlyMap<string, string>;
 	/** Access answers keyed "verb group/resource [namespace]". */
