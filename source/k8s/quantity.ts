@@ -156,14 +156,32 @@ function parseScaled(input: string, shift: number, what: string): number {
 	return Number(magnitude);
 }
 
+/**
+ * Parsed values by input string. A cluster writes few distinct quantities ("100m", "256Mi")
+ * over and over: at 150,000 pods the analyzers parsed the same handful some 600,000 times
+ * per pass, which was most of their garbage (bigints and regex matches). Only values are
+ * kept, never errors, and only for short inputs (a hostile 100 KB "quantity" is not held);
+ * a full cache is emptied rather than grown.
+ */
+const CACHE_LIMIT = 4096;
+const cpuCache = new Map<string, number>();
+const memoryCache = new Map<string, number>();
+
+function remember(cache: Map<string, number>, input: string, value: number): number {
+	if (input.length > 64) return value;
+	if (cache.size >= CACHE_LIMIT) cache.clear();
+	cache.set(input, value);
+	return value;
+}
+
 /** A CPU quantity in millicores, rounded up ("100m" → 100, "0.5" → 500, "2" → 2000). */
 export function parseCpuMillis(input: string): number {
-	return parseScaled(input, 3, 'CPU quantity');
+	return cpuCache.get(input) ?? remember(cpuCache, input, parseScaled(input, 3, 'CPU quantity'));
 }
 
 /** A memory quantity in bytes, rounded up ("500Mi" → 524288000, "1.5G" → 1500000000). */
 export function parseMemoryBytes(input: string): number {
-	return parseScaled(input, 0, 'memory quantity');
+	return memoryCache.get(input) ?? remember(memoryCache, input, parseScaled(input, 0, 'memory quantity'));
 }
 
 /** Round up to a whole number, ignoring float noise (100.00000000000001 → 100). */

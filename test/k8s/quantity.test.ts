@@ -195,3 +195,22 @@ test('property: approximate memory stays within 5% and parses', (t) => {
 	);
 	t.pass();
 });
+
+test('parsing is remembered by value only: errors repeat, and more distinct inputs than the cache holds still parse right', (t) => {
+	for (let i = 0; i < 3; i++) {
+		t.throws(() => parseCpuMillis('-1'), {instanceOf: QuantityError});
+		t.throws(() => parseMemoryBytes('12Q'), {instanceOf: QuantityError});
+		t.is(parseCpuMillis('250m'), 250);
+		t.is(parseMemoryBytes('1.5Gi'), 1_610_612_736);
+	}
+	// 10,000 distinct values: the cache empties itself on the way and every answer is exact.
+	for (let i = 1; i <= 10_000; i++) {
+		t.is(parseCpuMillis(`${i}m`), i);
+		t.is(parseMemoryBytes(`${i}Ki`), i * 1024);
+	}
+	t.is(parseCpuMillis('1'), 1000);
+	// Inputs too long to be worth remembering still parse (71 characters: 0.1 core in nanocores).
+	const long = `${'0'.repeat(61)}100000000n`;
+	t.is(parseCpuMillis(long), 100);
+	t.is(parseCpuMillis(long), 100);
+});
