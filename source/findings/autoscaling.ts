@@ -36,7 +36,7 @@ import {objectKey, type ClusterState, type ReplicaPoint} from '../model/state.js
 import type {ObjectRef, SlimHpa, SlimNode, SlimScaledObject, SlimWorkload} from '../model/slim.js';
 import {mergeReplicaHistory} from '../model/rescale.js';
 import {nodeGroupStatusFor, parseAutoscalerStatus, type AutoscalerStatus} from '../model/autoscaler-status.js';
-import {allWorkloads, dampenHpaPatch, dampenScaledObjectPatch, hpaTarget, namespaceIndex, type NamespaceIndex, overprovisioningForPool, OVERPROVISIONING_PRIORITY, podRequests, POOL_LABEL_KEYS, quotaForNamespace} from '../remedies/autoscaling-plans.js';
+import {allWorkloads, workloadLookup, dampenHpaPatch, dampenScaledObjectPatch, hpaTarget, namespaceIndex, type NamespaceIndex, overprovisioningForPool, OVERPROVISIONING_PRIORITY, podRequests, POOL_LABEL_KEYS, quotaForNamespace} from '../remedies/autoscaling-plans.js';
 import {formatCpu, formatMemory} from '../k8s/quantity.js';
 import {formatAge} from '../text/format.js';
 import {FLAP_WINDOW_MS, flapScoreValue, medianHalfPeriod, scoreSeries, type FlapScore, type FlapState} from './flapping.js';
@@ -200,7 +200,7 @@ export function analyzeAutoscaling(state: ClusterState, options: AutoscalingOpti
 	const rows: Row[] = [];
 	const notes: string[] = [];
 	const workloads = allWorkloads(state);
-	const index = new Map(workloads.map((w) => [`${w.namespace}/${w.kind}/${w.name}`, w]));
+	const index = workloadLookup(state);
 
 	const hpas = [...state.hpas.values()]
 		.filter((h) => namespace === undefined || h.namespace === namespace)
@@ -414,10 +414,15 @@ export function analyzeAutoscaling(state: ClusterState, options: AutoscalingOpti
 	else {
 		let scope: NamespaceIndex | undefined;
 		const byNamespace = new Map<string, SlimHpa[]>();
-		for (const h of hpas) byNamespace.set(h.namespace, [...(byNamespace.get(h.namespace) ?? []), h]);
+		for (const h of hpas) {
+			const list = byNamespace.get(h.namespace);
+			if (list) list.push(h);
+			else byNamespace.set(h.namespace, [h]);
+		}
+		const bounded = new Set<string>();
+		for (const q of state.quotas.values()) if (Object.keys(q.hard).some((k) => BOUNDING_KEYS.has(k))) bounded.add(q.namespace);
 		for (const [ns, list] of byNamespace) {
-			const bounded = [...state.quotas.values()].some((q) => q.namespace === ns && Object.keys(q.hard).some((k) => BOUNDING_KEYS.has(k)));
-			if (bounded) continue;
+			if (bounded.has(ns)) continue;
 			const canAdd = list.reduce((n, h) => n + Math.max(0, h.maxReplicas - h.currentReplicas), 0);
 			if (canAdd < UNBOUNDED_PODS) continue;
 			let cpu = 0;

@@ -24,7 +24,7 @@
  */
 import {formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
 import type {ScalingRules, SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimWorkload} from '../model/slim.js';
-import type {ClusterState} from '../model/state.js';
+import {objectKey, type ClusterState, type Keyed} from '../model/state.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | {[key: string]: JsonValue};
 export type JsonObject = {[key: string]: JsonValue};
@@ -189,14 +189,23 @@ function resourceRequest(spec: SlimPodSpec, resource: 'cpu' | 'memory'): number 
  * sidecars, or the largest init container (plus the sidecars started before it), whichever
  * is larger; pod-level resources when set.
  */
-export function podRequests(spec: SlimPodSpec): PodRequests {
+export function podRequests(spec: SlimPodSpec): Readonly<PodRequests> {
+	const known = requestsBySpec.get(spec);
+	if (known !== undefined) return known;
 	const out: PodRequests = {};
 	const cpu = resourceRequest(spec, 'cpu');
 	if (cpu !== undefined) out.cpuMillis = cpu;
 	const memory = resourceRequest(spec, 'memory');
 	if (memory !== undefined) out.memoryBytes = memory;
+	requestsBySpec.set(spec, out);
 	return out;
 }
+
+/**
+ * Pod specs are interned and never changed once built (source/kube/projections.ts), so a
+ * spec's requests are worked out once: 150,000 pods share a few thousand specs.
+ */
+const requestsBySpec = new WeakMap<SlimPodSpec, Readonly<PodRequests>>();
 
 // ---- ResourceQuota ----
 
@@ -222,24 +231,46 @@ export interface QuotaPlan {
  * when two kinds share a name).
  */
 export function allWorkloads(state: ClusterState): SlimWorkload[] {
-	const seen = new Map<string, SlimWorkload>();
-	for (const map of [state.deployments, state.statefulSets, state.replicaSets, state.daemonSets, state.workloads]) {
+	const out: SlimWorkload[] = [];
+	const listed = new Set<SlimWorkload>();
+	const byKind: Record<string, Keyed<SlimWorkload> | undefined> = {Deployment: state.deployments, StatefulSet: state.statefulSets, ReplicaSet: state.replicaSets, DaemonSet: state.daemonSets};
+	for (const map of Object.values(byKind)) {
 		for (const w of map?.values() ?? []) {
-			const key = `${w.namespace}/${w.kind}/${w.name}`;
-			if (!seen.has(key)) seen.set(key, w);
+			out.push(w);
+			listed.add(w);
 		}
 	}
-	return [...seen.values()];
+	// The combined map holds the same objects (the store builds it from the per-kind ones);
+	// it adds only what a per-kind map lacks, and that is rare enough to key by string.
+	const extra = new Set<string>();
+	for (const w of state.workloads?.values() ?? []) {
+		if (listed.has(w)) continue;
+		const key = `${w.namespace}/${w.kind}/${w.name}`;
+		if (byKind[w.kind]?.has(objectKey(w.namespace, w.name)) || extra.has(key)) continue;
+		extra.add(key);
+		out.push(w);
+	}
+	return out;
 }
 
-/** Workloads by "namespace/kind/name". */
-export function workloadIndex(state: ClusterState): Map<string, SlimWorkload> {
-	return new Map(allWorkloads(state).map((w) => [`${w.namespace}/${w.kind}/${w.name}`, w]));
+/** A workload by namespace, kind and name. */
+export type WorkloadLookup = (namespace: string, kind: string, name: string) => SlimWorkload | undefined;
+
+/** Looks workloads up in the state's per-kind maps (then the combined one), without indexing them again. */
+export function workloadLookup(state: ClusterState): WorkloadLookup {
+	const byKind: Record<string, Keyed<SlimWorkload> | undefined> = {Deployment: state.deployments, StatefulSet: state.statefulSets, ReplicaSet: state.replicaSets, DaemonSet: state.daemonSets};
+	return (namespace, kind, name) => {
+		const key = objectKey(namespace, name);
+		const own = byKind[kind]?.get(key);
+		if (own !== undefined) return own;
+		const any = state.workloads?.get(key);
+		return any?.kind === kind ? any : undefined;
+	};
 }
 
 /** The workload an HPA scales, when it is one the state holds. */
-export function hpaTarget(hpa: SlimHpa, index: ReadonlyMap<string, SlimWorkload>): SlimWorkload | undefined {
-	return index.get(`${hpa.namespace}/${hpa.target.kind}/${hpa.target.name}`);
+export function hpaTarget(hpa: SlimHpa, lookup: WorkloadLookup): SlimWorkload | undefined {
+	return lookup(hpa.namespace, hpa.target.kind, hpa.target.name);
 }
 
 function roundUp(value: number, step: number): number {
@@ -250,33 +281,35 @@ function roundUp(value: number, step: number): number {
 export interface NamespaceIndex {
 	pods: ReadonlyMap<string, readonly SlimPod[]>;
 	workloads: ReadonlyMap<string, readonly SlimWorkload[]>;
+	/** HPAs by namespace, sorted by name. */
+	hpas: ReadonlyMap<string, readonly SlimHpa[]>;
+}
+
+function groupBy<T extends {namespace: string}>(items: Iterable<T>): Map<string, T[]> {
+	const out = new Map<string, T[]>();
+	for (const item of items) {
+		const list = out.get(item.namespace);
+		if (list) list.push(item);
+		else out.set(item.namespace, [item]);
+	}
+	return out;
 }
 
 export function namespaceIndex(state: ClusterState): NamespaceIndex {
-	const pods = new Map<string, SlimPod[]>();
-	for (const p of state.pods.values()) {
-		const list = pods.get(p.namespace);
-		if (list) list.push(p);
-		else pods.set(p.namespace, [p]);
-	}
-	const workloads = new Map<string, SlimWorkload[]>();
-	for (const w of allWorkloads(state)) {
-		const list = workloads.get(w.namespace);
-		if (list) list.push(w);
-		else workloads.set(w.namespace, [w]);
-	}
-	return {pods, workloads};
+	const hpas = groupBy(state.hpas.values());
+	for (const list of hpas.values()) list.sort((a, b) => a.name.localeCompare(b.name));
+	return {pods: groupBy(state.pods.values()), workloads: groupBy(allWorkloads(state)), hpas};
 }
 
 /** A ResourceQuota for `namespace` bounding what its HPAs can add; undefined without HPAs. */
 export function quotaForNamespace(state: ClusterState, namespace: string, options: QuotaOptions = {}, byNamespace?: NamespaceIndex): QuotaPlan | undefined {
-	const hpas = [...state.hpas.values()].filter((h) => h.namespace === namespace).sort((a, b) => a.name.localeCompare(b.name));
+	const scope = byNamespace ?? namespaceIndex(state);
+	const hpas = scope.hpas.get(namespace) ?? [];
 	if (hpas.length === 0) return undefined;
 	const headroom = Math.max(0, options.headroom ?? QUOTA_HEADROOM);
-	const scope = byNamespace ?? namespaceIndex(state);
 	const namespacePods = scope.pods.get(namespace) ?? [];
 	const namespaceWorkloads = scope.workloads.get(namespace) ?? [];
-	const index = new Map(namespaceWorkloads.map((w) => [`${w.namespace}/${w.kind}/${w.name}`, w]));
+	const lookup = workloadLookup(state);
 	const derivation: string[] = [];
 	const omitted: string[] = [];
 	let cpuMissing: string | undefined;
@@ -285,9 +318,11 @@ export function quotaForNamespace(state: ClusterState, namespace: string, option
 	let pods = 0;
 	let cpu = 0;
 	let memory = 0;
-	const targetKeys = new Set<string>();
+	// Target names by kind (not "kind/name" strings: this is asked once per pod of the namespace).
+	const targets = new Map<string, Set<string>>();
+	const isTarget = (kind: string, name: string) => targets.get(kind)?.has(name) === true;
 	for (const hpa of hpas) {
-		const target = hpaTarget(hpa, index);
+		const target = hpaTarget(hpa, lookup);
 		pods += hpa.maxReplicas;
 		if (!target) {
 			cpuMissing ??= `the target of HPA ${hpa.name} (${hpa.target.kind}/${hpa.target.name}) is not known`;
@@ -295,7 +330,9 @@ export function quotaForNamespace(state: ClusterState, namespace: string, option
 			derivation.push(`${hpa.name}: max ${hpa.maxReplicas} pods (target ${hpa.target.kind}/${hpa.target.name} unknown)`);
 			continue;
 		}
-		targetKeys.add(`${target.kind}/${target.name}`);
+		let names = targets.get(target.kind);
+		if (names === undefined) targets.set(target.kind, names = new Set());
+		names.add(target.name);
 		const per = podRequests(target.template);
 		if (per.cpuMillis === undefined) cpuMissing ??= `${target.kind}/${target.name} has a container without a cpu request`;
 		if (per.memoryBytes === undefined) memoryMissing ??= `${target.kind}/${target.name} has a container without a memory request`;
@@ -308,7 +345,7 @@ export function quotaForNamespace(state: ClusterState, namespace: string, option
 	// Pods of the HPA targets: owned by the target, or by a ReplicaSet the target owns.
 	const targetReplicaSets = new Set<string>();
 	for (const w of namespaceWorkloads) {
-		if (w.kind === 'ReplicaSet' && w.owner && targetKeys.has(`${w.owner.kind}/${w.owner.name}`)) targetReplicaSets.add(w.name);
+		if (w.kind === 'ReplicaSet' && w.owner && isTarget(w.owner.kind, w.owner.name)) targetReplicaSets.add(w.name);
 	}
 	let otherPods = 0;
 	let otherCpu = 0;
@@ -316,7 +353,7 @@ export function quotaForNamespace(state: ClusterState, namespace: string, option
 	for (const pod of namespacePods) {
 		if (pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
 		const owner = pod.owner;
-		if (owner && (targetKeys.has(`${owner.kind}/${owner.name}`) || (owner.kind === 'ReplicaSet' && targetReplicaSets.has(owner.name)))) continue;
+		if (owner && (isTarget(owner.kind, owner.name) || (owner.kind === 'ReplicaSet' && targetReplicaSets.has(owner.name)))) continue;
 		otherPods++;
 		const per = podRequests(pod.spec);
 		if (per.cpuMillis === undefined) cpuMissing ??= `pod ${pod.name} has a container without a cpu request`;
