@@ -9,7 +9,7 @@ import {analyzeAutoscaling} from '../findings/autoscaling.js';
 import {analyzeEtcd} from '../findings/etcd.js';
 import type {FlapState} from '../findings/flapping.js';
 import {type Finding, type Pane, PANES, type PaneView} from '../findings/model.js';
-import {analyzeQos} from '../findings/qos.js';
+import {analyzeQos, QosMemo} from '../findings/qos.js';
 import {analyzeWatchersFromMetrics} from '../findings/watchers-metrics.js';
 import type {ConnectionState} from '../kube/client.js';
 import type {Session} from '../kube/session.js';
@@ -55,6 +55,8 @@ export interface ControllerOptions {
 export class AppController extends EventEmitter {
 	views: Views;
 	private flapStates = new Map<string, FlapState>();
+	/** QoS answers reused between analyses for groups that did not change. */
+	private readonly qosMemo = new QosMemo();
 	private analyzedVersion = -1;
 	private analyzedWatchersVersion = -1;
 	private pending: NodeJS.Timeout | undefined;
@@ -152,7 +154,7 @@ export class AppController extends EventEmitter {
 			etcd: offline ? noCluster('etcd', 'etcd') : guard('etcd', () => analyzeEtcd(state, {namespace, ascii: this.options.ascii})),
 			watchers: guard('watchers', () => this.options.watchers ? this.options.watchers.analyze(state) : analyzeWatchersFromMetrics(state)),
 			autoscaling: autoscaling ?? noCluster('autoscaling', 'autoscaling'),
-			qos: offline ? noCluster('qos', 'QoS') : guard('qos', () => analyzeQos(state, {namespace})),
+			qos: offline ? noCluster('qos', 'QoS') : guard('qos', () => analyzeQos(state, {namespace, memo: this.qosMemo})),
 		};
 	}
 

@@ -37,6 +37,34 @@ export interface QosOptions {
 	namespace?: string;
 	/** Namespaces labelled "(system)" besides the default ones. */
 	systemNamespaces?: readonly string[];
+	/**
+	 * Answers from the previous analysis (the controller keeps it between runs). A group whose
+	 * pods, node pools, workload, usage figures and priority classes are the very same
+	 * objects as last time gets last time's row and finding back instead of a new one: at
+	 * 150,000 pods most groups do not change between two analyses, and rebuilding them all
+	 * was most of the garbage the TUI made.
+	 */
+	memo?: QosMemo;
+}
+
+interface MemoEntry {
+	pods: readonly SlimPod[];
+	pools: readonly string[];
+	workload: unknown;
+	result: Analyzed | undefined;
+}
+
+/** Kept between analyses; see QosOptions.memo. Opaque to callers. */
+export class QosMemo {
+	/** What every group's answer depends on: when one changes, nothing is reused. */
+	context: readonly unknown[] = [];
+	entries = new Map<string, MemoEntry>();
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+	return true;
 }
 
 export const QOS_FINDING = 'not-guaranteed';
@@ -72,7 +100,12 @@ interface Group {
 	owner: Owner;
 	namespace: string;
 	pods: SlimPod[];
+	/** Each pod's node pool (poolOf), in the order of `pods`. */
+	pools: string[];
 }
+
+/** Pod names in the order localeCompare gives, without a call per comparison. */
+const byName = new Intl.Collator().compare;
 
 function counts(): Record<QosClass, number> {
 	return {Guaranteed: 0, Burstable: 0, BestEffort: 0};
@@ -247,7 +280,7 @@ interface Analyzed {
 
 function analyzeGroup(state: ClusterState, group: Group, system: boolean, metricsMissing: string | undefined): Analyzed | undefined {
 	const {owner, namespace} = group;
-	const pods = [...group.pods].sort((a, b) => a.name.localeCompare(b.name));
+	const pods = [...group.pods].sort((a, b) => byName(a.name, b.name));
 	const byClass = counts();
 	let worst: QosClass = 'Guaranteed';
 	for (const pod of pods) {
@@ -264,7 +297,7 @@ function analyzeGroup(state: ClusterState, group: Group, system: boolean, metric
 	const suggestions = suggestGuaranteed(representative.spec, peak.size > 0 ? peak : undefined);
 	const missingUsage = metricsMissing ?? (peak.size === 0 ? 'metrics.k8s.io reports none for these pods' : undefined);
 	const usage = usageText(perPod, runningTotals(representative));
-	const pools = [...new Set(pods.map((pod) => poolOf(state, pod)))].sort();
+	const pools = [...new Set(group.pools)].sort();
 	const priorities = [...new Set(pods.map((pod) => pod.spec.priorityClassName).filter((name): name is string => name !== undefined))].sort();
 	const podLevel = usesPodLevelResources(representative.spec);
 	const workload = state.workloads.get(objectKey(namespace, owner.name));
@@ -356,21 +389,23 @@ function analyzeGroup(state: ClusterState, group: Group, system: boolean, metric
 	return {finding, row, rank: QOS_EXPOSURE_RANK[worst], exposure, system};
 }
 
-function headerLines(state: ClusterState, pods: readonly SlimPod[], isSystem: (namespace: string) => boolean): string[] {
-	const total = counts();
-	const byNamespace = new Map<string, Record<QosClass, number>>();
-	const byPool = new Map<string, Record<QosClass, number>>();
-	for (const pod of pods) {
-		const cls = podClass(pod);
-		total[cls]++;
-		const ns = byNamespace.get(pod.namespace) ?? counts();
-		ns[cls]++;
-		byNamespace.set(pod.namespace, ns);
-		const poolName = poolOf(state, pod);
-		const pool = byPool.get(poolName) ?? counts();
-		pool[cls]++;
-		byPool.set(poolName, pool);
-	}
+interface HeaderCounts {
+	total: Record<QosClass, number>;
+	byNamespace: Map<string, Record<QosClass, number>>;
+	byPool: Map<string, Record<QosClass, number>>;
+}
+
+function countPod(counted: HeaderCounts, namespace: string, pool: string, cls: QosClass): void {
+	counted.total[cls]++;
+	let ns = counted.byNamespace.get(namespace);
+	if (ns === undefined) counted.byNamespace.set(namespace, ns = counts());
+	ns[cls]++;
+	let byPool = counted.byPool.get(pool);
+	if (byPool === undefined) counted.byPool.set(pool, byPool = counts());
+	byPool[cls]++;
+}
+
+function headerLines({total, byNamespace, byPool}: HeaderCounts, isSystem: (namespace: string) => boolean): string[] {
 	const lines = [`pods by QoS: ${countsText(total)}`];
 	if (byNamespace.size > 1) {
 		const namespaces = [...byNamespace.entries()].sort(([an, a], [bn, b]) => b.BestEffort - a.BestEffort || b.Burstable - a.Burstable || b.Guaranteed - a.Guaranteed || an.localeCompare(bn));
@@ -392,24 +427,52 @@ export function analyzeQos(state: ClusterState, options: QosOptions = {}): PaneV
 	const unreadable = state.unreadable.get('pods');
 	if (unreadable !== undefined) return {...base, header: [], rows: [], findings: [], unavailable: `cannot list pods: ${unreadable}`};
 
-	const live: SlimPod[] = [];
+	const counted: HeaderCounts = {total: counts(), byNamespace: new Map(), byPool: new Map()};
 	const groups = new Map<string, Group>();
+	// Pods of one controller share one (interned) owner reference: resolve it once per namespace.
+	const byOwnerRef = new Map<string, Map<object, Group>>();
+	const pools = new Map<string, string>();
 	for (const pod of state.pods.values()) {
 		if (scope !== undefined && pod.namespace !== scope) continue;
 		if (!isLive(pod)) continue;
-		live.push(pod);
-		const owner = owningWorkload(state, pod);
-		const key = `${pod.namespace}\u0000${owner.kind}\u0000${owner.name}`;
-		const group = groups.get(key);
-		if (group) group.pods.push(pod);
-		else groups.set(key, {owner, namespace: pod.namespace, pods: [pod]});
+		let pool = pod.nodeName === undefined ? '(unscheduled)' : pools.get(pod.nodeName);
+		if (pool === undefined) pools.set(pod.nodeName!, pool = poolOf(state, pod));
+		countPod(counted, pod.namespace, pool, podClass(pod));
+		const ref = pod.owner !== undefined && pod.owner.kind !== 'Node' ? pod.owner : undefined;
+		let inNamespace = ref !== undefined ? byOwnerRef.get(pod.namespace) : undefined;
+		let group = ref !== undefined ? inNamespace?.get(ref) : undefined;
+		if (group === undefined) {
+			const owner = owningWorkload(state, pod);
+			const key = `${pod.namespace}\u0000${owner.kind}\u0000${owner.name}`;
+			group = groups.get(key);
+			if (group === undefined) groups.set(key, group = {owner, namespace: pod.namespace, pods: [], pools: []});
+			if (ref !== undefined) {
+				if (inNamespace === undefined) byOwnerRef.set(pod.namespace, inNamespace = new Map());
+				inNamespace.set(ref, group);
+			}
+		}
+		group.pods.push(pod);
+		group.pools.push(pool);
 	}
 
 	const missingUsage = noUsageReason(state, scope);
+	const memo = options.memo;
+	const context: unknown[] = [state.podUsage, missingUsage, ...systemNamespaces, '|', ...[...state.priorityClasses.values()].map((c) => `${c.name}=${c.value}`)];
+	const reuse = memo !== undefined && sameList(memo.context, context);
+	const entries = new Map<string, MemoEntry>();
 	const analyzed: Analyzed[] = [];
-	for (const group of groups.values()) {
-		const result = analyzeGroup(state, group, isSystem(group.namespace), missingUsage);
+	for (const [key, group] of groups) {
+		const workload = state.workloads.get(objectKey(group.namespace, group.owner.name));
+		const known = reuse ? memo.entries.get(key) : undefined;
+		const result = known !== undefined && known.workload === workload && sameList(known.pods, group.pods) && sameList(known.pools, group.pools)
+			? known.result
+			: analyzeGroup(state, group, isSystem(group.namespace), missingUsage);
+		if (memo !== undefined) entries.set(key, {pods: group.pods, pools: group.pools, workload, result});
 		if (result) analyzed.push(result);
+	}
+	if (memo !== undefined) {
+		memo.context = context;
+		memo.entries = entries;
 	}
 	// BestEffort first, then by exposure; apps before system at equal exposure; bigger first.
 	analyzed.sort((a, b) =>
@@ -424,7 +487,7 @@ export function analyzeQos(state: ClusterState, options: QosOptions = {}): PaneV
 	if (missingUsage !== undefined) notes.push(`No usage data (${missingUsage}): suggested values come from the current requests and limits.`);
 	return {
 		...base,
-		header: headerLines(state, live, isSystem),
+		header: headerLines(counted, isSystem),
 		rows: analyzed.map((a) => a.row),
 		findings: analyzed.map((a) => a.finding),
 		...(notes.length > 0 ? {notes} : {}),
