@@ -8,6 +8,7 @@ import {join} from 'node:path';
 import {startSimulator, type Simulator} from '../sim/simulator.js';
 import {EXIT, exitCodeOf, UsageError} from '../errors.js';
 import {parseCli, type SimOptions} from './flags.js';
+import {limitHeapGrowth} from './heap.js';
 import {sanitize} from '../text/sanitize.js';
 
 function oneLine(error: unknown): string {
@@ -70,6 +71,8 @@ export async function main(argv: string[]): Promise<number> {
 				await runSimulator(command);
 				return EXIT.ok;
 			case 'run': {
+				// The product's own process (not the simulator's): keep its heap close to what is live.
+				limitHeapGrowth();
 				const {runProduct} = await import('./run.js');
 				return await runProduct(command);
 			}
