@@ -2,6 +2,8 @@
  * `npm run bench [-- suite…] [-- --quick]`: runs the benchmark suites, prints each
  * measure beside its same-run baseline, and writes BENCHMARKS.md.
  */
+// First, as in the product's entry: React's production build (see source/cli/terminal-env.ts).
+import '../source/cli/terminal-env.js';
 import {readFileSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import {renderTable, type BenchSuite} from './harness.js';

@@ -7,9 +7,12 @@
  * turn for <keys-seconds>, timing each key to the frame that shows the pane, and prints
  * {"done":true,"latencies":[…],"peakRss":…,"lost":n}.
  */
+// First, as in the product's entry: React's production build (see source/cli/terminal-env.ts).
+import '../source/cli/terminal-env.js';
 import {readFileSync} from 'node:fs';
 import {createInterface} from 'node:readline';
 import {FakeTty, fakeStdin} from './ui.js';
+import {limitHeapGrowth} from '../source/cli/heap.js';
 import {AppController} from '../source/app/controller.js';
 import {wallClock} from '../source/clock.js';
 import {resolveConfig} from '../source/kube/kubeconfig.js';
@@ -21,6 +24,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 const peakRss = () => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
 
+// As the product's main() does before it runs the TUI.
+limitHeapGrowth();
 const started = performance.now();
 const session = new Session({config: resolveConfig({kubeconfig: kubeconfig!, allNamespaces: true}), clock: wallClock});
 await session.connect();

@@ -7,6 +7,8 @@
  * per interval, then {"done":true,"auditRecords":N}. It switches panes now and then, as
  * someone at the keyboard would.
  */
+// First, as in the product's entry: React's production build (see source/cli/terminal-env.ts).
+import '../source/cli/terminal-env.js';
 import {readdirSync} from 'node:fs';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
 import {FakeTty, fakeStdin} from './ui.js';
@@ -16,6 +18,7 @@ import {ScaledClock} from '../source/clock.js';
 import {resolveConfig} from '../source/kube/kubeconfig.js';
 import {Session} from '../source/kube/session.js';
 import {runTui} from '../source/ui/run-tui.js';
+import {limitHeapGrowth} from '../source/cli/heap.js';
 
 const [kubeconfig, auditLog, scaleText, nowText, sampleText, secondsText] = process.argv.slice(2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,6 +32,8 @@ function openFds(): number {
 	}
 }
 
+// As the product's main() does before it runs the TUI.
+limitHeapGrowth();
 const session = new Session({config: resolveConfig({kubeconfig: kubeconfig!, allNamespaces: true}), clock: new ScaledClock(Number(scaleText), Number(nowText))});
 await session.connect();
 await session.start();

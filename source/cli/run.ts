@@ -20,7 +20,7 @@ import {Journal} from '../remedies/journal.js';
 import {buildReport, failingFindings, renderJson, renderMarkdown, renderYaml} from '../report/report.js';
 import type {Simulator} from '../sim/simulator.js';
 import type {OutputFormat, RunOptions} from './flags.js';
-import {restoreCiMarkers} from './terminal-env.js';
+import {restoreEnvironment} from './terminal-env.js';
 import {sanitize} from '../text/sanitize.js';
 
 export interface RunContext {
@@ -52,7 +52,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 	// before any credential plugin can run (terminal-env.ts).
 	const tui = report ? undefined : import('../ui/run-tui.js');
 	await tui;
-	restoreCiMarkers();
+	restoreEnvironment();
 	try {
 		if (options.auditLog !== undefined) {
 			const {openAuditFeed} = await import('../app/audit-feed.js');
