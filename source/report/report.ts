@@ -85,9 +85,61 @@ function escapeUnsafe(text: string): string {
 }
 
 export function renderJson(report: Report): string {
-	// In the document every such code point is inside a string (the layout is spaces and
-	// newlines), where \uXXXX is the standard escape.
-	return `${escapeUnsafe(JSON.stringify(report, null, 2))}\n`;
+	return [...jsonChunks(report)].join('');
+}
+
+/** What JSON.stringify leaves out of an object (and writes as null in an array). */
+function omitted(value: unknown): boolean {
+	return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/**
+ * The JSON document in pieces, for writing it out without ever holding it whole: at
+ * 150,000 pods it is tens of MB, and one string of it (then its escaped copy, then its
+ * UTF-8 buffer) was most of report mode's peak memory. The pieces join to exactly
+ * `JSON.stringify(value, null, 2)` with the unsafe code points escaped, and a newline:
+ * the top three levels (the report, its panes and findings, their rows) are laid out
+ * here, deeper values by JSON.stringify, re-indented. Every unsafe code point is inside a
+ * string (the layout is spaces and newlines), where \uXXXX is the standard escape; no
+ * piece ends inside a string.
+ */
+export function* jsonChunks(value: unknown, indent = '', depth = 0): Generator<string> {
+	const last = depth === 0 ? '\n' : '';
+	if (depth < 3 && value !== null && typeof value === 'object' && typeof (value as {toJSON?: unknown}).toJSON !== 'function') {
+		const inner = `${indent}  `;
+		if (Array.isArray(value)) {
+			if (value.length === 0) {
+				yield `[]${last}`;
+				return;
+			}
+			yield '[\n';
+			for (let i = 0; i < value.length; i++) {
+				yield inner;
+				const item: unknown = value[i];
+				if (omitted(item)) yield 'null';
+				else yield* jsonChunks(item, inner, depth + 1);
+				yield i < value.length - 1 ? ',\n' : '\n';
+			}
+			yield `${indent}]${last}`;
+			return;
+		}
+		const entries = Object.entries(value).filter(([, item]) => !omitted(item));
+		if (entries.length === 0) {
+			yield `{}${last}`;
+			return;
+		}
+		yield '{\n';
+		for (let i = 0; i < entries.length; i++) {
+			const [key, item] = entries[i]!;
+			yield `${inner}${escapeUnsafe(JSON.stringify(key))}: `;
+			yield* jsonChunks(item, inner, depth + 1);
+			yield i < entries.length - 1 ? ',\n' : '\n';
+		}
+		yield `${indent}}${last}`;
+		return;
+	}
+	const text = escapeUnsafe(JSON.stringify(value, null, 2));
+	yield `${indent === '' ? text : text.replaceAll('\n', `\n${indent}`)}${last}`;
 }
 
 export function renderYaml(report: Report): string {
