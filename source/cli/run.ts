@@ -17,7 +17,7 @@ import {Session} from '../kube/session.js';
 import {remedyCatalog} from '../remedies/catalog.js';
 import {RemedyEngine} from '../remedies/engine.js';
 import {Journal} from '../remedies/journal.js';
-import {buildReport, failingFindings, renderJson, renderMarkdown, renderYaml} from '../report/report.js';
+import {buildReport, failingFindings, jsonChunks, renderMarkdown, renderYaml, type Report} from '../report/report.js';
 import type {Simulator} from '../sim/simulator.js';
 import type {OutputFormat, RunOptions} from './flags.js';
 import {restoreEnvironment} from './terminal-env.js';
@@ -38,8 +38,40 @@ async function startDemo(options: RunOptions): Promise<{sim: Simulator; kubeconf
 	return {sim, kubeconfig};
 }
 
-function render(format: OutputFormat, report: Parameters<typeof renderJson>[0]): string {
-	return format === 'json' ? renderJson(report) : format === 'yaml' ? renderYaml(report) : renderMarkdown(report);
+/**
+ * Writes the report. JSON goes out in pieces of about 64 KiB, each after the last one
+ * drained, so the whole document is never one string in memory (it is tens of MB at
+ * 150,000 pods); YAML and Markdown are rendered whole.
+ */
+async function writeReport(format: OutputFormat, report: Report, stdout: NodeJS.WriteStream): Promise<void> {
+	const pieces = format === 'json' ? jsonChunks(report) : [format === 'yaml' ? renderYaml(report) : renderMarkdown(report)];
+	// A reader that stops early (`| head`) closes the pipe: stop writing, quietly, as other
+	// command-line tools do, instead of dying of an unhandled EPIPE.
+	let closed = false;
+	stdout.on('error', () => {
+		closed = true;
+	});
+	let batch = '';
+	const flush = async () => {
+		if (batch === '' || closed || stdout.destroyed) return;
+		const drained = stdout.write(batch);
+		batch = '';
+		if (drained === false && !stdout.destroyed) {
+			await new Promise<void>((resolve) => {
+				const done = () => {
+					stdout.off('drain', done).off('close', done).off('error', done);
+					resolve();
+				};
+				stdout.once('drain', done).once('close', done).once('error', done);
+			});
+		}
+	};
+	for (const piece of pieces) {
+		if (closed) return;
+		batch += piece;
+		if (batch.length >= 65_536) await flush();
+	}
+	await flush();
 }
 
 export async function runProduct(options: RunOptions, context: RunContext = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<number> {
@@ -99,7 +131,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 			controller.refresh(true);
 		}
 		const built = buildReport(controller.views, controller.header(), {generatedAt: new Date(), observedSeconds: (wallClock.now() - started) / 1000});
-		context.stdout.write(render(format, built));
+		await writeReport(format, built, context.stdout);
 		controller.dispose();
 		return failingFindings(built, options.failOn as Severity | undefined).length > 0 ? EXIT.findings : EXIT.ok;
 	} finally {

@@ -4,7 +4,7 @@
  * codes (0, 1 with --fail-on, 2 usage/configuration, 3 unreachable/unauthorized) and one
  * line on stderr for every error.
  */
-import {execFile} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
@@ -111,4 +111,17 @@ test('--yes --apply applies exactly the named remedy, after its dry run', async 
 	const unknown = await bin(['--demo', '-o', 'json', '--qps', '100', '--burst', '100', '--yes', '--apply', 'no-such-finding:none']);
 	t.is(unknown.code, 2);
 	t.regex(unknown.stderr, /^error: no finding "no-such-finding" now/);
+});
+
+test('a reader that stops early (| head) ends the report quietly: no EPIPE, no stack trace', async (t) => {
+	const child = spawn(process.execPath, ['bin/kubectl-assure.js', '--demo', '-o', 'json', '--qps', '100', '--burst', '100'], {env: {...process.env, KUBECTL_ASSURE_STATE_DIR: tempDir()}, stdio: ['ignore', 'pipe', 'pipe']});
+	let stderr = '';
+	child.stderr.on('data', (chunk: Buffer) => {
+		stderr += chunk.toString();
+	});
+	// The reader is gone before the report is written (as when head has read what it wanted).
+	child.stdout.destroy();
+	const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+	t.is(code, 0, stderr);
+	t.notRegex(stderr, /EPIPE|at .*\.js:\d+/);
 });
