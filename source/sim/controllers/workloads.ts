@@ -261,9 +261,10 @@ export class WorkloadControllers {
 		const nodes = [...this.ctx.api.store.resource('nodes').objects.values()].map((r: StoredRecord) => JSON.parse(r.json) as Obj).filter((node) => this.nodeMatches(node, template));
 		const pods = this.owned(ds.metadata.uid, 'pods').filter((pod) => !isTerminating(pod));
 		const byNode = new Map<string, Obj>();
+		const eligible = new Set(nodes.map((n) => String(n.metadata.name)));
 		for (const pod of pods) {
 			const node = String(pod.spec?.nodeName ?? '');
-			if (byNode.has(node) || !nodes.some((n) => n.metadata.name === node)) this.deletePod(pod);
+			if (byNode.has(node) || !eligible.has(node)) this.deletePod(pod);
 			else byNode.set(node, pod);
 		}
 		for (const node of nodes) {
