@@ -48,6 +48,8 @@ export interface ControllerOptions {
 	minIntervalMs?: number;
 	/** Analyze as the data changes (the TUI); false: only when refresh() is called (report mode). */
 	live?: boolean;
+	/** Called before each pane's analysis and after the last (report mode under Bun collects garbage here: source/cli/heap.ts). */
+	betweenPanes?: () => void;
 	ascii?: boolean;
 	now?: () => number;
 }
@@ -140,6 +142,8 @@ export class AppController extends EventEmitter {
 			}
 		};
 		const offline = !this.options.session;
+		const between = this.options.betweenPanes ?? (() => undefined);
+		between();
 		const autoscaling = offline ? undefined : (() => {
 			try {
 				const result = analyzeAutoscaling(state, {namespace, flapStates: this.flapStates});
@@ -150,12 +154,14 @@ export class AppController extends EventEmitter {
 			}
 		})();
 		const noCluster = (pane: Pane, title: string): PaneView => ({pane, title, header: [], columns: [], rows: [], findings: [], unavailable: 'no cluster: reading an audit log only'});
-		return {
-			etcd: offline ? noCluster('etcd', 'etcd') : guard('etcd', () => analyzeEtcd(state, {namespace, ascii: this.options.ascii})),
-			watchers: guard('watchers', () => this.options.watchers ? this.options.watchers.analyze(state) : analyzeWatchersFromMetrics(state)),
-			autoscaling: autoscaling ?? noCluster('autoscaling', 'autoscaling'),
-			qos: offline ? noCluster('qos', 'QoS') : guard('qos', () => analyzeQos(state, {namespace, memo: this.qosMemo})),
-		};
+		between();
+		const etcd = offline ? noCluster('etcd', 'etcd') : guard('etcd', () => analyzeEtcd(state, {namespace, ascii: this.options.ascii}));
+		between();
+		const watchers = guard('watchers', () => this.options.watchers ? this.options.watchers.analyze(state) : analyzeWatchersFromMetrics(state));
+		between();
+		const qos = offline ? noCluster('qos', 'QoS') : guard('qos', () => analyzeQos(state, {namespace, memo: this.qosMemo}));
+		between();
+		return {etcd, watchers, autoscaling: autoscaling ?? noCluster('autoscaling', 'autoscaling'), qos};
 	}
 
 	findings(): Finding[] {

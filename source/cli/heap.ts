@@ -31,3 +31,17 @@ export function limitHeapGrowth(percent = HEAP_GROWING_PERCENT, environment: {ex
 		return false;
 	}
 }
+
+/**
+ * Under Bun (the release binaries), a full collection now; under node nothing (V8's limit,
+ * above, keeps its heap near what is live). JavaScriptCore did not collect inside one long
+ * synchronous task: at 150,000 pods report mode's analysis took the binary's RSS from 332
+ * to 514 MB and writing the report to 615 MB. Report mode calls this around each pane's
+ * analysis and after every 4 MiB written: peak 571–615 → 462–463 MiB (`/usr/bin/time -v`,
+ * 150,000 pods and 10,000 HPAs), for about 1.3 s more.
+ */
+export function collectNow(runtime: {gc?: (force: boolean) => unknown} | undefined = (globalThis as {Bun?: {gc: (force: boolean) => unknown}}).Bun): boolean {
+	if (typeof runtime?.gc !== 'function') return false;
+	runtime.gc(true);
+	return true;
+}

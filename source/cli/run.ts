@@ -21,6 +21,7 @@ import {buildReport, failingFindings, jsonChunks, renderMarkdown, renderYaml, ty
 import type {Simulator} from '../sim/simulator.js';
 import type {OutputFormat, RunOptions} from './flags.js';
 import {restoreEnvironment} from './terminal-env.js';
+import {collectNow} from './heap.js';
 import {sanitize} from '../text/sanitize.js';
 
 export interface RunContext {
@@ -43,7 +44,7 @@ async function startDemo(options: RunOptions): Promise<{sim: Simulator; kubeconf
  * drained, so the whole document is never one string in memory (it is tens of MB at
  * 150,000 pods); YAML and Markdown are rendered whole.
  */
-async function writeReport(format: OutputFormat, report: Report, stdout: NodeJS.WriteStream): Promise<void> {
+async function writeReport(format: OutputFormat, report: Report, stdout: NodeJS.WriteStream, collect: () => unknown = () => undefined): Promise<void> {
 	const pieces = format === 'json' ? jsonChunks(report) : [format === 'yaml' ? renderYaml(report) : renderMarkdown(report)];
 	// A reader that stops early (`| head`) closes the pipe: stop writing, quietly, as other
 	// command-line tools do, instead of dying of an unhandled EPIPE.
@@ -52,6 +53,7 @@ async function writeReport(format: OutputFormat, report: Report, stdout: NodeJS.
 		closed = true;
 	});
 	let batch = '';
+	let written = 0;
 	const flush = async () => {
 		if (batch === '' || closed || stdout.destroyed) return;
 		const drained = stdout.write(batch);
@@ -69,7 +71,11 @@ async function writeReport(format: OutputFormat, report: Report, stdout: NodeJS.
 	for (const piece of pieces) {
 		if (closed) return;
 		batch += piece;
-		if (batch.length >= 65_536) await flush();
+		if (batch.length >= 65_536) {
+			await flush();
+			// Every 4 MiB (see collectNow).
+			if (++written % 64 === 0) collect();
+		}
 	}
 	await flush();
 }
@@ -105,7 +111,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 			? new RemedyEngine(remedyApi(session.client, session.access, Number(session.store.serverVersion?.minor) || undefined), new Journal(), {context: session.store.context, user: config?.user.name ?? ''}, remedyCatalog())
 			: undefined;
 		// Report mode analyzes once, when the data is in: analyses during the sync only slow it.
-		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report});
+		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report, ...(report ? {betweenPanes: collectNow} : {})});
 		if (!report) {
 			const {runTui} = await tui!;
 			return await runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env});
@@ -131,7 +137,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 			controller.refresh(true);
 		}
 		const built = buildReport(controller.views, controller.header(), {generatedAt: new Date(), observedSeconds: (wallClock.now() - started) / 1000});
-		await writeReport(format, built, context.stdout);
+		await writeReport(format, built, context.stdout, collectNow);
 		controller.dispose();
 		return failingFindings(built, options.failOn as Severity | undefined).length > 0 ? EXIT.findings : EXIT.ok;
 	} finally {

@@ -1,6 +1,7 @@
 import {spawnSync} from 'node:child_process';
 import test from 'ava';
-import {limitHeapGrowth} from '../../source/cli/heap.js';
+import {AppController} from '../../source/app/controller.js';
+import {collectNow, limitHeapGrowth} from '../../source/cli/heap.js';
 
 test('the heap growth limit is left alone under Bun and when the user chose a heap setting', (t) => {
 	t.false(limitHeapGrowth(25, {execArgv: [], bun: '1.4.5'}));
@@ -40,4 +41,22 @@ test('with the limit, the heap stays much closer to what is live', (t) => {
 	const withLimit = largestHeap('limit');
 	t.log(`largest heap: ${withLimit.toFixed(0)} MiB with the limit, ${without.toFixed(0)} MiB without`);
 	t.true(withLimit < without * 0.75, `${withLimit} MiB with the limit, ${without} without`);
+});
+
+test('collectNow forces a full collection under Bun and does nothing under node', (t) => {
+	const calls: boolean[] = [];
+	t.true(collectNow({gc: (force) => calls.push(force)}));
+	t.deepEqual(calls, [true]);
+	t.false(collectNow(undefined));
+	t.false(collectNow(), 'this is node: no Bun global');
+});
+
+test('the controller calls betweenPanes before each pane is analyzed and after the last (report mode collects there)', (t) => {
+	let calls = 0;
+	const controller = new AppController({readOnly: true, live: false, betweenPanes: () => calls++});
+	t.is(calls, 5, 'the first analysis, in the constructor');
+	controller.refresh(true);
+	t.is(calls, 10);
+	t.deepEqual(Object.keys(controller.views).sort(), ['autoscaling', 'etcd', 'qos', 'watchers']);
+	controller.dispose();
 });
