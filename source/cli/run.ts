@@ -53,7 +53,7 @@ async function writeReport(format: OutputFormat, report: Report, stdout: NodeJS.
 		closed = true;
 	});
 	let batch = '';
-	let written = 0;
+	let batches = 0;
 	const flush = async () => {
 		if (batch === '' || closed || stdout.destroyed) return;
 		const drained = stdout.write(batch);
@@ -74,7 +74,7 @@ async function writeReport(format: OutputFormat, report: Report, stdout: NodeJS.
 		if (batch.length >= 65_536) {
 			await flush();
 			// Every 4 MiB (see collectNow).
-			if (++written % 64 === 0) collect();
+			if (++batches % 64 === 0) collect();
 		}
 	}
 	await flush();

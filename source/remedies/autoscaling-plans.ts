@@ -226,6 +226,11 @@ export interface QuotaPlan {
 	hpaMaxPods: number;
 }
 
+/** The per-kind workload maps by kind name. */
+function workloadMaps(state: ClusterState): Record<string, Keyed<SlimWorkload> | undefined> {
+	return {Deployment: state.deployments, StatefulSet: state.statefulSets, ReplicaSet: state.replicaSets, DaemonSet: state.daemonSets};
+}
+
 /**
  * Every workload once, from the per-kind maps and the combined one (which keeps one object
  * when two kinds share a name).
@@ -233,7 +238,7 @@ export interface QuotaPlan {
 export function allWorkloads(state: ClusterState): SlimWorkload[] {
 	const out: SlimWorkload[] = [];
 	const listed = new Set<SlimWorkload>();
-	const byKind: Record<string, Keyed<SlimWorkload> | undefined> = {Deployment: state.deployments, StatefulSet: state.statefulSets, ReplicaSet: state.replicaSets, DaemonSet: state.daemonSets};
+	const byKind = workloadMaps(state);
 	for (const map of Object.values(byKind)) {
 		for (const w of map?.values() ?? []) {
 			out.push(w);
@@ -258,7 +263,7 @@ export type WorkloadLookup = (namespace: string, kind: string, name: string) => 
 
 /** Looks workloads up in the state's per-kind maps (then the combined one), without indexing them again. */
 export function workloadLookup(state: ClusterState): WorkloadLookup {
-	const byKind: Record<string, Keyed<SlimWorkload> | undefined> = {Deployment: state.deployments, StatefulSet: state.statefulSets, ReplicaSet: state.replicaSets, DaemonSet: state.daemonSets};
+	const byKind = workloadMaps(state);
 	return (namespace, kind, name) => {
 		const key = objectKey(namespace, name);
 		const own = byKind[kind]?.get(key);
