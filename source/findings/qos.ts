@@ -177,17 +177,15 @@ function peakUsage(state: ClusterState, pods: readonly SlimPod[]): {peak: Map<st
 	const peak = new Map<string, ContainerUsage>();
 	const perPod: Array<{cpu: number; memory: number}> = [];
 	for (const pod of pods) {
-		const usage = state.podUsage?.get(objectKey(pod.namespace, pod.name));
-		if (usage === undefined || usage.length === 0) continue;
 		let cpu = 0;
 		let memory = 0;
-		for (const [name, used] of usage) {
-			cpu += used.cpuMillis;
-			memory += used.memoryBytes;
+		const containers = state.podUsage?.forEachContainer(pod.namespace, pod.name, (name, cpuMillis, memoryBytes) => {
+			cpu += cpuMillis;
+			memory += memoryBytes;
 			const seen = peak.get(name);
-			peak.set(name, {cpuMillis: Math.max(seen?.cpuMillis ?? 0, used.cpuMillis), memoryBytes: Math.max(seen?.memoryBytes ?? 0, used.memoryBytes)});
-		}
-		perPod.push({cpu, memory});
+			peak.set(name, {cpuMillis: Math.max(seen?.cpuMillis ?? 0, cpuMillis), memoryBytes: Math.max(seen?.memoryBytes ?? 0, memoryBytes)});
+		});
+		if (containers) perPod.push({cpu, memory});
 	}
 	return {peak, perPod};
 }

@@ -8,6 +8,7 @@
 import type {Clock} from '../clock.js';
 import type {SlimClaim, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimNode, SlimPersistentVolume, SlimPod, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../model/slim.js';
 import {type AccessAnswer, type ClusterState, type CountPoint, type EventSourceRate, type NodeGroupSeries, objectKey, type ReplicaPoint, type RescaleEvent, type ResourceCount} from '../model/state.js';
+import type {PodUsage} from '../model/pod-usage.js';
 import type {ApiServerFigures} from './apiserver-metrics.js';
 import {Interner, projectClaim, projectCronJob, projectFlowSchema, projectHpa, projectJob, projectNode, projectPod, projectPriorityClass, projectQuota, projectScaledObject, projectVolume, projectWorkload} from './projections.js';
 import type {ReflectorHandler} from './reflector.js';
@@ -81,7 +82,7 @@ export class ClusterStore implements ClusterState {
 	readonly rescaleEvents = new Map<string, RescaleEvent[]>();
 	readonly nodeGroups = new Map<string, NodeGroupSeries & {counts: CountPoint[]; lifetimes: number[]}>();
 	autoscalerStatus?: string;
-	podUsage?: Map<string, Array<readonly [string, {cpuMillis: number; memoryBytes: number}]>>;
+	podUsage?: PodUsage;
 	readonly access = new Map<string, AccessAnswer>();
 	readonly apiVersions = new Map<string, string>();
 

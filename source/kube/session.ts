@@ -10,6 +10,7 @@ import {ConnectionError} from '../errors.js';
 import type {Pane} from '../findings/model.js';
 import {type AccessAnswer, objectKey} from '../model/state.js';
 import {parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+import {PodUsageTable} from '../model/pod-usage.js';
 import {userAgent as defaultUserAgent} from '../version.js';
 import {AccessChecker} from './access.js';
 import {ApiStatusError, type ConnectionState, KubeClient} from './client.js';
@@ -308,7 +309,7 @@ export class Session extends EventEmitter {
 	private async pollPodMetrics(): Promise<void> {
 		this.stats.podMetricsReads++;
 		let pages = 0;
-		const usage = new Map<string, Array<readonly [string, {cpuMillis: number; memoryBytes: number}]>>();
+		const usage = new PodUsageTable();
 		let token: string | undefined;
 		const base = this.scope ? `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.scope)}/pods` : '/apis/metrics.k8s.io/v1beta1/pods';
 		try {
@@ -316,15 +317,18 @@ export class Session extends EventEmitter {
 				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(base, {query: {limit: 500, continue: token}, signal: this.controller.signal, what: 'read pod metrics', maxAttempts: 2, background: true});
 				this.podMetricsPages = ++pages;
 				for (const item of page.items ?? []) {
-					const containers: Array<readonly [string, {cpuMillis: number; memoryBytes: number}]> = [];
+					const containers: Array<readonly [string, number, number]> = [];
 					for (const c of (item.containers ?? []) as Obj[]) {
 						try {
-							containers.push([this.store.intern.s(c.name), {cpuMillis: parseCpuMillis(String(c.usage?.cpu ?? '0')), memoryBytes: parseMemoryBytes(String(c.usage?.memory ?? '0'))}]);
+							containers.push([this.store.intern.s(String(c.name ?? '')), parseCpuMillis(String(c.usage?.cpu ?? '0')), parseMemoryBytes(String(c.usage?.memory ?? '0'))]);
 						} catch {
 							// Skip a malformed quantity.
 						}
 					}
-					usage.set(objectKey(String(item.metadata?.namespace ?? ''), String(item.metadata?.name ?? '')), containers);
+					const namespace = this.store.intern.s(String(item.metadata?.namespace ?? ''));
+					const name = String(item.metadata?.name ?? '');
+					// The store's own copy of the name when it holds the pod: one string less per pod.
+					usage.add(namespace, this.store.pods.get(objectKey(namespace, name))?.name ?? name, containers);
 				}
 				token = page.metadata?.continue || undefined;
 			} while (token);

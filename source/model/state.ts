@@ -5,6 +5,7 @@
  * analyzers (source/findings/) are pure functions of it.
  */
 import type {ApiServerFigures} from '../kube/apiserver-metrics.js';
+import type {PodUsage} from './pod-usage.js';
 import type {SlimClaim, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimNode, SlimPersistentVolume, SlimPod, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from './slim.js';
 
 export type Keyed<T> = ReadonlyMap<string, T>;
@@ -140,9 +141,8 @@ export interface ClusterState {
 	nodeGroups: ReadonlyMap<string, NodeGroupSeries>;
 	/** The cluster-autoscaler status ConfigMap's text, if present and readable. */
 	autoscalerStatus?: string;
-	/** Per pod key: container usage from metrics.k8s.io, when readable. */
-	/** Per pod (namespace/name): [container name, usage] pairs (an array, not a Map: 150,000 Maps cost ~30 MiB more). */
-	podUsage?: ReadonlyMap<string, ReadonlyArray<readonly [string, {cpuMillis: number; memoryBytes: number}]>>;
+	/** Per pod: container usage from metrics.k8s.io, when readable (held compactly: source/model/pod-usage.ts). */
+	podUsage?: PodUsage;
 	/** The server's preferred version per API group (from discovery), when known. */
 	apiVersions?: ReadonlyMap<string, string>;
 	/** Access answers keyed "verb group/resource [namespace]". */

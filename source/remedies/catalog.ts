@@ -310,10 +310,10 @@ const makeGuaranteed: RemedyDefinition = {
 			if (pod.namespace !== ref.namespace || pod.phase !== 'Running') continue;
 			const owner = owningWorkload(context.state, pod);
 			if (owner.kind !== ref.kind || owner.name !== ref.name) continue;
-			for (const [name, used] of context.state.podUsage?.get(objectKey(pod.namespace, pod.name)) ?? []) {
+			context.state.podUsage?.forEachContainer(pod.namespace, pod.name, (name, cpuMillis, memoryBytes) => {
 				const seen = usage.get(name);
-				usage.set(name, {cpuMillis: Math.max(seen?.cpuMillis ?? 0, used.cpuMillis), memoryBytes: Math.max(seen?.memoryBytes ?? 0, used.memoryBytes)});
-			}
+				usage.set(name, {cpuMillis: Math.max(seen?.cpuMillis ?? 0, cpuMillis), memoryBytes: Math.max(seen?.memoryBytes ?? 0, memoryBytes)});
+			});
 		}
 		const suggestions = suggestGuaranteed(templateSpec, usage.size > 0 ? usage : undefined);
 		const params: RemedyParam[] = [];

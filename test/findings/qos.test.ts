@@ -2,6 +2,7 @@ import test from 'ava';
 import {analyzeQos, owningWorkload, QosMemo} from '../../source/findings/qos.js';
 import type {PaneView} from '../../source/findings/model.js';
 import {emptyState} from '../../source/model/empty-state.js';
+import {PodUsageTable} from '../../source/model/pod-usage.js';
 import type {ResourcePair, SlimContainer, SlimJob, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimWorkload} from '../../source/model/slim.js';
 import {accessKey, objectKey, type ClusterState} from '../../source/model/state.js';
 import type {Obj} from '../../source/sim/resources.js';
@@ -314,7 +315,7 @@ test('pool and priority class columns come from the pods\' nodes and specs', (t)
 
 test('with metrics.k8s.io: usage beside requests, suggestions from usage', (t) => {
 	const spec: SlimPodSpec = {containers: [c('web', {cpu: '250m', memory: '256Mi'}, {cpu: '1', memory: '512Mi'})]};
-	const podUsage = new Map<string, Array<readonly [string, {cpuMillis: number; memoryBytes: number}]>>([
+	const podUsage = PodUsageTable.from([
 		['shop/web-1', [['web', {cpuMillis: 100, memoryBytes: 300 * MI}]]],
 		['shop/web-2', [['web', {cpuMillis: 140, memoryBytes: 200 * MI}]]],
 	]);
@@ -333,7 +334,7 @@ test('with metrics.k8s.io: usage beside requests, suggestions from usage', (t) =
 	t.true(finding.detail!.some((d) => d.includes('memory limit lowered from 512Mi to 448Mi')));
 	// A sidecar without a memory limit leaves the pod's memory unbounded.
 	const unbounded: SlimPodSpec = {containers: [g('web', '250m', '256Mi'), c('proxy', {cpu: '50m'}, {cpu: '50m'}, 'sidecar'), c('setup', {cpu: '2'}, {cpu: '2'}, 'init')]};
-	const other = analyzeQos(state([pod('shop', 'api-1', unbounded, owned('StatefulSet', 'api'))], {podUsage: new Map([['shop/api-1', [['web', {cpuMillis: 100, memoryBytes: 100 * MI}], ['proxy', {cpuMillis: 10, memoryBytes: 20 * MI}]]]])}));
+	const other = analyzeQos(state([pod('shop', 'api-1', unbounded, owned('StatefulSet', 'api'))], {podUsage: PodUsageTable.from([['shop/api-1', [['web', {cpuMillis: 100, memoryBytes: 100 * MI}], ['proxy', {cpuMillis: 10, memoryBytes: 20 * MI}]]]])}));
 	t.is(other.findings[0]!.evidence.usage, 'per pod: cpu 110m (request 300m, limit 300m), memory 120Mi (request 256Mi, no limit)');
 	t.is(other.rows[0]!.cells.usage, 'cpu 110m/300m mem 120Mi/256Mi');
 });
@@ -352,7 +353,7 @@ test('without metrics.k8s.io: suggestions from requests and limits, and the pane
 	const absent = analyzeQos(state([pod('shop', 'web-1', spec, owned('StatefulSet', 'web'))]));
 	t.regex(absent.notes![0]!, /metrics\.k8s\.io is not available/);
 	// Readable, but nothing reported for these pods (just started, say): said per finding, not for the pane.
-	const none = analyzeQos(state([pod('shop', 'web-1', spec, owned('StatefulSet', 'web'))], {podUsage: new Map([['shop/other', [['x', {cpuMillis: 1, memoryBytes: 1}]]]])}));
+	const none = analyzeQos(state([pod('shop', 'web-1', spec, owned('StatefulSet', 'web'))], {podUsage: PodUsageTable.from([['shop/other', [['x', {cpuMillis: 1, memoryBytes: 1}]]]])}));
 	t.is(none.notes, undefined);
 	t.is(none.findings[0]!.evidence.suggested, 'web: cpu 1 (limit), memory 512Mi (limit)');
 	t.is(none.findings[0]!.evidence.suggestedFrom, 'current limits and requests (no usage data: metrics.k8s.io reports none for these pods)');
@@ -494,7 +495,7 @@ test('with a memo, unchanged groups keep their answers and anything they depend 
 	t.is(moved.db!.evidence.pool, 'batch-pool');
 
 	// New usage figures, and a priority class's new value, reach every group.
-	const podUsage = new Map([['shop/db-0', [['app', {cpuMillis: 50, memoryBytes: 64 * MI}] as const]]]);
+	const podUsage = PodUsageTable.from([['shop/db-0', [['app', {cpuMillis: 50, memoryBytes: 64 * MI}]]]]);
 	const withUsage = check(state([...dbPods, fixedWeb, batch], {...base, podUsage}));
 	t.not(withUsage.web, afterEvent.web);
 	t.regex(String(withUsage.db!.evidence.usage), /memory 64Mi/);

@@ -271,6 +271,18 @@ test('pod metrics are read every 30 s, or less often when a read takes many page
 		await withSession(sim, {qps: 5, burst: 10}, async (session) => {
 			t.true(await session.waitForSync(session.clock.now() + 120_000));
 			await eventually(() => session.stats.podMetricsReads >= 1 && session.store.podUsage !== undefined, 20_000, 'the first pod-metrics read');
+			// Every pod the server reported, with its containers in order (the figures move with the simulated clock).
+			const served = await (await fetch(`${sim.url}/apis/metrics.k8s.io/v1beta1/pods`)).json() as {items: Array<{metadata: {namespace: string; name: string}; containers: Array<{name: string}>}>};
+			t.true(served.items.length > 0);
+			t.is(session.store.podUsage!.size, served.items.length);
+			for (const item of served.items) {
+				const held: string[] = [];
+				session.store.podUsage!.forEachContainer(item.metadata.namespace, item.metadata.name, (container, cpu, memory) => {
+					t.true(cpu >= 0 && memory > 0);
+					held.push(container);
+				});
+				t.deepEqual(held, item.containers.map((c) => c.name));
+			}
 			t.is(session.podMetricsPauseMs(), 30_000, 'one page: the 30 s floor');
 			// 300 pages (150,000 pods) at 5 QPS: a fifth of the budget is 1 request/s, so 300 s.
 			(session as unknown as {podMetricsPages: number}).podMetricsPages = 300;
