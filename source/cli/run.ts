@@ -21,7 +21,7 @@ import {buildReport, failingFindings, jsonChunks, renderMarkdown, renderYaml, ty
 import type {Simulator} from '../sim/simulator.js';
 import type {OutputFormat, RunOptions} from './flags.js';
 import {restoreEnvironment} from './terminal-env.js';
-import {collectNow} from './heap.js';
+import {collectNow, collectWhenGrown} from './heap.js';
 import {sanitize} from '../text/sanitize.js';
 
 export interface RunContext {
@@ -111,7 +111,8 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 			? new RemedyEngine(remedyApi(session.client, session.access, Number(session.store.serverVersion?.minor) || undefined), new Journal(), {context: session.store.context, user: config?.user.name ?? ''}, remedyCatalog())
 			: undefined;
 		// Report mode analyzes once, when the data is in: analyses during the sync only slow it.
-		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report, ...(report ? {betweenPanes: collectNow} : {})});
+		// Under Bun, garbage is collected between the panes' analyses (source/cli/heap.ts).
+		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report, betweenPanes: report ? collectNow : collectWhenGrown()});
 		if (!report) {
 			const {runTui} = await tui!;
 			return await runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env});

@@ -1,7 +1,7 @@
 import {spawnSync} from 'node:child_process';
 import test from 'ava';
 import {AppController} from '../../source/app/controller.js';
-import {collectNow, limitHeapGrowth} from '../../source/cli/heap.js';
+import {collectNow, collectWhenGrown, limitHeapGrowth} from '../../source/cli/heap.js';
 
 test('the heap growth limit is left alone under Bun and when the user chose a heap setting', (t) => {
 	t.false(limitHeapGrowth(25, {execArgv: [], bun: '1.4.5'}));
@@ -49,6 +49,27 @@ test('collectNow forces a full collection under Bun and does nothing under node'
 	t.deepEqual(calls, [true]);
 	t.false(collectNow(undefined));
 	t.false(collectNow(), 'this is node: no Bun global');
+});
+
+test('collectWhenGrown collects under Bun only past the floor and after a quarter\'s growth since the last collection', (t) => {
+	const MiB = 2 ** 20;
+	let rss = 100 * MiB;
+	const calls: boolean[] = [];
+	const maybe = collectWhenGrown({runtime: {gc: (force) => {
+		calls.push(force);
+		rss = 200 * MiB; // What the collection left.
+	}}, rss: () => rss, floorBytes: 128 * MiB});
+	t.false(maybe(), 'under the floor');
+	rss = 300 * MiB;
+	t.true(maybe(), 'past the floor, nothing collected yet');
+	t.deepEqual(calls, [true]);
+	rss = 250 * MiB;
+	t.false(maybe(), '25 % over what the last collection left, not more');
+	rss = 251 * MiB;
+	t.true(maybe());
+	t.is(calls.length, 2);
+	t.false(collectWhenGrown({runtime: undefined, rss: () => 10_000 * MiB})(), 'node: never');
+	t.false(collectWhenGrown()(), 'this is node: no Bun global');
 });
 
 test('the controller calls betweenPanes before each pane is analyzed and after the last (report mode collects there)', (t) => {
