@@ -3,14 +3,18 @@
  * beside the `incident` scenario (~300 pods) in the same run. The simulator runs in its own
  * process; the product in another (bench/scale-worker.ts) for the TUI: time to full sync
  * (every kind listed through the 5 QPS budget, first counts in), RSS, and keypress-to-frame
- * latency while 200 watch events/s stream; then report mode (`-A -o json`): time to the
- * report and peak RSS. Goal: RSS ≤ 512 MB at 150,000 pods.
+ * latency while 200 watch events/s stream; at the large size, the same for the release
+ * binary (Bun) on a pseudo-terminal, beside the node figures of the same run; then report
+ * mode (`-A -o json`): time to the report and peak RSS. Goal: RSS ≤ 512 MB at 150,000 pods.
  */
 import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import type {BenchSuite, Measure} from './harness.js';
 import {rssOf, startSimProcess} from './sim.js';
+import {benchTemp} from './temp.js';
+import {release, TARGETS} from '../source/release/build.js';
 
 interface TuiRun {
 	syncedMs: number;
@@ -93,6 +97,116 @@ async function tuiRun(kubeconfig: string, url: string, keySeconds: number, log: 
 	return result as TuiRun;
 }
 
+interface BinaryTuiRun {
+	syncedMs: number;
+	rss: number;
+	peakRss: number;
+	p50: number;
+	p95: number;
+	keys: number;
+	lost: number;
+}
+
+/** The process a `script` pty runs (its shell exec()s the command): the first descendant that is not a shell. */
+function ptyChild(scriptPid: number): number | undefined {
+	const queue = [scriptPid];
+	while (queue.length > 0) {
+		const pid = queue.shift()!;
+		let children: number[] = [];
+		try {
+			children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+		} catch {
+			// Gone.
+		}
+		for (const child of children) {
+			let command = '';
+			try {
+				command = readFileSync(`/proc/${child}/cmdline`, 'utf8');
+			} catch {
+				continue;
+			}
+			if (command.includes('kubectl-assure')) return child;
+			queue.push(child);
+		}
+	}
+	return undefined;
+}
+
+/**
+ * The release binary's TUI on a pseudo-terminal (util-linux `script`, 80×24), as someone
+ * would run it: time until the header no longer says "syncing", RSS then, and its peak
+ * while the same storm streams and 3 and 4 are pressed; each key is timed to the first
+ * output that carries that pane's column header.
+ */
+async function binaryTuiRun(binary: string, kubeconfig: string, url: string, keySeconds: number, log: (line: string) => void): Promise<BinaryTuiRun> {
+	const started = performance.now();
+	const command = `stty cols 80 rows 24; exec '${binary.replaceAll("'", "'\\''")}' -A`;
+	const child = spawn('script', ['-qfec', command, '/dev/null'], {env: {...process.env, KUBECONFIG: kubeconfig, TERM: 'xterm-256color', LANG: 'C.UTF-8'}, detached: true, stdio: ['pipe', 'pipe', 'pipe']});
+	let recent = '';
+	let seenSyncing = false;
+	let synced: (() => void) | undefined;
+	let waiter: {sign: RegExp; resolve: (at: number) => void} | undefined;
+	child.stdout.on('data', (chunk: Buffer) => {
+		const text = chunk.toString('utf8');
+		recent = (recent + text).slice(-4096);
+		if (text.includes('syncing')) seenSyncing = true;
+		else if (seenSyncing && synced && /● live/.test(text)) synced();
+		if (waiter?.sign.test(text)) {
+			waiter.resolve(performance.now());
+			waiter = undefined;
+		}
+	});
+	const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+	const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+	try {
+		const outcome = await Promise.race([
+			new Promise<'synced'>((resolve) => {
+				synced = () => resolve('synced');
+			}),
+			exited.then((code) => `exited ${code}` as const),
+			sleep(600_000).then(() => 'timed out' as const),
+		]);
+		if (outcome !== 'synced') throw new Error(`release binary TUI ${outcome}: ${recent.slice(-300)}`);
+		const syncedMs = performance.now() - started;
+		await sleep(1000);
+		const pid = ptyChild(child.pid!);
+		if (pid === undefined) throw new Error('release binary TUI: no process under the pty');
+		const rss = rssOf(pid).rss;
+		log(`release binary: synced in ${(syncedMs / 1000).toFixed(1)} s, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
+		const running = await storm(url, 200);
+		await sleep(2000);
+		const SIGNS: Record<string, RegExp> = {'3': /REV\/60M/, '4': /\bQOS\b/};
+		const latencies: number[] = [];
+		let lost = 0;
+		let key = '3';
+		const until = performance.now() + keySeconds * 1000;
+		while (performance.now() < until) {
+			const shown = new Promise<number>((resolve) => {
+				waiter = {sign: SIGNS[key]!, resolve};
+			});
+			const pressed = performance.now();
+			child.stdin.write(key);
+			const at = await Promise.race([shown, sleep(5000).then(() => -1)]);
+			if (at < 0) lost++;
+			else latencies.push(at - pressed);
+			waiter = undefined;
+			key = key === '3' ? '4' : '3';
+			await sleep(250);
+		}
+		await running.stop();
+		const peakRss = rssOf(pid).peak;
+		child.stdin.write('q');
+		await Promise.race([exited, sleep(5000)]);
+		return {syncedMs, rss, peakRss, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), keys: latencies.length, lost};
+	} finally {
+		try {
+			process.kill(-child.pid!, 'SIGTERM');
+		} catch {
+			// Already gone.
+		}
+	}
+}
+
 async function reportRun(kubeconfig: string): Promise<{ms: number; peakRss: number; code: number}> {
 	const started = performance.now();
 	const child = spawn(process.execPath, ['bin/kubectl-assure.js', '-A', '-o', 'json'], {env: {...process.env, KUBECONFIG: kubeconfig}, stdio: ['ignore', 'ignore', 'pipe']});
@@ -109,15 +223,17 @@ async function reportRun(kubeconfig: string): Promise<{ms: number; peakRss: numb
 	return {ms: performance.now() - started, peakRss: peak, code};
 }
 
-async function scenario(args: string[], keySeconds: number, log: (line: string) => void): Promise<{tui: TuiRun; report: {ms: number; peakRss: number; code: number}}> {
+async function scenario(args: string[], keySeconds: number, log: (line: string) => void, binary?: string): Promise<{tui: TuiRun; report: {ms: number; peakRss: number; code: number}; binaryTui?: BinaryTuiRun}> {
 	const sim = await startSimProcess(args, {nodeArgs: ['--max-old-space-size=8192']});
 	const kubeconfig = sim.child.spawnargs[sim.child.spawnargs.indexOf('--kubeconfig-out') + 1]!;
 	void readFileSync(kubeconfig);
 	try {
 		const tui = await tuiRun(kubeconfig, sim.url, keySeconds, log);
+		const binaryTui = binary === undefined ? undefined : await binaryTuiRun(binary, kubeconfig, sim.url, keySeconds, log);
+		if (binaryTui) log(`release binary TUI: peak RSS ${(binaryTui.peakRss / 2 ** 20).toFixed(0)} MiB, keys p50 ${binaryTui.p50.toFixed(0)} ms, p95 ${binaryTui.p95.toFixed(0)} ms (${binaryTui.keys} keys, ${binaryTui.lost} lost)`);
 		const report = await reportRun(kubeconfig);
 		log(`report: ${(report.ms / 1000).toFixed(1)} s, peak RSS ${(report.peakRss / 2 ** 20).toFixed(0)} MiB, exit ${report.code}`);
-		return {tui, report};
+		return {tui, report, binaryTui};
 	} finally {
 		sim.child.kill('SIGTERM');
 	}
@@ -129,16 +245,26 @@ export const suite: BenchSuite = {
 		const size = quick ? 50_000 : 150_000;
 		const hpas = quick ? 3000 : 10_000;
 		const keySeconds = quick ? 10 : 20;
+		// The release binary (Bun) for this machine: what krew installs.
+		const linux = TARGETS.find((t) => t.os === 'linux' && t.arch === 'amd64')!;
+		const built = await release({targets: [linux], out: join(benchTemp(), 'release'), log});
+		const binary = join(built.dir, 'bin', 'linux-amd64', 'kubectl-assure');
 		log('incident scenario');
 		const small = await scenario(['--scenario', 'incident'], keySeconds, log);
 		log(`large scenario: ${size} pods, ${hpas} HPAs`);
-		const large = await scenario(['--scenario', 'large', '--size', String(size), '--hpas', String(hpas)], keySeconds, log);
+		const large = await scenario(['--scenario', 'large', '--size', String(size), '--hpas', String(hpas)], keySeconds, log, binary);
+		const bin = large.binaryTui!;
+		const node = (value: number) => ({name: 'the same under node, this run', value});
+		const goal = (bytes: number) => (bytes <= 512 * 2 ** 20 ? 'met' : 'NOT met');
 		const base = (value: number) => ({name: 'incident scenario (~300 pods)', value});
 		return [
 			{name: `TUI: time to full sync, ${size} pods + ${hpas} HPAs`, value: large.tui.syncedMs, unit: 'ms', baseline: base(small.tui.syncedMs), better: 'lower', note: 'every kind listed through the 5 QPS budget, first counts in'},
 			{name: 'TUI: RSS after full sync', value: large.tui.rss, unit: 'bytes', baseline: base(small.tui.rss), better: 'lower', note: `goal ≤ 512 MB at 150,000 pods: ${large.tui.rss <= 512 * 2 ** 20 ? 'met' : 'NOT met'} (peak ${(large.tui.peakRss / 2 ** 20).toFixed(0)} MiB)`},
 			{name: `TUI: keypress to frame p50, ${large.tui.events.toFixed(0)} watch events/s`, value: large.tui.p50, unit: 'ms', baseline: base(small.tui.p50), better: 'lower', note: `${large.tui.keys} keys, ${large.tui.lost} without a frame in 5 s`},
 			{name: 'TUI: keypress to frame p95', value: large.tui.p95, unit: 'ms', baseline: base(small.tui.p95), better: 'lower'},
+			{name: 'release binary TUI: RSS after full sync', value: bin.rss, unit: 'bytes', baseline: node(large.tui.rss), better: 'lower', note: `synced in ${(bin.syncedMs / 1000).toFixed(0)} s; goal ≤ 512 MB: ${goal(bin.rss)}`},
+			{name: `release binary TUI: peak RSS, ${large.tui.events.toFixed(0)} watch events/s and keys`, value: bin.peakRss, unit: 'bytes', baseline: node(large.tui.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${goal(bin.peakRss)}`},
+			{name: 'release binary TUI: keypress to output p50', value: bin.p50, unit: 'ms', baseline: node(large.tui.p50), better: 'lower', note: `p95 ${bin.p95.toFixed(0)} ms (node ${large.tui.p95.toFixed(0)} ms); ${bin.keys} keys, ${bin.lost} without output in 5 s`},
 			{name: 'report -A -o json: time to the report', value: large.report.ms, unit: 'ms', baseline: base(small.report.ms), better: 'lower', note: `exit ${large.report.code}`},
 			{name: 'report -A -o json: peak RSS', value: large.report.peakRss, unit: 'bytes', baseline: base(small.report.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${large.report.peakRss <= 512 * 2 ** 20 ? 'met' : 'NOT met'}`},
 		] satisfies Measure[];
