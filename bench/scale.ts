@@ -17,7 +17,8 @@ import {rssOf, startSimProcess} from './sim.js';
 import {benchTemp} from './temp.js';
 import {release, TARGETS} from '../source/release/build.js';
 
-interface TuiRun {
+/** What a TUI run measures; the node run also says what was synced and how fast the storm went. */
+interface BinaryTuiRun {
 	syncedMs: number;
 	rss: number;
 	peakRss: number;
@@ -25,6 +26,9 @@ interface TuiRun {
 	p95: number;
 	keys: number;
 	lost: number;
+}
+
+interface TuiRun extends BinaryTuiRun {
 	pods: number;
 	hpas: number;
 	events: number;
@@ -96,16 +100,6 @@ async function tuiRun(kubeconfig: string, url: string, keySeconds: number, log: 
 	});
 	await new Promise((resolve) => setTimeout(resolve, 50));
 	return result as TuiRun;
-}
-
-interface BinaryTuiRun {
-	syncedMs: number;
-	rss: number;
-	peakRss: number;
-	p50: number;
-	p95: number;
-	keys: number;
-	lost: number;
 }
 
 /** The process a `script` pty runs (its shell exec()s the command): the first descendant that is not a shell. */
