@@ -102,7 +102,7 @@ async function tuiRun(kubeconfig: string, url: string, keySeconds: number, log: 
 	return result as TuiRun;
 }
 
-/** The process a `script` pty runs (its shell exec()s the command): the first descendant that is not a shell. */
+/** The product's process under a `script` pty (its shell exec()s the binary): the first descendant whose command line names kubectl-assure. */
 function ptyChild(scriptPid: number): number | undefined {
 	const queue = [scriptPid];
 	while (queue.length > 0) {
@@ -258,14 +258,14 @@ export const suite: BenchSuite = {
 		const base = (value: number) => ({name: 'incident scenario (~300 pods)', value});
 		return [
 			{name: `TUI: time to full sync, ${size} pods + ${hpas} HPAs`, value: large.tui.syncedMs, unit: 'ms', baseline: base(small.tui.syncedMs), better: 'lower', note: 'every kind listed through the 5 QPS budget, first counts in'},
-			{name: 'TUI: RSS after full sync', value: large.tui.rss, unit: 'bytes', baseline: base(small.tui.rss), better: 'lower', note: `goal ≤ 512 MB at 150,000 pods: ${large.tui.rss <= 512 * 2 ** 20 ? 'met' : 'NOT met'} (peak ${(large.tui.peakRss / 2 ** 20).toFixed(0)} MiB)`},
+			{name: 'TUI: RSS after full sync', value: large.tui.rss, unit: 'bytes', baseline: base(small.tui.rss), better: 'lower', note: `goal ≤ 512 MB at 150,000 pods: ${goal(large.tui.rss)} (peak ${(large.tui.peakRss / 2 ** 20).toFixed(0)} MiB)`},
 			{name: `TUI: keypress to frame p50, ${large.tui.events.toFixed(0)} watch events/s`, value: large.tui.p50, unit: 'ms', baseline: base(small.tui.p50), better: 'lower', note: `${large.tui.keys} keys, ${large.tui.lost} without a frame in 5 s`},
 			{name: 'TUI: keypress to frame p95', value: large.tui.p95, unit: 'ms', baseline: base(small.tui.p95), better: 'lower'},
 			{name: 'release binary TUI: RSS after full sync', value: bin.rss, unit: 'bytes', baseline: node(large.tui.rss), better: 'lower', note: `synced in ${(bin.syncedMs / 1000).toFixed(0)} s; goal ≤ 512 MB: ${goal(bin.rss)}`},
 			{name: `release binary TUI: peak RSS, ${large.tui.events.toFixed(0)} watch events/s and keys`, value: bin.peakRss, unit: 'bytes', baseline: node(large.tui.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${goal(bin.peakRss)}`},
 			{name: 'release binary TUI: keypress to output p50', value: bin.p50, unit: 'ms', baseline: node(large.tui.p50), better: 'lower', note: `p95 ${bin.p95.toFixed(0)} ms (node ${large.tui.p95.toFixed(0)} ms); ${bin.keys} keys, ${bin.lost} without output in 5 s`},
 			{name: 'report -A -o json: time to the report', value: large.report.ms, unit: 'ms', baseline: base(small.report.ms), better: 'lower', note: `exit ${large.report.code}`},
-			{name: 'report -A -o json: peak RSS', value: large.report.peakRss, unit: 'bytes', baseline: base(small.report.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${large.report.peakRss <= 512 * 2 ** 20 ? 'met' : 'NOT met'}`},
+			{name: 'report -A -o json: peak RSS', value: large.report.peakRss, unit: 'bytes', baseline: base(small.report.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${goal(large.report.peakRss)}`},
 			{name: 'release binary report -A -o json: peak RSS', value: large.binaryReport!.peakRss, unit: 'bytes', baseline: node(large.report.peakRss), better: 'lower', note: `${(large.binaryReport!.ms / 1000).toFixed(0)} s (node ${(large.report.ms / 1000).toFixed(0)} s), exit ${large.binaryReport!.code}; goal ≤ 512 MB: ${goal(large.binaryReport!.peakRss)}`},
 		] satisfies Measure[];
 	},

@@ -88,12 +88,12 @@ export class Credentials {
 
 	/** Whether a fresh credential could differ from the one that failed (so a retry is worth it). */
 	get refreshable(): boolean {
-		const user = this.config.user as typeof this.config.user & {tokenFile?: string};
+		const user = this.config.user;
 		return Boolean(user.exec || user.tokenFile);
 	}
 
 	private async load(): Promise<Credential> {
-		const user = this.config.user as typeof this.config.user & {tokenFile?: string};
+		const user = this.config.user;
 		const base: Credential = {...(this.staticCert ?? {})};
 		if (user.exec) return {...base, ...(await this.runExec(user.exec as ExecConfig))};
 		if (user.token) return {...base, authorization: `Bearer ${user.token}`};

@@ -35,7 +35,7 @@ export interface User {
 	readonly keyFile?: string;
 	/** The kubeconfig's `exec` stanza, as written. */
 	readonly exec?: Record<string, any>;
-	/** The kubeconfig's `auth-provider` stanza, as written (not supported: said so on connect). */
+	/** The kubeconfig's `auth-provider` stanza, as written (only oidc with an id-token is used; others are refused on connect). */
 	readonly authProvider?: Record<string, any>;
 	readonly token?: string;
 	readonly tokenFile?: string;
