@@ -4,7 +4,8 @@
  * process; the product in another (bench/scale-worker.ts) for the TUI: time to full sync
  * (every kind listed through the 5 QPS budget, first counts in), RSS, and keypress-to-frame
  * latency while 200 watch events/s stream; at the large size, the same for the release
- * binary (Bun) on a pseudo-terminal, beside the node figures of the same run; then report
+ * binary (Bun) on a pseudo-terminal, beside the node figures of the same run and beside
+ * the binary told to keep JavaScriptCore's own heap sizing (BUN_JSC_forceRAMSize=0); then report
  * mode (`-A -o json`): time to the report and peak RSS, under node and (at the large size)
  * from the release binary. Goal: RSS ≤ 512 MB at 150,000 pods.
  */
@@ -16,6 +17,7 @@ import type {BenchSuite, Measure} from './harness.js';
 import {rssOf, startSimProcess} from './sim.js';
 import {benchTemp} from './temp.js';
 import {release, TARGETS} from '../source/release/build.js';
+import {JSC_RAM_VARIABLE} from '../source/cli/heap.js';
 
 /** What a TUI run measures; the node run also says what was synced and how fast the storm went. */
 interface BinaryTuiRun {
@@ -133,10 +135,10 @@ function ptyChild(scriptPid: number): number | undefined {
  * while the same storm streams and 3 and 4 are pressed; each key is timed to the first
  * output that carries that pane's column header.
  */
-async function binaryTuiRun(binary: string, kubeconfig: string, url: string, keySeconds: number, log: (line: string) => void): Promise<BinaryTuiRun> {
+async function binaryTuiRun(binary: string, kubeconfig: string, url: string, keySeconds: number, log: (line: string) => void, env: Record<string, string> = {}): Promise<BinaryTuiRun> {
 	const started = performance.now();
 	const command = `stty cols 80 rows 24; exec '${binary.replaceAll("'", "'\\''")}' -A`;
-	const child = spawn('script', ['-qfec', command, '/dev/null'], {env: {...process.env, KUBECONFIG: kubeconfig, TERM: 'xterm-256color', LANG: 'C.UTF-8'}, detached: true, stdio: ['pipe', 'pipe', 'pipe']});
+	const child = spawn('script', ['-qfec', command, '/dev/null'], {env: {...process.env, KUBECONFIG: kubeconfig, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...env}, detached: true, stdio: ['pipe', 'pipe', 'pipe']});
 	let recent = '';
 	let seenSyncing = false;
 	let synced: (() => void) | undefined;
@@ -167,7 +169,7 @@ async function binaryTuiRun(binary: string, kubeconfig: string, url: string, key
 		const pid = ptyChild(child.pid!);
 		if (pid === undefined) throw new Error('release binary TUI: no process under the pty');
 		const rss = rssOf(pid).rss;
-		log(`release binary: synced in ${(syncedMs / 1000).toFixed(1)} s, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
+		log(`release binary${env[JSC_RAM_VARIABLE] === undefined ? '' : ` (${JSC_RAM_VARIABLE}=${env[JSC_RAM_VARIABLE]})`}: synced in ${(syncedMs / 1000).toFixed(1)} s, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
 		const running = await storm(url, 200);
 		await sleep(2000);
 		const SIGNS: Record<string, RegExp> = {'3': /REV\/60M/, '4': /\bQOS\b/};
@@ -220,7 +222,7 @@ async function reportRun(kubeconfig: string, command: string[] = [process.execPa
 
 type ReportRun = {ms: number; peakRss: number; code: number};
 
-async function scenario(args: string[], keySeconds: number, log: (line: string) => void, binary?: string): Promise<{tui: TuiRun; report: ReportRun; binaryTui?: BinaryTuiRun; binaryReport?: ReportRun}> {
+async function scenario(args: string[], keySeconds: number, log: (line: string) => void, binary?: string): Promise<{tui: TuiRun; report: ReportRun; binaryTui?: BinaryTuiRun; binaryOwnSizing?: BinaryTuiRun; binaryReport?: ReportRun}> {
 	const sim = await startSimProcess(args, {nodeArgs: ['--max-old-space-size=8192']});
 	const kubeconfig = sim.child.spawnargs[sim.child.spawnargs.indexOf('--kubeconfig-out') + 1]!;
 	void readFileSync(kubeconfig);
@@ -228,11 +230,15 @@ async function scenario(args: string[], keySeconds: number, log: (line: string) 
 		const tui = await tuiRun(kubeconfig, sim.url, keySeconds, log);
 		const binaryTui = binary === undefined ? undefined : await binaryTuiRun(binary, kubeconfig, sim.url, keySeconds, log);
 		if (binaryTui) log(`release binary TUI: peak RSS ${(binaryTui.peakRss / 2 ** 20).toFixed(0)} MiB, keys p50 ${binaryTui.p50.toFixed(0)} ms, p95 ${binaryTui.p95.toFixed(0)} ms (${binaryTui.keys} keys, ${binaryTui.lost} lost)`);
+		// The baseline for the binary's own heap sizing: the same binary told to keep
+		// JavaScriptCore's defaults (source/cli/heap.ts, relaunchForHeap).
+		const binaryOwnSizing = binary === undefined ? undefined : await binaryTuiRun(binary, kubeconfig, sim.url, keySeconds, log, {[JSC_RAM_VARIABLE]: '0'});
+		if (binaryOwnSizing) log(`release binary TUI, ${JSC_RAM_VARIABLE}=0: peak RSS ${(binaryOwnSizing.peakRss / 2 ** 20).toFixed(0)} MiB, keys p50 ${binaryOwnSizing.p50.toFixed(0)} ms, p95 ${binaryOwnSizing.p95.toFixed(0)} ms`);
 		const report = await reportRun(kubeconfig);
 		log(`report: ${(report.ms / 1000).toFixed(1)} s, peak RSS ${(report.peakRss / 2 ** 20).toFixed(0)} MiB, exit ${report.code}`);
 		const binaryReport = binary === undefined ? undefined : await reportRun(kubeconfig, [binary]);
 		if (binaryReport) log(`release binary report: ${(binaryReport.ms / 1000).toFixed(1)} s, peak RSS ${(binaryReport.peakRss / 2 ** 20).toFixed(0)} MiB, exit ${binaryReport.code}`);
-		return {tui, report, binaryTui, binaryReport};
+		return {tui, report, binaryTui, binaryOwnSizing, binaryReport};
 	} finally {
 		sim.child.kill('SIGTERM');
 	}
@@ -254,6 +260,8 @@ export const suite: BenchSuite = {
 		const large = await scenario(['--scenario', 'large', '--size', String(size), '--hpas', String(hpas)], keySeconds, log, binary);
 		const bin = large.binaryTui!;
 		const node = (value: number) => ({name: 'the same under node, this run', value});
+		const own = (value: number) => ({name: `the binary with ${JSC_RAM_VARIABLE}=0 (JavaScriptCore's own sizing), this run`, value});
+		const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 		const goal = (bytes: number) => (bytes <= 512 * 2 ** 20 ? 'met' : 'NOT met');
 		const base = (value: number) => ({name: 'incident scenario (~300 pods)', value});
 		return [
@@ -264,6 +272,8 @@ export const suite: BenchSuite = {
 			{name: 'release binary TUI: RSS after full sync', value: bin.rss, unit: 'bytes', baseline: node(large.tui.rss), better: 'lower', note: `synced in ${(bin.syncedMs / 1000).toFixed(0)} s; goal ≤ 512 MB: ${goal(bin.rss)}`},
 			{name: `release binary TUI: peak RSS, ${large.tui.events.toFixed(0)} watch events/s and keys`, value: bin.peakRss, unit: 'bytes', baseline: node(large.tui.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${goal(bin.peakRss)}`},
 			{name: 'release binary TUI: keypress to output p50', value: bin.p50, unit: 'ms', baseline: node(large.tui.p50), better: 'lower', note: `p95 ${bin.p95.toFixed(0)} ms (node ${large.tui.p95.toFixed(0)} ms); ${bin.keys} keys, ${bin.lost} without output in 5 s`},
+			{name: 'release binary TUI: peak RSS, heap sized for a tool', value: bin.peakRss, unit: 'bytes', baseline: own(large.binaryOwnSizing!.peakRss), better: 'lower', note: `after sync ${mib(large.binaryOwnSizing!.rss)} → ${mib(bin.rss)} MiB; synced in ${(large.binaryOwnSizing!.syncedMs / 1000).toFixed(0)} → ${(bin.syncedMs / 1000).toFixed(0)} s`},
+			{name: 'release binary TUI: keypress p95, heap sized for a tool', value: bin.p95, unit: 'ms', baseline: own(large.binaryOwnSizing!.p95), better: 'lower', note: `p50 ${large.binaryOwnSizing!.p50.toFixed(0)} → ${bin.p50.toFixed(0)} ms`},
 			{name: 'report -A -o json: time to the report', value: large.report.ms, unit: 'ms', baseline: base(small.report.ms), better: 'lower', note: `exit ${large.report.code}`},
 			{name: 'report -A -o json: peak RSS', value: large.report.peakRss, unit: 'bytes', baseline: base(small.report.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${goal(large.report.peakRss)}`},
 			{name: 'release binary report -A -o json: peak RSS', value: large.binaryReport!.peakRss, unit: 'bytes', baseline: node(large.report.peakRss), better: 'lower', note: `${(large.binaryReport!.ms / 1000).toFixed(0)} s (node ${(large.report.ms / 1000).toFixed(0)} s), exit ${large.binaryReport!.code}; goal ≤ 512 MB: ${goal(large.binaryReport!.peakRss)}`},

@@ -11,9 +11,11 @@
  *
  * The flag is read each time V8 sets a new limit, so it takes effect when set at run
  * time; `test/cli/heap.test.ts` checks that it still does on this Node. Someone who sets it
- * (or a heap size) in NODE_OPTIONS or on the command line keeps their own choice, and the
- * release binary (Bun, JavaScriptCore) has no such knob: there this does nothing.
+ * (or a heap size) in NODE_OPTIONS or on the command line keeps their own choice. Under Bun
+ * (the release binary) this does nothing; JavaScriptCore's equivalent is set once, at
+ * start, by relaunchForHeap below.
  */
+import os from 'node:os';
 import v8 from 'node:v8';
 
 export const HEAP_GROWING_PERCENT = 25;
@@ -72,4 +74,63 @@ export function collectWhenGrown(options: {runtime?: {gc?: (force: boolean) => u
 		after = rss();
 		return true;
 	};
+}
+
+/**
+ * The RAM JavaScriptCore is told the machine has (its `forceRAMSize` option), in bytes.
+ *
+ * JavaScriptCore sizes the garbage it lets pile up between collections from the machine's
+ * RAM: on the 24 GiB test machine, the release binary's heap of about 200 MiB (150,000 pods)
+ * counts as "small", and it let 250–400 MB of garbage accumulate before an eden collection
+ * (logged with BUN_JSC_logGC=1). Told the machine has 384 MiB, it collects every 100 MB or so
+ * instead. The TUI at 150,000 pods and 10,000 HPAs, by hand: peak RSS 707 → 506 MiB. The
+ * scale benchmark (BENCHMARKS.md) measures it beside the default.
+ *
+ * It is a sizing hint, not a limit: a larger heap still grows, JavaScriptCore just collects
+ * more often. On a machine with less RAM than this the real figure is kept.
+ */
+export const JSC_RAM_BYTES = 384 * 2 ** 20;
+
+export const JSC_RAM_VARIABLE = 'BUN_JSC_forceRAMSize';
+
+/**
+ * The environment the release binary should run in, or undefined when it already does (or
+ * must not be changed): JavaScriptCore reads its options once, when the process starts, so
+ * the binary re-executes itself with the option set (relaunchForHeap). Nothing is changed
+ * under node, on Windows (no exec there), or when the variable is already set, by the user
+ * (`BUN_JSC_forceRAMSize=0` restores JavaScriptCore's own sizing) or by the first launch.
+ */
+export function heapEnvironment(environment: {bun?: string; platform: string; env: NodeJS.ProcessEnv; totalmem: number}): NodeJS.ProcessEnv | undefined {
+	if (environment.bun === undefined || environment.platform === 'win32') return undefined;
+	if (environment.env[JSC_RAM_VARIABLE] !== undefined) return undefined;
+	const ram = environment.totalmem > 0 ? Math.min(environment.totalmem, JSC_RAM_BYTES) : JSC_RAM_BYTES;
+	return {...environment.env, [JSC_RAM_VARIABLE]: String(ram)};
+}
+
+/**
+ * Under Bun, replaces this process (same pid, terminal and file descriptors, same
+ * arguments) with itself started under heapEnvironment(); returns only when nothing was to
+ * be done or the exec failed, and then the program simply runs with JavaScriptCore's
+ * defaults. Called first thing by the release binary's entry, before anything has read
+ * stdin or touched the terminal.
+ */
+export function relaunchForHeap(process_: Pick<NodeJS.Process, 'platform' | 'env' | 'execPath' | 'execArgv' | 'argv' | 'versions'> & {execve?: (file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => never} = process, totalmem = os.totalmem()): boolean {
+	const env = heapEnvironment({bun: process_.versions.bun, platform: process_.platform, env: process_.env, totalmem});
+	if (env === undefined || typeof process_.execve !== 'function') return false;
+	try {
+		process_.execve(process_.execPath, relaunchArguments(process_), env);
+	} catch {
+		return false;
+	}
+	return true;
+}
+
+/**
+ * The command line that starts this program again. A compiled binary's argv is
+ * ["bun", "/$bunfs/root/<name>", ...arguments] and the executable is execPath; a script run
+ * by bun has [bun, script, ...arguments], and bun's own flags in execArgv.
+ */
+export function relaunchArguments(process_: Pick<NodeJS.Process, 'execPath' | 'execArgv' | 'argv'>): string[] {
+	const compiled = /^(?:\/\$bunfs\/|[A-Z]:[\\/]~BUN[\\/])/u.test(process_.argv[1] ?? '');
+	return compiled ? [process_.execPath, ...process_.argv.slice(2)] : [process_.execPath, ...process_.execArgv, ...process_.argv.slice(1)];
 }

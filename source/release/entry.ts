@@ -1,10 +1,16 @@
 /**
- * The entry of the single-file bundle the release binaries are compiled from. The warning
- * filter is imported first: ES modules evaluate in import order, so it is in place before
- * any dependency can emit a warning.
+ * The entry of the single-file bundle the release binaries are compiled from.
+ *
+ * First the binary makes sure it runs with JavaScriptCore's heap sized for a tool, not for
+ * the machine (source/cli/heap.ts: it re-executes itself once with BUN_JSC_forceRAMSize
+ * set); only then is the rest loaded. The warning filter comes next: it must be in place
+ * before any dependency can emit a warning, and dynamic imports evaluate in this order.
  */
-import '../cli/quiet-warnings.js';
-import '../cli/terminal-env.js';
-import {main} from '../cli/main.js';
+import {relaunchForHeap} from '../cli/heap.js';
+
+relaunchForHeap();
+await import('../cli/quiet-warnings.js');
+await import('../cli/terminal-env.js');
+const {main} = await import('../cli/main.js');
 
 process.exitCode = await main(process.argv.slice(2));

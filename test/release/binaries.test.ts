@@ -6,11 +6,13 @@
  * the simulator), and the real kubectl finds it as `kubectl assure` and passes --context
  * and -n through.
  */
-import {execFile} from 'node:child_process';
-import {mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {execFile, spawn} from 'node:child_process';
+import {existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {totalmem} from 'node:os';
 import {join} from 'node:path';
 import test from 'ava';
 import {parse, stringify} from 'yaml';
+import {JSC_RAM_BYTES} from '../../source/cli/heap.js';
 import {release, TARGETS, binaryName, archiveName, type ReleaseResult} from '../../source/release/build.js';
 import {simulateKrewInstall, validateKrewManifest} from '../../source/release/krew.js';
 import {verifyCodeSignature} from '../../source/release/macho.js';
@@ -135,6 +137,37 @@ test('linux-x64 with no Node on PATH: a JSON report against the simulator', asyn
 		t.true(json.findings.some((f) => f.pane === 'qos') && json.findings.some((f) => f.pane === 'etcd'));
 		t.true(sim.requestLog.all().some((e) => e.userAgent.startsWith(`kubectl-assure/${built.version} (linux/amd64)`)), 'the binary says who it is');
 	});
+});
+
+/**
+ * Starts the binary's simulator and returns what /proc says of that process once it serves:
+ * the environment and command line of the program image it runs now (after any exec).
+ */
+async function runningSim(extra: Record<string, string>): Promise<{served: boolean; environ: string[]; cmdline: string[]}> {
+	const dir = tempDir('assure-sim-binary-');
+	const kubeconfig = join(dir, 'sim.kubeconfig');
+	const {env} = bareEnv({}, extra);
+	const child = spawn(linuxBinary(), ['sim', '--kubeconfig-out', kubeconfig], {env, stdio: ['ignore', 'ignore', 'pipe']});
+	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	try {
+		for (let i = 0; i < 600 && !existsSync(kubeconfig); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+		const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+		const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+		return {served: existsSync(kubeconfig), environ, cmdline};
+	} finally {
+		child.kill('SIGTERM');
+		await exited;
+	}
+}
+
+test('linux-x64 re-executes itself once, as the same process, with JavaScriptCore sized for a tool; a value the user set is kept', async (t) => {
+	const tuned = await runningSim({});
+	t.true(tuned.served, 'the simulator served');
+	t.true(tuned.environ.includes(`BUN_JSC_forceRAMSize=${Math.min(totalmem(), JSC_RAM_BYTES)}`), tuned.environ.filter((v) => v.startsWith('BUN')).join(' '));
+	t.deepEqual(tuned.cmdline.slice(1, 3), ['sim', '--kubeconfig-out'], 'the arguments survive the exec');
+	const own = await runningSim({BUN_JSC_forceRAMSize: '0'});
+	t.true(own.environ.includes('BUN_JSC_forceRAMSize=0'));
+	t.false(own.environ.some((v) => v.startsWith('BUN_JSC_forceRAMSize=') && v !== 'BUN_JSC_forceRAMSize=0'));
 });
 
 test('the real kubectl finds it as `kubectl assure` on PATH and passes --context and -n through', async (t) => {
