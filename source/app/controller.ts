@@ -19,6 +19,9 @@ import type {RemedyEngine} from '../remedies/engine.js';
 
 export type Views = Record<Pane, PaneView>;
 
+/** The order the panes are analyzed in (autoscaling first: its flap states carry over). */
+const ANALYSIS_ORDER: readonly Pane[] = ['autoscaling', 'etcd', 'watchers', 'qos'];
+
 export interface HeaderInfo {
 	context: string;
 	server?: string;
@@ -86,13 +89,21 @@ export class AppController extends EventEmitter {
 		return this.options.now?.() ?? this.options.session?.clock.now() ?? Date.now();
 	}
 
-	/** Coalesce changes: at most one analysis per interval, however many events arrive. */
+	/**
+	 * Coalesce changes: at most one analysis per interval, however many events arrive. A
+	 * scheduled analysis runs one pane at a time and lets the event loop run between two
+	 * (refreshInSteps), so a key pressed meanwhile waits for one pane's analysis, not four.
+	 */
 	schedule(): void {
 		if (this.pending) return;
+		if (this.stepping) {
+			this.changedWhileStepping = true;
+			return;
+		}
 		const wait = Math.max(0, this.interval() - (Date.now() - this.finishedAt));
 		this.pending = setTimeout(() => {
 			this.pending = undefined;
-			this.refresh();
+			void this.refreshInSteps();
 		}, wait);
 	}
 
@@ -115,12 +126,12 @@ export class AppController extends EventEmitter {
 
 	/** Analyze now if anything changed; emits 'views' when it did. */
 	refresh(force = false): void {
-		const version = this.options.session?.store.version ?? 0;
-		const watchersVersion = this.options.watchers?.version ?? 0;
-		if (!force && version === this.analyzedVersion && watchersVersion === this.analyzedWatchersVersion) {
+		if (!force && !this.changed()) {
 			this.emit('tick');
 			return;
 		}
+		// Whatever a stepped analysis has under way is older than this one.
+		if (this.stepping) this.stepping.superseded = true;
 		const started = performance.now();
 		this.views = this.analyze();
 		this.analysisMs = performance.now() - started;
@@ -128,40 +139,103 @@ export class AppController extends EventEmitter {
 		this.emit('views', this.views);
 	}
 
-	private analyze(): Views {
+	private changed(): boolean {
+		const version = this.options.session?.store.version ?? 0;
+		const watchersVersion = this.options.watchers?.version ?? 0;
+		return version !== this.analyzedVersion || watchersVersion !== this.analyzedWatchersVersion;
+	}
+
+	/** The stepped analysis under way, if any (see schedule). */
+	private stepping: {superseded: boolean} | undefined;
+	private changedWhileStepping = false;
+	private disposed = false;
+
+	/**
+	 * refresh() one pane at a time, with a turn of the event loop (setImmediate) between two
+	 * panes; emits 'views' once, when all four are done. The analyses' time, not the
+	 * pauses, sets the next interval. A refresh() meanwhile supersedes it.
+	 */
+	async refreshInSteps(): Promise<void> {
+		if (this.stepping || this.disposed) return;
+		if (!this.changed()) {
+			this.emit('tick');
+			return;
+		}
+		const run = {superseded: false};
+		this.stepping = run;
+		this.changedWhileStepping = false;
+		let busy = 0;
+		try {
+			const views = {...this.views};
+			const state = this.state;
+			this.markAnalyzed();
+			const between = this.options.betweenPanes ?? (() => undefined);
+			for (const pane of ANALYSIS_ORDER) {
+				const started = performance.now();
+				between();
+				views[pane] = this.analyzePane(pane, state);
+				busy += performance.now() - started;
+				await new Promise<void>((resolve) => setImmediate(resolve));
+				if (run.superseded || this.disposed) return;
+			}
+			const started = performance.now();
+			between();
+			busy += performance.now() - started;
+			this.views = views;
+			this.analysisMs = busy;
+			this.finishedAt = Date.now();
+			this.emit('views', this.views);
+		} finally {
+			if (this.stepping === run) this.stepping = undefined;
+			if (this.changedWhileStepping && !this.disposed) {
+				this.changedWhileStepping = false;
+				this.schedule();
+			}
+		}
+	}
+
+	private markAnalyzed(): void {
 		this.analyses++;
 		this.analyzedVersion = this.options.session?.store.version ?? 0;
 		this.analyzedWatchersVersion = this.options.watchers?.version ?? 0;
+	}
+
+	private analyze(): Views {
+		this.markAnalyzed();
 		const state = this.state;
-		const namespace = state.namespace;
-		const guard = (pane: Pane, fn: () => PaneView): PaneView => {
-			try {
-				return fn();
-			} catch (error) {
-				return {pane, title: pane, header: [], columns: [], rows: [], findings: [], unavailable: `analysis failed: ${(error as Error).message}`};
-			}
-		};
-		const offline = !this.options.session;
 		const between = this.options.betweenPanes ?? (() => undefined);
+		const views = {} as Views;
+		for (const pane of ANALYSIS_ORDER) {
+			between();
+			views[pane] = this.analyzePane(pane, state);
+		}
 		between();
-		const autoscaling = offline ? undefined : (() => {
-			try {
-				const result = analyzeAutoscaling(state, {namespace, flapStates: this.flapStates});
-				this.flapStates = result.flapStates;
-				return result.view;
-			} catch (error) {
-				return {pane: 'autoscaling' as const, title: 'autoscaling', header: [], columns: [], rows: [], findings: [], unavailable: `analysis failed: ${(error as Error).message}`};
+		return views;
+	}
+
+	/** One pane's analysis of this state; an analyzer that throws gives a pane that says so. */
+	private analyzePane(pane: Pane, state: ClusterState): PaneView {
+		const namespace = state.namespace;
+		const offline = !this.options.session;
+		const noCluster = (title: string): PaneView => ({pane, title, header: [], columns: [], rows: [], findings: [], unavailable: 'no cluster: reading an audit log only'});
+		try {
+			switch (pane) {
+				case 'autoscaling': {
+					if (offline) return noCluster('autoscaling');
+					const result = analyzeAutoscaling(state, {namespace, flapStates: this.flapStates});
+					this.flapStates = result.flapStates;
+					return result.view;
+				}
+				case 'etcd':
+					return offline ? noCluster('etcd') : analyzeEtcd(state, {namespace, ascii: this.options.ascii});
+				case 'watchers':
+					return this.options.watchers ? this.options.watchers.analyze(state) : analyzeWatchersFromMetrics(state);
+				case 'qos':
+					return offline ? noCluster('QoS') : analyzeQos(state, {namespace, memo: this.qosMemo});
 			}
-		})();
-		const noCluster = (pane: Pane, title: string): PaneView => ({pane, title, header: [], columns: [], rows: [], findings: [], unavailable: 'no cluster: reading an audit log only'});
-		between();
-		const etcd = offline ? noCluster('etcd', 'etcd') : guard('etcd', () => analyzeEtcd(state, {namespace, ascii: this.options.ascii}));
-		between();
-		const watchers = guard('watchers', () => this.options.watchers ? this.options.watchers.analyze(state) : analyzeWatchersFromMetrics(state));
-		between();
-		const qos = offline ? noCluster('qos', 'QoS') : guard('qos', () => analyzeQos(state, {namespace, memo: this.qosMemo}));
-		between();
-		return {etcd, watchers, autoscaling: autoscaling ?? noCluster('autoscaling', 'autoscaling'), qos};
+		} catch (error) {
+			return {pane, title: pane, header: [], columns: [], rows: [], findings: [], unavailable: `analysis failed: ${(error as Error).message}`};
+		}
 	}
 
 	findings(): Finding[] {
@@ -189,6 +263,7 @@ export class AppController extends EventEmitter {
 	}
 
 	dispose(): void {
+		this.disposed = true;
 		if (this.pending) clearTimeout(this.pending);
 		for (const off of this.unsubscribe) off();
 		this.removeAllListeners();
