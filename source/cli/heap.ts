@@ -58,7 +58,10 @@ export function collectNow(runtime: {gc?: (force: boolean) => unknown} | undefin
  * scale-notes): the peak RSS during the sync went 753 → 606 MiB, and with 200 watch
  * events/s and key presses 829 → 707 MiB. Collecting every time got 538 and 591 MiB, but
  * a forced collection of a 280 MiB heap takes JavaScriptCore 130–260 ms, five times per
- * round of analyses: that was not kept.
+ * round of analyses: that was not kept. Since the binary sizes JavaScriptCore's heap for a
+ * tool (JSC_RAM_BYTES below), JavaScriptCore collects often enough by itself: one run each
+ * with and without this gave 457 and 453 MiB peaks, within noise. It is kept for a binary
+ * run with BUN_JSC_forceRAMSize=0.
  */
 export function collectWhenGrown(options: {runtime?: {gc?: (force: boolean) => unknown}; rss?: () => number; growth?: number; floorBytes?: number} = {}): () => boolean {
 	const runtime = 'runtime' in options ? options.runtime : (globalThis as {Bun?: {gc: (force: boolean) => unknown}}).Bun;
@@ -83,8 +86,10 @@ export function collectWhenGrown(options: {runtime?: {gc?: (force: boolean) => u
  * RAM: on the 24 GiB test machine, the release binary's heap of about 200 MiB (150,000 pods)
  * counts as "small", and it let 250–400 MB of garbage accumulate before an eden collection
  * (logged with BUN_JSC_logGC=1). Told the machine has 384 MiB, it collects every 100 MB or so
- * instead. The TUI at 150,000 pods and 10,000 HPAs, by hand: peak RSS 707 → 506 MiB. The
- * scale benchmark (BENCHMARKS.md) measures it beside the default.
+ * instead. The scale benchmark measures the TUI at 150,000 pods and 10,000 HPAs beside the
+ * same binary run with the default (BENCHMARKS.md): peak RSS 660 → 460 MiB and after the
+ * sync 579 → 414 MiB (14:24 run); the price is more collections, keypress p95 320 against
+ * 199 ms (14:41 run).
  *
  * It is a sizing hint, not a limit: a larger heap still grows, JavaScriptCore just collects
  * more often. On a machine with less RAM than this the real figure is kept.
