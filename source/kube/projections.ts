@@ -21,10 +21,10 @@ type Obj = Record<string, any>;
  * Why: the store interns the owners, labels and specs of objects that come and go (a Job
  * and its pod per CronJob run, a ReplicaSet per rollout). With one map every value ever
  * seen stayed for the whole session: 100 CronJobs running every minute grew the heap by
- * 42 MiB in 12 simulated hours, against 5 MiB now. A value forgotten here is still held by
- * the objects that use it; only the next equal value gets an instance of its own. Nothing
- * reads identity for correctness: a pod spec's cached requests (a WeakMap) are computed
- * again.
+ * 37.5 MiB in 12 simulated hours, against 4.2 MiB now (BENCHMARKS.md, interner). A value
+ * forgotten here is still held by the objects that use it; only the next equal value gets
+ * an instance of its own. Nothing reads identity for correctness: a pod spec's cached
+ * requests (a WeakMap) are computed again.
  */
 export class Generations<V> {
 	private current = new Map<string, V>();
