@@ -3,8 +3,8 @@
  * for hours (100 CronJobs running every minute), with its two generations against the one
  * map it used to be, in the same run (bench/interner-worker.ts, one process each).
  */
-import {spawn} from 'node:child_process';
 import type {BenchSuite, Measure} from './harness.js';
+import {jsonWorker} from './worker.js';
 
 interface WorkerResult {
 	runs: number;
@@ -13,23 +13,10 @@ interface WorkerResult {
 	held: {strings: number; specs: number; records: number};
 }
 
-function worker(mode: string, hours: number): Promise<WorkerResult> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--expose-gc', 'dist/bench/interner-worker.js', mode, String(hours)], {stdio: ['ignore', 'pipe', 'pipe']});
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (chunk: Buffer) => {
-			out += chunk.toString();
-		});
-		child.stderr.on('data', (chunk: Buffer) => {
-			err += chunk.toString();
-		});
-		child.on('exit', (code) => {
-			const line = out.trim().split('\n').at(-1);
-			if (code === 0 && line) resolve(JSON.parse(line) as WorkerResult);
-			else reject(new Error(`interner worker ${mode}: exit ${code}: ${err.trim().split('\n').slice(-2).join(' ')}`));
-		});
-	});
+async function worker(mode: string, hours: number): Promise<WorkerResult> {
+	const result = await jsonWorker<WorkerResult>(['--expose-gc', 'dist/bench/interner-worker.js', mode, String(hours)]);
+	if ('error' in result) throw new Error(`interner worker ${mode}: ${result.error}`);
+	return result;
 }
 
 export const suite: BenchSuite = {

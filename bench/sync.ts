@@ -5,11 +5,11 @@
  * against the same simulator; and the whole session's time to full sync.
  * Goals: ≤ 1 KB retained per pod, ≤ 512 MB RSS at 150k pods.
  */
-import {spawn} from 'node:child_process';
 import {join} from 'node:path';
 import type {BenchSuite, Measure} from './harness.js';
 import {startSimProcess} from './sim.js';
 import {benchTemp} from './temp.js';
+import {jsonWorker} from './worker.js';
 
 interface SyncResult {
 	syncMs: number;
@@ -20,22 +20,7 @@ interface SyncResult {
 }
 
 function runWorker(kubeconfig: string, mode: string, qps = 5): Promise<SyncResult | {error: string}> {
-	return new Promise((resolve) => {
-		const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=8192', 'dist/bench/sync-worker.js', kubeconfig, mode, String(qps)], {stdio: ['ignore', 'pipe', 'pipe']});
-		let out = '';
-		let err = '';
-		child.stdout.on('data', (chunk: Buffer) => {
-			out += chunk.toString();
-		});
-		child.stderr.on('data', (chunk: Buffer) => {
-			err += chunk.toString();
-		});
-		child.on('exit', (code) => {
-			const line = out.trim().split('\n').at(-1);
-			if (code === 0 && line) resolve(JSON.parse(line) as SyncResult);
-			else resolve({error: `exit ${code}: ${err.trim().split('\n').slice(-2).join(' ')}`});
-		});
-	});
+	return jsonWorker<SyncResult>(['--expose-gc', '--max-old-space-size=8192', 'dist/bench/sync-worker.js', kubeconfig, mode, String(qps)]);
 }
 
 export const suite: BenchSuite = {
