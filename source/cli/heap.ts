@@ -114,10 +114,11 @@ export function heapEnvironment(environment: {bun?: string; platform: string; en
 
 /**
  * Under Bun, replaces this process (same pid, terminal and file descriptors, same
- * arguments) with itself started under heapEnvironment(); returns only when nothing was to
- * be done or the exec failed, and then the program simply runs with JavaScriptCore's
- * defaults. Called first thing by the release binary's entry, before anything has read
- * stdin or touched the terminal.
+ * arguments) with itself started under heapEnvironment(). A real exec does not return:
+ * false means nothing was to be done or the exec failed, and the program simply runs with
+ * JavaScriptCore's defaults (true only comes back from a stand-in execve, in tests). Called
+ * first thing by the release binary's entry, before anything has read stdin or touched the
+ * terminal.
  */
 export function relaunchForHeap(process_: Pick<NodeJS.Process, 'platform' | 'env' | 'execPath' | 'execArgv' | 'argv' | 'versions'> & {execve?: (file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => never} = process, totalmem = os.totalmem()): boolean {
 	const env = heapEnvironment({bun: process_.versions.bun, platform: process_.platform, env: process_.env, totalmem});
@@ -136,6 +137,7 @@ export function relaunchForHeap(process_: Pick<NodeJS.Process, 'platform' | 'env
  * by bun has [bun, script, ...arguments], and bun's own flags in execArgv.
  */
 export function relaunchArguments(process_: Pick<NodeJS.Process, 'execPath' | 'execArgv' | 'argv'>): string[] {
-	const compiled = /^(?:\/\$bunfs\/|[A-Z]:[\\/]~BUN[\\/])/u.test(process_.argv[1] ?? '');
+	// Windows is never relaunched (heapEnvironment), so only the POSIX virtual path matters.
+	const compiled = (process_.argv[1] ?? '').startsWith('/$bunfs/');
 	return compiled ? [process_.execPath, ...process_.argv.slice(2)] : [process_.execPath, ...process_.execArgv, ...process_.argv.slice(1)];
 }
