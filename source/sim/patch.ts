@@ -36,13 +36,22 @@ export class PatchError extends Error {
 	readonly code: number;
 	readonly reason: string;
 	readonly causes: readonly StatusCause[];
+	/**
+	 * What went wrong, when the server does not say it: the json-patch library's error text
+	 * for a JSON patch that did not apply (for tests and debugging; never in the Status).
+	 */
+	readonly detail?: string;
+	/** The Status names no object: its details are empty (no group, kind or name). */
+	readonly anonymous: boolean;
 
-	constructor(kind: PatchErrorKind, code: number, reason: string, message: string, causes: readonly StatusCause[] = []) {
+	constructor(kind: PatchErrorKind, code: number, reason: string, message: string, causes: readonly StatusCause[] = [], options: {detail?: string; anonymous?: boolean} = {}) {
 		super(message);
 		this.kind = kind;
 		this.code = code;
 		this.reason = reason;
 		this.causes = causes;
+		if (options.detail !== undefined) this.detail = options.detail;
+		this.anonymous = options.anonymous ?? false;
 	}
 }
 
@@ -51,11 +60,15 @@ function badRequest(message: string): PatchError {
 	return new PatchError('invalid', 400, 'BadRequest', message);
 }
 
-/** 422 as NewGenericServerResponse builds it: a fixed message, the detail as a cause. */
+/**
+ * A JSON patch that did not apply (a failed test, a missing path, a bad index): kube-apiserver
+ * answers errors.NewGenericServerResponse(422, "", schema.GroupResource{}, "", err.Error(), 0,
+ * false) (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go, applyJSPatch):
+ * reason Invalid, a fixed message, and — isUnexpectedResponse being false — no causes and
+ * empty details. The library's error text is not in the response; it is kept as `detail`.
+ */
 function unprocessable(detail: string): PatchError {
-	return new PatchError('invalid', 422, 'Invalid', 'the server rejected our request due to an error in our request', [
-		{type: 'UnexpectedServerResponse', message: detail},
-	]);
+	return new PatchError('invalid', 422, 'Invalid', 'the server rejected our request due to an error in our request', [], {detail, anonymous: true});
 }
 
 /** An error the real server passes on without a Status: 500 with an empty reason. */
@@ -339,12 +352,127 @@ function wrap(prefix: string, run: () => void): void {
 }
 
 /**
+ * A JSON value as its text spells it: scalars keep their text. json-patch v4 compares a
+ * `test` value with the document scalar by scalar, byte for byte (lazyNode.equal:
+ * bytes.Equal of the compacted raw text), so `600.0` is not `600` and `"a&b"` is not the
+ * server's `"a\u0026b"` (the document is the object as Go's encoding/json writes it).
+ */
+export type RawJson = {kind: 'scalar'; text: string} | {kind: 'array'; items: RawJson[]} | {kind: 'object'; entries: Map<string, RawJson>};
+
+/** Parses a JSON text keeping each scalar's text; throws a SyntaxError on text JSON.parse would refuse. */
+export function parseRawJson(text: string): RawJson {
+	let at = 0;
+	const fail = (): never => {
+		throw new SyntaxError(`unexpected input at ${at}`);
+	};
+	const space = (): void => {
+		while (at < text.length && ' \t\n\r'.includes(text[at]!)) at++;
+	};
+	const stringEnd = (): number => {
+		let i = at + 1;
+		while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+		if (i >= text.length) fail();
+		return i + 1;
+	};
+	const value = (): RawJson => {
+		space();
+		const c = text[at];
+		if (c === '{') {
+			at++;
+			const entries = new Map<string, RawJson>();
+			space();
+			if (text[at] === '}') {
+				at++;
+				return {kind: 'object', entries};
+			}
+			for (;;) {
+				space();
+				if (text[at] !== '"') fail();
+				const end = stringEnd();
+				const key = JSON.parse(text.slice(at, end)) as string;
+				at = end;
+				space();
+				if (text[at] !== ':') fail();
+				at++;
+				entries.set(key, value());
+				space();
+				if (text[at] === ',') {
+					at++;
+					continue;
+				}
+				if (text[at] !== '}') fail();
+				at++;
+				return {kind: 'object', entries};
+			}
+		}
+		if (c === '[') {
+			at++;
+			const items: RawJson[] = [];
+			space();
+			if (text[at] === ']') {
+				at++;
+				return {kind: 'array', items};
+			}
+			for (;;) {
+				items.push(value());
+				space();
+				if (text[at] === ',') {
+					at++;
+					continue;
+				}
+				if (text[at] !== ']') fail();
+				at++;
+				return {kind: 'array', items};
+			}
+		}
+		if (c === '"') {
+			const end = stringEnd();
+			const raw = text.slice(at, end);
+			at = end;
+			return {kind: 'scalar', text: raw};
+		}
+		const match = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+		match.lastIndex = at;
+		const found = match.exec(text);
+		if (!found) fail();
+		at += found![0].length;
+		return {kind: 'scalar', text: found![0]};
+	};
+	const out = value();
+	space();
+	if (at !== text.length) fail();
+	return out;
+}
+
+/** json-patch v4's equality of a document value and a test value given as text (see RawJson). */
+function rawEqual(document: unknown, raw: RawJson): boolean {
+	if (Array.isArray(document)) return raw.kind === 'array' && raw.items.length === document.length && document.every((item, i) => rawEqual(item, raw.items[i]!));
+	if (isJsonObject(document)) {
+		if (raw.kind !== 'object') return false;
+		const keys = Object.keys(document);
+		if (keys.length !== raw.entries.size) return false;
+		return keys.every((key) => {
+			const other = raw.entries.get(key);
+			if (other === undefined) return false;
+			// A JSON null decodes to a nil node on both sides; nil equals only nil.
+			const nil = document[key] === null;
+			const otherNil = other.kind === 'scalar' && other.text === 'null';
+			if (nil || otherNil) return nil === otherNil;
+			return rawEqual(document[key], other);
+		});
+	}
+	return raw.kind === 'scalar' && goJson(document) === raw.text;
+}
+
+/**
  * Applies a JSON patch. As in kube-apiserver (json-patch v4): negative array indexes
  * count from the end, `replace` of a missing object key adds it, `test` of a missing
  * key passes when the expected value is null, and a body that is not an array is a
- * 400. Any failing operation fails the whole patch with a 422.
+ * 400. Any failing operation fails the whole patch with a 422. Given the body's text
+ * (`raw`), a `test` compares scalars by their text as the server does (see RawJson);
+ * without it, by value.
  */
-export function applyJsonPatch(target: unknown, operations: unknown): unknown {
+export function applyJsonPatch(target: unknown, operations: unknown, raw?: RawJson): unknown {
 	if (operations === null) return cloneJson(target);
 	if (!Array.isArray(operations)) {
 		throw badRequest(`json: cannot unmarshal ${jsonKindName(operations)} into Go value of type jsonpatch.Patch`);
@@ -366,8 +494,12 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
 		throw unprocessable(`json: cannot unmarshal ${jsonKindName(target)} into Go value of type jsonpatch.partialDoc`);
 	}
 	const document = {root: cloneJson(target) as Container};
+	const rawItems = raw?.kind === 'array' && raw.items.length === operations.length ? raw.items : undefined;
 	try {
-		for (const operation of operations as Array<JsonObject | null>) applyOperation(document, operation ?? {});
+		(operations as Array<JsonObject | null>).forEach((operation, i) => {
+			const rawOperation = rawItems?.[i];
+			applyOperation(document, operation ?? {}, rawOperation?.kind === 'object' ? rawOperation.entries.get('value') : undefined);
+		});
 	} catch (error) {
 		if (error instanceof JsonPatchFailure) throw unprocessable(error.message);
 		throw error;
@@ -375,7 +507,7 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
 	return document.root;
 }
 
-function applyOperation(document: {root: Container}, operation: JsonObject): void {
+function applyOperation(document: {root: Container}, operation: JsonObject, rawValue?: RawJson): void {
 	const op = typeof operation['op'] === 'string' ? operation['op'] : 'unknown';
 	const hasValue = hasOwn(operation, 'value') && operation['value'] !== null;
 	const value = hasValue ? cloneJson(operation['value']) : null;
@@ -457,8 +589,9 @@ function applyOperation(document: {root: Container}, operation: JsonObject): voi
 			const path = operationString(operation, 'path');
 			if ('error' in path) throw new JsonPatchFailure(`test operation failed to decode path: ${path.error}`);
 			const failed = new JsonPatchFailure(`testing value ${path.value} failed: test failed`);
+			const equal = (actual: unknown): boolean => (rawValue !== undefined ? rawEqual(actual, rawValue) : jsonEqual(actual, value));
 			if (path.value === '') {
-				if (!jsonEqual(document.root, value)) throw failed;
+				if (!equal(document.root)) throw failed;
 				return;
 			}
 			const found = findContainer(document.root, path.value);
@@ -471,7 +604,7 @@ function applyOperation(document: {root: Container}, operation: JsonObject): voi
 				if (!hasValue) return;
 				throw failed;
 			}
-			if (!hasValue || !jsonEqual(actual, value)) throw failed;
+			if (!hasValue || !equal(actual)) throw failed;
 			return;
 		}
 		default:

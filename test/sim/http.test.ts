@@ -222,6 +222,8 @@ test('writes: 415 for an unknown patch type or strategic merge on a custom resou
 		t.is(notArray.status, 400);
 		const failedTest = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart', {body: [{op: 'test', path: '/spec/replicas', value: 99}], contentType: 'application/json-patch+json'});
 		t.is(failedTest.status, 422);
+		// As applyJSPatch answers (NewGenericServerResponse, isUnexpectedResponse false): no object named, no causes.
+		t.deepEqual(failedTest.body, {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server rejected our request due to an error in our request', reason: 'Invalid', details: {}, code: 422});
 	});
 });
 

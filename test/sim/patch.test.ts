@@ -8,6 +8,7 @@ import {
 	applyStrategicMergePatch,
 	cloneJson,
 	jsonEqual,
+	parseRawJson,
 	PatchError,
 	patchTypeOf,
 	type JsonObject,
@@ -484,9 +485,40 @@ for (const {title, body, code, detail} of jsonPatchErrors) {
 		t.is(error?.code, code);
 		t.is(error?.reason, 'Invalid');
 		t.is(error?.message, 'the server rejected our request due to an error in our request');
-		t.regex(error?.causes[0]?.message ?? '', detail);
+		// The library's text stays inside the server: the Status names no object and has no causes.
+		t.regex(error?.detail ?? '', detail);
+		t.deepEqual(error?.causes, []);
+		t.true(error?.anonymous);
 	});
 }
+
+test('JSON patch test compares scalars by their text, as json-patch v4 does against the Go-encoded object', (t) => {
+	const doc = {metadata: {annotations: {owner: 'a&b <ops>'}}, spec: {replicas: 3, window: 600, selector: {app: 'web', tier: 'front'}}};
+	const run = (text: string) => () => applyJsonPatch(doc, JSON.parse(text), parseRawJson(text));
+	// The server holds "a\u0026b \u003cops\u003e": a test spelled as JavaScript writes it fails, spelled as Go writes it passes.
+	t.is(t.throws(run('[{"op":"test","path":"/metadata/annotations/owner","value":"a&b <ops>"}]'), {instanceOf: PatchError})?.detail, 'testing value /metadata/annotations/owner failed: test failed');
+	t.notThrows(run('[{"op":"test","path":"/metadata/annotations/owner","value":"a\\u0026b \\u003cops\\u003e"}]'));
+	// Numbers: 600 is not 600.0 nor 6e2.
+	t.notThrows(run('[{"op":"test","path":"/spec/window","value":600}]'));
+	t.throws(run('[{"op":"test","path":"/spec/window","value":600.0}]'), {instanceOf: PatchError});
+	t.throws(run('[{"op":"test","path":"/spec/window","value":6e2}]'), {instanceOf: PatchError});
+	// Objects compare key by key, in any order and spacing; nothing more, nothing less.
+	t.notThrows(run('[{"op":"test","path":"/spec/selector","value":{ "tier" : "front", "app":"web" }}]'));
+	t.throws(run('[{"op":"test","path":"/spec/selector","value":{"app":"web"}}]'), {instanceOf: PatchError});
+	t.throws(run('[{"op":"test","path":"/spec/selector","value":{"app":"web","tier":"front","x":null}}]'), {instanceOf: PatchError});
+	// Absent tested as null still passes; without the text (value comparison) the same bodies pass too.
+	t.notThrows(run('[{"op":"test","path":"/spec/missing","value":null}]'));
+	t.notThrows(() => applyJsonPatch(doc, [{op: 'test', path: '/spec/window', value: 600.0}]));
+});
+
+test('parseRawJson keeps scalar text and refuses what JSON.parse refuses', (t) => {
+	t.deepEqual(parseRawJson(' [1.50, "a\\u0026", {"k": true, "k": null}] '), {kind: 'array', items: [
+		{kind: 'scalar', text: '1.50'},
+		{kind: 'scalar', text: '"a\\u0026"'},
+		{kind: 'object', entries: new Map([['k', {kind: 'scalar', text: 'null'}]])},
+	]});
+	for (const bad of ['[1,]', '{"a" 1}', '01', '"open', '[1] 2', 'nul']) t.throws(() => parseRawJson(bad), {instanceOf: SyntaxError}, bad);
+});
 
 test('JSON patch bodies must be arrays of objects', (t) => {
 	const notArray = t.throws(() => applyJsonPatch(jsonPatchDoc(), {op: 'add', path: '/a', value: 1}), {instanceOf: PatchError});
