@@ -1,14 +1,14 @@
 /**
  * The bodies of the autoscaling remedies, built from slim state and nothing else:
  *
- * - dampen an HPA: a JSON merge patch of spec.behavior that raises
+ * - dampen an HPA: a change of spec.behavior (merge-patch shaped; the remedy sends it as a
+ *   JSON patch that tests each field it writes, guarded-patch.ts) that raises
  *   scaleDown.stabilizationWindowSeconds (default 600 s) and the scale-up window (60 s)
  *   and, where no scale-up policies are set, limits scale-up to doubling or 4 pods per
  *   60 s. It keeps what is already set: a window already at least as long stays as it is,
  *   set policies are left alone (policies is an atomic list; patching it would drop the
- *   user's), and merge-patch semantics keep every other behavior field. Nothing to raise
- *   → no patch.
- * - dampen a KEDA-owned HPA: the same behavior in a JSON merge patch of the ScaledObject's
+ *   user's), and every other behavior field is kept. Nothing to raise → no patch.
+ * - dampen a KEDA-owned HPA: the same change of the ScaledObject's
  *   spec.advanced.horizontalPodAutoscalerConfig.behavior (KEDA reverts direct HPA edits,
  *   and CRDs take no strategic merge patch).
  * - a ResourceQuota bounding a namespace: pods, requests.cpu and requests.memory from
@@ -29,7 +29,6 @@ import {objectKey, type ClusterState, type Keyed} from '../model/state.js';
 export type JsonValue = string | number | boolean | null | JsonValue[] | {[key: string]: JsonValue};
 export type JsonObject = {[key: string]: JsonValue};
 
-export const MERGE_PATCH = 'application/merge-patch+json';
 export const DAMPEN_SCALE_DOWN_WINDOW_SECONDS = 600;
 export const DAMPEN_SCALE_UP_WINDOW_SECONDS = 60;
 /** Defaults the controller applies when a window is not set (facts §8). */
@@ -66,13 +65,11 @@ export interface PatchTarget {
 	kind: string;
 	namespace: string;
 	name: string;
-	/** For a precondition, when known. */
-	resourceVersion?: string;
 }
 
+/** A change as a merge-patch-shaped fragment: the fields to set, nothing else. */
 export interface MergePatchPlan {
 	target: PatchTarget;
-	contentType: typeof MERGE_PATCH;
 	patch: JsonObject;
 	changes: string[];
 	kept: string[];
@@ -121,13 +118,12 @@ export function dampenBehavior(current: Behavior | undefined, options: DampenOpt
 	return {behavior, changes, kept};
 }
 
-/** A merge patch of the HPA's spec.behavior, or undefined when it is damped already. */
-export function dampenHpaPatch(hpa: Pick<SlimHpa, 'namespace' | 'name' | 'resourceVersion' | 'behavior'>, options: DampenOptions = {}): MergePatchPlan | undefined {
+/** The change of the HPA's spec.behavior, or undefined when it is damped already. */
+export function dampenHpaPatch(hpa: Pick<SlimHpa, 'namespace' | 'name' | 'behavior'>, options: DampenOptions = {}): MergePatchPlan | undefined {
 	const change = dampenBehavior(hpa.behavior, options);
 	if (!change) return undefined;
 	return {
-		target: {apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: hpa.namespace, name: hpa.name, ...(hpa.resourceVersion ? {resourceVersion: hpa.resourceVersion} : {})},
-		contentType: MERGE_PATCH,
+		target: {apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: hpa.namespace, name: hpa.name},
 		patch: {spec: {behavior: change.behavior}},
 		changes: change.changes,
 		kept: change.kept,
@@ -135,15 +131,14 @@ export function dampenHpaPatch(hpa: Pick<SlimHpa, 'namespace' | 'name' | 'resour
 }
 
 /**
- * A merge patch of a ScaledObject's spec.advanced.horizontalPodAutoscalerConfig.behavior.
+ * The change of a ScaledObject's spec.advanced.horizontalPodAutoscalerConfig.behavior.
  * `behavior` is the ScaledObject's (when unknown, pass the owned HPA's: KEDA copies it).
  */
-export function dampenScaledObjectPatch(scaledObject: {namespace: string; name: string; resourceVersion?: string; behavior?: Behavior}, options: DampenOptions = {}): MergePatchPlan | undefined {
+export function dampenScaledObjectPatch(scaledObject: {namespace: string; name: string; behavior?: Behavior}, options: DampenOptions = {}): MergePatchPlan | undefined {
 	const change = dampenBehavior(scaledObject.behavior, options);
 	if (!change) return undefined;
 	return {
-		target: {apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', namespace: scaledObject.namespace, name: scaledObject.name, ...(scaledObject.resourceVersion ? {resourceVersion: scaledObject.resourceVersion} : {})},
-		contentType: MERGE_PATCH,
+		target: {apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', namespace: scaledObject.namespace, name: scaledObject.name},
 		patch: {spec: {advanced: {horizontalPodAutoscalerConfig: {behavior: change.behavior}}}},
 		changes: change.changes,
 		kept: change.kept,

@@ -1,8 +1,10 @@
 /**
  * Every remedy a finding can offer, bound to the pure builders that make its requests:
- * it reads the live object it will change (for the resourceVersion precondition and the
- * current values), builds the operations, paces batches within the client's budget, and
- * states the risk. The engine does the access check, dry run, diff, apply and undo.
+ * it reads the live object it will change (the current values, which its JSON patch then
+ * tests: the precondition is on the fields it writes, not on the whole object's
+ * resourceVersion, so a controller's status write does not conflict), builds the
+ * operations, paces batches within the client's budget, and states the risk. The engine
+ * does the access check, dry run, diff, apply and undo.
  */
 import {owningWorkload} from '../findings/qos.js';
 import {type ContainerUsage, suggestGuaranteed} from '../findings/qos-rules.js';
@@ -14,6 +16,7 @@ import {objectKey} from '../model/state.js';
 import {dampenHpaPatch, dampenScaledObjectPatch, type MergePatchPlan, overprovisioningForPool, quotaForNamespace} from './autoscaling-plans.js';
 import {batchRequests, chooseJobTtl, cronJobTtlPatch, jobTtlPatch, objectQuotaPlan, type PlannedRequest, resourcePath, revisionHistoryLimitPatch, volumeDeletePlan, batchedDeletePlan} from './etcd-plans.js';
 import {throttleClient} from './apf.js';
+import {guardedJsonPatch, JSON_PATCH} from './guarded-patch.js';
 import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath} from './guaranteed-patch.js';
 import type {Obj, Operation, PlanContext, RemedyDefinition, RemedyParam, RemedyPlan} from './types.js';
 
@@ -50,20 +53,15 @@ export function operation(request: PlannedRequest | (Omit<PlannedRequest, 'metho
 	};
 }
 
-function withResourceVersion(body: Record<string, unknown>, resourceVersion: string | undefined): Record<string, unknown> {
-	if (!resourceVersion) return body;
-	const metadata = (body.metadata ?? {}) as Record<string, unknown>;
-	return {...body, metadata: {...metadata, resourceVersion}};
-}
-
-function mergePatchOperation(plan: MergePatchPlan, kind: string): Operation {
+/** The change of a merge-patch-shaped plan, sent as a JSON patch that tests what it writes on `planned` (the live object read for the plan). */
+function guardedPatchOperation(plan: MergePatchPlan, kind: string, planned: Obj): Operation {
 	const {group, version, resource} = kindResource(kind);
 	return {
 		method: 'PATCH',
 		path: resourcePath(group, version, resource, plan.target.namespace, plan.target.name),
-		contentType: plan.contentType,
-		// The resourceVersion precondition travels in the body: a 409 if anyone changed the object since we read it.
-		body: withResourceVersion(plan.patch as Record<string, unknown>, plan.target.resourceVersion),
+		contentType: JSON_PATCH,
+		// The precondition is in the body: tests of the fields it writes (422 if someone changed them since we read them).
+		body: guardedJsonPatch(planned, plan.patch),
 		target: {kind, namespace: plan.target.namespace, name: plan.target.name},
 		description: `patch ${kind} ${plan.target.namespace}/${plan.target.name}: ${plan.changes.join('; ')}`,
 		resource: {group, resource},
@@ -131,13 +129,14 @@ const setJobTtl: RemedyDefinition = {
 		if (ref.kind === 'CronJob') {
 			const cron = await live(context, ref);
 			return plan(context, 'set-job-ttl', `Set ttlSecondsAfterFinished: ${seconds} on CronJob ${ref.namespace}/${ref.name}`, {
-				batches: [[operation(cronJobTtlPatch({namespace: ref.namespace!, name: ref.name, resourceVersion: cron.metadata.resourceVersion}, seconds))]],
+				batches: [[operation(cronJobTtlPatch({namespace: ref.namespace!, name: ref.name, planned: cron}, seconds))]],
 				risk: `Jobs created from now on are deleted ${seconds} s after they finish, with their pods and logs; existing Jobs stay until deleted`,
 				params: [ttl],
 			});
 		}
 		const jobs = finishedJobsFor(context.state, context.finding.id);
-		const requests = jobs.map((job) => jobTtlPatch({namespace: job.namespace, name: job.name, resourceVersion: job.resourceVersion, finished: job.finished}, seconds, context.api.now()));
+		// No GET per Job: the patch tests the TTL as the state has it (unset, for the Jobs this finding lists).
+		const requests = jobs.map((job) => jobTtlPatch({namespace: job.namespace, name: job.name, planned: {spec: job.ttlSecondsAfterFinished === undefined ? {} : {ttlSecondsAfterFinished: job.ttlSecondsAfterFinished}}, finished: job.finished}, seconds, context.api.now()));
 		const batched = batchRequests(requests, context.api.budget);
 		return plan(context, 'set-job-ttl', `Set ttlSecondsAfterFinished: ${seconds} on ${jobs.length} finished Jobs`, {
 			batches: batched.batches.map((batch) => batch.map(operation)),
@@ -200,7 +199,7 @@ const setRevisionHistoryLimit: RemedyDefinition = {
 		const limit = paramNumber(context, limitParam);
 		const deployment = await live(context, ref);
 		const old = oldReplicaSetsOf(context.state, ref.namespace!, ref.name).map((rs) => ({name: rs.name, revision: rs.revision, created: rs.created}));
-		const result = revisionHistoryLimitPatch({namespace: ref.namespace!, name: ref.name, resourceVersion: deployment.metadata.resourceVersion}, old, limit);
+		const result = revisionHistoryLimitPatch({namespace: ref.namespace!, name: ref.name, planned: deployment}, old, limit);
 		return plan(context, 'set-revision-history-limit', `Set revisionHistoryLimit: ${limit} on Deployment ${ref.namespace}/${ref.name}`, {
 			batches: [[operation(result.request)]],
 			risk: `The controller deletes ${result.removes.length} old ReplicaSet${result.removes.length === 1 ? '' : 's'}: kubectl rollout undo can then go back ${limit} revision${limit === 1 ? '' : 's'} at most`,
@@ -235,10 +234,11 @@ const dampenHpa: RemedyDefinition = {
 		if (!hpa) throw new Error(`HPA ${ref.namespace}/${ref.name} is not in the cluster any more`);
 		const window = integerParam('scaleDown', 'scale-down window (s)', Number(context.finding.evidence.suggestedScaleDownWindowSeconds ?? 600), 0, 3600);
 		const liveHpa = await live(context, ref);
-		const result = dampenHpaPatch({...hpa, resourceVersion: liveHpa.metadata.resourceVersion}, {scaleDownWindowSeconds: paramNumber(context, window)});
+		// The live behavior decides what changes: the patch tests those values.
+		const result = dampenHpaPatch({namespace: hpa.namespace, name: hpa.name, behavior: liveHpa.spec?.behavior}, {scaleDownWindowSeconds: paramNumber(context, window)});
 		if (!result) throw new Error('the stabilization windows are already at least that long');
 		return plan(context, 'dampen-hpa', `Dampen HPA ${ref.namespace}/${ref.name}`, {
-			batches: [[mergePatchOperation(result, 'HorizontalPodAutoscaler')]],
+			batches: [[guardedPatchOperation(result, 'HorizontalPodAutoscaler', liveHpa)]],
 			risk: `Scale-down waits for the highest recommendation of the window: replicas (and cost) stay up longer after load drops; ${result.changes.join('; ')}`,
 			params: [window],
 		});
@@ -250,13 +250,14 @@ const dampenScaledObject: RemedyDefinition = {
 	title: 'Dampen the ScaledObject',
 	async plan(context) {
 		const ref = subjectRef(context);
-		const so = context.state.scaledObjects.get(objectKey(ref.namespace!, ref.name));
 		const window = integerParam('scaleDown', 'scale-down window (s)', Number(context.finding.evidence.suggestedScaleDownWindowSeconds ?? 600), 0, 3600);
 		const liveSo = await live(context, {kind: 'ScaledObject', namespace: ref.namespace, name: ref.name});
-		const result = dampenScaledObjectPatch({namespace: ref.namespace!, name: ref.name, resourceVersion: liveSo.metadata.resourceVersion, ...(so?.behavior ? {behavior: so.behavior} : {})}, {scaleDownWindowSeconds: paramNumber(context, window)});
+		// The ScaledObject's own behavior, as read now, decides what changes (a JSON patch: CRDs take no strategic merge).
+		const behavior = liveSo.spec?.advanced?.horizontalPodAutoscalerConfig?.behavior;
+		const result = dampenScaledObjectPatch({namespace: ref.namespace!, name: ref.name, ...(behavior ? {behavior} : {})}, {scaleDownWindowSeconds: paramNumber(context, window)});
 		if (!result) throw new Error('the stabilization windows are already at least that long');
 		return plan(context, 'dampen-scaledobject', `Dampen ScaledObject ${ref.namespace}/${ref.name}`, {
-			batches: [[mergePatchOperation(result, 'ScaledObject')]],
+			batches: [[guardedPatchOperation(result, 'ScaledObject', liveSo)]],
 			risk: `KEDA writes the new behavior into its HPA; scale-down then waits for the window: replicas stay up longer after load drops; ${result.changes.join('; ')}`,
 			params: [window],
 		});
@@ -328,13 +329,16 @@ const makeGuaranteed: RemedyDefinition = {
 			}
 			values.set(s.container, {cpu: context.params[cpu.name] ?? cpu.value, memory: context.params[memory.name] ?? memory.value});
 		}
-		const patch = guaranteedTemplatePatch({kind: ref.kind, template: templateSpec}, values, {resourceVersion: object.metadata.resourceVersion});
+		const patch = guaranteedTemplatePatch({kind: ref.kind, template: templateSpec}, values);
 		const {group, version, resource} = kindResource(ref.kind);
 		const patchOp: Operation = {
 			method: 'PATCH',
 			path: resourcePath(group, version, resource, ref.namespace, ref.name),
-			contentType: 'application/strategic-merge-patch+json',
-			body: patch,
+			// The change, merged by container name as a strategic merge patch would, sent as a
+			// JSON patch that tests each resource value it writes and each container's name at
+			// its index: a status write does not conflict, an edit of those fields or a reorder does.
+			contentType: JSON_PATCH,
+			body: guardedJsonPatch(object, patch),
 			target: ref,
 			description: `set requests = limits for cpu and memory on every container of ${ref.kind} ${ref.namespace}/${ref.name}`,
 			resource: {group, resource},

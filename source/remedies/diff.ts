@@ -5,6 +5,8 @@
  * (a JSON patch that tests the values the remedy set, then puts the old ones back) without
  * keeping whole objects.
  */
+import {type JsonPatchOperation, pointerToken} from './guarded-patch.js';
+
 type Obj = Record<string, any>;
 
 /** A path step: an object key, or a list item identified by its name. */
@@ -110,46 +112,63 @@ export function renderCreation(object: Obj): DiffLine[] {
 	return lines;
 }
 
-function escapePointer(step: string): string {
-	return step.replace(/~/g, '~0').replace(/\//g, '~1');
+/** Where a change's path is in `live`: its JSON pointer, its value there, and the named list items on the way (pointer and name). */
+export interface Location {
+	pointer: string;
+	value: unknown;
+	items: Array<{pointer: string; name: string}>;
 }
 
-/** The JSON pointer of a change's path in `live` (named list items found by name), or undefined if an item is gone. */
-export function pointerIn(live: unknown, path: readonly PathStep[]): string | undefined {
+/** Locate a change's path in `live` (named list items found by name), or undefined if an item is gone. */
+export function locate(live: unknown, path: readonly PathStep[]): Location | undefined {
 	let node: unknown = live;
 	let pointer = '';
+	const items: Location['items'] = [];
 	for (const step of path) {
 		if (typeof step === 'string') {
-			pointer += `/${escapePointer(step)}`;
+			pointer += `/${pointerToken(step)}`;
 			node = isObject(node) ? node[step] : undefined;
 			continue;
 		}
 		const list = isObject(node) ? node[step.list] : undefined;
-		pointer += `/${escapePointer(step.list)}`;
+		pointer += `/${pointerToken(step.list)}`;
 		if (!Array.isArray(list)) return undefined;
 		const index = list.findIndex((item) => isObject(item) && item.name === step.name);
 		if (index < 0) return undefined;
 		pointer += `/${index}`;
+		items.push({pointer, name: step.name});
 		node = list[index];
 	}
-	return pointer;
+	return {pointer, value: node, items};
 }
 
 /**
- * The undo of a patch as a JSON patch against the live object: a `test` that each field
- * still holds the value the remedy set (so a later edit by someone else makes the undo fail
- * with 422 instead of being overwritten), then the operation that puts the old value back.
- * Returns a reason instead when a field can no longer be found.
+ * The undo of a patch as a JSON patch against the live object. It tests exactly the
+ * fields it puts back — each still holds the value the remedy set, or is still absent if
+ * the remedy removed it (a test of null: see guarded-patch.ts) — and the name of each
+ * list item on the way at its index (so a reorder fails the undo instead of restoring the
+ * wrong container); then it puts the old values back. A status write since the remedy
+ * does not matter; someone else's edit of those fields makes the server refuse it (422)
+ * and nothing is overwritten. Returns a reason instead, without a request, when a field
+ * can no longer be found or already holds another value.
  */
-export function undoJsonPatch(live: unknown, changes: readonly Change[]): {operations: Array<Record<string, unknown>>} | {conflict: string} {
-	const operations: Array<Record<string, unknown>> = [];
+export function undoJsonPatch(live: unknown, changes: readonly Change[]): {operations: JsonPatchOperation[]} | {conflict: string} {
+	const tests: JsonPatchOperation[] = [];
+	const edits: JsonPatchOperation[] = [];
+	const named = new Set<string>();
 	for (const change of changes) {
-		const pointer = pointerIn(live, change.path);
-		if (pointer === undefined) return {conflict: `${pathText(change.path)} is not there any more`};
-		if (change.after !== undefined) operations.push({op: 'test', path: pointer, value: change.after});
+		const location = locate(live, change.path);
+		if (location === undefined) return {conflict: `${pathText(change.path)} is not there any more`};
+		if (!same(location.value, change.after)) return {conflict: `${pathText(change.path)} was changed since: it is ${valueText(location.value)}, the remedy set ${valueText(change.after)}`};
+		for (const item of location.items) {
+			if (named.has(item.pointer)) continue;
+			named.add(item.pointer);
+			tests.push({op: 'test', path: `${item.pointer}/name`, value: item.name});
+		}
+		tests.push({op: 'test', path: location.pointer, value: change.after === undefined ? null : change.after});
 		if (change.before === undefined) {
-			if (change.after !== undefined) operations.push({op: 'remove', path: pointer});
-		} else operations.push({op: change.after === undefined ? 'add' : 'replace', path: pointer, value: change.before});
+			if (change.after !== undefined) edits.push({op: 'remove', path: location.pointer});
+		} else edits.push({op: change.after === undefined ? 'add' : 'replace', path: location.pointer, value: change.before});
 	}
-	return {operations};
+	return {operations: [...tests, ...edits]};
 }

@@ -4,11 +4,14 @@
  * SelfSubjectAccessReview per verb and target; a remedy the user may not perform is
  * shown disabled with the reason) → server dry-run (dryRun=All) → a diff of live vs
  * dry-run result, changed fields only → the UI confirms (focus on Cancel) → apply with
- * the resourceVersion precondition (a 409 means someone else changed the object: the
- * engine says so and the UI re-plans and asks again — nothing is clobbered) → a journal
- * line → `u` undoes the last remedy of the session with the same care.
+ * the preconditions the plan carries: a PATCH is a JSON patch that tests the fields it
+ * writes (guarded-patch.ts), so a controller's status write meanwhile does not matter,
+ * while someone else's edit of those fields fails it (422, or 409 for a resourceVersion
+ * precondition): the engine says so and the UI re-plans and asks again — nothing is
+ * clobbered → a journal line → `u` undoes the last remedy of the session with the same care.
  */
 import {type Change, diffObjects, type DiffLine, pathText, renderChanges, renderCreation, undoJsonPatch} from './diff.js';
+import {failedPatchTest, isJsonPatch, JSON_PATCH, unguardedEdit} from './guarded-patch.js';
 import type {Journal, JournalEntry} from './journal.js';
 import {type Obj, type Operation, type PlanContext, type RemedyApi, type RemedyDefinition, type RemedyPlan, statusOf} from './types.js';
 import type {Finding} from '../findings/model.js';
@@ -28,7 +31,7 @@ export interface Prepared {
 	patched: Map<string, {resourceVersion?: string; changes: Change[]}>;
 	/** For undo plans: the entry being undone. */
 	undoing?: JournalEntry;
-	/** The dry run met a newer version of an object (409). */
+	/** The dry run met an object changed since it was read (409, or a failed test of a JSON patch). */
 	conflictInDryRun?: boolean;
 }
 
@@ -38,7 +41,7 @@ export interface ApplyProgress {
 }
 
 export interface ApplyResult {
-	/** 'conflict': a PATCH met a newer version of its object; nothing more was sent. */
+	/** 'conflict': a PATCH met its object changed where it writes; nothing more was sent. */
 	status: 'applied' | 'partial' | 'conflict' | 'failed';
 	applied: number;
 	skipped: number;
@@ -51,6 +54,15 @@ const SAMPLE_DRY_RUNS = 3;
 
 function errorText(error: unknown): string {
 	return (error as Error)?.message?.split('\n')[0] ?? String(error);
+}
+
+function targetText(op: Operation): string {
+	return `${op.target.kind} ${op.target.namespace ? `${op.target.namespace}/` : ''}${op.target.name}`;
+}
+
+/** A PATCH that met its object changed since the plan: a resourceVersion precondition (409) or a test of a JSON patch (422). */
+function conflicted(error: unknown, op: Operation): boolean {
+	return op.method === 'PATCH' && (statusOf(error) === 409 || failedPatchTest(error, op));
 }
 
 export class RemedyEngine {
@@ -72,8 +84,8 @@ export class RemedyEngine {
 		const definition = this.definitions.get(remedyId);
 		if (!definition) throw new Error(`no remedy "${remedyId}"`);
 		const context: PlanContext = {finding, state, params, api: this.api};
-		// An object that changes all the time (an HPA target) can change between our read and
-		// the dry run: nobody has confirmed anything yet, so read again and re-plan (a few times).
+		// The fields a remedy writes can change between our read and the dry run (another
+		// client): nobody has confirmed anything yet, so read again and re-plan (a few times).
 		for (let attempt = 0; ; attempt++) {
 			const prepared = await this.check(await definition.plan(context));
 			if (!prepared.conflictInDryRun || attempt >= 2) return prepared;
@@ -89,11 +101,11 @@ export class RemedyEngine {
 			return prepared;
 		}
 		// Nothing is sent that could clobber a concurrent edit: every PATCH carries a
-		// precondition (metadata.resourceVersion, or JSON-patch test operations).
-		const unguarded = operations.find((op) => op.method === 'PATCH' && !hasPrecondition(op));
+		// precondition on what it writes (JSON-patch tests; or metadata.resourceVersion).
+		const unguarded = operations.map((op) => ({op, why: missingPrecondition(op)})).find((x) => x.why !== undefined);
 		if (unguarded) {
 			prepared.allowed = false;
-			prepared.reason = `refused: the plan would patch ${unguarded.target.kind} ${unguarded.target.name} without a resourceVersion precondition (a bug in kubectl assure; please report it)`;
+			prepared.reason = `refused: the plan would patch ${unguarded.op.target.kind} ${unguarded.op.target.name} without a precondition on what it writes (${unguarded.why}; a bug in kubectl assure, please report it)`;
 			prepared.diff = this.describe(operations);
 			return prepared;
 		}
@@ -114,8 +126,10 @@ export class RemedyEngine {
 		// Dry runs: every patch and create (they are few); a sample of deletes (they can be many).
 		const deletes = operations.filter((op) => op.method === 'DELETE');
 		const others = operations.filter((op) => op.method !== 'DELETE');
+		let current: Operation | undefined;
 		try {
 			for (const op of others) {
+				current = op;
 				const live = op.method === 'PATCH' ? await this.api.get(op.path) : undefined;
 				const result = await this.api.send(op, {dryRun: true});
 				if (op.method === 'PATCH') {
@@ -126,14 +140,21 @@ export class RemedyEngine {
 					prepared.diff.push({op: '~', text: `create ${op.target.kind} ${op.target.namespace ? `${op.target.namespace}/` : ''}${op.target.name}`}, ...renderCreation(result));
 				}
 			}
-			for (const op of deletes.slice(0, SAMPLE_DRY_RUNS)) await this.api.send(op, {dryRun: true});
+			for (const op of deletes.slice(0, SAMPLE_DRY_RUNS)) {
+				current = op;
+				await this.api.send(op, {dryRun: true});
+			}
 			for (const check of plan.checks ?? []) {
+				current = check;
 				const response = await this.api.send(check, {dryRun: true});
 				if (plan.describeCheck) prepared.notes.push(plan.describeCheck(response));
 			}
 		} catch (error) {
-			if (statusOf(error) === 409) prepared.conflictInDryRun = true;
-			prepared.dryRunError = `the server's dry run refused it: ${errorText(error)}`;
+			const conflict = current !== undefined && conflicted(error, current);
+			if (conflict || statusOf(error) === 409) prepared.conflictInDryRun = true;
+			prepared.dryRunError = conflict && failedPatchTest(error, current!)
+				? `the server's dry run refused it: ${targetText(current!)} changed where the remedy writes since it was read (a test of the patch failed)`
+				: `the server's dry run refused it: ${errorText(error)}`;
 			prepared.allowed = false;
 			prepared.reason = prepared.dryRunError;
 		}
@@ -195,10 +216,10 @@ export class RemedyEngine {
 					continue;
 				}
 				const status = statusOf(error);
-				if (op.method === 'PATCH' && status === 409) {
+				if (conflicted(error, op)) {
 					result.status = 'conflict';
 					result.failed++;
-					result.messages.push(`conflict, nothing was overwritten: ${op.target.kind} ${op.target.namespace ? `${op.target.namespace}/` : ''}${op.target.name} was changed by someone else since the plan; review the new plan`);
+					result.messages.push(`conflict, nothing was overwritten: ${targetText(op)} was changed by someone else since the plan; review the new plan`);
 					break outer;
 				}
 				if (op.method === 'DELETE' && (status === 404 || status === 409)) {
@@ -235,8 +256,9 @@ export class RemedyEngine {
 
 	/**
 	 * Plan the undo of the last remedy: patches put the changed fields back (precondition:
-	 * the version we left), created objects are deleted (precondition: their uid), deleted
-	 * objects cannot come back and are listed as such.
+	 * tests that those fields still hold what the remedy set — a status write meanwhile does
+	 * not matter, an edit of them refuses the undo), created objects are deleted
+	 * (precondition: their uid), deleted objects cannot come back and are listed as such.
 	 */
 	async prepareUndo(): Promise<Prepared | undefined> {
 		const entry = this.lastApplied();
@@ -259,8 +281,8 @@ export class RemedyEngine {
 			operations.push({
 				method: 'PATCH',
 				path,
-				contentType: 'application/json-patch+json',
-				body: undo.operations as unknown as Record<string, unknown>,
+				contentType: JSON_PATCH,
+				body: undo.operations,
 				target: {kind: target.kind, ...(target.namespace ? {namespace: target.namespace} : {}), name: target.name},
 				description: `put back ${changes.map((c) => pathText(c.path)).join(', ')} on ${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name} (only if they still hold the values the remedy set)`,
 				resource: {group: target.group, resource: target.resource},
@@ -317,9 +339,11 @@ export function targetOfPath(path: string): {group: string; version: string; res
 	return {group, version, resource, ...(namespace ? {namespace} : {}), name: rest[1] ?? '', kind: kinds[resource] ?? resource};
 }
 
-function hasPrecondition(op: Operation): boolean {
+/** Why a PATCH would write without a precondition on what it writes (undefined: it has one). */
+function missingPrecondition(op: Operation): string | undefined {
+	if (op.method !== 'PATCH') return undefined;
 	const body = op.body as unknown;
-	if (Array.isArray(body)) return body.some((step) => (step as {op?: string}).op === 'test');
+	if (Array.isArray(body)) return isJsonPatch(op) ? unguardedEdit(body) : `a list body sent as ${op.contentType ?? 'no content type'}`;
 	const metadata = (body as {metadata?: {resourceVersion?: unknown}} | undefined)?.metadata;
-	return typeof metadata?.resourceVersion === 'string' && metadata.resourceVersion !== '';
+	return typeof metadata?.resourceVersion === 'string' && metadata.resourceVersion !== '' ? undefined : 'no JSON-patch tests, no resourceVersion';
 }

@@ -4,29 +4,35 @@
  * its choices, so the caller can show them, dry-run them, apply them and journal them.
  *
  * - `chooseJobTtl`: ttlSecondsAfterFinished from a group's job history.
- * - `cronJobTtlPatch` / `jobTtlPatch`: strategic merge patches setting that TTL.
+ * - `cronJobTtlPatch` / `jobTtlPatch`: JSON patches setting that TTL, guarded by a test of
+ *   the field as planned (guarded-patch.ts), so a status write does not conflict.
  * - `batchedDeletePlan`: DELETEs with propagationPolicy Background and uid/resourceVersion
  *   preconditions, cut into batches a QPS budget allows (the caller paces them);
  *   `batchRequests` batches any requests the same way (e.g. one TTL patch per Job).
  * - `volumeDeletePlan`: deleting a Released PersistentVolume, with what happens to its disk.
- * - `revisionHistoryLimitPatch`: a Deployment's revisionHistoryLimit (3 by default).
+ * - `revisionHistoryLimitPatch`: a Deployment's revisionHistoryLimit (3 by default), the
+ *   same way guarded.
  * - `objectQuotaPlan`: an object-count ResourceQuota sized from today's counts.
  * Nothing here does I/O.
  */
 import type {ObjectRef} from '../model/slim.js';
 import {formatAge} from '../text/format.js';
+import {guardedJsonPatch, JSON_PATCH, type JsonPatchOperation} from './guarded-patch.js';
 
 const SECOND = 1000;
 const HOUR_SECONDS = 3600;
 
-export type PatchContentType = 'application/strategic-merge-patch+json';
+export type PatchContentType = typeof JSON_PATCH;
+
+/** A request body: an object (create, DeleteOptions) or a JSON patch. */
+export type RequestBody = Readonly<Record<string, unknown>> | readonly JsonPatchOperation[];
 
 /** One HTTP request a remedy would send. `path` has no query string; the caller adds `dryRun=All`. */
 export interface PlannedRequest {
 	method: 'POST' | 'PATCH' | 'DELETE';
 	path: string;
 	contentType?: PatchContentType | 'application/json';
-	body: Readonly<Record<string, unknown>>;
+	body: RequestBody;
 	/** The object the request changes (for a POST: the object it creates). */
 	target: ObjectRef;
 	/** One line for the plan view, no trailing period. */
@@ -131,48 +137,50 @@ export function validateTtlSeconds(seconds: number): void {
 	}
 }
 
-export interface ObjectVersion {
+/** The object a patch is planned against: its name, and the fields the patch tests, as they were read. */
+export interface PlannedObject {
 	namespace: string;
 	name: string;
-	/** When given, the patch carries it as an optimistic-lock precondition (409 on conflict). */
-	resourceVersion?: string;
-}
-
-function withPrecondition(resourceVersion: string | undefined, spec: Record<string, unknown>): Record<string, unknown> {
-	return resourceVersion ? {metadata: {resourceVersion}, spec} : {spec};
+	/**
+	 * The object as planned against (the live object, or as much of it as the state knows):
+	 * the patch tests the fields it writes against these values, absent ones included.
+	 */
+	planned: Readonly<Record<string, unknown>>;
 }
 
 /**
- * Strategic merge patch setting spec.jobTemplate.spec.ttlSecondsAfterFinished on a
- * CronJob. Only Jobs created after the patch get the TTL; existing finished Jobs stay
- * until deleted (delete-finished-jobs) or patched one by one (jobTtlPatch).
+ * JSON patch setting spec.jobTemplate.spec.ttlSecondsAfterFinished on a CronJob, if it
+ * still holds the value planned against. Only Jobs created after the patch get the TTL;
+ * existing finished Jobs stay until deleted (delete-finished-jobs) or patched one by one
+ * (jobTtlPatch).
  */
-export function cronJobTtlPatch(cronJob: ObjectVersion, seconds: number): PlannedRequest {
+export function cronJobTtlPatch(cronJob: PlannedObject, seconds: number): PlannedRequest {
 	validateTtlSeconds(seconds);
 	return {
 		method: 'PATCH',
 		path: resourcePath('batch', 'v1', 'cronjobs', cronJob.namespace, cronJob.name),
-		contentType: 'application/strategic-merge-patch+json',
-		body: withPrecondition(cronJob.resourceVersion, {jobTemplate: {spec: {ttlSecondsAfterFinished: seconds}}}),
+		contentType: JSON_PATCH,
+		body: guardedJsonPatch(cronJob.planned, {spec: {jobTemplate: {spec: {ttlSecondsAfterFinished: seconds}}}}),
 		target: {kind: 'CronJob', namespace: cronJob.namespace, name: cronJob.name},
 		description: `set ttlSecondsAfterFinished: ${seconds} on the jobTemplate of CronJob ${cronJob.namespace}/${cronJob.name} (new Jobs only)`,
 	};
 }
 
 /**
- * Strategic merge patch setting spec.ttlSecondsAfterFinished on an existing Job (the
- * field may be changed after a Job was created or finished). A Job that finished longer
- * ago than the TTL is deleted by the TTL controller right away, with its pods; `finished`
- * (epoch ms) and `now` let the description say so.
+ * JSON patch setting spec.ttlSecondsAfterFinished on an existing Job (the field may be
+ * changed after a Job was created or finished), if it still holds the value planned
+ * against (for a Job the state lists as without TTL: if it is still unset). A Job that
+ * finished longer ago than the TTL is deleted by the TTL controller right away, with its
+ * pods; `finished` (epoch ms) and `now` let the description say so.
  */
-export function jobTtlPatch(job: ObjectVersion & {finished?: number}, seconds: number, now?: number): PlannedRequest {
+export function jobTtlPatch(job: PlannedObject & {finished?: number}, seconds: number, now?: number): PlannedRequest {
 	validateTtlSeconds(seconds);
 	const expired = job.finished !== undefined && now !== undefined && now - job.finished >= seconds * SECOND;
 	return {
 		method: 'PATCH',
 		path: resourcePath('batch', 'v1', 'jobs', job.namespace, job.name),
-		contentType: 'application/strategic-merge-patch+json',
-		body: withPrecondition(job.resourceVersion, {ttlSecondsAfterFinished: seconds}),
+		contentType: JSON_PATCH,
+		body: guardedJsonPatch(job.planned, {spec: {ttlSecondsAfterFinished: seconds}}),
 		target: {kind: 'Job', namespace: job.namespace, name: job.name},
 		description: `set ttlSecondsAfterFinished: ${seconds} on Job ${job.namespace}/${job.name}${expired ? ' (finished longer ago than that: the TTL controller deletes it and its pods at once)' : ''}`,
 	};
@@ -390,11 +398,12 @@ export interface RevisionHistoryPlan {
 }
 
 /**
- * Strategic merge patch of spec.revisionHistoryLimit. `oldReplicaSets` are the
- * Deployment's zero-replica ReplicaSets; the controller keeps the newest `limit` of them
- * (by revision, then creation time) and deletes the rest. No rollout: the template is untouched.
+ * JSON patch of spec.revisionHistoryLimit, if it still holds the value planned against.
+ * `oldReplicaSets` are the Deployment's zero-replica ReplicaSets; the controller keeps the
+ * newest `limit` of them (by revision, then creation time) and deletes the rest. No
+ * rollout: the template is untouched.
  */
-export function revisionHistoryLimitPatch(deployment: ObjectVersion, oldReplicaSets: readonly OldReplicaSet[], limit = SUGGESTED_REVISION_HISTORY_LIMIT): RevisionHistoryPlan {
+export function revisionHistoryLimitPatch(deployment: PlannedObject, oldReplicaSets: readonly OldReplicaSet[], limit = SUGGESTED_REVISION_HISTORY_LIMIT): RevisionHistoryPlan {
 	if (!Number.isInteger(limit) || limit < 0 || limit > INT32_MAX) throw new RangeError(`revisionHistoryLimit must be a whole number from 0 to ${INT32_MAX}, got ${limit}`);
 	const newestFirst = [...oldReplicaSets].sort((a, b) => (b.revision ?? -1) - (a.revision ?? -1) || b.created - a.created || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 	const removes = newestFirst.slice(limit).reverse().map((rs) => rs.name);
@@ -402,8 +411,8 @@ export function revisionHistoryLimitPatch(deployment: ObjectVersion, oldReplicaS
 		request: {
 			method: 'PATCH',
 			path: resourcePath('apps', 'v1', 'deployments', deployment.namespace, deployment.name),
-			contentType: 'application/strategic-merge-patch+json',
-			body: withPrecondition(deployment.resourceVersion, {revisionHistoryLimit: limit}),
+			contentType: JSON_PATCH,
+			body: guardedJsonPatch(deployment.planned, {spec: {revisionHistoryLimit: limit}}),
 			target: {kind: 'Deployment', namespace: deployment.namespace, name: deployment.name},
 			description: `set revisionHistoryLimit: ${limit} on Deployment ${deployment.namespace}/${deployment.name} (the controller then deletes ${removes.length} old ReplicaSet${removes.length === 1 ? '' : 's'})`,
 		},

@@ -1,8 +1,9 @@
 /**
- * The "make this workload Guaranteed" remedy as data: a strategic merge patch of the
- * owner's pod template that sets requests = limits for cpu and memory on every container
- * and init container (sidecars included), merged by container name as
- * `kubectl set resources` does. Other resources in the same lists (ephemeral-storage,
+ * The "make this workload Guaranteed" remedy as data: a change of the owner's pod template
+ * (strategic-merge-patch shaped) that sets requests = limits for cpu and memory on every
+ * container and init container (sidecars included), merged by container name as
+ * `kubectl set resources` does; the remedy sends it as a JSON patch that tests each value
+ * it writes and each container's name at its index (guarded-patch.ts). Other resources in the same lists (ephemeral-storage,
  * extended resources) and every other field are left alone; spec.replicas is never in the
  * patch, so an HPA keeps owning it. The QoS class is fixed when a pod is created, so
  * applying the patch rolls the pods (CronJobs: it applies to the next Jobs).
@@ -65,8 +66,6 @@ function nest(path: readonly string[], leaf: JsonObject): JsonObject {
 }
 
 export interface GuaranteedPatchOptions {
-	/** The resourceVersion the values were computed against: the server answers 409 if it changed. */
-	resourceVersion?: string;
 	/**
 	 * Pod-level values, required when the template sets pod-level cpu/memory resources
 	 * (they decide the class alone); they are set as spec.resources requests = limits.
@@ -75,7 +74,7 @@ export interface GuaranteedPatchOptions {
 }
 
 /**
- * The strategic merge patch body (Content-Type application/strategic-merge-patch+json)
+ * The change, as a strategic merge patch body would carry it (containers merged by name),
  * for a Deployment, StatefulSet, DaemonSet or CronJob. `values` must name every container
  * and init container of the template, and nothing else (a name the live object lacks
  * would add a container). Throws, with a message for the user, on a kind that cannot be
@@ -103,9 +102,7 @@ export function guaranteedTemplatePatch(workload: {kind: string; template: SlimP
 	const hasPodLevel = podResources !== undefined && [podResources.requests, podResources.limits].some((pair) => pair.cpu !== undefined || pair.memory !== undefined);
 	if (options.podLevel !== undefined) spec.resources = resourcesEntry(checkedValues('pod-level resources', options.podLevel));
 	else if (hasPodLevel) throw new Error('the template sets pod-level resources, which decide the QoS class alone: pod-level values are needed');
-	const body = nest(path, spec);
-	if (options.resourceVersion !== undefined) body.metadata = {resourceVersion: options.resourceVersion};
-	return body;
+	return nest(path, spec);
 }
 
 function isObject(value: unknown): value is JsonObject {

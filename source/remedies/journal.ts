@@ -18,6 +18,7 @@ export interface JournalEntry {
 	title: string;
 	/** "apply" or "undo". */
 	action: 'apply' | 'undo';
+	/** The requests as sent (a PATCH: its JSON patch, tests included). */
 	operations: Array<{method: string; path: string; contentType?: string; body?: unknown}>;
 	/** Per changed object (path): the fields changed, before → after. */
 	changes: Record<string, Change[]>;
@@ -25,7 +26,7 @@ export interface JournalEntry {
 	created: Array<{path: string; uid?: string; resourceVersion?: string}>;
 	/** Objects deleted (cannot be undone). */
 	deleted: string[];
-	/** Resulting resourceVersion per patched path (the undo's precondition). */
+	/** Resulting resourceVersion per patched path (for the record: the undo tests the fields in `changes`, not the version). */
 	versions: Record<string, string>;
 	result: {applied: number; skipped: number; failed: number};
 }

@@ -1,20 +1,24 @@
 /**
  * The remedy model. A remedy is data: the exact requests it would send (method, path,
- * content type, body, resourceVersion precondition inside the body), a risk line, editable
+ * content type, body with its precondition: a JSON patch's tests of the fields it writes,
+ * a DELETE's uid and resourceVersion), a risk line, editable
  * parameters, and whether it can be undone. The engine (engine.ts) does the rest through a
  * RemedyApi, which the data layer implements — remedies never speak HTTP themselves.
  */
 import type {Finding} from '../findings/model.js';
 import type {ClusterState} from '../model/state.js';
-import type {PlannedRequest} from './etcd-plans.js';
+import type {PlannedRequest, RequestBody} from './etcd-plans.js';
 
 export type Obj = Record<string, any>;
 
-/** One request a remedy sends. The body of a PATCH may carry metadata.resourceVersion (a precondition). */
+/**
+ * One request a remedy sends. A PATCH is a JSON patch whose tests check the fields it
+ * writes (guarded-patch.ts); the engine refuses one that writes a field it did not test.
+ */
 export interface Operation extends Omit<PlannedRequest, 'method' | 'contentType' | 'body'> {
 	method: 'POST' | 'PATCH' | 'DELETE';
 	contentType?: string;
-	body?: Readonly<Record<string, unknown>>;
+	body?: RequestBody;
 	/** API group/resource of the target, for access reviews. */
 	resource: {group: string; resource: string};
 	/** The verb an access review asks about. */

@@ -1,5 +1,6 @@
 import test from 'ava';
 import {dampenBehavior, dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, podRequests, poolLabelKey, quotaForNamespace, type JsonObject} from '../../source/remedies/autoscaling-plans.js';
+import {guardedJsonPatch} from '../../source/remedies/guarded-patch.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import type {SlimContainer, SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimScaledObject, SlimWorkload} from '../../source/model/slim.js';
 
@@ -38,12 +39,19 @@ test('dampening the simulator\'s flapping HPA raises both windows and keeps its 
 		scaleUp: {stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{type: 'Pods', value: 4, periodSeconds: 15}, {type: 'Percent', value: 100, periodSeconds: 15}]},
 		scaleDown: {stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{type: 'Percent', value: 100, periodSeconds: 15}]},
 	};
-	const plan = dampenHpaPatch({namespace: 'checkout', name: 'checkout-web', resourceVersion: '42', behavior});
+	const plan = dampenHpaPatch({namespace: 'checkout', name: 'checkout-web', behavior});
 	t.truthy(plan);
-	t.deepEqual(plan!.target, {apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: 'checkout', name: 'checkout-web', resourceVersion: '42'});
-	t.is(plan!.contentType, 'application/merge-patch+json');
+	t.deepEqual(plan!.target, {apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: 'checkout', name: 'checkout-web'});
 	// Only the windows: policies (an atomic list) and selectPolicy stay as they are.
 	t.deepEqual(plan!.patch, {spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 600}, scaleUp: {stabilizationWindowSeconds: 60}}}});
+	// Sent as a JSON patch that tests exactly those two fields as planned (not the status, not the rest of the spec).
+	const live = {metadata: {name: 'checkout-web', resourceVersion: '42'}, spec: {minReplicas: 2, maxReplicas: 12, behavior}, status: {currentReplicas: 3}};
+	t.deepEqual(guardedJsonPatch(live, plan!.patch), [
+		{op: 'test', path: '/spec/behavior/scaleDown/stabilizationWindowSeconds', value: 0},
+		{op: 'test', path: '/spec/behavior/scaleUp/stabilizationWindowSeconds', value: 0},
+		{op: 'replace', path: '/spec/behavior/scaleDown/stabilizationWindowSeconds', value: 600},
+		{op: 'replace', path: '/spec/behavior/scaleUp/stabilizationWindowSeconds', value: 60},
+	]);
 	t.deepEqual(plan!.changes, ['scaleDown.stabilizationWindowSeconds 0 → 600', 'scaleUp.stabilizationWindowSeconds 0 → 60']);
 	t.true(plan!.kept.some((k) => k.startsWith('scaleUp.policies (Pods 4/15s')));
 	t.true(plan!.kept.includes('scaleDown.policies'));
@@ -56,6 +64,12 @@ test('dampening an HPA with default behavior sets windows and a per-minute scale
 		scaleUp: {stabilizationWindowSeconds: 60, policies: [{type: 'Percent', value: 100, periodSeconds: 60}, {type: 'Pods', value: 4, periodSeconds: 60}]},
 	});
 	t.is(change?.changes[0], 'scaleDown.stabilizationWindowSeconds unset (300) → 600');
+	// No behavior at all: the patch tests that it is still absent, then adds it.
+	const plan = dampenHpaPatch({namespace: 'a', name: 'b', behavior: undefined});
+	t.deepEqual(guardedJsonPatch({spec: {minReplicas: 1, maxReplicas: 5}}, plan!.patch), [
+		{op: 'test', path: '/spec/behavior', value: null},
+		{op: 'add', path: '/spec/behavior', value: change!.behavior},
+	]);
 });
 
 test('longer windows already set are kept; nothing to raise → no patch', (t) => {
@@ -63,17 +77,23 @@ test('longer windows already set are kept; nothing to raise → no patch', (t) =
 	t.deepEqual(partly?.behavior, {scaleUp: {stabilizationWindowSeconds: 60, policies: [{type: 'Percent', value: 100, periodSeconds: 60}, {type: 'Pods', value: 4, periodSeconds: 60}]}});
 	t.true(partly!.kept.includes('scaleDown.stabilizationWindowSeconds 900'));
 	t.is(dampenBehavior({scaleDown: {stabilizationWindowSeconds: 900}, scaleUp: {stabilizationWindowSeconds: 120}}), undefined);
-	t.is(dampenHpaPatch({namespace: 'a', name: 'b', resourceVersion: '1', behavior: {scaleDown: {stabilizationWindowSeconds: 600}, scaleUp: {stabilizationWindowSeconds: 60, policies: []}}}), undefined);
+	t.is(dampenHpaPatch({namespace: 'a', name: 'b', behavior: {scaleDown: {stabilizationWindowSeconds: 600}, scaleUp: {stabilizationWindowSeconds: 60, policies: []}}}), undefined);
 	// A suggested window above the API's 3600 s limit is clamped.
 	t.deepEqual(dampenBehavior(undefined, {scaleDownWindowSeconds: 7200})?.behavior.scaleDown, {stabilizationWindowSeconds: 3600});
 });
 
-test('a KEDA-owned HPA is dampened through its ScaledObject with a JSON merge patch', (t) => {
+test('a KEDA-owned HPA is dampened through its ScaledObject (a JSON patch: CRDs take no strategic merge)', (t) => {
 	const so: SlimScaledObject = {...meta('data-platform', 'ingest-worker'), target: {kind: 'Deployment', name: 'ingest-worker'}, minReplicaCount: 1, maxReplicaCount: 20, hpaName: 'keda-hpa-ingest-worker', behavior: {scaleUp: {policies: [{type: 'Pods', value: 2, periodSeconds: 30}]}}};
 	const plan = dampenScaledObjectPatch(so, {scaleDownWindowSeconds: 720});
-	t.deepEqual(plan?.target, {apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', namespace: 'data-platform', name: 'ingest-worker', resourceVersion: '7'});
-	t.is(plan?.contentType, 'application/merge-patch+json');
+	t.deepEqual(plan?.target, {apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', namespace: 'data-platform', name: 'ingest-worker'});
 	t.deepEqual(plan?.patch, {spec: {advanced: {horizontalPodAutoscalerConfig: {behavior: {scaleDown: {stabilizationWindowSeconds: 720}, scaleUp: {stabilizationWindowSeconds: 60}}}}}});
+	const live = {spec: {scaleTargetRef: {name: 'ingest-worker'}, advanced: {horizontalPodAutoscalerConfig: {behavior: so.behavior}}}, status: {hpaName: 'keda-hpa-ingest-worker'}};
+	t.deepEqual(guardedJsonPatch(live, plan!.patch), [
+		{op: 'test', path: '/spec/advanced/horizontalPodAutoscalerConfig/behavior/scaleDown', value: null},
+		{op: 'test', path: '/spec/advanced/horizontalPodAutoscalerConfig/behavior/scaleUp/stabilizationWindowSeconds', value: null},
+		{op: 'add', path: '/spec/advanced/horizontalPodAutoscalerConfig/behavior/scaleDown', value: {stabilizationWindowSeconds: 720}},
+		{op: 'add', path: '/spec/advanced/horizontalPodAutoscalerConfig/behavior/scaleUp/stabilizationWindowSeconds', value: 60},
+	]);
 });
 
 test('pod requests follow defaulting, sidecars and init containers', (t) => {

@@ -74,7 +74,7 @@ test('set-job-ttl on a CronJob: dry run changes nothing, apply changes what the 
 		t.is(after.spec.jobTemplate.spec.ttlSecondsAfterFinished, 3600);
 		const patch = sim.requestLog.all().filter((e) => e.method === 'PATCH' && e.query.dryRun === undefined);
 		t.is(patch.length, 1);
-		t.is(patch[0]!.contentType, 'application/strategic-merge-patch+json');
+		t.is(patch[0]!.contentType, 'application/json-patch+json');
 		const entries = journal.read();
 		t.is(entries.length, 1);
 		t.like(entries[0], {context: 'test', user: 'tester', remedyId: 'set-job-ttl', action: 'apply', findingId: finding.id});
@@ -93,7 +93,7 @@ test('set-job-ttl on a CronJob: dry run changes nothing, apply changes what the 
 	});
 });
 
-test('a concurrent edit between plan and apply is a 409: nothing is overwritten', async (t) => {
+test('a concurrent edit of the field between plan and apply is a conflict: nothing is overwritten', async (t) => {
 	await withProduct({controllers: false}, async ({sim, engine, find, controller}) => {
 		const finding = find('replicaset-history', (f) => 'kind' in f.subject && f.subject.name === 'legacy-admin');
 		const prepared = await engine.prepare(finding, 'set-revision-history-limit', controller.state);
@@ -157,7 +157,7 @@ test('make-guaranteed: the dry-run pod is Guaranteed, the new pods are, and undo
 	});
 });
 
-test('dampen the KEDA-owned HPA: the ScaledObject is patched (merge patch), not its HPA', async (t) => {
+test('dampen the KEDA-owned HPA: the ScaledObject is patched (a JSON patch: no strategic merge on CRDs), not its HPA', async (t) => {
 	await withProduct({controllers: true, timeScale: 20}, async ({sim, engine, find, controller}) => {
 		const finding = find('hpa-flapping', (f) => 'kind' in f.subject && f.subject.kind === 'ScaledObject');
 		t.deepEqual(finding.remedies.map((r) => r.id), ['dampen-scaledobject']);
@@ -165,7 +165,7 @@ test('dampen the KEDA-owned HPA: the ScaledObject is patched (merge patch), not 
 		t.true(prepared.allowed, prepared.reason);
 		t.is((await engine.apply(prepared)).status, 'applied');
 		const patches = sim.requestLog.all().filter((e) => e.method === 'PATCH' && e.query.dryRun === undefined);
-		t.deepEqual(patches.map((e) => [e.path, e.contentType]), [['/apis/keda.sh/v1alpha1/namespaces/data-platform/scaledobjects/ingest-worker', 'application/merge-patch+json']]);
+		t.deepEqual(patches.map((e) => [e.path, e.contentType]), [['/apis/keda.sh/v1alpha1/namespaces/data-platform/scaledobjects/ingest-worker', 'application/json-patch+json']]);
 		const hpas = sim.type('autoscaling', 'horizontalpodautoscalers');
 		await eventually(() => sim.api.get(hpas, 'data-platform', 'keda-hpa-ingest-worker').spec.behavior?.scaleDown?.stabilizationWindowSeconds >= 600, 10_000, 'KEDA to carry the behavior into its HPA');
 		const undo = await engine.prepareUndo();

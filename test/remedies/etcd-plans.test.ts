@@ -96,26 +96,36 @@ test('validateTtlSeconds accepts int32 seconds and rejects the rest', (t) => {
 	for (const bad of [-1, 1.5, 2_147_483_648, Number.NaN]) t.throws(() => validateTtlSeconds(bad), {instanceOf: RangeError});
 });
 
-test('cronJobTtlPatch sets the jobTemplate TTL, with a resourceVersion precondition when given', (t) => {
-	const plain = cronJobTtlPatch({namespace: 'ml-pipelines', name: 'feature-refresh'}, 3600);
+const cronJob = {metadata: {name: 'feature-refresh', resourceVersion: '4711'}, spec: {schedule: '*/5 * * * *', jobTemplate: {spec: {template: {spec: {containers: [{name: 'refresh'}]}}}}}, status: {lastScheduleTime: '2026-01-01T00:00:00Z'}};
+
+test('cronJobTtlPatch sets the jobTemplate TTL with a JSON patch that tests the field as planned, not the whole object', (t) => {
+	const plain = cronJobTtlPatch({namespace: 'ml-pipelines', name: 'feature-refresh', planned: cronJob}, 3600);
 	t.is(plain.method, 'PATCH');
 	t.is(plain.path, '/apis/batch/v1/namespaces/ml-pipelines/cronjobs/feature-refresh');
-	t.is(plain.contentType, 'application/strategic-merge-patch+json');
-	t.deepEqual(plain.body, {spec: {jobTemplate: {spec: {ttlSecondsAfterFinished: 3600}}}});
+	t.is(plain.contentType, 'application/json-patch+json');
+	t.deepEqual(plain.body, [
+		{op: 'test', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished', value: null},
+		{op: 'add', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished', value: 3600},
+	]);
 	t.deepEqual(plain.target, {kind: 'CronJob', namespace: 'ml-pipelines', name: 'feature-refresh'});
-	const locked = cronJobTtlPatch({namespace: 'ml-pipelines', name: 'feature-refresh', resourceVersion: '4711'}, 7200);
-	t.deepEqual(locked.body, {metadata: {resourceVersion: '4711'}, spec: {jobTemplate: {spec: {ttlSecondsAfterFinished: 7200}}}});
-	t.throws(() => cronJobTtlPatch({namespace: 'a', name: 'b'}, -5), {instanceOf: RangeError});
+	const withTtl = {...cronJob, spec: {...cronJob.spec, jobTemplate: {spec: {...cronJob.spec.jobTemplate.spec, ttlSecondsAfterFinished: 86_400}}}};
+	t.deepEqual(cronJobTtlPatch({namespace: 'ml-pipelines', name: 'feature-refresh', planned: withTtl}, 7200).body, [
+		{op: 'test', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished', value: 86_400},
+		{op: 'replace', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished', value: 7200},
+	]);
+	t.throws(() => cronJobTtlPatch({namespace: 'a', name: 'b', planned: cronJob}, -5), {instanceOf: RangeError});
 });
 
 test('jobTtlPatch patches spec.ttlSecondsAfterFinished and says when the Job goes at once', (t) => {
-	const old = jobTtlPatch({namespace: 'batch-jobs', name: 'report-7000', resourceVersion: '12', finished: NOW - 2 * DAY}, 3600, NOW);
+	const old = jobTtlPatch({namespace: 'batch-jobs', name: 'report-7000', planned: {spec: {}}, finished: NOW - 2 * DAY}, 3600, NOW);
 	t.is(old.path, '/apis/batch/v1/namespaces/batch-jobs/jobs/report-7000');
-	t.deepEqual(old.body, {metadata: {resourceVersion: '12'}, spec: {ttlSecondsAfterFinished: 3600}});
+	t.is(old.contentType, 'application/json-patch+json');
+	// Only if the Job still has no TTL: a status write by the Job controller does not matter.
+	t.deepEqual(old.body, [{op: 'test', path: '/spec/ttlSecondsAfterFinished', value: null}, {op: 'add', path: '/spec/ttlSecondsAfterFinished', value: 3600}]);
 	t.regex(old.description, /deletes it and its pods at once/);
-	const recent = jobTtlPatch({namespace: 'batch-jobs', name: 'report-7089', finished: NOW - 10 * MIN}, 3600, NOW);
+	const recent = jobTtlPatch({namespace: 'batch-jobs', name: 'report-7089', planned: {spec: {ttlSecondsAfterFinished: 60}}, finished: NOW - 10 * MIN}, 3600, NOW);
 	t.notRegex(recent.description, /at once/);
-	t.deepEqual(recent.body, {spec: {ttlSecondsAfterFinished: 3600}});
+	t.deepEqual(recent.body, [{op: 'test', path: '/spec/ttlSecondsAfterFinished', value: 60}, {op: 'replace', path: '/spec/ttlSecondsAfterFinished', value: 3600}]);
 });
 
 test('deleteBatchSize takes half the QPS per second, never more than the burst, at least one', (t) => {
@@ -183,7 +193,7 @@ test('batchedDeletePlan keeps order and never exceeds the batch size or the burs
 });
 
 test('batchRequests paces TTL patches for standalone Jobs like deletes', (t) => {
-	const patches = Array.from({length: 5}, (_, i) => jobTtlPatch({namespace: 'batch-jobs', name: `report-${i}`}, 3600));
+	const patches = Array.from({length: 5}, (_, i) => jobTtlPatch({namespace: 'batch-jobs', name: `report-${i}`, planned: {spec: {}}}, 3600));
 	const plan = batchRequests([...patches, patches[0]!], {qps: 10, burst: 3});
 	t.is(plan.batchSize, 3);
 	t.deepEqual(plan.batches.map((b) => b.map((r) => r.target.name)), [['report-0', 'report-1', 'report-2'], ['report-3', 'report-4']]);
@@ -231,11 +241,12 @@ test('volumeDeletePlan refuses Failed, Bound and unknown-policy volumes', (t) =>
 
 test('revisionHistoryLimitPatch sets 3 and lists the old ReplicaSets the controller deletes', (t) => {
 	const old = Array.from({length: 35}, (_, i) => ({name: `legacy-admin-${i + 1}`, revision: i + 1, created: NOW - (40 - i) * DAY}));
-	const plan = revisionHistoryLimitPatch({namespace: 'checkout', name: 'legacy-admin', resourceVersion: '77'}, old);
+	const deployment = {metadata: {name: 'legacy-admin', resourceVersion: '77'}, spec: {replicas: 2, revisionHistoryLimit: 50}, status: {replicas: 2, readyReplicas: 2}};
+	const plan = revisionHistoryLimitPatch({namespace: 'checkout', name: 'legacy-admin', planned: deployment}, old);
 	t.is(plan.limit, 3);
 	t.is(plan.request.path, '/apis/apps/v1/namespaces/checkout/deployments/legacy-admin');
-	t.is(plan.request.contentType, 'application/strategic-merge-patch+json');
-	t.deepEqual(plan.request.body, {metadata: {resourceVersion: '77'}, spec: {revisionHistoryLimit: 3}});
+	t.is(plan.request.contentType, 'application/json-patch+json');
+	t.deepEqual(plan.request.body, [{op: 'test', path: '/spec/revisionHistoryLimit', value: 50}, {op: 'replace', path: '/spec/revisionHistoryLimit', value: 3}]);
 	t.is(plan.removes.length, 32);
 	t.is(plan.removes[0], 'legacy-admin-1');
 	t.is(plan.removes[31], 'legacy-admin-32');
@@ -243,10 +254,10 @@ test('revisionHistoryLimitPatch sets 3 and lists the old ReplicaSets the control
 	t.regex(plan.rule, /rollout undo/);
 	t.regex(plan.request.description, /deletes 32 old ReplicaSets/);
 
-	const custom = revisionHistoryLimitPatch({namespace: 'payments', name: 'payments-api'}, old.slice(0, 2), 5);
+	const custom = revisionHistoryLimitPatch({namespace: 'payments', name: 'payments-api', planned: {spec: {revisionHistoryLimit: 10}}}, old.slice(0, 2), 5);
 	t.deepEqual(custom.removes, []);
-	t.deepEqual(custom.request.body, {spec: {revisionHistoryLimit: 5}});
-	t.throws(() => revisionHistoryLimitPatch({namespace: 'a', name: 'b'}, [], -1), {instanceOf: RangeError});
+	t.deepEqual(custom.request.body, [{op: 'test', path: '/spec/revisionHistoryLimit', value: 10}, {op: 'replace', path: '/spec/revisionHistoryLimit', value: 5}]);
+	t.throws(() => revisionHistoryLimitPatch({namespace: 'a', name: 'b', planned: deployment}, [], -1), {instanceOf: RangeError});
 });
 
 test('roundUpTwoDigits and quotaHard', (t) => {

@@ -3,7 +3,8 @@ import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath, type Guarant
 import type {SlimContainer, SlimPodSpec} from '../../source/model/slim.js';
 import {computeQosClass} from '../../source/sim/qos.js';
 import type {Obj} from '../../source/sim/resources.js';
-import {applyStrategicMergePatch} from '../../source/sim/patch.js';
+import {guardedJsonPatch} from '../../source/remedies/guarded-patch.js';
+import {applyJsonPatch, applyStrategicMergePatch, PatchError} from '../../source/sim/patch.js';
 import {schemaFor} from '../../source/sim/patch-schema.js';
 import {withSim} from '../helpers/sim.js';
 
@@ -27,8 +28,8 @@ const expectedSpec = {
 
 for (const kind of ['Deployment', 'StatefulSet', 'DaemonSet']) {
 	test(`${kind}: the patch sets requests = limits on every container and init container of spec.template.spec`, (t) => {
-		const patch = guaranteedTemplatePatch({kind, template}, values, {resourceVersion: '4711'});
-		t.deepEqual(patch, {metadata: {resourceVersion: '4711'}, spec: {template: {spec: expectedSpec}}});
+		const patch = guaranteedTemplatePatch({kind, template}, values);
+		t.deepEqual(patch, {spec: {template: {spec: expectedSpec}}});
 		t.false(JSON.stringify(patch).includes('replicas'));
 	});
 }
@@ -39,7 +40,7 @@ test('CronJob: the patch goes to spec.jobTemplate.spec.template.spec', (t) => {
 	t.deepEqual(templateSpecPath('CronJob'), ['spec', 'jobTemplate', 'spec', 'template', 'spec']);
 });
 
-test('no resourceVersion, no metadata; a template without init containers has no initContainers list', (t) => {
+test('no metadata; a template without init containers has no initContainers list', (t) => {
 	const patch = guaranteedTemplatePatch({kind: 'Deployment', template: {containers: [c('web')]}}, new Map([['web', {cpu: '1', memory: '1Gi'}]]));
 	t.deepEqual(patch, {spec: {template: {spec: {containers: [{name: 'web', resources: {requests: {cpu: '1', memory: '1Gi'}, limits: {cpu: '1', memory: '1Gi'}}}]}}}});
 });
@@ -110,10 +111,50 @@ test('applied as a strategic merge patch, it changes only the resources and make
 	t.is(computeQosClass(patched.spec.template.spec), 'Guaranteed');
 });
 
+test('sent as a guarded JSON patch: it tests each value it writes and each container\'s name at its index, and gives what the strategic merge patch gives', (t) => {
+	const live = liveDeployment();
+	const change = guaranteedTemplatePatch({kind: 'Deployment', template}, values);
+	const body = guardedJsonPatch(live, change);
+	const base = '/spec/template/spec';
+	t.deepEqual(body, [
+		{op: 'test', path: `${base}/containers/0/name`, value: 'web'},
+		{op: 'test', path: `${base}/containers/0/resources/requests/cpu`, value: '100m'},
+		{op: 'test', path: `${base}/containers/0/resources/requests/memory`, value: null},
+		{op: 'test', path: `${base}/containers/0/resources/limits/cpu`, value: null},
+		{op: 'test', path: `${base}/containers/0/resources/limits/memory`, value: null},
+		{op: 'test', path: `${base}/initContainers/0/name`, value: 'proxy'},
+		{op: 'test', path: `${base}/initContainers/0/resources/requests/cpu`, value: '100m'},
+		{op: 'test', path: `${base}/initContainers/0/resources/requests/memory`, value: null},
+		{op: 'test', path: `${base}/initContainers/0/resources/limits`, value: null},
+		{op: 'test', path: `${base}/initContainers/1/name`, value: 'migrate'},
+		{op: 'test', path: `${base}/initContainers/1/resources/requests`, value: null},
+		{op: 'test', path: `${base}/initContainers/1/resources/limits`, value: null},
+		{op: 'replace', path: `${base}/containers/0/resources/requests/cpu`, value: '500m'},
+		{op: 'add', path: `${base}/containers/0/resources/requests/memory`, value: '512Mi'},
+		{op: 'add', path: `${base}/containers/0/resources/limits/cpu`, value: '500m'},
+		{op: 'add', path: `${base}/containers/0/resources/limits/memory`, value: '512Mi'},
+		{op: 'replace', path: `${base}/initContainers/0/resources/requests/cpu`, value: '100m'},
+		{op: 'add', path: `${base}/initContainers/0/resources/requests/memory`, value: '128Mi'},
+		{op: 'add', path: `${base}/initContainers/0/resources/limits`, value: {cpu: '100m', memory: '128Mi'}},
+		{op: 'add', path: `${base}/initContainers/1/resources/requests`, value: {cpu: '200m', memory: '256Mi'}},
+		{op: 'add', path: `${base}/initContainers/1/resources/limits`, value: {cpu: '200m', memory: '256Mi'}},
+	]);
+	t.deepEqual(applyJsonPatch(live, body), applyStrategicMergePatch(live, change, schemaFor('apps/v1', 'Deployment')));
+	// A status write does not matter; an edit of a value it writes, or a reorder, fails the patch.
+	t.notThrows(() => applyJsonPatch({...live, status: {replicas: 7, readyReplicas: 6}}, body));
+	const edited = structuredClone(live) as {spec: {template: {spec: {containers: Array<{resources: {requests: Record<string, string>}}>; initContainers: unknown[]}}}};
+	edited.spec.template.spec.containers[0]!.resources.requests.cpu = '150m';
+	t.is(t.throws(() => applyJsonPatch(edited, body), {instanceOf: PatchError})?.code, 422);
+	const reordered = structuredClone(live) as typeof edited;
+	reordered.spec.template.spec.initContainers.reverse();
+	t.is(t.throws(() => applyJsonPatch(reordered, body), {instanceOf: PatchError})?.code, 422);
+	t.throws(() => guardedJsonPatch({spec: {template: {spec: {containers: [{name: 'other'}]}}}}, change), {message: /has no item named "web"/});
+});
+
 test('podFromTemplate: a Pod for a dry-run create, with the patch applied', (t) => {
 	const live = liveDeployment();
 	const before = JSON.stringify(live);
-	const patch = guaranteedTemplatePatch({kind: 'Deployment', template}, values, {resourceVersion: '4711'});
+	const patch = guaranteedTemplatePatch({kind: 'Deployment', template}, values);
 	const pod = podFromTemplate((live.spec as JsonObject).template as JsonObject, patch, {kind: 'Deployment', namespace: 'shop', name: 'web'}) as {apiVersion: string; kind: string; metadata: JsonObject; spec: JsonObject & {containers: JsonObject[]; initContainers: JsonObject[]; volumes: JsonObject[]}};
 	t.is(JSON.stringify(live), before, 'the template is not changed');
 	t.is(pod.apiVersion, 'v1');
@@ -159,7 +200,7 @@ test('on the simulator: dry-run, precondition, apply, and a dry-run Pod that the
 		const slim = slimTemplate(live.body.spec.template.spec);
 		t.deepEqual(slim.containers.map((x) => `${x.name}:${x.role}`), ['operator:container', 'wait-for-crds:init', 'log-shipper:sidecar']);
 		const chosen = new Map<string, GuaranteedValues>([['operator', {cpu: '200m', memory: '256Mi'}], ['wait-for-crds', {cpu: '50m', memory: '64Mi'}], ['log-shipper', {cpu: '20m', memory: '64Mi'}]]);
-		const patch = guaranteedTemplatePatch({kind: 'Deployment', template: slim}, chosen, {resourceVersion: live.body.metadata.resourceVersion});
+		const patch = guaranteedTemplatePatch({kind: 'Deployment', template: slim}, chosen);
 
 		const pod = podFromTemplate(live.body.spec.template, patch, {kind: 'Deployment', namespace: 'data-platform', name: 'spark-operator'});
 		const dryPod = await call(sim.url, 'POST', '/api/v1/namespaces/data-platform/pods?dryRun=All', pod);
@@ -168,13 +209,16 @@ test('on the simulator: dry-run, precondition, apply, and a dry-run Pod that the
 		t.is(dryPod.body.status.qosClass, 'Guaranteed');
 		t.is((await call(sim.url, 'GET', `/api/v1/namespaces/data-platform/pods/${dryPod.body.metadata.name}`)).status, 404, 'a dry run stores nothing');
 
-		const smp = 'application/strategic-merge-patch+json';
-		const dry = await call(sim.url, 'PATCH', `${path}?dryRun=All`, patch, smp);
+		const jsonPatch = 'application/json-patch+json';
+		const body = guardedJsonPatch(live.body, patch);
+		const dry = await call(sim.url, 'PATCH', `${path}?dryRun=All`, body, jsonPatch);
 		t.is(dry.status, 200);
 		t.is((await call(sim.url, 'GET', path)).body.metadata.resourceVersion, live.body.metadata.resourceVersion);
-		const stale = await call(sim.url, 'PATCH', path, {...patch, metadata: {resourceVersion: '1'}}, smp);
-		t.is(stale.status, 409);
-		const applied = await call(sim.url, 'PATCH', path, patch, smp);
+		// A guarded value that changed meanwhile: 422, nothing written.
+		const stale = await call(sim.url, 'PATCH', path, body.map((op) => (op.op === 'test' && op.path.endsWith('/containers/0/resources/requests/cpu') ? {...op, value: '1'} : op)), jsonPatch);
+		t.is(stale.status, 422);
+		t.is((await call(sim.url, 'GET', path)).body.metadata.resourceVersion, live.body.metadata.resourceVersion);
+		const applied = await call(sim.url, 'PATCH', path, body, jsonPatch);
 		t.is(applied.status, 200);
 		t.is(applied.body.spec.replicas, live.body.spec.replicas);
 		t.is(applied.body.metadata.generation, live.body.metadata.generation + 1, 'a template change: the pods roll');

@@ -1,7 +1,9 @@
 /**
- * The engine's last line of defence: a plan that would PATCH without a precondition (no
- * metadata.resourceVersion, no JSON-patch test) is refused before any request — the bug
- * the app test found in the merge-patch remedies must not come back silently.
+ * The engine's last line of defence: a plan that would PATCH without a precondition on
+ * what it writes (a JSON patch with an edit whose path it does not test, or an array index
+ * without a test of the item's name; a merge patch without metadata.resourceVersion) is
+ * refused before any request — the bug the app test found in the merge-patch remedies
+ * must not come back silently.
  */
 import test from 'ava';
 import type {Finding} from '../../source/findings/model.js';
@@ -43,7 +45,7 @@ test('a PATCH without a resourceVersion is refused before any request', async (t
 	const {engine, sent} = engineWith(patch({spec: {minReplicas: 2}}));
 	const prepared = await engine.prepare(finding, 'x', emptyState());
 	t.false(prepared.allowed);
-	t.regex(prepared.reason ?? '', /without a resourceVersion precondition/);
+	t.regex(prepared.reason ?? '', /without a precondition on what it writes \(no JSON-patch tests, no resourceVersion/);
 	t.deepEqual(sent, []);
 	t.is((await engine.apply(prepared)).status, 'failed');
 	t.deepEqual(sent, [], 'apply sends nothing either');
@@ -56,4 +58,26 @@ test('with metadata.resourceVersion (or JSON-patch test operations) the plan goe
 	t.deepEqual(guarded.sent, ['SSAR', 'GET /apis/autoscaling/v2/namespaces/ns/horizontalpodautoscalers/h', 'PATCH dry']);
 	const tested = engineWith({...patch([{op: 'test', path: '/spec/minReplicas', value: 1}, {op: 'replace', path: '/spec/minReplicas', value: 2}] as unknown as Operation['body']), contentType: 'application/json-patch+json'});
 	t.true((await tested.engine.prepare(finding, 'x', emptyState())).allowed);
+});
+
+const jsonPatch = (body: unknown[]): Operation => ({...patch(body as unknown as Operation['body']), contentType: 'application/json-patch+json'});
+
+test('a JSON patch must test every path it writes, and the name of every list item it indexes into', async (t) => {
+	const cases: Array<[unknown[], RegExp]> = [
+		[[{op: 'test', path: '/spec/minReplicas', value: 1}, {op: 'replace', path: '/spec/maxReplicas', value: 9}], /\/spec\/maxReplicas is written without a test of its value/],
+		[[{op: 'replace', path: '/spec/minReplicas', value: 2}, {op: 'test', path: '/spec/minReplicas', value: 1}], /\/spec\/minReplicas is written without a test/],
+		[[{op: 'test', path: '/spec/c/0/cpu', value: '1'}, {op: 'replace', path: '/spec/c/0/cpu', value: '2'}], /goes through list index 0 without a test of the item's name/],
+		[[{op: 'test', path: '/spec/a', value: 1}, {op: 'move', from: '/spec/a', path: '/spec/b'}], /a move operation/],
+	];
+	for (const [body, reason] of cases) {
+		const {engine, sent} = engineWith(jsonPatch(body));
+		const prepared = await engine.prepare(finding, 'x', emptyState());
+		t.false(prepared.allowed, JSON.stringify(body));
+		t.regex(prepared.reason ?? '', reason);
+		t.deepEqual(sent, []);
+	}
+	const guarded = engineWith(jsonPatch([{op: 'test', path: '/spec/c/0/name', value: 'web'}, {op: 'test', path: '/spec/c/0/cpu', value: null}, {op: 'add', path: '/spec/c/0/cpu', value: '2'}]));
+	t.true((await guarded.engine.prepare(finding, 'x', emptyState())).allowed);
+	const wrongType = engineWith({...patch([{op: 'test', path: '/a', value: 1}] as unknown as Operation['body']), contentType: 'application/merge-patch+json'});
+	t.regex((await wrongType.engine.prepare(finding, 'x', emptyState())).reason ?? '', /a list body sent as application\/merge-patch\+json/);
 });
