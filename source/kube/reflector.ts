@@ -17,8 +17,8 @@
  * is lower than the highest this kind has seen, or "Too large resource version" from the
  * server, is reported (the session then relists every kind). Such a server accepts a watch
  * resumed from the old resourceVersion and sends nothing until it reaches it, so when a
- * watch ends before its timeout or goes silent, a limit=1 LIST checks the server's
- * resourceVersion before the watch resumes.
+ * watch ends before its timeout, is cut, or goes silent, a limit=1 LIST checks the server's
+ * resourceVersion once the next watch has started.
  */
 import {type Clock, isAbortError} from '../clock.js';
 import {ApiStatusError, backoffDelay, isTooLargeResourceVersion, type KubeClient} from './client.js';
@@ -144,14 +144,19 @@ export class Reflector {
 	private readonly syncedWaiters: Array<() => void> = [];
 	/** Watchdog restarts in a row with nothing received since (each doubles the silence allowed). */
 	private silentRestarts = 0;
-	/** Check the server's resourceVersion before the next watch. */
+	/** Check the server's resourceVersion once the next watch has started. */
 	private needProbe = false;
+	private probing = false;
+	/** The server's resourceVersion was read (a LIST, a check) since the last watch began. */
+	private checked = false;
 	private relistTimer: NodeJS.Timeout | undefined;
 	private relistRequested = false;
 	/** The relist under way was asked for by the session: a lower resourceVersion is expected. */
 	private relistExpected = false;
 	private activeWatch: AbortController | undefined;
 	private ordered = true;
+	/** The last watch got its response (a stream), rather than failing to start. */
+	private streamed = false;
 
 	constructor(readonly options: ReflectorOptions) {}
 
@@ -207,8 +212,6 @@ export class Reflector {
 		const {clock} = this.options;
 		let needList = true;
 		let failures = 0;
-		/** The server's resourceVersion was read (a LIST, a probe) since the last watch. */
-		let checked = false;
 		while (this.running) {
 			const signal = this.controller.signal;
 			try {
@@ -225,29 +228,20 @@ export class Reflector {
 					needList = false;
 					this.needProbe = false;
 					this.relistExpected = false;
-					checked = true;
+					this.checked = true;
 					this.markSynced();
-				} else if (this.needProbe) {
-					checked = true;
-					if (await this.probe(signal)) {
-						// The server went back in time: what we hold may name objects it no longer has.
-						needList = true;
-						this.stats.relists++;
-						continue;
-					}
 				}
 				this.phase = 'watching';
-				// A relist asked for while we listed or checked: before watching, not after the watch.
+				// A relist asked for while we listed: before watching, not after the watch.
 				if (this.relistRequested) continue;
-				const checkedBefore = checked;
-				checked = false;
 				const outcome = await this.watch(signal);
 				if (outcome.end === 'relist') continue;
 				// A watch the server ended early (a restart?) or that went silent: check the
-				// server's resourceVersion before resuming from ours. (A silent watch that began
-				// right after a check needs none: a server that goes back in time ends the
+				// server's resourceVersion once the next watch has started. (A silent watch that
+				// began right after a check needs none: a server that goes back in time ends the
 				// watches it has, and that end is early.)
-				if ((outcome.end === 'silent' && !checkedBefore) || outcome.early) this.needProbe = true;
+				if ((outcome.end === 'silent' && !this.checked) || outcome.early) this.needProbe = true;
+				this.checked = false;
 				// A watch that ended without delivering anything, quickly, is not healthy: back off.
 				if (outcome.delivered) failures = 0;
 				else {
@@ -286,9 +280,11 @@ export class Reflector {
 					await clock.sleep(error.status === 403 ? 60_000 : 300_000, signal).catch(() => undefined);
 					continue;
 				}
-				// A watch that failed (a connection cut, a server restarting): check the server's
-				// resourceVersion before resuming.
-				if (!needList) this.needProbe = true;
+				// A watch cut mid-stream (a connection cut, a server restarting): check the
+				// server's resourceVersion once the next watch has started (then the server answers
+				// again; a check while it is down would only add a request to each backoff step).
+				if (!needList && this.streamed) this.needProbe = true;
+				if (this.streamed) this.checked = false;
 				this.phase = 'backoff';
 				await clock.sleep(backoffDelay(failures++, this.random), signal).catch(() => undefined);
 			}
@@ -323,22 +319,36 @@ export class Reflector {
 
 	/**
 	 * Whether the server went back in time: a limit=1 LIST (resourceVersion unset, a
-	 * consistent read) gives its resourceVersion for this kind, cheaply.
+	 * consistent read) gives its resourceVersion for this kind, cheaply. It runs beside a
+	 * watch that has just started (so never while the server is down), and compares with
+	 * the highest version seen before that watch: a server that went back in time accepts the
+	 * resumed watch and sends nothing at or below our version. If it went back, the watch
+	 * ends and the kind relists (the session relists the others).
 	 */
-	private async probe(signal: AbortSignal): Promise<boolean> {
+	private startProbe(signal: AbortSignal, seen: string, watch: AbortController): void {
+		if (this.probing || !this.needProbe) return;
 		const {client, target} = this.options;
+		this.probing = true;
 		this.stats.probes++;
-		const page = await client.getJson<{metadata?: {resourceVersion?: string}}>(resourcePath(target), {query: {limit: 1, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector}, signal, retry: false, what: `check ${target.resource}`});
-		this.needProbe = false;
-		const rv = page.metadata?.resourceVersion ?? '';
-		const seen = this.highestResourceVersion;
-		// Compare only: the server's current version is ahead of the events still to come
-		// from our resume point, so it must not become the version they are compared with.
-		const order = seen && rv ? compareResourceVersions(rv, seen) : undefined;
-		if (order === undefined || order >= 0) return false;
-		this.report({seen, got: rv, how: 'probe'});
-		this.highestResourceVersion = rv;
-		return true;
+		void client.getJson<{metadata?: {resourceVersion?: string}}>(resourcePath(target), {query: {limit: 1, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector}, signal, retry: false, what: `check ${target.resource}`})
+			.then((page) => {
+				this.needProbe = false;
+				this.checked = true;
+				const rv = page.metadata?.resourceVersion ?? '';
+				// Compare only: the server's current version is ahead of the events still to come
+				// from our resume point, so it must not become the version they are compared with.
+				const order = seen && rv ? compareResourceVersions(rv, seen) : undefined;
+				if (order === undefined || order >= 0 || !this.running) return;
+				this.report({seen, got: rv, how: 'probe'});
+				this.highestResourceVersion = rv;
+				// Relist now: what we hold may name objects the server no longer has.
+				this.relistRequested = true;
+				watch.abort();
+				this.activeWatch?.abort();
+			}, () => undefined)
+			.finally(() => {
+				this.probing = false;
+			});
 	}
 
 	/** The paged initial LIST. A 410 on a continue token restarts it from the first page. */
@@ -410,6 +420,8 @@ export class Reflector {
 		const abort = () => local.abort();
 		signal.addEventListener('abort', abort, {once: true});
 		this.activeWatch = local;
+		this.streamed = false;
+		const seenBefore = this.highestResourceVersion;
 		this.stats.watches++;
 		let delivered = false;
 		// Events of a watch from a resourceVersion come in order; a watch without one starts
@@ -447,6 +459,8 @@ export class Reflector {
 				what: `watch ${target.resource}`,
 			});
 			const stream = response.stream!;
+			this.streamed = true;
+			this.startProbe(signal, seenBefore, local);
 			let buffer = '';
 			for await (const chunk of stream) {
 				lastTraffic = clock.now();
