@@ -26,7 +26,7 @@ export interface HeaderInfo {
 	context: string;
 	server?: string;
 	connection: ConnectionState;
-	/** ms since the last event or successful response. */
+	/** ms since the last watch event or bookmark (or a reflector's LIST); /metrics polls and other answers do not count. */
 	lastEventAgeMs?: number;
 	readOnly: boolean;
 	audit?: {source: string; lagMs?: number; records: number; skipped: number; skippedBy?: Record<string, number>; problems?: readonly string[]};
@@ -249,7 +249,7 @@ export class AppController extends EventEmitter {
 	header(): HeaderInfo {
 		const session = this.options.session;
 		const state = session?.state ?? {status: 'live' as const};
-		const last = state.lastOk;
+		const last = state.lastEventAt;
 		return {
 			context: session?.store.context ?? 'offline',
 			server: session?.store.serverVersion?.gitVersion,

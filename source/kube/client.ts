@@ -5,7 +5,9 @@
  * 5xx to a read and network errors → exponential backoff with jitter (0.5 s → 30 s), one
  * probe at a time until the server answers, never a tight loop;
  * 401 → refresh the credential once; and a connection state (live, reconnecting,
- * unauthorized, forbidden, unreachable) that the UI shows.
+ * unauthorized, forbidden, unreachable) that the UI shows, with the time of the last watch
+ * traffic (the header's "last event" age: events, bookmarks, a reflector's LIST — not any
+ * answer, or a /metrics poll would hide a dead watch).
  */
 import {EventEmitter} from 'node:events';
 import {abortError, type Clock, isAbortError, wallClock} from '../clock.js';
@@ -18,8 +20,10 @@ export interface ConnectionState {
 	status: ConnectionStatus;
 	/** One line about the last problem, if any. */
 	message?: string;
-	/** Epoch ms of the last successful response or watch event. */
+	/** Epoch ms of the last successful response (any request). */
 	lastOk?: number;
+	/** Epoch ms of the last watch event or bookmark, or a reflector's completed LIST: the data's age. */
+	lastEventAt?: number;
 }
 
 /** A Status answer from the API server (or a non-2xx without one). */
@@ -31,6 +35,22 @@ export class ApiStatusError extends Error {
 	get code(): number {
 		return this.status;
 	}
+}
+
+/**
+ * "Too large resource version": the server has not reached a resourceVersion the client
+ * sent (it is behind, or went back in time). A Timeout (504) whose Status carries the cause
+ * ResourceVersionTooLarge (k8s.io/apiserver pkg/storage/errors.go
+ * NewTooLargeResourceVersionError); servers before 1.17 said so only in the message, as
+ * client-go's reflector.go isTooLargeResourceVersionError also checks.
+ */
+export function isTooLargeResourceVersion(error: unknown): boolean {
+	if (!(error instanceof ApiStatusError)) return false;
+	const body = (error.body ?? {}) as {message?: unknown; details?: {causes?: Array<{reason?: unknown; message?: unknown}>}};
+	const causes = Array.isArray(body.details?.causes) ? body.details!.causes : [];
+	if (causes.some((cause) => cause?.reason === 'ResourceVersionTooLarge')) return true;
+	if (error.status !== 504) return false;
+	return causes.some((cause) => cause?.message === 'Too large resource version') || String(body.message ?? '').includes('Too large resource version');
 }
 
 export function statusError(response: RawResponse, what: string): ApiStatusError {
@@ -311,13 +331,18 @@ export class KubeClient extends EventEmitter {
 		const lastOk = status === 'live' ? this.clock.now() : this.state.lastOk;
 		if (this.state.status === status && this.state.message === message && status !== 'live') return;
 		const changed = this.state.status !== status || this.state.message !== message;
-		this.state = {status, message, lastOk};
+		this.state = {status, message, lastOk, lastEventAt: this.state.lastEventAt};
 		if (changed) this.emit('state', this.state);
 	}
 
-	/** Note that data arrived (a watch event), for the header's "last event" age. */
+	/**
+	 * Note that data arrived (a watch event or bookmark, a reflector's LIST): the header's
+	 * "last event" age. Other answers (/metrics, discovery) only make the connection live.
+	 */
 	touch(): void {
-		this.state.lastOk = this.clock.now();
+		const now = this.clock.now();
+		this.state.lastEventAt = now;
+		this.state.lastOk = now;
 		if (this.state.status !== 'live') this.setState('live');
 	}
 
@@ -381,6 +406,13 @@ export class KubeClient extends EventEmitter {
 				return response;
 			}
 			const error = statusError(response, what);
+			if (isTooLargeResourceVersion(error)) {
+				// Not trouble: a working server that is behind the resourceVersion we sent. The
+				// caller relists (with resourceVersion unset); nothing to retry, nothing to trip.
+				this.breaker.succeeded(generation);
+				if (this.state.status !== 'live') this.setState('live');
+				throw error;
+			}
 			if (response.status === 429) {
 				this.stats.throttled++;
 				const wait = Math.min(RETRY_AFTER_CAP_S, Math.max(1, error.retryAfterSeconds ?? 1)) * 1000;

@@ -195,22 +195,35 @@ export class ClusterStore implements ClusterState {
 			case 'priorityclasses': return this.mapHandler(kind, this.priorityClasses, (o) => projectPriorityClass(o, i));
 			case 'flowschemas': return this.mapHandler(kind, this.flowSchemas, (o) => projectFlowSchema(o, i));
 			case 'events': return this.eventHandler();
-			case 'autoscalerstatus': return {
-				upsert: (object) => {
-					this.autoscalerStatus = typeof object.data?.status === 'string' ? object.data.status : undefined;
-					this.changed();
-				},
-				remove: () => {
-					this.autoscalerStatus = undefined;
-					this.changed();
-				},
-				endList: () => {
-					this.synced.add(kind);
-				},
-				unavailable: (reason) => {
-					this.unreadable.set(kind, reason);
-				},
-			};
+			case 'autoscalerstatus': {
+				// A relist that no longer has the ConfigMap (a server restored from a backup) forgets it.
+				let listed: boolean | undefined;
+				return {
+					beginList: () => {
+						listed = false;
+					},
+					upsert: (object) => {
+						if (listed !== undefined) listed = true;
+						this.autoscalerStatus = typeof object.data?.status === 'string' ? object.data.status : undefined;
+						this.changed();
+					},
+					remove: () => {
+						this.autoscalerStatus = undefined;
+						this.changed();
+					},
+					endList: () => {
+						if (listed === false && this.autoscalerStatus !== undefined) {
+							this.autoscalerStatus = undefined;
+							this.changed();
+						}
+						listed = undefined;
+						this.synced.add(kind);
+					},
+					unavailable: (reason) => {
+						this.unreadable.set(kind, reason);
+					},
+				};
+			}
 		}
 	}
 

@@ -4,13 +4,24 @@
  * resourceVersion=0 with a limit), restarted cleanly when a continue token expires (410);
  * then a WATCH from the list's resourceVersion with allowWatchBookmarks and a randomized
  * timeoutSeconds (5–10 min), resumed from the last seen resourceVersion when the stream
- * ends; a relist on 410; backoff with jitter on errors; and a watchdog that restarts a
- * watch silent for longer than its timeout plus a margin (half-open sockets). Events
- * (whose LISTs always hit etcd) skip the full LIST: a limit=1 LIST gives the
- * resourceVersion to watch from.
+ * ends; a relist on 410; backoff with jitter on errors. Events (whose LISTs always hit
+ * etcd) skip the full LIST: a limit=1 LIST gives the resourceVersion to watch from.
+ *
+ * A watchdog restarts a watch that went silent (a half-open connection): once the server
+ * has sent this kind a bookmark, a watch that brings neither an event nor a bookmark for
+ * about two bookmark intervals is dead; before that (a kind served without bookmarks),
+ * after its timeout plus a margin.
+ *
+ * And it notices a server that went back in time (etcd restored from a backup, a server
+ * restarted with a lower resourceVersion): a LIST, event or bookmark whose resourceVersion
+ * is lower than the highest this kind has seen, or "Too large resource version" from the
+ * server, is reported (the session then relists every kind). Such a server accepts a watch
+ * resumed from the old resourceVersion and sends nothing until it reaches it, so when a
+ * watch ends before its timeout, is cut, or goes silent, a limit=1 LIST checks the server's
+ * resourceVersion once the next watch has started.
  */
 import {type Clock, isAbortError} from '../clock.js';
-import {ApiStatusError, backoffDelay, type KubeClient} from './client.js';
+import {ApiStatusError, backoffDelay, isTooLargeResourceVersion, type KubeClient} from './client.js';
 
 type Obj = Record<string, any>;
 
@@ -48,9 +59,49 @@ export interface ReflectorOptions {
 	watchTimeoutSeconds?: [number, number];
 	/** Extra seconds of silence past the timeout before the watchdog restarts a watch. */
 	watchdogMarginSeconds?: number;
+	/** The server's bookmark interval: the watch cache's bookmarkFrequency, 1 min (cacher.go). */
+	bookmarkIntervalMs?: number;
 	random?: () => number;
 	name?: string;
+	/** The server's resourceVersion for this kind went back: everything should be relisted. */
+	onTimeTravel?: (report: TimeTravel) => void;
 }
+
+/** How a reflector saw its server go back in time. */
+export interface TimeTravel {
+	kind: string;
+	/** The highest resourceVersion seen before (empty for "Too large resource version"). */
+	seen: string;
+	/** What the server sent now. */
+	got: string;
+	how: 'list' | 'probe' | 'event' | 'too-large';
+}
+
+/**
+ * Compare two resourceVersions: -1, 0, 1, or undefined when either is not an unsigned
+ * integer. The API calls resourceVersions opaque, but every storage the API server has
+ * (etcd3) makes them the etcd revision, a counter that only grows: a lower one means the
+ * store went back in time. Compared as integers of any size, never as strings.
+ */
+export function compareResourceVersions(a: string, b: string): number | undefined {
+	if (!/^\d{1,40}$/.test(a) || !/^\d{1,40}$/.test(b)) return undefined;
+	const x = BigInt(a);
+	const y = BigInt(b);
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Silence (in bookmark intervals) after which a watch that gets bookmarks is dead. The cacher
+ * sends a watch that asked for them a bookmark about every minute (cacher.go
+ * defaultBookmarkFrequency; cache_watcher.go nextBookmarkTime, on a timer with 0.75–1.25 s
+ * jitter and 1 s buckets), but skips one for a watcher whose buffer is full
+ * (nonblockingAdd): two intervals and a quarter leave room for one missed bookmark.
+ */
+const SILENT_INTERVALS = 2.25;
+/** Up to this many more intervals, at random, so that watches that died together do not restart together. */
+const SILENT_JITTER_INTERVALS = 0.25;
+/** A watch the server ended this long before its timeout ended early (a restart, a dropped connection). */
+const EARLY_END_SLACK_MS = 2000;
 
 export function resourcePath(target: ReflectorTarget): string {
 	const prefix = target.group ? `/apis/${target.group}/${target.version}` : `/api/${target.version}`;
@@ -59,18 +110,53 @@ export function resourcePath(target: ReflectorTarget): string {
 
 class GoneError extends Error {}
 
+class TimeTravelError extends Error {
+	constructor(readonly report: Omit<TimeTravel, 'kind'>) {
+		super(`the server's resourceVersion went back from ${report.seen} to ${report.got}`);
+	}
+}
+
+interface WatchOutcome {
+	delivered: boolean;
+	/** closed: the stream ended; silent: the watchdog gave up on it; relist: a relist was asked for. */
+	end: 'closed' | 'silent' | 'relist';
+	/** The server ended it before its timeout. */
+	early: boolean;
+}
+
 export class Reflector {
 	phase: ReflectorPhase = 'idle';
 	resourceVersion = '';
 	/** True once the first full list completed. */
 	synced = false;
 	lastEventAt?: number;
+	/** The highest resourceVersion the server sent for this kind (to see it go back in time). */
+	highestResourceVersion = '';
+	/** The server has sent this kind a bookmark: its watches are expected to bring one about every minute. */
+	bookmarksSeen = false;
+	/** The last time the watchdog gave up on a watch: which rule, after how much silence (clock ms). */
+	lastWatchdog?: {rule: 'bookmarks' | 'timeout'; silentMs: number; at: number};
 	/** Counters for tests and the footprint. */
-	readonly stats = {lists: 0, pages: 0, watches: 0, relists: 0, watchdogRestarts: 0, events: 0};
+	readonly stats = {lists: 0, pages: 0, watches: 0, relists: 0, watchdogRestarts: 0, events: 0, bookmarks: 0, probes: 0, timeTravels: 0};
 	private controller = new AbortController();
 	private running = false;
 	private loop?: Promise<void>;
 	private readonly syncedWaiters: Array<() => void> = [];
+	/** Watchdog restarts in a row with nothing received since (each doubles the silence allowed). */
+	private silentRestarts = 0;
+	/** Check the server's resourceVersion once the next watch has started. */
+	private needProbe = false;
+	private probing = false;
+	/** The server's resourceVersion was read (a LIST, a check) since the last watch began. */
+	private checked = false;
+	private relistTimer: NodeJS.Timeout | undefined;
+	private relistRequested = false;
+	/** The relist under way was asked for by the session: a lower resourceVersion is expected. */
+	private relistExpected = false;
+	private activeWatch: AbortController | undefined;
+	private ordered = true;
+	/** The last watch got its response (a stream), rather than failing to start. */
+	private streamed = false;
 
 	constructor(readonly options: ReflectorOptions) {}
 
@@ -88,8 +174,23 @@ export class Reflector {
 	async stop(): Promise<void> {
 		this.running = false;
 		this.phase = 'stopped';
+		if (this.relistTimer) clearTimeout(this.relistTimer);
+		this.relistTimer = undefined;
 		this.controller.abort();
 		await this.loop;
+	}
+
+	/**
+	 * Relist after `delayMs` (the session spreads the kinds' relists when the server went
+	 * back in time): a watch under way ends, and the next LIST replaces what the store holds.
+	 */
+	relist(delayMs = 0): void {
+		if (!this.running || this.relistTimer) return;
+		this.relistTimer = this.options.clock.setTimeout(() => {
+			this.relistTimer = undefined;
+			this.relistRequested = true;
+			this.activeWatch?.abort();
+		}, Math.max(0, delayMs));
 	}
 
 	/** Resolves when the first list has completed (or the reflector stopped). */
@@ -114,23 +215,55 @@ export class Reflector {
 		while (this.running) {
 			const signal = this.controller.signal;
 			try {
+				if (this.relistRequested) {
+					this.relistRequested = false;
+					this.relistExpected = true;
+					if (!needList) this.stats.relists++;
+					needList = true;
+				}
 				if (needList) {
 					this.phase = 'listing';
 					if ((this.options.mode ?? 'full') === 'full') await this.list(signal);
 					else await this.latestVersion(signal);
 					needList = false;
+					this.needProbe = false;
+					this.relistExpected = false;
+					this.checked = true;
 					this.markSynced();
 				}
 				this.phase = 'watching';
-				const delivered = await this.watch(signal);
+				// A relist asked for while we listed: before watching, not after the watch.
+				if (this.relistRequested) continue;
+				const outcome = await this.watch(signal);
+				if (outcome.end === 'relist') continue;
+				// A watch the server ended early (a restart?) or that went silent: check the
+				// server's resourceVersion once the next watch has started. (A silent watch that
+				// began right after a check needs none: a server that goes back in time ends the
+				// watches it has, and that end is early.)
+				if ((outcome.end === 'silent' && !this.checked) || outcome.early) this.needProbe = true;
+				this.checked = false;
 				// A watch that ended without delivering anything, quickly, is not healthy: back off.
-				if (delivered) failures = 0;
+				if (outcome.delivered) failures = 0;
 				else {
 					this.phase = 'backoff';
 					await clock.sleep(backoffDelay(failures++, this.random), signal);
 				}
 			} catch (error) {
 				if (isAbortError(error) || !this.running) return;
+				const travel = error instanceof TimeTravelError ? error.report
+					: isTooLargeResourceVersion(error) ? {seen: this.highestResourceVersion, got: '', how: 'too-large' as const} : undefined;
+				if (travel) {
+					// The server is behind what we saw (client-go's reflector relists with
+					// resourceVersion "" on "Too large resource version": reflector.go
+					// isTooLargeResourceVersionError). Relist; the session relists the other kinds.
+					this.report(travel);
+					this.highestResourceVersion = '';
+					needList = true;
+					this.stats.relists++;
+					this.phase = 'backoff';
+					await clock.sleep(this.random() * 1000, signal).catch(() => undefined);
+					continue;
+				}
 				if (error instanceof GoneError || (error instanceof ApiStatusError && error.status === 410)) {
 					// The version is too old: relist, after a short jittered pause (not all at once).
 					needList = true;
@@ -147,10 +280,75 @@ export class Reflector {
 					await clock.sleep(error.status === 403 ? 60_000 : 300_000, signal).catch(() => undefined);
 					continue;
 				}
+				// A watch cut mid-stream (a connection cut, a server restarting): check the
+				// server's resourceVersion once the next watch has started (then the server answers
+				// again; a check while it is down would only add a request to each backoff step).
+				if (!needList && this.streamed) this.needProbe = true;
+				if (this.streamed) this.checked = false;
 				this.phase = 'backoff';
 				await clock.sleep(backoffDelay(failures++, this.random), signal).catch(() => undefined);
 			}
 		}
+	}
+
+	/** Tell the session; count it. */
+	private report(travel: Omit<TimeTravel, 'kind'>): void {
+		this.stats.timeTravels++;
+		this.options.onTimeTravel?.({kind: this.name, ...travel});
+	}
+
+	/**
+	 * Note a resourceVersion the server sent for this kind. True when it is lower than the
+	 * highest seen (then the highest stays); resourceVersions that are not integers are
+	 * opaque and never compared.
+	 */
+	private wentBack(rv: string): boolean {
+		if (!rv) return false;
+		const order = this.highestResourceVersion ? compareResourceVersions(rv, this.highestResourceVersion) : 1;
+		if (order !== undefined && order < 0) return true;
+		this.highestResourceVersion = rv;
+		return false;
+	}
+
+	/** A full LIST answered at `rv`: report if the server went back; that list is the new baseline either way. */
+	private listedAt(rv: string): void {
+		const seen = this.highestResourceVersion;
+		if (this.wentBack(rv) && !this.relistExpected) this.report({seen, got: rv, how: 'list'});
+		if (rv) this.highestResourceVersion = rv;
+	}
+
+	/**
+	 * Whether the server went back in time: a limit=1 LIST (resourceVersion unset, a
+	 * consistent read) gives its resourceVersion for this kind, cheaply. It runs beside a
+	 * watch that has just started (so never while the server is down), and compares with
+	 * the highest version seen before that watch: a server that went back in time accepts the
+	 * resumed watch and sends nothing at or below our version. If it went back, the watch
+	 * ends and the kind relists (the session relists the others).
+	 */
+	private startProbe(signal: AbortSignal, seen: string, watch: AbortController): void {
+		if (this.probing || !this.needProbe) return;
+		const {client, target} = this.options;
+		this.probing = true;
+		this.stats.probes++;
+		void client.getJson<{metadata?: {resourceVersion?: string}}>(resourcePath(target), {query: {limit: 1, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector}, signal, retry: false, what: `check ${target.resource}`})
+			.then((page) => {
+				this.needProbe = false;
+				this.checked = true;
+				const rv = page.metadata?.resourceVersion ?? '';
+				// Compare only: the server's current version is ahead of the events still to come
+				// from our resume point, so it must not become the version they are compared with.
+				const order = seen && rv ? compareResourceVersions(rv, seen) : undefined;
+				if (order === undefined || order >= 0 || !this.running) return;
+				this.report({seen, got: rv, how: 'probe'});
+				this.highestResourceVersion = rv;
+				// Relist now: what we hold may name objects the server no longer has.
+				this.relistRequested = true;
+				watch.abort();
+				this.activeWatch?.abort();
+			}, () => undefined)
+			.finally(() => {
+				this.probing = false;
+			});
 	}
 
 	/** The paged initial LIST. A 410 on a continue token restarts it from the first page. */
@@ -189,7 +387,10 @@ export class Reflector {
 			} while (token);
 			if (!restart) {
 				handler.endList?.();
+				this.listedAt(this.resourceVersion);
 				this.lastEventAt = this.options.clock.now();
+				// Fresh data: the header's age of the last event starts again.
+				client.touch();
 				return;
 			}
 			// The continue token expired mid-list: start over, without hammering.
@@ -204,27 +405,47 @@ export class Reflector {
 		this.stats.lists++;
 		const page = await client.getJson<{metadata?: {resourceVersion?: string}}>(resourcePath(target), {query: {limit: 1, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector}, signal, what: `list ${target.resource}`});
 		this.resourceVersion = page.metadata?.resourceVersion ?? '';
+		this.listedAt(this.resourceVersion);
 	}
 
-	/** One WATCH; resolves when the stream ends normally (true if it delivered anything). */
-	private async watch(signal: AbortSignal): Promise<boolean> {
+	/** One WATCH; resolves when the stream ends, the watchdog gives up on it, or a relist is asked for. */
+	private async watch(signal: AbortSignal): Promise<WatchOutcome> {
 		const {client, target, clock} = this.options;
 		const [low, high] = this.options.watchTimeoutSeconds ?? [300, 600];
 		const timeoutSeconds = Math.round(low + this.random() * (high - low));
+		const interval = this.options.bookmarkIntervalMs ?? 60_000;
+		const timeoutLimitMs = (timeoutSeconds + (this.options.watchdogMarginSeconds ?? 30)) * 1000;
+		const jitterMs = this.random() * SILENT_JITTER_INTERVALS * interval;
 		const local = new AbortController();
 		const abort = () => local.abort();
 		signal.addEventListener('abort', abort, {once: true});
+		this.activeWatch = local;
+		this.streamed = false;
+		const seenBefore = this.highestResourceVersion;
 		this.stats.watches++;
 		let delivered = false;
+		// Events of a watch from a resourceVersion come in order; a watch without one starts
+		// with every object's ADDED in key order, whose versions say nothing of time.
+		this.ordered = Boolean(this.resourceVersion);
 		let watchdog: NodeJS.Timeout | undefined;
 		let stalled = false;
+		const startedAt = clock.now();
+		let lastTraffic = startedAt;
 		const armWatchdog = () => {
 			if (watchdog) clearTimeout(watchdog);
+			// A kind that gets bookmarks: silent for about two intervals (doubling after each
+			// restart that brought nothing, for a server whose bookmarks stopped for a reason
+			// we cannot see); otherwise its timeout plus a margin.
+			const bookmarkLimitMs = this.bookmarksSeen ? SILENT_INTERVALS * interval * 2 ** Math.min(this.silentRestarts, 4) + jitterMs : Infinity;
+			const limit = Math.min(timeoutLimitMs, bookmarkLimitMs);
+			const rule = bookmarkLimitMs < timeoutLimitMs ? 'bookmarks' as const : 'timeout' as const;
 			watchdog = clock.setTimeout(() => {
 				stalled = true;
 				this.stats.watchdogRestarts++;
+				this.silentRestarts++;
+				this.lastWatchdog = {rule, silentMs: clock.now() - lastTraffic, at: clock.now()};
 				local.abort();
-			}, (timeoutSeconds + (this.options.watchdogMarginSeconds ?? 30)) * 1000);
+			}, limit);
 		};
 		try {
 			armWatchdog();
@@ -238,8 +459,12 @@ export class Reflector {
 				what: `watch ${target.resource}`,
 			});
 			const stream = response.stream!;
+			this.streamed = true;
+			this.startProbe(signal, seenBefore, local);
 			let buffer = '';
 			for await (const chunk of stream) {
+				lastTraffic = clock.now();
+				this.silentRestarts = 0;
 				armWatchdog();
 				buffer += (chunk as Buffer).toString('utf8');
 				let newline: number;
@@ -258,16 +483,18 @@ export class Reflector {
 					this.handleEvent(event);
 				}
 			}
-			return delivered;
+			return {delivered, end: 'closed', early: clock.now() < startedAt + timeoutSeconds * 1000 - EARLY_END_SLACK_MS};
 		} catch (error) {
+			if (!signal.aborted && this.relistRequested) return {delivered, end: 'relist', early: false};
 			if (stalled && !signal.aborted) {
 				// The watchdog fired: a silent, half-open connection. Re-watch from where we were.
-				return delivered;
+				return {delivered, end: 'silent', early: false};
 			}
 			throw error;
 		} finally {
 			if (watchdog) clearTimeout(watchdog);
 			signal.removeEventListener('abort', abort);
+			if (this.activeWatch === local) this.activeWatch = undefined;
 			local.abort();
 		}
 	}
@@ -276,21 +503,37 @@ export class Reflector {
 		const {handler, client, clock} = this.options;
 		const object = event.object ?? {};
 		this.lastEventAt = clock.now();
-		client.touch();
+		const rv = String(object.metadata?.resourceVersion ?? '');
+		switch (event.type) {
+			case 'ADDED':
+			case 'MODIFIED':
+			case 'DELETED':
+			case 'BOOKMARK': {
+				const seen = this.highestResourceVersion;
+				if (this.ordered && this.wentBack(rv)) throw new TimeTravelError({seen, got: rv, how: 'event'});
+				// Watch traffic (an event or a bookmark): the header's age of the last event.
+				client.touch();
+				break;
+			}
+			default:
+				break;
+		}
 		switch (event.type) {
 			case 'ADDED':
 			case 'MODIFIED':
 				this.stats.events++;
-				this.resourceVersion = String(object.metadata?.resourceVersion ?? this.resourceVersion);
+				this.resourceVersion = rv || this.resourceVersion;
 				handler.upsert(object, event.type);
 				break;
 			case 'DELETED':
 				this.stats.events++;
-				this.resourceVersion = String(object.metadata?.resourceVersion ?? this.resourceVersion);
+				this.resourceVersion = rv || this.resourceVersion;
 				handler.remove(object);
 				break;
 			case 'BOOKMARK':
-				this.resourceVersion = String(object.metadata?.resourceVersion ?? this.resourceVersion);
+				this.stats.bookmarks++;
+				this.bookmarksSeen = true;
+				this.resourceVersion = rv || this.resourceVersion;
 				break;
 			case 'ERROR':
 				if (object.code === 410) throw new GoneError(String(object.message ?? 'resource version too old'));

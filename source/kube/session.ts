@@ -2,7 +2,9 @@
  * A session with one cluster: the connection (kubeconfig, credentials, the gentle client),
  * what the panes need reflected (and nothing else), /metrics and object counts on slow
  * timers, pod metrics when readable, the rescale events HPAs still have, and access
- * answers. It keeps a ClusterStore current and reports the connection state.
+ * answers. It keeps a ClusterStore current and reports the connection state. When one
+ * kind sees the server go back in time (etcd restored from a backup), every kind is
+ * relisted, spread over a few seconds, so the store drops what the server no longer has.
  */
 import {EventEmitter} from 'node:events';
 import {type Clock, wallClock} from '../clock.js';
@@ -19,7 +21,7 @@ import {Counter, readMetrics} from './counts.js';
 import {Credentials} from './credentials.js';
 import {Discovery} from './discovery.js';
 import type {ResolvedConfig} from './kubeconfig.js';
-import {Reflector, resourcePath, type ReflectorTarget} from './reflector.js';
+import {Reflector, resourcePath, type ReflectorTarget, type TimeTravel} from './reflector.js';
 import {NetworkError, Transport} from './transport.js';
 
 type Obj = Record<string, any>;
@@ -86,6 +88,10 @@ export interface SessionOptions {
 	/** Watch timeout range and watchdog margin (tests shorten them). */
 	watchTimeoutSeconds?: [number, number];
 	watchdogMarginSeconds?: number;
+	/** The server's bookmark interval (default 1 min, the watch cache's). */
+	bookmarkIntervalMs?: number;
+	/** When the server went back in time, the other kinds relist at random within this many ms (default 10 s). */
+	relistSpreadMs?: number;
 	random?: () => number;
 }
 
@@ -104,7 +110,11 @@ export class Session extends EventEmitter {
 	private stopped = false;
 	/** The namespace scope for namespaced kinds (undefined = all). */
 	readonly scope?: string;
-	readonly stats = {metricsReads: 0, podMetricsReads: 0};
+	readonly stats = {metricsReads: 0, podMetricsReads: 0, relistAll: 0};
+	/** The last time the server was seen going back in time, and how. */
+	timeTravel?: TimeTravel & {at: number};
+	/** Reports until then are the same going-back (each kind relisting sees it too). */
+	private relistAllUntil = -Infinity;
 	/** This session's kind table (versions may differ per server, e.g. flowcontrol v1beta3). */
 	private readonly kinds: Record<StoreKind, KindSpec> = {...KINDS};
 	private starting: Promise<void> = Promise.resolve();
@@ -224,11 +234,33 @@ export class Session extends EventEmitter {
 			mode: spec.mode,
 			watchTimeoutSeconds: this.options.watchTimeoutSeconds,
 			watchdogMarginSeconds: this.options.watchdogMarginSeconds,
+			bookmarkIntervalMs: this.options.bookmarkIntervalMs,
 			random: this.options.random,
 			name: kind,
+			onTimeTravel: (report) => this.timeTravelled(report),
 		});
 		this.reflectors.set(kind, reflector);
 		reflector.start();
+	}
+
+	/**
+	 * A kind's server went back in time: what the store holds of every kind may name objects
+	 * the server no longer has, and a watch resumed from our resourceVersion would skip
+	 * every change until the server's counter passes it again. Relist every other kind, each
+	 * after a random pause within relistSpreadMs (their LISTs then queue in the budget, not
+	 * all at once); the kind that saw it relists itself.
+	 */
+	private timeTravelled(report: TimeTravel): void {
+		if (this.stopped) return;
+		const now = this.clock.now();
+		this.timeTravel = {...report, at: now};
+		if (now < this.relistAllUntil) return;
+		const spread = this.options.relistSpreadMs ?? 10_000;
+		this.relistAllUntil = now + spread + 30_000;
+		this.stats.relistAll++;
+		const random = this.options.random ?? Math.random;
+		for (const [kind, reflector] of this.reflectors) if (kind !== report.kind) reflector.relist(random() * spread);
+		this.store.changed();
 	}
 
 	/** Runs `fn` after `firstMs`, then `everyMs` after each run ends (a function: the pause may depend on the last run). */

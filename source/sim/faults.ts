@@ -26,6 +26,12 @@ export interface FaultSettings {
 	halfOpenNextWatches?: number;
 	/** Every new watch goes half-open while true. */
 	halfOpenAllWatches?: boolean;
+	/**
+	 * The next N watch requests get, after the watch cache's 3 s wait, an ERROR event "Too
+	 * large resource version" (504, cause ResourceVersionTooLarge): what a server that is
+	 * behind the client's resourceVersion answers a watch-list with.
+	 */
+	tooLargeNextWatches?: number;
 	/** Refuse connections outright (the server going away): sockets are destroyed on arrival. */
 	down?: boolean;
 }
@@ -33,7 +39,7 @@ export interface FaultSettings {
 export class Faults {
 	settings: FaultSettings = {};
 	/** Counters for what was injected, for tests and the request log. */
-	readonly injected = {throttled: 0, errors: 0, expired: 0, halfOpen: 0, refused: 0};
+	readonly injected = {throttled: 0, errors: 0, expired: 0, halfOpen: 0, refused: 0, tooLarge: 0, restored: 0};
 
 	constructor(private readonly random: Random, initial: FaultSettings = {}) {
 		this.settings = {...initial};
@@ -75,6 +81,13 @@ export class Faults {
 		this.settings.expireNextWatches!--;
 		this.injected.expired++;
 		return this.settings.expireMode ?? 'event';
+	}
+
+	takeTooLargeWatch(): boolean {
+		if ((this.settings.tooLargeNextWatches ?? 0) <= 0) return false;
+		this.settings.tooLargeNextWatches!--;
+		this.injected.tooLarge++;
+		return true;
 	}
 
 	takeHalfOpenWatch(): boolean {

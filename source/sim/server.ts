@@ -4,6 +4,14 @@
  * PartialObjectMetadata), paged LISTs with consistent snapshots, WATCH streams with
  * bookmarks and resume, writes, SelfSubjectAccessReview, /metrics, /version; with
  * authentication, authorization, fault injection, a request log and an audit hook.
+ *
+ * Watches behave as the watch cache serves them (k8s.io/apiserver pkg/storage/cacher:
+ * cacher.go, cache_watcher.go, watch_cache.go): a watch that asked for bookmarks gets one
+ * about every minute (bookmarkFrequency) and one 2 s before its deadline
+ * (cacheWatcher.nextBookmarkTime), but only once the server has a revision newer than the
+ * watch's own (cacheWatcher.process sends nothing at or below it); so a watch resumed from a
+ * version the server does not have yet (a server that went back in time) is accepted and
+ * stays silent. Kinds served from etcd, not the cache (events), get no periodic bookmarks.
  */
 import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {createServer as createHttpsServer} from 'node:https';
@@ -49,8 +57,10 @@ export interface ServerOptions {
 	metricsText: () => string;
 	podMetrics: (namespace: string | undefined, page?: {name?: string; start?: number; limit?: number}) => {items: Obj[]; total: number};
 	nodeMetrics: () => Obj[];
-	/** Simulated ms between bookmarks on a watch that asked for them. */
+	/** Simulated ms between bookmarks on a watch that asked for them (the cacher's bookmarkFrequency, 1 min). */
 	bookmarkIntervalMs?: number;
+	/** POST /__sim/snapshot and /__sim/restore: the simulator takes and restores backups of its whole state. */
+	backups?: {take(): Obj; restore(body: Obj): Obj};
 	/** WatchList (sendInitialEvents) served: on in 1.32, off in 1.33, on from 1.34. */
 	watchList: boolean;
 	onRequest?: (request: CompletedRequest) => void;
@@ -76,6 +86,22 @@ interface Route {
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
+
+/** How long the watch cache waits for a revision it has not seen yet (watch_cache.go blockTimeout). */
+const BLOCK_TIMEOUT_MS = 3000;
+/** The bookmark before a watch's deadline goes this long before it (cache_watcher.go nextBookmarkTime). */
+const PRE_TIMEOUT_BOOKMARK_MS = 2000;
+
+/**
+ * What the watch cache answers a request for a resourceVersion newer than it has, after
+ * waiting blockTimeout: storage.NewTooLargeResourceVersionError (k8s.io/apiserver
+ * pkg/storage/errors.go), a Timeout (504) with retryAfterSeconds 1
+ * (resourceVersionTooHighRetrySeconds) and the cause client-go's reflector looks for
+ * (isTooLargeResourceVersionError: relist with resourceVersion "").
+ */
+function tooLargeResourceVersion(wanted: number, current: number): ApiError {
+	return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${wanted}, current: ${current}`, {causes: [{reason: 'ResourceVersionTooLarge', message: 'Too large resource version'}], retryAfterSeconds: 1});
+}
 
 function parseAccept(header: string | undefined): Array<{type: string; params: Record<string, string>}> {
 	if (!header) return [{type: 'application/json', params: {}}];
@@ -133,8 +159,11 @@ class WatchStream {
 	sent = 0;
 	private bytes = 0;
 	private readonly timers: SimTimer[] = [];
+	private bookmarkTimer: SimTimer | undefined;
 	private unsubscribe: (() => void) | undefined;
 	private firstTable = true;
+	/** Periodic bookmarks sent (the initial-events-end one is not counted). */
+	bookmarks = 0;
 
 	constructor(
 		readonly res: ServerResponse,
@@ -144,6 +173,8 @@ class WatchStream {
 		private readonly filter: (record: StoredRecord) => boolean,
 		private readonly includeObject: string,
 		readonly halfOpen: boolean,
+		/** The watch's resourceVersion: nothing at or below it is sent (cacheWatcher.process). */
+		private position: number,
 	) {}
 
 	get written(): number {
@@ -174,6 +205,8 @@ class WatchStream {
 	/** Deliver a store event, translating selector transitions as the watch cache does. */
 	deliver(event: StoreEvent): void {
 		if (this.closed || this.halfOpen) return;
+		// A watch from a version the server has not reached sees only what comes after it.
+		if (event.rv <= this.position) return;
 		const now = this.filter(event.record);
 		if (event.type === 'ADDED') {
 			if (now) this.push(this.encode('ADDED', event.record));
@@ -187,18 +220,43 @@ class WatchStream {
 		}
 	}
 
+	/** The watch has sent everything up to `rv`. */
+	advance(rv: number): void {
+		if (rv > this.position) this.position = rv;
+	}
+
 	initial(record: StoredRecord): void {
 		if (this.filter(record)) this.push(this.encode('ADDED', record));
 	}
 
 	bookmark(rv: number, initialEventsEnd = false): void {
 		if (this.closed || this.halfOpen) return;
+		// The cacher sends a periodic bookmark only when its revision is past the watch's.
+		if (!initialEventsEnd && rv <= this.position) return;
+		if (!initialEventsEnd) this.bookmarks++;
 		const metadata: Obj = {resourceVersion: String(rv), creationTimestamp: null};
 		if (initialEventsEnd) metadata.annotations = {'k8s.io/initial-events-end': 'true'};
 		const object = this.format === 'meta'
 			? {kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata}
 			: {kind: this.type.kind, apiVersion: groupVersion(this.type), metadata};
 		this.push(`{"type":"BOOKMARK","object":${JSON.stringify(object)}}\n`, false);
+	}
+
+	/**
+	 * Bookmarks as the cacher schedules them (cacheWatcher.nextBookmarkTime): the next one an
+	 * interval from now, or 2 s before the deadline if that comes first; none after that one.
+	 */
+	scheduleBookmarks(intervalMs: number, deadline: number | undefined): void {
+		const clock = this.server.api.clock;
+		const now = clock.now();
+		let next = now + intervalMs;
+		const last = deadline !== undefined && deadline - PRE_TIMEOUT_BOOKMARK_MS < next;
+		if (last) next = deadline - PRE_TIMEOUT_BOOKMARK_MS;
+		if (next <= now || this.closed) return;
+		this.bookmarkTimer = clock.after(next - now, () => {
+			this.bookmark(this.server.api.store.rv);
+			if (!last) this.scheduleBookmarks(intervalMs, deadline);
+		});
 	}
 
 	error(status: Obj): void {
@@ -237,6 +295,7 @@ class WatchStream {
 		this.closed = true;
 		this.unsubscribe?.();
 		for (const timer of this.timers) timer.cancel();
+		this.bookmarkTimer?.cancel();
 		if (abrupt) this.res.socket?.destroy();
 		else if (!this.res.writableEnded) {
 			if (this.queue.length > 0 && !this.halfOpen) this.res.write(this.queue.splice(0).join(''));
@@ -768,7 +827,8 @@ export class SimServer {
 			if (rvParam !== undefined && rvParam !== '' && rvParam !== '0') {
 				const wanted = Number(rvParam);
 				if (!Number.isFinite(wanted)) throw errors.badRequest(`invalid resource version "${rvParam}"`);
-				if (wanted > store.rv) throw errors.timeout(`Too large resource version: ${wanted}, current: ${store.rv}`);
+				// Served from the watch cache, which waits for the revision (watch_cache.go waitUntilFreshAndBlock).
+				if (wanted > store.rv && !(await this.waitUntilFresh(wanted))) throw tooLargeResourceVersion(wanted, store.rv);
 				if (match === 'Exact' && wanted !== store.rv) throw errors.expired(`too old resource version: ${wanted} (${store.rv})`);
 			}
 			records = [];
@@ -846,9 +906,30 @@ export class SimServer {
 			if (query.allowWatchBookmarks !== 'true') throw errors.invalid(type, '', [{reason: 'FieldValueForbidden', field: 'allowWatchBookmarks', message: 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true'}]);
 		}
 		let backlog: StoreEvent[] | undefined;
-		if (rvParam !== '' && rvParam !== '0' && !sendInitial) {
-			const rv = Number(rvParam);
-			if (!Number.isFinite(rv)) throw errors.badRequest(`invalid resource version "${rvParam}"`);
+		const requestedRv = rvParam !== '' && rvParam !== '0' ? Number(rvParam) : undefined;
+		if (requestedRv !== undefined && !(Number.isInteger(requestedRv) && requestedRv >= 0)) throw errors.badRequest(`invalid resource version "${rvParam}"`);
+		// A watch-list waits (blockTimeout) for a revision the cache has not reached and then
+		// fails with an ERROR event (cacher.go waitUntilWatchCacheFreshAndForceAllEvents); a
+		// plain watch from such a revision is accepted and waits for it in silence. The fault
+		// answers any watch the first way, as a server that lags behind the client would.
+		let tooLarge: ApiError | undefined;
+		if (this.options.faults.takeTooLargeWatch()) {
+			await new Promise<void>((resolve) => this.api.clock.after(BLOCK_TIMEOUT_MS, resolve));
+			const wanted = requestedRv ?? this.api.store.rv;
+			tooLarge = tooLargeResourceVersion(wanted, Math.max(0, wanted - 1));
+		} else if (sendInitial && requestedRv !== undefined && !(await this.waitUntilFresh(requestedRv))) {
+			tooLarge = tooLargeResourceVersion(requestedRv, this.api.store.rv);
+		}
+		if (tooLarge) {
+			res.writeHead(200, {'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked'});
+			started();
+			const body = `{"type":"ERROR","object":${JSON.stringify(tooLarge.status())}}\n`;
+			res.end(body);
+			ended(Buffer.byteLength(body));
+			return;
+		}
+		if (requestedRv !== undefined && !sendInitial) {
+			const rv = requestedRv;
 			try {
 				backlog = this.api.store.resource(type.storage).since(rv);
 			} catch (error) {
@@ -866,7 +947,8 @@ export class SimServer {
 		const halfOpen = this.options.faults.takeHalfOpenWatch();
 		res.writeHead(200, {'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private'});
 		res.flushHeaders();
-		const stream = new WatchStream(res, type, this, format, filter, query.includeObject ?? 'Metadata', halfOpen);
+		const position = backlog ? requestedRv! : this.api.store.rv;
+		const stream = new WatchStream(res, type, this, format, filter, query.includeObject ?? 'Metadata', halfOpen, position);
 		this.watches.add(stream);
 		started();
 		const finish = () => {
@@ -888,17 +970,40 @@ export class SimServer {
 		const resourceStore = this.api.store.resource(type.storage);
 		// Subscribe first, then replay, all synchronously: nothing can fall in between.
 		stream.subscribe(resourceStore.subscribe((event) => stream.deliver(event)));
-		if (backlog) for (const event of backlog) stream.deliver(event);
-		else {
+		if (backlog) {
+			for (const event of backlog) stream.deliver(event);
+			// As cacheWatcher.processInterval: the watch's version is the last event replayed.
+			if (backlog.length > 0) stream.advance(backlog.at(-1)!.rv);
+		} else {
 			for (const record of resourceStore.sorted()) stream.initial(record);
 			if (sendInitial) stream.bookmark(this.api.store.rv, true);
 		}
 		const timeoutSeconds = query.timeoutSeconds !== undefined ? Number(query.timeoutSeconds) : 1800 * (1 + this.api.random.next());
+		const opened = this.api.clock.now();
 		if (timeoutSeconds > 0) stream.addTimer(this.api.clock.after(timeoutSeconds * 1000, finish));
-		if (query.allowWatchBookmarks === 'true' && format !== 'table') {
-			const interval = this.options.bookmarkIntervalMs ?? 60_000;
-			stream.addTimer(this.api.clock.every(interval, () => stream.bookmark(this.api.store.rv)));
+		// Only the watch cache sends periodic bookmarks: a watch served from etcd (events) gets
+		// one only for a progress notification, which the server does not ask etcd for on a
+		// client's behalf (the cacher's own watch does: lister_watcher.go ProgressNotify).
+		if (query.allowWatchBookmarks === 'true' && format !== 'table' && type.watchCache !== false) {
+			stream.scheduleBookmarks(this.options.bookmarkIntervalMs ?? 60_000, timeoutSeconds > 0 ? opened + timeoutSeconds * 1000 : undefined);
 		}
+	}
+
+	/** Resolves true as soon as the store reaches `rv`, false after blockTimeout (simulated). */
+	private waitUntilFresh(rv: number): Promise<boolean> {
+		const store = this.api.store;
+		if (store.rv >= rv) return Promise.resolve(true);
+		return new Promise((resolve) => {
+			const done = (fresh: boolean) => {
+				off();
+				timer.cancel();
+				resolve(fresh);
+			};
+			const off = store.onLive(() => {
+				if (store.rv >= rv) done(true);
+			});
+			const timer = this.api.clock.after(BLOCK_TIMEOUT_MS, () => done(store.rv >= rv));
+		});
 	}
 
 	private handleVirtual(req: IncomingMessage, res: ServerResponse, route: Route, query: Record<string, string>, ctx: RequestContext, bodyText: string): void {
@@ -1072,6 +1177,18 @@ export class SimServer {
 			case 'POST /__sim/close-watches':
 				ok({closed: this.closeWatches()});
 				return;
+			case 'POST /__sim/snapshot':
+				if (!this.options.backups) break;
+				ok(this.options.backups.take());
+				return;
+			case 'POST /__sim/restore':
+				if (!this.options.backups) break;
+				try {
+					ok(this.options.backups.restore(body));
+				} catch (error) {
+					this.sendJson(res, 400, JSON.stringify({error: (error as Error).message}));
+				}
+				return;
 			case 'POST /__sim/expire-continue':
 				this.api.store.expireAllSnapshots();
 				ok();
@@ -1086,7 +1203,8 @@ export class SimServer {
 				ok();
 				return;
 			default:
-				this.sendJson(res, 404, JSON.stringify({error: `no admin endpoint ${req.method} ${path}`}));
+				break;
 		}
+		this.sendJson(res, 404, JSON.stringify({error: `no admin endpoint ${req.method} ${path}`}));
 	}
 }

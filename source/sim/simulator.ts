@@ -2,7 +2,9 @@
  * The simulated Kubernetes API server, assembled: storage, the API, the HTTP(S) server,
  * the simulated controllers, a scenario, faults, RBAC, tokens, a request log and a
  * kubeconfig that the real kubectl and kubectl-assure both use. `kubectl assure --demo`
- * and `kubectl-assure sim` start one; tests and benchmarks start one in process.
+ * and `kubectl-assure sim` start one; tests and benchmarks start one in process. Its state
+ * can be saved and restored (snapshot(), restore()): a cluster whose etcd was restored
+ * from a backup, whose resourceVersion goes back in time.
  */
 import {writeFileSync} from 'node:fs';
 import {stringify as toYaml} from 'yaml';
@@ -131,6 +133,10 @@ export class Simulator {
 			podMetrics: (namespace, page) => podMetrics(this.api, namespace, page),
 			nodeMetrics: () => nodeMetrics(this.api),
 			bookmarkIntervalMs: options.bookmarkIntervalMs,
+			backups: {
+				take: () => this.snapshot(),
+				restore: (body) => this.restore(String(body.snapshot ?? ''), {bumpRevision: body.bumpRevision === undefined ? undefined : Number(body.bumpRevision)}),
+			},
 			watchList: this.minor === 32 || this.minor >= 34,
 			onRequest: (request) => {
 				this.auditLog?.request(request);
@@ -188,6 +194,40 @@ export class Simulator {
 		this.kubelets = new Kubelets(ctx, {leaseRenewMs: options.leaseRenewMs ?? this.options.leaseRenewMs ?? 0});
 		this.autoscalers = new Autoscalers(ctx);
 		this.nodeGroups = new NodeGroups(ctx, pools, {kubeletVersion: this.gitVersion, autoscalerEnabled: options.autoscaler ?? true, startMs: this.clock.now()});
+	}
+
+	/** Save the whole stored state now (an etcd snapshot): restore(id) brings it back. */
+	snapshot(): {snapshot: string; resourceVersion: string} {
+		const backup = this.store.backup(this.clock.now());
+		return {snapshot: backup.id, resourceVersion: String(backup.rv)};
+	}
+
+	/**
+	 * Restore a snapshot as an operator restores etcd from a backup and restarts the API
+	 * server: every object as it was then, the resourceVersion back at the snapshot's (unless
+	 * `bumpRevision` moves it forward, as `etcdutl snapshot restore --bump-revision
+	 * --mark-compacted` does), the watch history gone (a resume from before it gets 410, from
+	 * after it waits in silence), continue tokens expired, and every open watch cut as the
+	 * restarted server cuts them. The simulated controllers resync from the restored state.
+	 */
+	restore(id: string, options: {bumpRevision?: number} = {}): {resourceVersion: string; restoredFrom: string; droppedWatches: number} {
+		const backup = this.store.getBackup(id);
+		if (!backup) throw new Error(`no snapshot "${id}" (take one with POST /__sim/snapshot)`);
+		if (options.bumpRevision !== undefined && !(Number.isInteger(options.bumpRevision) && options.bumpRevision >= 0)) throw new Error('bumpRevision must be a non-negative integer');
+		const crdStorage = 'apiextensions.k8s.io/customresourcedefinitions';
+		const crds = (records: Iterable<{json: string}>) => [...records].map((record) => JSON.parse(record.json) as Obj);
+		const before = crds(this.store.resource(crdStorage).objects.values());
+		this.store.restore(backup, options.bumpRevision);
+		const after = crds(this.store.resource(crdStorage).objects.values());
+		const name = (crd: Obj) => `${crd.spec?.group}/${crd.spec?.names?.plural}`;
+		const kept = new Set(after.map(name));
+		const had = new Set(before.map(name));
+		for (const crd of before) if (!kept.has(name(crd))) this.registry.remove(String(crd.spec?.group), String(crd.spec?.names?.plural));
+		for (const crd of after) if (!had.has(name(crd))) for (const type of typesFromCrd(crd)) this.registry.add(type);
+		const droppedWatches = this.server.dropWatches();
+		this.faults.injected.restored++;
+		this.workloads?.resyncAll();
+		return {resourceVersion: String(this.store.rv), restoredFrom: String(backup.rv), droppedWatches};
 	}
 
 	addStopper(stop: () => void): void {

@@ -2,8 +2,9 @@
  * The simulator's storage: one global resourceVersion counter, and per stored resource
  * a map of immutable records (the object serialized once, plus what selectors need), a
  * bounded history of watch events for resuming watches (410 when a client asks for a
- * version older than the history holds), and snapshots that keep paged LISTs consistent
- * across pages as etcd does.
+ * version older than the history holds), snapshots that keep paged LISTs consistent
+ * across pages as etcd does, and backups of the whole state that can be restored (an etcd
+ * restored from a snapshot: the state and the resourceVersion go back in time).
  */
 import type {Obj} from './resources.js';
 
@@ -159,6 +160,34 @@ export class ResourceStore {
 		this.watchers.add(watcher);
 		return () => this.watchers.delete(watcher);
 	}
+
+	/** The objects as they are now (records are immutable: a copy of the map is a backup). */
+	backup(): {objects: Map<string, StoredRecord>; bytes: number} {
+		return {objects: new Map(this.objects), bytes: this.bytes};
+	}
+
+	/**
+	 * Go back to a backup taken at `rv` (or to nothing): the history is gone, as in a watch
+	 * cache that starts again from a LIST at the restored revision, so resuming from a
+	 * version before `rv` gets 410 and one after it waits in silence.
+	 */
+	restore(backup: {objects: Map<string, StoredRecord>; bytes: number} | undefined, rv: number): void {
+		this.objects.clear();
+		for (const [key, record] of backup?.objects ?? []) this.objects.set(key, record);
+		this.bytes = backup?.bytes ?? 0;
+		this.sortedKeys = undefined;
+		this.history.length = 0;
+		this.historyStart = 0;
+		this.compactedRv = rv;
+	}
+}
+
+/** The whole stored state at one revision (what `etcdctl snapshot save` keeps). */
+export interface StoreBackup {
+	readonly id: string;
+	readonly rv: number;
+	readonly takenAt: number;
+	readonly resources: ReadonlyMap<string, {objects: Map<string, StoredRecord>; bytes: number}>;
 }
 
 export class ObjectStore {
@@ -166,6 +195,8 @@ export class ObjectStore {
 	private readonly stores = new Map<string, ResourceStore>();
 	private readonly snapshots = new Map<string, Snapshot>();
 	private snapshotSeq = 0;
+	private readonly backups = new Map<string, StoreBackup>();
+	private backupSeq = 0;
 	private readonly liveListeners = new Set<(event: LiveEvent) => void>();
 	/** owner uid → "storage\u0000key" of dependents. */
 	private readonly dependents = new Map<string, Set<string>>();
@@ -280,6 +311,36 @@ export class ObjectStore {
 	}
 
 	expireAllSnapshots(): void {
+		this.snapshots.clear();
+	}
+
+	/** Keep the whole state as it is now, for restore(); at most `maxBackups` (16) are kept. */
+	backup(now: number): StoreBackup {
+		const resources = new Map<string, {objects: Map<string, StoredRecord>; bytes: number}>();
+		for (const [storage, store] of this.stores) resources.set(storage, store.backup());
+		const backup: StoreBackup = {id: `backup-${++this.backupSeq}`, rv: this.resourceVersion, takenAt: now, resources};
+		this.backups.set(backup.id, backup);
+		while (this.backups.size > 16) this.backups.delete(this.backups.keys().next().value!);
+		return backup;
+	}
+
+	getBackup(id: string): StoreBackup | undefined {
+		return this.backups.get(id);
+	}
+
+	/**
+	 * Restore a backup, as an etcd restored from a snapshot: every object as it was, and the
+	 * resourceVersion back at the backup's (plus `bumpRevision`, as `etcdutl snapshot restore
+	 * --bump-revision` does so that clients never see a revision twice). The watch history and
+	 * the continue tokens of paged LISTs are gone. In-process listeners hear nothing: the
+	 * caller resyncs what depends on the state.
+	 */
+	restore(backup: StoreBackup, bumpRevision = 0): void {
+		this.resourceVersion = backup.rv + Math.max(0, Math.floor(bumpRevision));
+		for (const [storage, store] of this.stores) store.restore(backup.resources.get(storage), this.resourceVersion);
+		for (const [storage, saved] of backup.resources) if (!this.stores.has(storage)) this.resource(storage).restore(saved, this.resourceVersion);
+		this.dependents.clear();
+		for (const [storage, store] of this.stores) for (const record of store.objects.values()) this.index(storage, record, undefined, false);
 		this.snapshots.clear();
 	}
 }

@@ -1,0 +1,109 @@
+/**
+ * A server that went back in time (etcd restored from a snapshot, as the simulator's
+ * restore does): every kind is relisted and the store drops what the restored state does
+ * not have, also when the server's resourceVersion then climbs past the versions we saw;
+ * and "Too large resource version" from the server does the same.
+ */
+import test from 'ava';
+import {ScaledClock} from '../../source/clock.js';
+import {resolveConfig} from '../../source/kube/kubeconfig.js';
+import {Session, type SessionOptions} from '../../source/kube/session.js';
+import type {Simulator} from '../../source/sim/simulator.js';
+import {eventually, withSim, writeKubeconfig} from '../helpers/sim.js';
+
+const ctx = {user: {name: 'test', groups: ['system:masters']}};
+
+async function withSession<T>(sim: Simulator, options: Partial<SessionOptions>, fn: (session: Session) => Promise<T>): Promise<T> {
+	const config = resolveConfig({kubeconfig: writeKubeconfig(sim), allNamespaces: true});
+	const session = new Session({config, clock: new ScaledClock(sim.clock.scale, sim.clock.now()), ...options});
+	try {
+		await session.connect();
+		await session.start();
+		return await fn(session);
+	} finally {
+		await session.stop();
+	}
+}
+
+function deployment(name: string) {
+	return {metadata: {name}, spec: {replicas: 1, selector: {matchLabels: {app: name}}, template: {metadata: {labels: {app: name}}, spec: {containers: [{name: 'c', image: 'i'}]}}}};
+}
+
+/** Writes that move the server's resourceVersion well past the snapshot's. */
+function churn(sim: Simulator, n: number): void {
+	const cms = sim.type('', 'configmaps');
+	for (let i = 0; i < n; i++) sim.api.create(cms, 'default', {metadata: {name: `churn-${sim.store.rv}`}}, ctx);
+}
+
+test('restored to a snapshot without Deployment X: X disappears from the store, every kind relists once', async (t) => {
+	await withSim({scenario: 'incident', controllers: false, timeScale: 10}, async (sim) => {
+		await withSession(sim, {}, async (session) => {
+			t.true(await session.waitForSync(session.clock.now() + 600_000));
+			const {snapshot} = sim.snapshot();
+			sim.api.create(sim.type('apps', 'deployments'), 'checkout', deployment('x'), ctx);
+			churn(sim, 10);
+			await eventually(() => session.store.deployments.has('checkout/x'), 10_000, 'X in the store');
+			const lists = new Map([...session.reflectors].map(([kind, r]) => [kind, r.stats.lists]));
+			sim.restore(snapshot);
+			await eventually(() => !session.store.deployments.has('checkout/x'), 30_000, 'X gone from the store');
+			t.is(session.stats.relistAll, 1);
+			t.regex(session.timeTravel?.how ?? '', /^(probe|list|event)$/);
+			// Every kind relists (spread over 10 s), exactly once: no storm.
+			await eventually(() => [...session.reflectors].every(([kind, r]) => r.stats.lists > lists.get(kind)!), 30_000, 'every kind to relist').catch((error: Error) => {
+				throw new Error(`${error.message}; not yet: ${[...session.reflectors].filter(([kind, r]) => r.stats.lists <= lists.get(kind)!).map(([kind, r]) => `${kind} (${r.phase}, ${JSON.stringify(r.stats)})`).join(', ')}; ${JSON.stringify(session.timeTravel)}`);
+			});
+			for (const [kind, reflector] of session.reflectors) t.is(reflector.stats.lists, lists.get(kind)! + 1, `${kind} relisted once`);
+			// What remains matches the restored server, kind by kind.
+			const keys = (storage: string) => [...sim.store.resource(storage).objects.keys()].sort();
+			t.deepEqual([...session.store.deployments.keys()].sort(), keys('apps/deployments'));
+			t.deepEqual([...session.store.pods.keys()].sort(), keys('pods'));
+			// And the new watches follow the restored server.
+			sim.api.create(sim.type('apps', 'deployments'), 'checkout', deployment('after-restore'), ctx);
+			await eventually(() => session.store.deployments.has('checkout/after-restore'), 10_000, 'a Deployment created after the restore');
+		});
+	});
+});
+
+test('restored to a lower resourceVersion where X still exists, X deleted afterwards (at a version below what we saw): X gone', async (t) => {
+	await withSim({scenario: 'incident', controllers: false, timeScale: 10}, async (sim) => {
+		const deployments = sim.type('apps', 'deployments');
+		sim.api.create(deployments, 'checkout', deployment('x'), ctx);
+		await withSession(sim, {}, async (session) => {
+			t.true(await session.waitForSync(session.clock.now() + 600_000));
+			t.true(session.store.deployments.has('checkout/x'));
+			const {snapshot, resourceVersion} = sim.snapshot();
+			for (let i = 0; i < 20; i++) sim.api.patch(deployments, 'checkout', 'x', 'application/merge-patch+json', JSON.stringify({metadata: {labels: {edit: String(i)}}}), ctx);
+			await eventually(() => Number(session.reflectors.get('deployments')!.resourceVersion) >= Number(resourceVersion) + 20, 10_000, 'the Deployments watch to move past the snapshot');
+			sim.restore(snapshot);
+			// On the restored server X is deleted at a version the product has already seen.
+			sim.api.delete(deployments, 'checkout', 'x', {}, ctx);
+			t.true(sim.store.rv < Number(resourceVersion) + 20, 'X deleted at a version the product has already seen');
+			await eventually(() => !session.store.deployments.has('checkout/x'), 30_000, 'X gone from the store');
+			t.is(session.stats.relistAll, 1);
+			// The server then climbs past every version we saw before; the store follows it.
+			churn(sim, 40);
+			sim.api.create(deployments, 'checkout', deployment('later'), ctx);
+			await eventually(() => session.store.deployments.has('checkout/later'), 10_000, 'a later Deployment');
+			t.deepEqual([...session.store.deployments.keys()].sort(), [...sim.store.resource('apps/deployments').objects.keys()].sort());
+		});
+	});
+});
+
+test('"Too large resource version" from the server: every kind relists, without tripping the breaker', async (t) => {
+	await withSim({scenario: 'incident', controllers: false, timeScale: 10}, async (sim) => {
+		await withSession(sim, {}, async (session) => {
+			t.true(await session.waitForSync(session.clock.now() + 600_000));
+			const lists = new Map([...session.reflectors].map(([kind, r]) => [kind, r.stats.lists]));
+			sim.faults.set({tooLargeNextWatches: 1});
+			sim.server.closeWatches();
+			await eventually(() => session.stats.relistAll === 1, 30_000, 'a relist of everything');
+			t.is(session.timeTravel?.how, 'too-large');
+			await eventually(() => [...session.reflectors].every(([kind, r]) => r.stats.lists > lists.get(kind)!), 30_000, 'every kind to relist').catch((error: Error) => {
+				throw new Error(`${error.message}; not yet: ${[...session.reflectors].filter(([kind, r]) => r.stats.lists <= lists.get(kind)!).map(([kind, r]) => `${kind} (${r.phase}, ${JSON.stringify(r.stats)})`).join(', ')}; ${JSON.stringify(session.timeTravel)}`);
+			});
+			t.is(sim.faults.injected.tooLarge, 1);
+			t.is(session.client.breaker.probes, 0, 'a server behind us is not a server in trouble');
+			t.is(session.state.status, 'live');
+		});
+	});
+});
