@@ -709,7 +709,12 @@ export class AuditFollower {
 	start(): void {
 		if (this.timer !== undefined || this.stopped) return;
 		const tick = (): void => {
-			void this.poll().finally(() => {
+			// A read that fails (EIO, a file made unreadable) is said and tried again at the next
+			// poll: it used to reject unhandled, which ended the process with a stack trace.
+			void this.poll().catch(async (error: unknown) => {
+				this.notice(`audit log ${this.path} could not be read (${describeFsError(error)}); trying again`);
+				await this.forgetFile();
+			}).finally(() => {
 				if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.pollMs);
 			});
 		};
@@ -736,6 +741,16 @@ export class AuditFollower {
 
 	private notice(message: string): void {
 		this.options.onNotice?.(message);
+	}
+
+	/** After a failed read: let go of the open file, so that the next poll opens whatever is at the path then, from its start. */
+	private async forgetFile(): Promise<void> {
+		const handle = this.handle;
+		this.handle = undefined;
+		this.feeder.discardPartial();
+		this.position = 0;
+		this.tail = Buffer.alloc(0);
+		await handle?.close().catch(() => undefined);
 	}
 
 	private async pollOnce(): Promise<void> {
