@@ -31,6 +31,8 @@ export interface AuditFeedOptions {
 	stdin: NodeJS.ReadStream;
 	/** How often the follower polls, ms. */
 	pollMs?: number;
+	/** What to call the source in the header and the report, instead of its path (the demo's own log). */
+	label?: string;
 }
 
 export type AuditFeed = WatchersSource & {close(): Promise<void>; aggregator: AuditAggregator};
@@ -96,7 +98,7 @@ export async function openAuditFeed(options: AuditFeedOptions): Promise<AuditFee
 		}});
 		follower.start();
 	}
-	const source = stream !== undefined ? streamLabel(options.path, stream) : files.length === 1 ? files[0]! : `${files.length} files`;
+	const source = options.label ?? (stream !== undefined ? streamLabel(options.path, stream) : files.length === 1 ? files[0]! : `${files.length} files`);
 	return {
 		aggregator,
 		get version() {
@@ -139,7 +141,7 @@ type StreamState = {is: 'open'} | {is: 'streaming'} | {is: 'ended'} | {is: 'fail
  * ends the stream, not the program.
  */
 async function openLiveStream(options: AuditFeedOptions, kind: StreamKind): Promise<AuditFeed> {
-	const label = streamLabel(options.path, kind);
+	const label = options.label ?? streamLabel(options.path, kind);
 	if (kind === 'stdin' && options.stdin.isTTY) throw new UsageError('--audit-log -: stdin is a terminal, not an audit log; pipe the log in (… | kubectl assure --audit-log -) or name a file');
 	let input: NodeJS.ReadableStream & {destroy(): void};
 	try {
