@@ -41,11 +41,7 @@ export class SimMetrics {
 	constructor(private readonly api: SimApi, private readonly minor: number, private readonly gitVersion: string, private readonly openWatches: () => Map<ResourceType, number>) {}
 
 	countRequest(labels: RequestLabels): void {
-		const l: Record<string, string> = {code: String(labels.code), component: 'apiserver', dry_run: labels.dryRun ? 'All' : '', group: labels.group, resource: labels.resource, scope: labels.scope, subresource: labels.subresource, verb: labels.verb, version: labels.version};
-		const key = Object.values(l).join('\u0000');
-		const entry = this.requests.get(key) ?? {labels: l, value: 0};
-		entry.value++;
-		this.requests.set(key, entry);
+		this.addRequest({code: String(labels.code), component: 'apiserver', dry_run: labels.dryRun ? 'All' : '', group: labels.group, resource: labels.resource, scope: labels.scope, subresource: labels.subresource, verb: labels.verb, version: labels.version});
 	}
 
 	/** A 429 from the throttle fault, attributed to the FlowSchema that would classify the user. */
@@ -110,6 +106,7 @@ export class SimMetrics {
 		if (code === 429 && event.annotations?.['authorization.k8s.io/decision'] === undefined) this.countRejection({name: event.user.username, groups: event.user.groups ?? []});
 	}
 
+	/** One more request with these labels (in the order the key is made of: code, component, dry_run, group, resource, scope, subresource, verb, version). */
 	private addRequest(l: Record<string, string>): void {
 		const key = Object.values(l).join('\u0000');
 		const entry = this.requests.get(key) ?? {labels: l, value: 0};
