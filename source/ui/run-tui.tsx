@@ -74,7 +74,13 @@ export async function runTui({controller, engine, options, stdout, stdin, env}: 
 	const terminal = detectTerminal(env, stdout);
 	const theme = makeTheme({color: terminal.color, unicode: terminal.unicode});
 	// Before the screen is taken: without a terminal to read keys from, one line and exit 2.
-	const keys = keyInput(stdin);
+	let keys: ReturnType<typeof keyInput>;
+	try {
+		keys = keyInput(stdin);
+	} catch (error) {
+		controller.dispose();
+		throw error;
+	}
 	const alternate = Boolean(stdout.isTTY) && env.TERM !== 'dumb';
 	if (alternate) stdout.write(ENTER_ALT_SCREEN);
 	let restored = false;
