@@ -58,7 +58,8 @@ function slowWriter(t: ExecutionContext, file: string, path: string, perWrite: n
 		};
 		step();
 	`;
-	const child = spawn(process.execPath, ['-e', script, file, path, String(perWrite), String(pauseMs)], {stdio: 'ignore'});
+	// timeout(1): a writer blocked in open() (no reader came) is gone within a minute even if this test process is.
+	const child = spawn('timeout', ['60', process.execPath, '-e', script, file, path, String(perWrite), String(pauseMs)], {stdio: 'ignore'});
 	t.teardown(() => {
 		if (child.exitCode === null) child.kill();
 	});

@@ -81,7 +81,7 @@ test.serial('a FIFO without a writer: the first frame, the header says so, q qui
 	tmux('send-keys', '-t', session, '2');
 	await eventually(() => /nothing yet \(waiting for a writer\)/.test(screen(session)), 15_000, 'the pane waiting for a writer');
 	// A writer comes and goes: its end of file ends the stream, not the program.
-	execFileSync('bash', ['-c', `head -n 400 ${log} > ${fifo}`]);
+	execFileSync('bash', ['-c', `head -n 400 ${log} > ${fifo}`], {timeout: 30_000});
 	await eventually(() => /audit …\/audit\.fifo \(ended\)/.test(screen(session)) && /audit\.fifo ended \(end of file\) after 400 events/.test(screen(session)), 30_000, 'the end of the stream, said');
 	t.regex(screen(session), /CLIENT/);
 	tmux('send-keys', '-t', session, 'q');
