@@ -23,7 +23,8 @@ import {AuditAggregator, aggregateKernel, type AggregateOptions, type Aggregator
 import {formatsKernel, LineDecoder} from './formats.js';
 import {recordKernel} from './record.js';
 import {scannerKernel} from './scanner.js';
-import {ByteLineFeeder, ControlFinder, createFeeder, gzipProblem, listAuditFiles, readFileInto, readStreamInto, sourcesKernel, type ReadOptions, type ResumePoint} from './sources.js';
+import {ByteLineFeeder, ControlFinder, createFeeder, gzipProblem, listAuditFiles, readFileInto, readStreamSpecInto, sourcesKernel, type ReadOptions, type ResumePoint} from './sources.js';
+import {streamKindOf} from './stream.js';
 
 /** What one worker is asked to read. */
 interface WorkerJob {
@@ -265,10 +266,13 @@ export async function analyzeAuditLog(spec: string, options: AnalyzeOptions = {}
 	const selected: string[] = [];
 	const sizes: number[] = [];
 	let total = 0;
+	// A stream (stdin, a FIFO, a pipe) is read once, front to back, in this thread.
+	let streams = 0;
 	for (const f of files) {
-		if (f === '-') {
+		if ((await streamKindOf(f)) !== undefined) {
 			selected.push(f);
 			sizes.push(0);
+			streams++;
 			continue;
 		}
 		const info = await stat(f);
@@ -278,7 +282,7 @@ export async function analyzeAuditLog(spec: string, options: AnalyzeOptions = {}
 		sizes.push(info.size);
 		total += info.size;
 	}
-	if (workers > 1 && total >= minBytes && !selected.includes('-')) {
+	if (workers > 1 && total >= minBytes && streams === 0) {
 		try {
 			const jobs: WorkerJob[] = [];
 			for (const [index, f] of selected.entries()) {
@@ -333,8 +337,9 @@ async function analyzeHere(files: string[], aggregateOptions: AggregateOptions, 
 	}};
 	let resume: ResumePoint | undefined;
 	for (const [index, f] of files.entries()) {
-		if (f === '-') {
-			await readStreamInto(options.stdin ?? process.stdin, feeder, withProblems, counted);
+		const stream = await streamKindOf(f);
+		if (stream !== undefined) {
+			await readStreamSpecInto(f, stream, feeder, withProblems, counted);
 			continue;
 		}
 		const follow = options.followLast === true && index === files.length - 1 && !f.endsWith('.gz');

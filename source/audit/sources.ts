@@ -1,9 +1,9 @@
 /**
- * Where audit bytes come from: a file, stdin (`-`), a directory or glob of rotated files
- * (`.gz` included) read oldest first, or a file followed live like `tail -F` (rename
- * rotation and copytruncate detected, nothing lost or read twice, a partial last line
- * waits for its end). Bytes become lines and lines become records through one
- * ByteLineFeeder per input.
+ * Where audit bytes come from: a file, a stream (stdin `-`, a FIFO, a pipe such as
+ * `/dev/fd/63`: see stream.ts), a directory or glob of rotated files (`.gz` included) read
+ * oldest first, or a file followed live like `tail -F` (rename rotation and copytruncate
+ * detected, nothing lost or read twice, a partial last line waits for its end). Bytes
+ * become lines and lines become records through one ByteLineFeeder per input.
  *
  * The feeder (and the small WebAssembly module it reads into: a SIMD control-character
  * finder and a hash for the scanner's caches) also runs inside the audit worker thread (see parallel.ts): class and function declarations only there, with
@@ -15,6 +15,7 @@ import {open, readdir, stat, type FileHandle} from 'node:fs/promises';
 import {basename, dirname, join, resolve} from 'node:path';
 import {createGunzip} from 'node:zlib';
 import {LineDecoder, type RecordSink} from './formats.js';
+import {openAuditStream, streamKindOf, type StreamKind} from './stream.js';
 
 /**
  * Two small hand-written WebAssembly functions over the read buffer (its memory doubles
@@ -444,7 +445,8 @@ export class AuditSourceError extends Error {
 
 /**
  * The files `--audit-log` names, oldest first: one file; every log-like file in a
- * directory; or the matches of a glob. `-` is stdin (returned as is).
+ * directory; or the matches of a glob. `-` (stdin) and a FIFO or pipe are returned as they
+ * are, never opened here (a look at a stream's first bytes would consume them).
  */
 export async function listAuditFiles(spec: string): Promise<string[]> {
 	if (spec === '-') return ['-'];
@@ -593,7 +595,28 @@ export async function readFileInto(path: string, feeder: ByteLineFeeder, options
 	return read;
 }
 
-/** Reads stdin to its end. */
+/**
+ * Reads a stream `--audit-log` names (stdin, a FIFO, a pipe) to its end, opened without
+ * blocking a thread (see stream.ts); it is closed afterwards, except stdin.
+ */
+export async function readStreamSpecInto(spec: string, kind: StreamKind, feeder: ByteLineFeeder, options: ReadOptions = {}, counted = {bytes: 0}): Promise<void> {
+	const name = kind === 'stdin' ? 'stdin' : spec;
+	let stream;
+	try {
+		stream = await openAuditStream(spec, kind, options.stdin ?? process.stdin);
+	} catch (error) {
+		throw new AuditSourceError(`audit log: cannot read ${name}: ${describeFsError(error)}`);
+	}
+	try {
+		await readStreamInto(stream, feeder, options, counted);
+	} catch (error) {
+		throw new AuditSourceError(`audit log: cannot read ${name}: ${describeFsError(error)}`);
+	} finally {
+		if (kind !== 'stdin') stream.destroy();
+	}
+}
+
+/** Reads a stream to its end, front to back, as its bytes arrive. */
 export async function readStreamInto(stream: NodeJS.ReadableStream, feeder: ByteLineFeeder, options: ReadOptions = {}, counted = {bytes: 0}): Promise<void> {
 	feeder.decoder.begin();
 	for await (const chunk of stream as AsyncIterable<Buffer | string>) {
@@ -619,8 +642,9 @@ export async function readAuditLog(spec: string, sink: RecordSink, options: Read
 	}};
 	let resume: ResumePoint | undefined;
 	for (const [index, f] of files.entries()) {
-		if (f === '-') {
-			await readStreamInto(options.stdin ?? process.stdin, feeder, withProblems, counted);
+		const stream = await streamKindOf(f);
+		if (stream !== undefined) {
+			await readStreamSpecInto(f, stream, feeder, withProblems, counted);
 			read.push(f);
 			continue;
 		}
@@ -709,7 +733,12 @@ export class AuditFollower {
 	start(): void {
 		if (this.timer !== undefined || this.stopped) return;
 		const tick = (): void => {
-			void this.poll().finally(() => {
+			// A read that fails (EIO, a file made unreadable) is said and tried again at the next
+			// poll: it used to reject unhandled, which ended the process with a stack trace.
+			void this.poll().catch(async (error: unknown) => {
+				this.notice(`audit log ${this.path} could not be read (${describeFsError(error)}); trying again`);
+				await this.forgetFile();
+			}).finally(() => {
 				if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.pollMs);
 			});
 		};
@@ -736,6 +765,16 @@ export class AuditFollower {
 
 	private notice(message: string): void {
 		this.options.onNotice?.(message);
+	}
+
+	/** After a failed read: let go of the open file, so that the next poll opens whatever is at the path then, from its start. */
+	private async forgetFile(): Promise<void> {
+		const handle = this.handle;
+		this.handle = undefined;
+		this.feeder.discardPartial();
+		this.position = 0;
+		this.tail = Buffer.alloc(0);
+		await handle?.close().catch(() => undefined);
 	}
 
 	private async pollOnce(): Promise<void> {

@@ -4,7 +4,7 @@
  * (-o json|yaml|markdown, or stdout not a terminal): wait for the initial sync (bounded by
  * --request-timeout), observe if asked, print, and exit with the documented code.
  */
-import {mkdtempSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {AppController, type WatchersSource} from '../app/controller.js';
@@ -31,12 +31,53 @@ export interface RunContext {
 	env: NodeJS.ProcessEnv;
 }
 
-async function startDemo(options: RunOptions): Promise<{sim: Simulator; kubeconfig: string}> {
+interface Demo {
+	sim: Simulator;
+	kubeconfig: string;
+	/** The simulator's own audit log, for the watchers pane (unless --audit-log names another). */
+	auditLog?: string;
+	close(): Promise<void>;
+}
+
+/**
+ * The embedded simulator, its kubeconfig and — unless the user passed --audit-log — its
+ * audit log (the scenario's simulated clients and every request it serves), in a private
+ * temporary directory (0700; the files 0600) removed when the demo ends, at exit, or on a
+ * signal nothing else handles.
+ */
+async function startDemo(options: RunOptions): Promise<Demo> {
 	const {startSimulator} = await import('../sim/simulator.js');
-	const sim = await startSimulator({scenario: options.demo});
-	const kubeconfig = join(mkdtempSync(join(tmpdir(), 'assure-demo-')), 'kubeconfig');
+	const dir = mkdtempSync(join(tmpdir(), 'assure-demo-'));
+	const remove = () => rmSync(dir, {recursive: true, force: true});
+	const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+	const onSignal = (signal: NodeJS.Signals) => {
+		// The TUI handles these itself and ends through close(); alone, remove and die of the signal as before.
+		if (process.listenerCount(signal) > 0) return;
+		remove();
+		process.kill(process.pid, signal);
+	};
+	const forget = () => {
+		process.off('exit', remove);
+		for (const signal of signals) process.off(signal, onSignal);
+	};
+	process.once('exit', remove);
+	for (const signal of signals) process.once(signal, onSignal);
+	const auditLog = options.auditLog === undefined ? join(dir, 'audit.log') : undefined;
+	let sim: Simulator;
+	try {
+		sim = await startSimulator({scenario: options.demo, ...(auditLog === undefined ? {} : {auditLog})});
+	} catch (error) {
+		forget();
+		remove();
+		throw error;
+	}
+	const kubeconfig = join(dir, 'kubeconfig');
 	writeFileSync(kubeconfig, sim.kubeconfig(), {mode: 0o600});
-	return {sim, kubeconfig};
+	return {sim, kubeconfig, ...(auditLog === undefined ? {} : {auditLog}), async close() {
+		await sim.close();
+		forget();
+		remove();
+	}};
 }
 
 /**
@@ -83,7 +124,7 @@ async function writeReport(format: OutputFormat, report: Report, stdout: NodeJS.
 export async function runProduct(options: RunOptions, context: RunContext = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<number> {
 	const report = options.output !== undefined || !context.stdout.isTTY;
 	const format: OutputFormat = options.output ?? 'markdown';
-	let demo: {sim: Simulator; kubeconfig: string} | undefined;
+	let demo: Demo | undefined;
 	let watchers: (WatchersSource & {close(): Promise<void>}) | undefined;
 	let session: Session | undefined;
 	// Ink is loaded first, while the CI markers are hidden from it; then they are put back,
@@ -92,11 +133,13 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 	await tui;
 	restoreEnvironment();
 	try {
-		if (options.auditLog !== undefined) {
-			const {openAuditFeed} = await import('../app/audit-feed.js');
-			watchers = await openAuditFeed({path: options.auditLog, follow: !report, sinceMs: options.sinceMs, stdin: context.stdin});
-		}
 		if (options.demo) demo = await startDemo(options);
+		// The demo feeds the watchers pane its simulator's audit log, followed like any file.
+		const auditLog = options.auditLog ?? demo?.auditLog;
+		if (auditLog !== undefined) {
+			const {openAuditFeed} = await import('../app/audit-feed.js');
+			watchers = await openAuditFeed({path: auditLog, follow: !report, sinceMs: options.sinceMs, stdin: context.stdin, ...(options.auditLog === undefined ? {label: 'simulator (demo)'} : {})});
+		}
 		let config: ResolvedConfig | undefined;
 		const offline = !demo && options.auditLog !== undefined && !options.context && !options.kubeconfig && !canResolve(context.env);
 		if (!offline) {
@@ -144,7 +187,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 	} finally {
 		await session?.stop();
 		await watchers?.close();
-		await demo?.sim.close();
+		await demo?.close();
 	}
 }
 

@@ -1,8 +1,9 @@
 /**
  * Pane 2 without an audit log: what /metrics can say — open watches per resource, request
- * rates per resource and verb (from two scrapes), APF rejections per flow schema and
- * priority level — clearly labelled "no per-client data", with how to get the audit log on
- * AKS, EKS, GKE and kubeadm clusters.
+ * rates per resource and verb (from two scrapes; after one, the rates are unknown and
+ * shown as such, with the totals since the server started in the header), APF rejections
+ * per flow schema and priority level — clearly labelled "no per-client data", with how to
+ * get the audit log on AKS, EKS, GKE and kubeadm clusters.
  */
 import {diffCounters} from '../kube/apiserver-metrics.js';
 import type {ClusterState} from '../model/state.js';
@@ -30,6 +31,9 @@ function rate(n: number): string {
 	return n < 10 ? n.toFixed(1) : formatCount(Math.round(n));
 }
 
+/** A rate not known yet (one /metrics read so far): not 0. */
+const UNKNOWN = '–';
+
 export function analyzeWatchersFromMetrics(state: ClusterState): PaneView {
 	const header = [...AUDIT_HOWTO];
 	const findings: Finding[] = [];
@@ -50,8 +54,10 @@ export function analyzeWatchersFromMetrics(state: ClusterState): PaneView {
 	};
 	for (const w of metrics.watches.byResource) entry(w.group, w.resource ?? (w.kind ?? '?').toLowerCase()).watches += w.count;
 	const previous = state.metricsPrevious;
-	if (previous && state.metricsTime !== undefined && state.metricsTime > previous.time) {
-		const seconds = (state.metricsTime - previous.time) / 1000;
+	const watchSource = metrics.watches.source ?? `none in /metrics (no apiserver_longrunning_requests series)`;
+	const rated = previous !== undefined && state.metricsTime !== undefined && state.metricsTime > previous.time;
+	if (rated) {
+		const seconds = (state.metricsTime! - previous.time) / 1000;
 		for (const row of diffCounters(previous.figures.requests.rows, metrics.requests.rows, seconds)) {
 			if (!row.resource) continue;
 			const perMinute = row.perSecond * 60;
@@ -61,8 +67,21 @@ export function analyzeWatchersFromMetrics(state: ClusterState): PaneView {
 			else if (row.verb !== 'WATCH' && row.verb !== 'CONNECT') e.writes += perMinute;
 			if (row.code === '429' || row.code.startsWith('5')) e.errors += perMinute;
 		}
-		header.push(`request rates over the last ${Math.round(seconds)} s, from apiserver_request_total; open watches from ${metrics.watches.source ?? 'no metric'}`);
-	} else header.push(`open watches from ${metrics.watches.source ?? 'no metric'}; request rates after the next /metrics read`);
+		header.push(`request rates over the last ${Math.round(seconds)} s, from apiserver_request_total; open watches from ${watchSource}`);
+	} else {
+		header.push(`open watches from ${watchSource}; request rates after the next /metrics read`);
+		// One reading: the counters since the server started are all there is to say about requests.
+		const requests = metrics.requests;
+		if (requests.source !== null && requests.total > 0) {
+			let throttled = 0;
+			let failed = 0;
+			for (const row of requests.rows) {
+				if (row.code === '429') throttled += row.value;
+				else if (row.code.startsWith('5')) failed += row.value;
+			}
+			header.push(`since the API server started: ${formatCount(requests.total)} requests, ${formatCount(throttled)} answered 429, ${formatCount(failed)} 5xx (apiserver_request_total)`);
+		}
+	}
 	const rejected = metrics.apf.rejected;
 	if (rejected.total !== null && rejected.rows.length > 0) {
 		const recent = previous ? diffCounters(previous.figures.apf.rejected.rows, rejected.rows, Math.max(1, ((state.metricsTime ?? 0) - previous.time) / 1000)) : [];
@@ -88,7 +107,7 @@ export function analyzeWatchersFromMetrics(state: ClusterState): PaneView {
 		.sort((a, b) => b.watches - a.watches || b.lists - a.lists)
 		.map((e) => ({
 			id: e.resource,
-			cells: {resource: e.resource, watches: e.watches, lists: rate(e.lists), gets: rate(e.gets), writes: rate(e.writes), errors: rate(e.errors)},
+			cells: {resource: e.resource, watches: e.watches, lists: rated ? rate(e.lists) : UNKNOWN, gets: rated ? rate(e.gets) : UNKNOWN, writes: rated ? rate(e.writes) : UNKNOWN, errors: rated ? rate(e.errors) : UNKNOWN},
 			sort: {watches: e.watches, lists: e.lists, gets: e.gets, writes: e.writes, errors: e.errors},
 			findingIds: [],
 		}));

@@ -1,49 +1,26 @@
 /**
- * The simulator's audit log (`--audit-log F`): the scenario's background traffic — a
- * DaemonSet watching from every node, a client making unpaged cluster-wide LISTs and getting
- * 429s, well-behaved informers, kubelets, probes, the controller-manager, a human kubectl —
- * backfilled for the last half hour and continued live, plus every request the simulator
- * really serves (kubectl's, kubectl-assure's), in native audit.k8s.io/v1 JSON lines at
- * Metadata level (no bodies).
+ * The simulator's audit log (`--audit-log F`, and `--demo`'s private log): the events of
+ * the scenario's simulated clients (see audit-traffic.ts and the simulator, which pulls
+ * them) and every request the simulator really serves (kubectl's, kubectl-assure's), in
+ * native audit.k8s.io/v1 JSON lines at Metadata level (no bodies). The file is created
+ * readable by its owner only (0600), as kube-apiserver's own log should be: it names users
+ * and their requests.
  */
 import {appendFileSync, writeFileSync} from 'node:fs';
-import {AuditTraffic, defaultTrafficSpec, type TrafficSpec} from './audit-traffic.js';
-import {writeAuditEvent} from './audit-writer.js';
-import type {SimClock, SimTimer} from './clock.js';
+import {writeAuditEvent, type SimAuditEvent} from './audit-writer.js';
 import type {CompletedRequest} from './server.js';
 
 export class SimAuditLog {
-	private readonly traffic: AuditTraffic;
-	private timer: SimTimer | undefined;
 	private pending: string[] = [];
 	lines = 0;
 
-	constructor(readonly path: string, private readonly clock: SimClock, spec: TrafficSpec) {
-		this.traffic = new AuditTraffic(spec);
-		writeFileSync(path, '');
+	constructor(readonly path: string) {
+		writeFileSync(path, '', {mode: 0o600});
 	}
 
-	/** The incident scenario's clients, named as its workloads are. */
-	static incidentSpec(seed: number, startMs: number, nodes: number): TrafficSpec {
-		const spec = defaultTrafficSpec(seed, startMs, nodes);
-		return {
-			...spec,
-			nodePrefix: 'aks-system-31415926-vmss',
-			kubeVersion: 'v1.32.4',
-			badClients: (spec.badClients ?? []).map((client) => ({...client, namespace: 'data-platform', serviceAccount: 'acme-inventory'})),
-		};
-	}
-
-	/** Write the history up to now, then keep appending once a simulated second. */
-	start(): void {
-		this.flushTraffic();
-		this.timer = this.clock.every(1000, () => this.flushTraffic());
-	}
-
-	private flushTraffic(): void {
-		const lines = this.traffic.lines(this.clock.now());
-		this.pending.push(...lines);
-		this.flush();
+	/** An event of a simulated client. */
+	event(event: SimAuditEvent): void {
+		this.pending.push(writeAuditEvent(event));
 	}
 
 	/** A request the simulator served. */
@@ -75,7 +52,6 @@ export class SimAuditLog {
 	}
 
 	stop(): void {
-		this.timer?.cancel();
 		this.flush();
 	}
 }

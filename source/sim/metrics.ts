@@ -4,9 +4,12 @@
  * etcd_object_counts before 1.25; apiserver_resource_objects and
  * apiserver_resource_size_estimate_bytes from 1.34), the etcd database size under the
  * name that version uses, open watches, request totals, watch events and APF rejections.
+ * Requests and watches count both what the server really serves and what the scenario's
+ * simulated clients do (countTraffic), as a real server's metrics count every client.
  */
 import type {MetricFamily, Sample} from '../kube/prometheus.js';
 import type {SimApi} from './api.js';
+import type {SimAuditEvent} from './audit-writer.js';
 import type {Obj, ResourceType} from './resources.js';
 import {qualifiedResource} from './resources.js';
 import {writePrometheusText} from './prometheus-writer.js';
@@ -22,21 +25,23 @@ interface RequestLabels {
 	dryRun: boolean;
 }
 
+/** The metrics verb of a write, from the audit verb (CanonicalVerb keeps the HTTP method). */
+const METHOD: Record<string, string> = {create: 'POST', update: 'PUT', patch: 'PATCH', delete: 'DELETE', deletecollection: 'DELETE'};
+
 export class SimMetrics {
 	private readonly requests = new Map<string, {labels: Record<string, string>; value: number}>();
 	private readonly rejections = new Map<string, {labels: Record<string, string>; value: number}>();
 	private readonly watchEvents = new Map<string, {labels: Record<string, string>; value: number}>();
 	/** etcd never shrinks without a defrag: the database size only grows. */
 	private dbSize = 0;
+	/** Watches of the simulated clients open now: auditID → the key of their gauge labels. */
+	private readonly trafficWatches = new Map<string, string>();
+	private readonly trafficWatchGauge = new Map<string, {labels: Record<string, string>; kind: string | undefined; value: number}>();
 
 	constructor(private readonly api: SimApi, private readonly minor: number, private readonly gitVersion: string, private readonly openWatches: () => Map<ResourceType, number>) {}
 
 	countRequest(labels: RequestLabels): void {
-		const l: Record<string, string> = {code: String(labels.code), component: 'apiserver', dry_run: labels.dryRun ? 'All' : '', group: labels.group, resource: labels.resource, scope: labels.scope, subresource: labels.subresource, verb: labels.verb, version: labels.version};
-		const key = Object.values(l).join('\u0000');
-		const entry = this.requests.get(key) ?? {labels: l, value: 0};
-		entry.value++;
-		this.requests.set(key, entry);
+		this.addRequest({code: String(labels.code), component: 'apiserver', dry_run: labels.dryRun ? 'All' : '', group: labels.group, resource: labels.resource, scope: labels.scope, subresource: labels.subresource, verb: labels.verb, version: labels.version});
 	}
 
 	/** A 429 from the throttle fault, attributed to the FlowSchema that would classify the user. */
@@ -47,6 +52,66 @@ export class SimMetrics {
 		const entry = this.rejections.get(key) ?? {labels: l, value: 0};
 		entry.value++;
 		this.rejections.set(key, entry);
+	}
+
+	/**
+	 * An audit event of a simulated client, counted as kube-apiserver counts requests
+	 * (staging/src/k8s.io/apiserver/pkg/endpoints/metrics/metrics.go): apiserver_request_total
+	 * once, when the request completes (a WATCH when it ends: MonitorRequest runs after the
+	 * handler returns), with CleanScope's scope (a name or a create: resource; a namespace:
+	 * namespace; else cluster) and a non-resource path as the subresource; an APF rejection
+	 * also as code 429 (RecordDroppedRequest) and in apiserver_flowcontrol_rejected_requests_total;
+	 * apiserver_longrunning_requests up while a watch is open (RecordLongRunning).
+	 */
+	countTraffic(event: SimAuditEvent): void {
+		const ref = event.objectRef;
+		const path = event.requestURI.split('?')[0]!;
+		const watch = event.verb === 'watch';
+		if (ref === undefined || ref.resource === undefined) {
+			if (event.stage !== 'ResponseComplete') return;
+			this.addRequest({code: String(event.responseStatus?.code ?? 200), component: '', dry_run: '', group: '', resource: '', scope: '', subresource: path, verb: event.verb.toUpperCase(), version: ''});
+			return;
+		}
+		const group = ref.apiGroup ?? '';
+		const version = ref.apiVersion ?? '';
+		// The path after the resource: a name, then a subresource (nodes/NAME/status).
+		const parts = path.split('/');
+		const at = parts.indexOf(ref.resource);
+		const name = ref.name ?? (at >= 0 ? parts[at + 1] : undefined);
+		const subresource = ref.subresource ?? (at >= 0 && name ? parts[at + 2] ?? '' : '');
+		const scope = name || event.verb === 'create' ? 'resource' : ref.namespace ? 'namespace' : 'cluster';
+		const verb = watch ? 'WATCH' : event.verb === 'get' ? 'GET' : event.verb === 'list' ? 'LIST' : METHOD[event.verb] ?? event.verb.toUpperCase();
+		if (watch) {
+			const gauge = {component: 'apiserver', group, resource: ref.resource, scope, subresource, verb: 'WATCH', version};
+			const key = Object.values(gauge).join('\u0000');
+			if (event.stage === 'ResponseStarted') {
+				if (this.trafficWatches.has(event.auditID)) return;
+				this.trafficWatches.set(event.auditID, key);
+				const entry = this.trafficWatchGauge.get(key) ?? {labels: gauge, kind: this.api.registry.preferred(group, ref.resource)?.kind, value: 0};
+				entry.value++;
+				this.trafficWatchGauge.set(key, entry);
+				return;
+			}
+			const open = this.trafficWatches.get(event.auditID);
+			if (open !== undefined) {
+				this.trafficWatches.delete(event.auditID);
+				// A gauge keeps its series at 0 once it has been seen, as client_golang does.
+				this.trafficWatchGauge.get(open)!.value--;
+			}
+		}
+		if (event.stage !== 'ResponseComplete') return;
+		const code = event.responseStatus?.code ?? 200;
+		this.addRequest({code: String(code), component: 'apiserver', dry_run: '', group, resource: ref.resource, scope, subresource, verb, version});
+		// An APF rejection carries no authorization decision: the request never got that far.
+		if (code === 429 && event.annotations?.['authorization.k8s.io/decision'] === undefined) this.countRejection({name: event.user.username, groups: event.user.groups ?? []});
+	}
+
+	/** One more request with these labels (in the order the key is made of: code, component, dry_run, group, resource, scope, subresource, verb, version). */
+	private addRequest(l: Record<string, string>): void {
+		const key = Object.values(l).join('\u0000');
+		const entry = this.requests.get(key) ?? {labels: l, value: 0};
+		entry.value++;
+		this.requests.set(key, entry);
 	}
 
 	countWatchEvent(type: ResourceType): void {
@@ -105,12 +170,29 @@ export class SimMetrics {
 		else if (this.minor <= 27) gauge('apiserver_storage_db_total_size_in_bytes', '[ALPHA] Total size of the storage database file physically allocated in bytes.', [{name: 'apiserver_storage_db_total_size_in_bytes', labels: {endpoint: 'https://127.0.0.1:2379'}, value: this.dbSize}]);
 		else gauge('apiserver_storage_size_bytes', '[STABLE] Size of the storage database file physically allocated in bytes.', [{name: 'apiserver_storage_size_bytes', labels: {storage_cluster_id: 'etcd-0'}, value: this.dbSize}]);
 
-		const watches = this.openWatches();
+		// Open watches: the server's own (by type) and the simulated clients' (by their labels), summed per label set.
+		const longrunning = new Map<string, {labels: Record<string, string>; value: number}>();
+		const registered = new Map<string, {labels: Record<string, string>; value: number}>();
+		const addWatches = (labels: Record<string, string>, kind: string | undefined, n: number) => {
+			const key = Object.values(labels).join('\u0000');
+			const entry = longrunning.get(key) ?? {labels, value: 0};
+			entry.value += n;
+			longrunning.set(key, entry);
+			if (kind === undefined) return;
+			const watcher = {group: labels.group!, kind, version: labels.version!};
+			const wkey = Object.values(watcher).join('\u0000');
+			const w = registered.get(wkey) ?? {labels: watcher, value: 0};
+			w.value += n;
+			registered.set(wkey, w);
+		};
+		for (const [type, n] of this.openWatches()) addWatches({component: 'apiserver', group: type.group, resource: type.resource, scope: type.namespaced ? 'namespace' : 'cluster', subresource: '', verb: 'WATCH', version: type.version}, type.kind, n);
+		for (const entry of this.trafficWatchGauge.values()) addWatches(entry.labels, entry.kind, entry.value);
+		const longSamples = (name: string) => [...longrunning.values()].map((e) => ({name, labels: e.labels, value: e.value}));
 		if (this.minor >= 23) {
-			gauge('apiserver_longrunning_requests', '[STABLE] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.', [...watches].map(([type, n]) => ({name: 'apiserver_longrunning_requests', labels: {component: 'apiserver', group: type.group, resource: type.resource, scope: type.namespaced ? 'namespace' : 'cluster', subresource: '', verb: 'WATCH', version: type.version}, value: n})));
+			gauge('apiserver_longrunning_requests', '[STABLE] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.', longSamples('apiserver_longrunning_requests'));
 		} else {
-			gauge('apiserver_longrunning_gauge', '[ALPHA] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.', [...watches].map(([type, n]) => ({name: 'apiserver_longrunning_gauge', labels: {component: 'apiserver', group: type.group, resource: type.resource, scope: type.namespaced ? 'namespace' : 'cluster', subresource: '', verb: 'WATCH', version: type.version}, value: n})));
-			gauge('apiserver_registered_watchers', '[ALPHA] Number of currently registered watchers for a given resources', [...watches].map(([type, n]) => ({name: 'apiserver_registered_watchers', labels: {group: type.group, kind: type.kind, version: type.version}, value: n})));
+			gauge('apiserver_longrunning_gauge', '[ALPHA] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.', longSamples('apiserver_longrunning_gauge'));
+			gauge('apiserver_registered_watchers', '[ALPHA] Number of currently registered watchers for a given resources', [...registered.values()].map((e) => ({name: 'apiserver_registered_watchers', labels: e.labels, value: e.value})));
 		}
 		counter('apiserver_request_total', '[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.', [...this.requests.values()].map((e) => ({name: 'apiserver_request_total', labels: e.labels, value: e.value})));
 		counter('apiserver_watch_events_total', '[ALPHA] Number of events sent in watch clients', [...this.watchEvents.values()].map((e) => ({name: 'apiserver_watch_events_total', labels: e.labels, value: e.value})));

@@ -10,6 +10,7 @@ import {writeFileSync} from 'node:fs';
 import {stringify as toYaml} from 'yaml';
 import {SimApi} from './api.js';
 import {SimAuditLog} from './audit-log.js';
+import {AuditTraffic, defaultTrafficSpec, type TrafficSpec} from './audit-traffic.js';
 import {Authenticator} from './auth.js';
 import {SimClock} from './clock.js';
 import {Autoscalers} from './controllers/autoscaling.js';
@@ -101,6 +102,8 @@ export class Simulator {
 	readonly gitVersion: string;
 	readonly tls?: ReturnType<typeof generateTls>;
 	auditLog?: SimAuditLog;
+	/** The scenario's simulated clients (kubelets, DaemonSets, informers, a bad client…): their requests are in /metrics and the audit log. */
+	traffic?: AuditTraffic;
 	private readonly stoppers: Array<() => void> = [];
 	private readonly eventListeners: Array<(event: Parameters<Parameters<ObjectStore['onLive']>[0]>[0]) => void> = [];
 	port = 0;
@@ -247,13 +250,36 @@ export class Simulator {
 			if (scenario.resync !== false) this.workloads!.resyncAll();
 			this.nodeGroups!.writeStatus();
 		}
-		if (this.options.auditLog) {
-			const nodes = Math.max(1, this.store.resource('nodes').size);
-			this.auditLog = new SimAuditLog(this.options.auditLog, this.clock, SimAuditLog.incidentSpec(this.options.seed ?? 42, this.clock.now() - 30 * 60_000, nodes));
-			this.auditLog.start();
-		}
+		this.startTraffic(this.options.scenario ?? 'incident');
 		this.port = await this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1');
 		return this;
+	}
+
+	/**
+	 * The scenario's simulated clients, backfilled for the last half hour and continued once
+	 * a simulated second: a real API server always serves clients besides the one looking
+	 * at it, and its /metrics counts them all (open watches, requests per verb and code, APF
+	 * rejections). Counted in /metrics whenever the simulated cluster runs (controllers on);
+	 * written to the audit log when one is asked for. `incident` and `clean` have clients of
+	 * their own; other scenarios get the incident's only for an audit log.
+	 */
+	private startTraffic(scenario: ScenarioName): void {
+		const counted = this.options.controllers !== false;
+		const spec = scenarioTraffic(scenario, this.options.seed ?? 42, this.clock.now() - 30 * 60_000, Math.max(1, this.store.resource('nodes').size), this.gitVersion, this.options.auditLog !== undefined);
+		if (spec === undefined || (!counted && !this.options.auditLog)) return;
+		if (this.options.auditLog) this.auditLog = new SimAuditLog(this.options.auditLog);
+		const traffic = new AuditTraffic(spec);
+		this.traffic = traffic;
+		const pump = () => {
+			for (const event of traffic.until(this.clock.now())) {
+				if (counted) this.metrics.countTraffic(event);
+				this.auditLog?.event(event);
+			}
+			this.auditLog?.flush();
+		};
+		pump();
+		const timer = this.clock.every(1000, pump);
+		this.stoppers.push(() => timer.cancel());
 	}
 
 	async close(): Promise<void> {
@@ -288,6 +314,24 @@ export class Simulator {
 	writeKubeconfig(path: string, options: KubeconfigOptions = {}): void {
 		writeFileSync(path, this.kubeconfig(options), {mode: 0o600});
 	}
+}
+
+/**
+ * The simulated clients of a scenario: the incident's (a DaemonSet watching from every
+ * node, a client making unpaged cluster-wide LISTs that APF throttles, informers, kubelets,
+ * probes, the controller-manager, a human with kubectl), the clean cluster's (the same
+ * without the bad client), or none.
+ */
+export function scenarioTraffic(scenario: ScenarioName, seed: number, startMs: number, nodes: number, gitVersion: string, forAuditLog: boolean): TrafficSpec | undefined {
+	const spec = defaultTrafficSpec(seed, startMs, nodes);
+	if (scenario === 'clean') return {...spec, kubeVersion: gitVersion, badClients: []};
+	if (scenario !== 'incident' && !forAuditLog) return undefined;
+	return {
+		...spec,
+		nodePrefix: 'aks-system-31415926-vmss',
+		kubeVersion: gitVersion,
+		badClients: (spec.badClients ?? []).map((client) => ({...client, namespace: 'data-platform', serviceAccount: 'acme-inventory'})),
+	};
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {

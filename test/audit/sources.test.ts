@@ -3,7 +3,7 @@
  * order, stdin, and a file followed live through appends, partial lines, rename
  * rotation (also compressed away), copytruncate — nothing lost, nothing counted twice.
  */
-import {appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs';
+import {appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {Readable} from 'node:stream';
@@ -243,4 +243,27 @@ test('follow with start(): polls by itself until stopped', async (t) => {
 	for (let i = 0; i < 200 && sink.keys.length < 8; i++) await new Promise((r) => setTimeout(r, 10));
 	await follower.stop();
 	t.deepEqual(sink.keys, keysOf(lines.slice(0, 8)));
+});
+
+test('follow with start(): a read that fails is said and tried again, never an unhandled rejection', async (t) => {
+	const dir = tempDir(t);
+	const path = join(dir, 'audit.log');
+	writeFileSync(path, `${lines.slice(0, 5).join('\n')}\n`);
+	const sink = collector();
+	const notices: string[] = [];
+	const follower = new AuditFollower(path, sink, {pollMs: 10, onNotice: (message) => notices.push(message)});
+	t.teardown(() => follower.stop());
+	follower.start();
+	for (let i = 0; i < 200 && sink.keys.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+	// The path becomes a directory: it opens, but every read fails (EISDIR).
+	renameSync(path, join(dir, 'audit.log.1'));
+	mkdirSync(path);
+	for (let i = 0; i < 300 && !notices.some((n) => /could not be read/.test(n)); i++) await new Promise((r) => setTimeout(r, 10));
+	t.true(notices.some((n) => n === `audit log ${path} could not be read (it is a directory); trying again`), notices.join('\n'));
+	t.deepEqual(sink.keys, keysOf(lines.slice(0, 5)));
+	// It goes on: a file back at the path is read.
+	rmSync(path, {recursive: true});
+	writeFileSync(path, `${lines.slice(5, 9).join('\n')}\n`);
+	for (let i = 0; i < 300 && sink.keys.length < 9; i++) await new Promise((r) => setTimeout(r, 10));
+	t.deepEqual(sink.keys, keysOf(lines.slice(0, 9)));
 });
