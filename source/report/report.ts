@@ -1,8 +1,9 @@
 /**
  * Report mode's output: the same panes and findings the TUI shows, as one document —
  * JSON or YAML for scripts and CI, Markdown for pasting into an incident ticket. Strings
- * from the cluster are sanitized for Markdown (it is read on a terminal or rendered);
- * JSON and YAML keep them exactly, with every control, format or bidi character escaped.
+ * from the cluster are sanitized and their Markdown syntax escaped in Markdown (it is read
+ * on a terminal or rendered); JSON and YAML keep them exactly, with every control, format
+ * or bidi character escaped.
  */
 import {Document as YamlDocument, visit as visitYaml} from 'yaml';
 import type {HeaderInfo, Views} from '../app/controller.js';
@@ -154,9 +155,43 @@ export function renderYaml(report: Report): string {
 	return escapeUnsafe(doc.toString({lineWidth: 0}));
 }
 
-/** Cluster strings inside Markdown: sanitized, pipes and backticks escaped, one line. */
-function md(text: unknown): string {
-	return sanitize(String(text ?? ''), {maxLength: 300}).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, '\\`').replace(/</g, '&lt;');
+/**
+ * Inline syntax a string from a cluster or an audit log must not bring into Markdown
+ * (CommonMark and GitHub's extensions): the backslash itself; code spans (`); emphasis and
+ * strikethrough (* and ~; _ where it can open or close emphasis: not between two letters
+ * or digits, so snake_case stays as it is); links, images and footnotes ([ ]); autolinks
+ * and raw HTML (<); entities (& before a name or #); table cells (|); GitHub's math ($).
+ * Each becomes a backslash escape, which renders as the character itself. Other
+ * punctuation (. : / - !) is left alone, so names and versions read as they are.
+ */
+const INLINE = /[\\`*~[\]<|$]|_|&(?=[#A-Za-z])/g;
+const WORD = /[\p{L}\p{N}\p{M}]/u;
+
+/**
+ * Markdown text of a string from a cluster or an audit log: sanitized (no controls,
+ * bidi or invisible characters, one line of at most 300 characters), trimmed, and
+ * escaped so that it renders as itself — no link, emphasis, code, image, HTML, entity,
+ * broken table row, or (with `block`, where it starts a list item, quote or heading) a
+ * heading, quote, list or thematic break. GFM also links bare URLs: "www." and "scheme://"
+ * get their "." or ":" escaped, which its autolink extension does not see through
+ * (cmark-gfm extensions/autolink.c matches "www." and "://" in the source). Email
+ * addresses are the one exception: GFM links them after escapes are resolved, so no
+ * escape prevents it; the link is the address itself, never another target.
+ */
+export function md(text: unknown, options: {block?: boolean} = {}): string {
+	const clean = sanitize(String(text ?? ''), {maxLength: 300}).trim();
+	let out = clean.replace(INLINE, (c, offset: number) => {
+		if (c === '_' && WORD.test(clean[offset - 1] ?? '') && WORD.test(clean[offset + 1] ?? '')) return c;
+		return `\\${c}`;
+	});
+	out = out.replace(/(www)\./gi, '$1\\.').replace(/([A-Za-z]):(?=\/\/)/g, '$1\\:');
+	if (options.block) {
+		// At the start of a block: an ATX heading ("# "), a quote (">"), a list item ("- ", "+ ",
+		// "1. ", "1) "), a thematic break ("- - -"); at the end of a heading, its closing #s.
+		// ("#tag", "-5" or "10.0.0.1" start nothing and stay as they are; * and _ are escaped already.)
+		out = out.replace(/^(#{1,6}|[+-])(?=\s|$)/, '\\$1').replace(/^(-\s*){3,}$/, '\\$&').replace(/^>/, '\\>').replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2').replace(/(\s)(#+)$/, '$1\\$2');
+	}
+	return out;
 }
 
 /** A finding or remedy id inside a code span: ids are built safe (findingId), this only makes sure. */
@@ -168,7 +203,7 @@ const SEVERITY_LABEL: Record<Severity, string> = {critical: 'CRITICAL', warning:
 
 export function renderMarkdown(report: Report): string {
 	const lines: string[] = [];
-	lines.push(`# kubectl assure: ${md(report.context)}`);
+	lines.push(`# kubectl assure: ${md(report.context, {block: true})}`);
 	lines.push('');
 	lines.push(`Server ${md(report.server.version ?? 'unknown')}, ${report.namespace ? `namespace ${md(report.namespace)}` : 'all namespaces'}, generated ${report.generatedAt}${report.observedSeconds > 0 ? ` after observing for ${report.observedSeconds} s` : ''}.`);
 	lines.push('');
@@ -177,7 +212,7 @@ export function renderMarkdown(report: Report): string {
 	if (report.audit) {
 		const reasons = Object.entries(report.audit.skippedBy).map(([reason, n]) => `${md(reason)} ${n}`).join(', ');
 		lines.push(`Audit log ${md(report.audit.source)}: ${report.audit.events} events read, ${report.audit.skipped} lines skipped${reasons ? ` (${reasons})` : ''}.`);
-		for (const problem of report.audit.problems) lines.push(`- ${md(problem)}`);
+		for (const problem of report.audit.problems) lines.push(`- ${md(problem, {block: true})}`);
 		lines.push('');
 	}
 	if (report.findings.length > 0) {
@@ -186,20 +221,21 @@ export function renderMarkdown(report: Report): string {
 		for (const f of report.findings) lines.push(`| ${SEVERITY_LABEL[f.severity]} | ${f.pane} | ${md(f.summary)} | ${md(subjectText(f.subject))} |`);
 		lines.push('');
 		for (const f of report.findings.filter((x) => x.severity !== 'info')) {
-			lines.push(`### ${SEVERITY_LABEL[f.severity]}: ${md(f.summary)}`, '');
+			lines.push(`### ${SEVERITY_LABEL[f.severity]}: ${md(f.summary, {block: true})}`, '');
 			lines.push(`- id: \`${mdId(f.id)}\``);
-			for (const [key, value] of Object.entries(f.evidence)) lines.push(`- ${md(key)}: ${md(value)}`);
+			for (const [key, value] of Object.entries(f.evidence)) lines.push(`- ${md(key, {block: true})}: ${md(value)}`);
 			if (f.objectsTotal !== undefined && f.objects && f.objects.length > 0) lines.push(`- objects (${f.objectsTotal}): ${f.objects.slice(0, 10).map((o) => md(`${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`)).join(', ')}${f.objectsTotal > 10 ? ', …' : ''}`);
-			for (const line of f.detail ?? []) lines.push(`- ${md(line)}`);
+			for (const line of f.detail ?? []) lines.push(`- ${md(line, {block: true})}`);
 			for (const remedy of f.remedies) lines.push(`- remedy \`${mdId(remedy.id)}\`: ${md(remedy.title)} (\`kubectl assure -o markdown --yes --apply ${mdId(f.id)}:${mdId(remedy.id)}\`)`);
 			lines.push('');
 		}
 	} else lines.push('No findings.', '');
 	for (const p of PANES) {
 		const paneReport = report.panes[p];
-		lines.push(`## ${md(paneReport.title)}`, '');
+		lines.push(`## ${md(paneReport.title, {block: true})}`, '');
 		if (paneReport.unavailable) lines.push(`_${md(paneReport.unavailable)}_`, '');
 		if (paneReport.header.length > 0) {
+			// Inside a fence nothing is markup; only a line of three backticks could end it early.
 			lines.push('```');
 			for (const h of paneReport.header) lines.push(sanitize(h).replace(/```/g, "'''"));
 			lines.push('```', '');
@@ -211,7 +247,7 @@ export function renderMarkdown(report: Report): string {
 			if (paneReport.rows.length > 50) lines.push('', `(${paneReport.rows.length - 50} more rows in -o json)`);
 			lines.push('');
 		}
-		for (const note of paneReport.notes ?? []) lines.push(`> ${md(note)}`);
+		for (const note of paneReport.notes ?? []) lines.push(`> ${md(note, {block: true})}`);
 		if ((paneReport.notes ?? []).length > 0) lines.push('');
 	}
 	return `${lines.join('\n')}\n`;
