@@ -1,17 +1,32 @@
 /**
  * Report mode's output: the same panes and findings the TUI shows, as one document —
- * JSON or YAML for scripts and CI, Markdown for pasting into an incident ticket. Strings
- * from the cluster are sanitized and their Markdown syntax escaped in Markdown (it is read
- * on a terminal or rendered); JSON and YAML keep them exactly, with every control, format
- * or bidi character escaped.
+ * JSON or YAML for scripts and CI, Markdown for pasting into an incident ticket — with
+ * what each pane could not read, so that a report never says "clean" on nothing. Strings
+ * from the cluster are sanitized and their Markdown syntax escaped in Markdown (it is
+ * read on a terminal or rendered); JSON and YAML keep them exactly, with every control,
+ * format or bidi character escaped.
  */
 import {Document as YamlDocument, visit as visitYaml} from 'yaml';
 import type {HeaderInfo, Views} from '../app/controller.js';
-import {type Finding, PANES, type Pane, type PaneView, SEVERITY_RANK, type Severity, severityAtLeast, subjectText} from '../findings/model.js';
+import {missing} from '../app/coverage.js';
+import {type Finding, type InputStatus, PANES, type Pane, type PaneView, SEVERITY_RANK, type Severity, severityAtLeast, subjectText} from '../findings/model.js';
 import {sanitize} from '../text/sanitize.js';
+
+/** An input a pane could not read (or read only in part), and why. */
+export interface UnreadInput {
+	input: string;
+	need: 'required' | 'optional';
+	status: InputStatus;
+	reason?: string;
+}
 
 export interface ReportPane {
 	title: string;
+	/** Every input was read (or is an optional API the cluster does not serve). */
+	complete: boolean;
+	/** An input the pane cannot do without was not read: its empty tables mean nothing. */
+	noData: boolean;
+	unread: UnreadInput[];
 	header: readonly string[];
 	columns: Array<{key: string; title: string}>;
 	rows: Array<{id: string; severity?: Severity; cells: Record<string, string | number | null>; findingIds: readonly string[]}>;
@@ -25,16 +40,23 @@ export interface Report {
 	generatedAt: string;
 	namespace: string | null;
 	observedSeconds: number;
-	summary: {critical: number; warning: number; info: number};
+	/** Findings by severity; the panes that lack an input (incomplete) and those that have no data at all. */
+	summary: {critical: number; warning: number; info: number; incomplete: Pane[]; noData: Pane[]};
 	/** With --audit-log: what was read, what was skipped (by reason) and what could not be read. */
 	audit?: {source: string; events: number; skipped: number; skippedBy: Record<string, number>; problems: readonly string[]};
-	panes: Record<Pane, ReportPane>;
+	/** The panes asked for (--panes; all by default). */
+	panes: Partial<Record<Pane, ReportPane>>;
 	findings: Finding[];
 }
 
 function pane(view: PaneView): ReportPane {
+	// A view without coverage comes from code that did not compute it (not the controller): nothing is claimed missing.
+	const inputs = view.coverage?.inputs ?? [];
 	return {
 		title: view.title,
+		complete: view.coverage?.complete ?? true,
+		noData: view.coverage?.noData ?? false,
+		unread: inputs.filter(missing).map((i) => ({input: i.input, need: i.need, status: i.status, ...(i.reason === undefined ? {} : {reason: i.reason})})),
 		header: view.header,
 		columns: view.columns.map((c) => ({key: c.key, title: c.title})),
 		rows: view.rows.map((row) => ({
@@ -48,9 +70,12 @@ function pane(view: PaneView): ReportPane {
 	};
 }
 
-export function buildReport(views: Views, header: HeaderInfo, options: {generatedAt: Date; observedSeconds: number}): Report {
-	const findings = PANES.flatMap((p) => views[p].findings).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.pane.localeCompare(b.pane) || a.id.localeCompare(b.id));
-	const summary = {critical: 0, warning: 0, info: 0};
+/** The report of the panes asked for (`panes`, default all four). */
+export function buildReport(views: Views, header: HeaderInfo, options: {generatedAt: Date; observedSeconds: number; panes?: readonly Pane[]}): Report {
+	const asked = PANES.filter((p) => options.panes === undefined || options.panes.includes(p));
+	const findings = asked.flatMap((p) => views[p].findings).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.pane.localeCompare(b.pane) || a.id.localeCompare(b.id));
+	const panes = Object.fromEntries(asked.map((p) => [p, pane(views[p])])) as Partial<Record<Pane, ReportPane>>;
+	const summary = {critical: 0, warning: 0, info: 0, incomplete: asked.filter((p) => !panes[p]!.complete), noData: asked.filter((p) => panes[p]!.noData)};
 	for (const finding of findings) summary[finding.severity]++;
 	return {
 		context: header.context,
@@ -60,7 +85,7 @@ export function buildReport(views: Views, header: HeaderInfo, options: {generate
 		observedSeconds: Math.round(options.observedSeconds),
 		summary,
 		...(header.audit ? {audit: {source: header.audit.source, events: header.audit.records, skipped: header.audit.skipped, skippedBy: header.audit.skippedBy ?? {}, problems: header.audit.problems ?? []}} : {}),
-		panes: Object.fromEntries(PANES.map((p) => [p, pane(views[p])])) as Record<Pane, ReportPane>,
+		panes,
 		findings,
 	};
 }
@@ -68,6 +93,26 @@ export function buildReport(views: Views, header: HeaderInfo, options: {generate
 export function failingFindings(report: Report, failOn: Severity | undefined): Finding[] {
 	if (!failOn) return [];
 	return report.findings.filter((finding) => severityAtLeast(finding.severity, failOn));
+}
+
+/**
+ * One line per pane that lacks something, for stderr: the required inputs with their
+ * reasons, the optional ones by status (their reasons are in the report), e.g.
+ * "error: qos: no data: pods forbidden: …; also not read: nodes, jobs (forbidden)".
+ */
+export function coverageWarnings(report: Report): string[] {
+	const lines: string[] = [];
+	for (const p of PANES) {
+		const paneReport = report.panes[p];
+		if (!paneReport || paneReport.complete) continue;
+		const parts = paneReport.unread.filter((u) => u.need === 'required').map((u) => `${u.input} ${u.status}${u.reason ? `: ${u.reason}` : ''}`);
+		const byStatus = new Map<string, string[]>();
+		for (const u of paneReport.unread.filter((x) => x.need === 'optional')) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u.input]);
+		const optional = [...byStatus].map(([status, inputs]) => `${inputs.join(', ')} (${status})`).join('; ');
+		if (optional) parts.push(`${parts.length > 0 ? 'also ' : ''}not read: ${optional}`);
+		lines.push(sanitize(`${paneReport.noData ? 'error' : 'warning'}: ${p}: ${paneReport.noData ? 'no data' : 'incomplete'}: ${parts.join('; ')}`, {maxLength: 1000}));
+	}
+	return lines;
 }
 
 /**
@@ -209,6 +254,19 @@ export function renderMarkdown(report: Report): string {
 	lines.push('');
 	lines.push(`**${report.summary.critical} critical, ${report.summary.warning} warning, ${report.summary.info} info.**`);
 	lines.push('');
+	// What could not be read comes right after the count, so nobody takes an empty pane for a clean one.
+	const lacking = PANES.filter((p) => report.panes[p] && !report.panes[p]!.complete);
+	if (lacking.length > 0) {
+		const onlyIncomplete = report.summary.incomplete.filter((p) => !report.summary.noData.includes(p));
+		const parts = [report.summary.noData.length > 0 ? `no data: ${report.summary.noData.join(', ')}` : '', onlyIncomplete.length > 0 ? `incomplete: ${onlyIncomplete.join(', ')}` : ''].filter(Boolean);
+		lines.push(`**Not everything could be read (${parts.join('; ')}).** A pane without data says nothing about its subject.`, '');
+		for (const p of lacking) {
+			const paneReport = report.panes[p]!;
+			lines.push(`- **${p}: ${paneReport.noData ? 'no data' : 'incomplete'}.** Not read:`);
+			for (const u of paneReport.unread) lines.push(`  - ${md(u.input, {block: true})}${u.need === 'required' ? ' (required)' : ''}: ${u.status}${u.reason ? `: ${md(u.reason)}` : ''}`);
+		}
+		lines.push('');
+	}
 	if (report.audit) {
 		const reasons = Object.entries(report.audit.skippedBy).map(([reason, n]) => `${md(reason)} ${n}`).join(', ');
 		lines.push(`Audit log ${md(report.audit.source)}: ${report.audit.events} events read, ${report.audit.skipped} lines skipped${reasons ? ` (${reasons})` : ''}.`);
@@ -232,6 +290,7 @@ export function renderMarkdown(report: Report): string {
 	} else lines.push('No findings.', '');
 	for (const p of PANES) {
 		const paneReport = report.panes[p];
+		if (!paneReport) continue;
 		lines.push(`## ${md(paneReport.title, {block: true})}`, '');
 		if (paneReport.unavailable) lines.push(`_${md(paneReport.unavailable)}_`, '');
 		if (paneReport.header.length > 0) {
