@@ -232,9 +232,10 @@ export function md(text: unknown, options: {block?: boolean} = {}): string {
 	out = out.replace(/(www)\./gi, '$1\\.').replace(/([A-Za-z]):(?=\/\/)/g, '$1\\:');
 	if (options.block) {
 		// At the start of a block: an ATX heading ("# "), a quote (">"), a list item ("- ", "+ ",
-		// "1. ", "1) "), a thematic break ("- - -"); at the end of a heading, its closing #s.
-		// ("#tag", "-5" or "10.0.0.1" start nothing and stay as they are; * and _ are escaped already.)
-		out = out.replace(/^(#{1,6}|[+-])(?=\s|$)/, '\\$1').replace(/^(-\s*){3,}$/, '\\$&').replace(/^>/, '\\>').replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2').replace(/(\s)(#+)$/, '$1\\$2');
+		// "1. ", "1) "), dashes alone (after the list marker "- ", even "--" is a thematic
+		// break); at the end of a heading, its closing #s. ("#tag", "-5" or "10.0.0.1" start
+		// nothing and stay as they are; * and _ are escaped already.)
+		out = out.replace(/^(#{1,6}|[+-])(?=\s|$)/, '\\$1').replace(/^-[-\s]*$/, '\\$&').replace(/^>/, '\\>').replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2').replace(/(\s)(#+)$/, '$1\\$2');
 	}
 	return out;
 }
