@@ -5,6 +5,7 @@
  * owns the remedy engine. The UI and report mode only read `views`.
  */
 import {EventEmitter} from 'node:events';
+import {notAskedCoverage, paneCoverage, unreadText} from './coverage.js';
 import {analyzeAutoscaling} from '../findings/autoscaling.js';
 import {analyzeEtcd} from '../findings/etcd.js';
 import type {FlapState} from '../findings/flapping.js';
@@ -55,6 +56,8 @@ export interface ControllerOptions {
 	betweenPanes?: () => void;
 	ascii?: boolean;
 	now?: () => number;
+	/** --panes: only these panes are analyzed; the others say they were not asked for. Default: all. */
+	panes?: readonly Pane[];
 }
 
 export class AppController extends EventEmitter {
@@ -68,6 +71,8 @@ export class AppController extends EventEmitter {
 	private readonly unsubscribe: Array<() => void> = [];
 	/** Analysis runs (for the render-rate benchmark and tests). */
 	analyses = 0;
+	/** Report mode's sync deadline passed: inputs still pending were not synced in time (these words say so). */
+	private syncTimedOut: string | undefined;
 
 	constructor(readonly options: ControllerOptions) {
 		super();
@@ -213,8 +218,38 @@ export class AppController extends EventEmitter {
 		return views;
 	}
 
-	/** One pane's analysis of this state; an analyzer that throws gives a pane that says so. */
+	/** Report mode: the sync did not finish by its deadline; what is still pending is reported as not synced. */
+	syncDeadlinePassed(words: string): void {
+		this.syncTimedOut = words;
+	}
+
+	/** Whether --panes asked for this pane (all are, without it). */
+	asked(pane: Pane): boolean {
+		return this.options.panes === undefined || this.options.panes.includes(pane);
+	}
+
+	/**
+	 * One pane's analysis with its coverage: what it read and could not. A pane that has no
+	 * data and whose analyzer found nothing to say says why, rather than showing an empty table.
+	 */
 	private analyzePane(pane: Pane, state: ClusterState): PaneView {
+		const auditGiven = this.options.watchers !== undefined;
+		if (!this.asked(pane)) {
+			const flag = `--panes ${this.options.panes!.join(',')}`;
+			return {pane, title: pane, header: [], columns: [], rows: [], findings: [], unavailable: `not asked for (${flag})`, coverage: notAskedCoverage(pane, auditGiven, flag)};
+		}
+		const view = this.analyzeOnePane(pane, state);
+		const coverage = paneCoverage(pane, {session: this.options.session?.inputs(), audit: this.options.watchers?.info(), auditGiven, syncTimedOut: this.syncTimedOut, live: this.options.live !== false});
+		if (coverage.noData && view.unavailable === undefined && view.rows.length === 0) {
+			const required = coverage.inputs.filter((i) => i.need === 'required');
+			const waiting = required.every((i) => i.status === 'pending');
+			return {...view, unavailable: waiting ? `waiting for ${required.map((i) => i.input).join(', ')}` : `no data: ${unreadText(required)}`, coverage};
+		}
+		return {...view, coverage};
+	}
+
+	/** One pane's analysis of this state; an analyzer that throws gives a pane that says so. */
+	private analyzeOnePane(pane: Pane, state: ClusterState): PaneView {
 		const namespace = state.namespace;
 		const offline = !this.options.session;
 		const noCluster = (title: string): PaneView => ({pane, title, header: [], columns: [], rows: [], findings: [], unavailable: 'no cluster: reading an audit log only'});

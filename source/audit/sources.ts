@@ -462,7 +462,12 @@ export async function listAuditFiles(spec: string): Promise<string[]> {
 			throw new AuditSourceError(`audit log: cannot read ${spec}: ${describeFsError(error)}`);
 		}
 		if (!info.isDirectory()) return [spec];
-		const names = (await readdir(spec)).sort();
+		let names: string[];
+		try {
+			names = (await readdir(spec)).sort();
+		} catch (error) {
+			throw new AuditSourceError(`audit log: cannot read the directory ${spec}: ${describeFsError(error)}`);
+		}
 		const all: string[] = [];
 		for (const name of names) {
 			const f = join(spec, name);

@@ -7,8 +7,10 @@
 import meow from 'meow';
 import {DurationError, parseDuration, parseRequestTimeout} from '../text/duration.js';
 import {SCENARIOS, type ScenarioName} from '../sim/scenarios/index.js';
+import {sanitize} from '../text/sanitize.js';
 import {VERSION} from '../version.js';
 import {UsageError} from '../errors.js';
+import {PANES, type Pane} from '../findings/model.js';
 
 export type OutputFormat = 'json' | 'yaml' | 'markdown';
 export type Severity = 'info' | 'warning' | 'critical';
@@ -32,7 +34,10 @@ export interface RunOptions {
 	/** Run on the embedded simulator with this scenario. */
 	demo?: ScenarioName;
 	yes: boolean;
+	/** At most one finding-id:remedy-id: dry-run it (and apply it with --yes) in report mode. */
 	apply: string[];
+	/** --panes: only these panes are read and reported (undefined = not given: every pane there is data for). */
+	panes?: Pane[];
 	/** Client-side request budget. */
 	qps: number;
 	burst: number;
@@ -57,6 +62,8 @@ export type CliCommand = RunOptions | SimOptions | {command: 'help'; text: strin
 
 interface FlagSpec {
 	type: 'string' | 'boolean' | 'number';
+	/** A string flag that takes a duration: like a number flag, a value such as "-5s" is its value, not a flag. */
+	duration?: boolean;
 	shortFlag?: string;
 	default?: string | boolean | number;
 	description: string;
@@ -66,7 +73,7 @@ interface FlagSpec {
 
 const RUN_FLAGS: Record<string, FlagSpec> = {
 	allNamespaces: {type: 'boolean', shortFlag: 'A', default: false, description: 'Look at every namespace (default: the context\'s namespace for namespaced findings).'},
-	apply: {type: 'string', isMultiple: true, description: 'With --yes in report mode: apply this one remedy, named finding-id:remedy-id.'},
+	apply: {type: 'string', isMultiple: true, description: 'Report mode: the access check, server dry run and diff (on stderr) of this one remedy, named finding-id:remedy-id; nothing is applied without --yes.'},
 	auditLog: {type: 'string', description: 'Read the kube-apiserver audit log: a file (followed live), a directory or glob of rotated files (.gz too), or - for stdin.'},
 	burst: {type: 'number', default: 10, description: 'Client-side request burst.'},
 	context: {type: 'string', description: 'The name of the kubeconfig context to use.'},
@@ -75,14 +82,15 @@ const RUN_FLAGS: Record<string, FlagSpec> = {
 	help: {type: 'boolean', shortFlag: 'h', default: false, description: 'Help for kubectl assure.'},
 	kubeconfig: {type: 'string', description: 'Path to the kubeconfig file to use.'},
 	namespace: {type: 'string', shortFlag: 'n', description: 'If present, the namespace scope for namespaced findings.'},
-	observe: {type: 'string', description: 'Report mode: watch the cluster this long (e.g. 90s, 5m) before printing, to see flapping.'},
+	observe: {type: 'string', duration: true, description: 'Report mode: watch the cluster this long (e.g. 90s, 5m) before printing, to see flapping.'},
 	output: {type: 'string', shortFlag: 'o', description: 'Print findings and exit: json, yaml or markdown.'},
+	panes: {type: 'string', description: 'Only these panes, comma-separated (etcd, watchers, autoscaling, qos; default all): only their inputs are read, and report mode prints and checks only them.'},
 	qps: {type: 'number', default: 5, description: 'Client-side request budget, requests per second.'},
 	readOnly: {type: 'boolean', default: false, description: 'Offer no remedies and send no mutating request.'},
-	requestTimeout: {type: 'string', default: '0', description: 'How long to wait for a single request (and the initial sync in report mode), e.g. 1s, 2m. 0 means no timeout.'},
-	since: {type: 'string', description: 'Only read audit events from this long before the end of the log (e.g. 15m, 1h).'},
+	requestTimeout: {type: 'string', duration: true, default: '0', description: 'How long to wait for a single request (and the initial sync in report mode), e.g. 1s, 2m. 0 means no timeout.'},
+	since: {type: 'string', duration: true, description: 'Only read audit events from this long before the end of the log (e.g. 15m, 1h).'},
 	version: {type: 'boolean', default: false, description: 'Print the version and exit.'},
-	yes: {type: 'boolean', default: false, description: 'Report mode: confirm the remedy named by --apply without asking.'},
+	yes: {type: 'boolean', default: false, description: 'Report mode: apply the remedy named by --apply after its dry run, without asking.'},
 };
 
 const SIM_FLAGS: Record<string, FlagSpec> = {
@@ -138,6 +146,12 @@ Examples:
   # Findings for an incident ticket; exit 1 on anything critical (for CI)
   kubectl assure -A -o markdown --fail-on critical
 
+  # CI: only the QoS pane; exit 4 if the pods could not be read in 30 s
+  kubectl assure -o json --panes qos --request-timeout 30s --fail-on warning
+
+  # What a remedy would change (access check, server dry run, diff); --yes applies it
+  kubectl assure -o json --apply FINDING-ID:REMEDY-ID
+
   # Watch for 5 minutes first, so flapping autoscalers show up in the report
   kubectl assure -o json --observe 5m
 
@@ -147,8 +161,13 @@ Examples:
 Options:
 ${optionsText(RUN_FLAGS)}
 Exit codes:
-  0 done, no finding at or above --fail-on; 1 findings at or above --fail-on;
-  2 usage or configuration error; 3 cluster unreachable or unauthorized.
+  0 done: no finding at or above --fail-on, and every pane asked for has data
+  1 findings at or above --fail-on, or the remedy named by --apply was refused or failed
+  2 usage or configuration error (bad flag, unknown finding, unreadable kubeconfig or audit log)
+  3 cluster unreachable or unauthorized
+  4 report mode: a pane asked for has no data (an input it needs was forbidden, absent,
+    or not synced within --request-timeout); wins over 1
+  5 internal error (a bug; ASSURE_DEBUG=1 prints the stack)
 
 Usage:
   kubectl assure [options]
@@ -235,7 +254,10 @@ function normalizeArgs(argv: string[], flags: Record<string, FlagSpec>): string[
 		if (spec.type !== 'boolean' && !hasValue) {
 			const next = argv[i + 1];
 			const optional = shown === '--demo';
-			if (next === undefined || (next.startsWith('-') && next !== '-')) {
+			// "-1" or "-5s" after a number or duration flag is its (bad) value, which the flag
+			// then rejects in its own words; no flag of ours starts with a digit.
+			const signedValue = next !== undefined && (spec.type === 'number' || spec.duration === true) && /^-\.?\d/.test(next);
+			if (next === undefined || (next.startsWith('-') && next !== '-' && !signedValue)) {
 				if (!optional) throw new UsageError(`flag needs an argument: ${shown}`);
 				out.push(arg);
 			} else {
@@ -259,12 +281,50 @@ function number(value: unknown, flag: string, options: {min?: number; max?: numb
 
 function duration(value: unknown, flag: string): number | undefined {
 	if (value === undefined || value === '') return undefined;
+	let ms: number;
 	try {
-		return parseDuration(String(value));
+		ms = parseDuration(String(value));
 	} catch (error) {
 		if (error instanceof DurationError) throw new UsageError(`invalid value for --${flag}: ${error.message}`);
 		throw error;
 	}
+	if (ms < 0) throw new UsageError(`invalid value "${quoted(value)}" for --${flag}: must not be negative`);
+	return ms;
+}
+
+/** A value typed on the command line, inside an error message: one line, bounded. */
+function quoted(value: unknown): string {
+	return sanitize(String(value), {maxLength: 60});
+}
+
+function requestTimeout(value: unknown): number {
+	const text = String(value ?? '0');
+	try {
+		return parseRequestTimeout(text);
+	} catch (error) {
+		if (!(error instanceof DurationError)) throw error;
+		// kubectl takes a negative timeout silently as none; we say so instead of guessing.
+		if (/^-\d+$/.test(text) || (text.startsWith('-') && isDuration(text))) throw new UsageError(`invalid value "${quoted(text)}" for --request-timeout: must not be negative (0 means no timeout)`);
+		throw new UsageError(`invalid value for --request-timeout: ${error.message}`);
+	}
+}
+
+function isDuration(text: string): boolean {
+	try {
+		parseDuration(text);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** --panes etcd,qos: known names, no duplicates, in the panes' own order. */
+function panes(value: unknown): Pane[] | undefined {
+	if (value === undefined) return undefined;
+	const names = String(value).split(',').map((name) => name.trim().toLowerCase());
+	const unknown = names.find((name) => !(PANES as readonly string[]).includes(name));
+	if (unknown !== undefined) throw new UsageError(`invalid value "${quoted(value)}" for --panes: ${unknown === '' ? 'an empty name' : `unknown pane "${quoted(unknown)}"`}; use one or more of ${PANES.join(', ')}, separated by commas`);
+	return PANES.filter((pane) => names.includes(pane));
 }
 
 function scenario(value: unknown, flag: string): ScenarioName {
@@ -313,18 +373,13 @@ export function parseCli(argv: string[]): CliCommand {
 	if (output !== undefined && !['json', 'yaml', 'markdown', 'md'].includes(output)) throw new UsageError(`invalid value "${output}" for --output: use json, yaml or markdown`);
 	const failOn = f.failOn as string | undefined;
 	if (failOn !== undefined && !['info', 'warning', 'critical'].includes(failOn)) throw new UsageError(`invalid value "${failOn}" for --fail-on: use info, warning or critical`);
-	let requestTimeoutMs = 0;
-	try {
-		requestTimeoutMs = parseRequestTimeout(String(f.requestTimeout ?? '0'));
-	} catch (error) {
-		if (error instanceof DurationError) throw new UsageError(`invalid value for --request-timeout: ${error.message}`);
-		throw error;
-	}
+	const requestTimeoutMs = requestTimeout(f.requestTimeout);
 	const namespace = f.namespace as string | undefined;
 	if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw new UsageError(`invalid value "${namespace}" for --namespace: a namespace is a lowercase RFC 1123 label`);
 	const apply = ((f.apply ?? []) as string[]).filter(Boolean);
 	for (const a of apply) if (!/^[^:\s]+:[^:\s]+$/.test(a)) throw new UsageError(`invalid value "${a}" for --apply: use finding-id:remedy-id`);
 	if (f.yes && apply.length !== 1) throw new UsageError('--yes applies exactly one remedy: name it with a single --apply finding-id:remedy-id');
+	if (apply.length > 1) throw new UsageError('--apply names exactly one remedy (finding-id:remedy-id); give it once');
 	const demoGiven = normalized.some((a) => a === '--demo' || a.startsWith('--demo='));
 	return {
 		command: 'run',
@@ -342,7 +397,17 @@ export function parseCli(argv: string[]): CliCommand {
 		demo: demoGiven ? scenario(f.demo, 'demo') : undefined,
 		yes: Boolean(f.yes),
 		apply,
+		...(f.panes === undefined ? {} : {panes: panes(f.panes)}),
 		qps: number(f.qps, 'qps', {min: 0.1, max: 1000}) ?? 5,
 		burst: number(f.burst, 'burst', {min: 1, max: 1000, integer: true}) ?? 10,
 	};
+}
+
+/**
+ * Checks that need to know where stdout goes: --apply and --yes belong to report mode (-o,
+ * or stdout not a terminal); in the live view a remedy is one key on its finding.
+ */
+export function checkRunMode(options: RunOptions, where: {stdoutIsTerminal: boolean}): void {
+	const report = options.output !== undefined || !where.stdoutIsTerminal;
+	if (!report && (options.apply.length > 0 || options.yes)) throw new UsageError(`${options.apply.length > 0 ? '--apply' : '--yes'} works in report mode only (-o json|yaml|markdown); in the live view, open the finding (Enter) and press its remedy's key`);
 }

@@ -1,13 +1,14 @@
 /**
  * The entry point: parse flags, then run the simulator (`sim`), the embedded demo, the
- * TUI or report mode. Every error a user can cause ends in one line and an exit code.
+ * TUI or report mode. Every error a user can cause ends in one line and an exit code;
+ * anything else is an internal error (exit 5, one line, the stack with ASSURE_DEBUG=1).
  */
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {startSimulator, type Simulator} from '../sim/simulator.js';
 import {EXIT, exitCodeOf, UsageError} from '../errors.js';
-import {parseCli, type SimOptions} from './flags.js';
+import {checkRunMode, parseCli, type SimOptions} from './flags.js';
 import {limitHeapGrowth} from './heap.js';
 import {sanitize} from '../text/sanitize.js';
 
@@ -71,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
 				await runSimulator(command);
 				return EXIT.ok;
 			case 'run': {
+				checkRunMode(command, {stdoutIsTerminal: Boolean(process.stdout.isTTY)});
 				// The product's own process (not the simulator's): keep its heap close to what is live.
 				limitHeapGrowth();
 				const {runProduct} = await import('./run.js');
@@ -84,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
 			return code;
 		}
 		process.stderr.write(`error: internal error: ${oneLine(error)}${process.env.ASSURE_DEBUG ? `\n${(error as Error).stack ?? ''}` : ' (set ASSURE_DEBUG=1 for details)'}\n`);
-		return EXIT.findings;
+		// A bug, not something the user or the cluster did: its own code, not "findings".
+		return EXIT.internal;
 	}
 }

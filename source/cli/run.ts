@@ -10,14 +10,14 @@ import {join} from 'node:path';
 import {AppController, type WatchersSource} from '../app/controller.js';
 import {wallClock} from '../clock.js';
 import {EXIT, UsageError} from '../errors.js';
-import type {Severity} from '../findings/model.js';
+import {PANES, type Pane, type Severity} from '../findings/model.js';
 import {resolveConfig, type ResolvedConfig} from '../kube/kubeconfig.js';
 import {remedyApi} from '../kube/remedy-api.js';
 import {Session} from '../kube/session.js';
 import {remedyCatalog} from '../remedies/catalog.js';
 import {RemedyEngine} from '../remedies/engine.js';
 import {Journal} from '../remedies/journal.js';
-import {buildReport, failingFindings, jsonChunks, renderMarkdown, renderYaml, type Report} from '../report/report.js';
+import {buildReport, coverageWarnings, failingFindings, jsonChunks, renderMarkdown, renderYaml, type Report} from '../report/report.js';
 import type {Simulator} from '../sim/simulator.js';
 import type {OutputFormat, RunOptions} from './flags.js';
 import {restoreEnvironment} from './terminal-env.js';
@@ -146,7 +146,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 			config = resolveConfig({kubeconfig: demo?.kubeconfig ?? options.kubeconfig, context: options.context, namespace: options.namespace, allNamespaces: options.allNamespaces || (Boolean(demo) && !options.namespace), env: context.env});
 		}
 		if (config) {
-			session = new Session({config, qps: options.qps, burst: options.burst, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly});
+			session = new Session({config, qps: options.qps, burst: options.burst, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly, panes: options.panes});
 			await session.connect(options.requestTimeoutMs > 0 ? wallClock.now() + options.requestTimeoutMs : undefined);
 			await session.start();
 		}
@@ -155,17 +155,20 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 			: undefined;
 		// Report mode analyzes once, when the data is in: analyses during the sync only slow it.
 		// Under Bun, garbage is collected between the panes' analyses (source/cli/heap.ts).
-		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report, betweenPanes: report ? collectNow : collectWhenGrown()});
+		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report, betweenPanes: report ? collectNow : collectWhenGrown(), panes: options.panes});
 		if (!report) {
 			const {runTui} = await tui!;
 			return await runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env});
 		}
 		// Report mode.
 		const started = wallClock.now();
+		// Without --panes: every pane, or with no cluster (an audit log only) the watchers pane.
+		const asked: readonly Pane[] = options.panes ?? (session ? PANES : ['watchers']);
 		if (session) {
 			const deadline = options.requestTimeoutMs > 0 ? started + options.requestTimeoutMs : undefined;
-			const synced = await session.waitForSync(deadline, {counts: true});
-			if (!synced) context.stderr.write(`warning: not every kind was synced within --request-timeout; the report may be incomplete\n`);
+			// The QoS pane's suggestions start from pod usage: its first read is part of the sync.
+			const synced = await session.waitForSync(deadline, {counts: true, podMetrics: asked.includes('qos')});
+			if (!synced) controller.syncDeadlinePassed(`not synced within --request-timeout (${formatSeconds(options.requestTimeoutMs)})`);
 		}
 		if (watchers) await watchers.close();
 		if (options.observeMs && options.observeMs > 0) {
@@ -173,22 +176,32 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 			await new Promise((resolve) => setTimeout(resolve, options.observeMs));
 		}
 		controller.refresh(true);
-		if (options.yes) {
+		if (options.apply.length > 0) {
 			const code = await applyOne(options, controller, engine, context);
 			if (code !== EXIT.ok) return code;
-			// Let the watches bring the change in before the report is taken.
-			await new Promise((resolve) => setTimeout(resolve, 1000));
-			controller.refresh(true);
+			if (options.yes) {
+				// Let the watches bring the change in before the report is taken.
+				await new Promise((resolve) => setTimeout(resolve, 1000));
+				controller.refresh(true);
+			}
 		}
-		const built = buildReport(controller.views, controller.header(), {generatedAt: new Date(), observedSeconds: (wallClock.now() - started) / 1000});
+		const built = buildReport(controller.views, controller.header(), {generatedAt: new Date(), observedSeconds: (wallClock.now() - started) / 1000, panes: asked});
 		await writeReport(format, built, context.stdout, collectNow);
+		// After the document, where a terminal shows it last: one line per pane that lacks something.
+		for (const line of coverageWarnings(built)) context.stderr.write(`${line}\n`);
 		controller.dispose();
+		// A pane asked for without data makes any "no findings" meaningless: that wins over --fail-on.
+		if (built.summary.noData.length > 0) return EXIT.noData;
 		return failingFindings(built, options.failOn as Severity | undefined).length > 0 ? EXIT.findings : EXIT.ok;
 	} finally {
 		await session?.stop();
 		await watchers?.close();
 		await demo?.close();
 	}
+}
+
+function formatSeconds(ms: number): string {
+	return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function canResolve(env: NodeJS.ProcessEnv): boolean {
@@ -200,24 +213,39 @@ function canResolve(env: NodeJS.ProcessEnv): boolean {
 	}
 }
 
-/** --yes --apply finding:remedy in report mode: the same careful flow, without asking. */
+/**
+ * --apply finding:remedy in report mode: the same careful flow as the TUI's, without
+ * asking — the access check and the server dry run, the diff on stderr — and, only with
+ * --yes, the apply. An id that names no finding or remedy is a usage error (exit 2).
+ */
 async function applyOne(options: RunOptions, controller: AppController, engine: RemedyEngine | undefined, context: RunContext): Promise<number> {
-	if (!engine) throw new UsageError(options.readOnly ? '--yes cannot apply anything with --read-only' : '--yes needs a cluster to apply to');
+	if (!engine) {
+		if (options.readOnly) throw new UsageError(options.yes ? '--yes cannot apply anything with --read-only' : '--apply cannot dry-run a remedy with --read-only (a server dry run is a write request, even though nothing is kept)');
+		throw new UsageError('--apply needs a cluster to dry-run the remedy on');
+	}
 	const [findingId, remedyId] = options.apply[0]!.split(':') as [string, string];
 	const finding = controller.findFinding(findingId);
 	const said = (text: string): string => sanitize(text, {maxLength: 200});
-	if (!finding) throw new UsageError(`no finding "${said(findingId)}" now (findings: ${controller.findings().slice(0, 5).map((f) => said(f.id)).join(', ')}${controller.findings().length > 5 ? ', …' : ''})`);
+	if (!finding) {
+		const known = controller.findings();
+		throw new UsageError(`no finding "${said(findingId)}" now (${known.length === 0 ? 'there are no findings' : `findings: ${known.slice(0, 5).map((f) => said(f.id)).join(', ')}${known.length > 5 ? ', …' : ''}`})`);
+	}
 	if (!finding.remedies.some((r) => r.id === remedyId)) throw new UsageError(`finding "${said(findingId)}" offers no remedy "${said(remedyId)}" (it offers: ${finding.remedies.map((r) => said(r.id)).join(', ') || 'none'})`);
 	const prepared = await engine.prepare(finding, remedyId, controller.state);
-	for (const line of prepared.diff) context.stderr.write(`${line.op} ${line.text}\n`);
-	for (const note of prepared.notes) context.stderr.write(`  ${note}\n`);
+	// The diff shows cluster values: sanitized like everything else that reaches a terminal.
+	for (const line of prepared.diff) context.stderr.write(`${line.op} ${sanitize(line.text)}\n`);
+	for (const note of prepared.notes) context.stderr.write(`  ${sanitize(note)}\n`);
 	if (!prepared.allowed) {
-		context.stderr.write(`error: ${prepared.reason ?? 'not allowed'}\n`);
+		context.stderr.write(`error: ${sanitize(prepared.reason ?? 'not allowed')}\n`);
 		return EXIT.findings;
 	}
+	if (!options.yes) {
+		context.stderr.write(`${sanitize(prepared.plan.title)}: dry run only, nothing was applied; add --yes to apply it\n`);
+		return EXIT.ok;
+	}
 	const result = await engine.apply(prepared, (p) => context.stderr.write(`applied ${p.done}/${p.total}\n`));
-	for (const message of result.messages) context.stderr.write(`  ${message}\n`);
-	context.stderr.write(`${prepared.plan.title}: ${result.status} (${result.applied} applied, ${result.skipped} skipped, ${result.failed} failed)\n`);
+	for (const message of result.messages) context.stderr.write(`  ${sanitize(message)}\n`);
+	context.stderr.write(`${sanitize(prepared.plan.title)}: ${result.status} (${result.applied} applied, ${result.skipped} skipped, ${result.failed} failed)\n`);
 	controller.refresh(true);
 	return result.status === 'applied' || result.status === 'partial' ? EXIT.ok : EXIT.findings;
 }

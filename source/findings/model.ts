@@ -81,6 +81,35 @@ export interface PaneView {
 	unavailable?: string;
 	/** Measures that are unavailable from the input (e.g. GKE audit logs have no latency). */
 	notes?: readonly string[];
+	/** What the pane read and what it could not (source/app/coverage.ts); absent before the app knows. */
+	coverage?: PaneCoverage;
+}
+
+/**
+ * How one input of a pane fared: read; partial (read, but parts could not be); forbidden
+ * (403, or an access review said no); absent (404, or the API is not served); timeout (not
+ * synced within --request-timeout); pending (not read yet); failed (another error);
+ * not-given (the audit log without --audit-log, the cluster's inputs without a cluster);
+ * not-asked (the pane was left out by --panes).
+ */
+export type InputStatus = 'read' | 'partial' | 'forbidden' | 'absent' | 'timeout' | 'pending' | 'failed' | 'not-given' | 'not-asked';
+
+export interface PaneInput {
+	/** "pods", "hpas", "/metrics", "object counts", "audit log", "pod metrics", … */
+	input: string;
+	/** Required: without it the pane has no data. Optional: the pane is only less complete. */
+	need: 'required' | 'optional';
+	status: InputStatus;
+	/** Why, when it was not read (the server's or the OS's words, sanitized later). */
+	reason?: string;
+}
+
+export interface PaneCoverage {
+	/** Every input read (or absent because the cluster does not serve that optional API). */
+	complete: boolean;
+	/** A required input is missing: the pane's silence means nothing. */
+	noData: boolean;
+	inputs: readonly PaneInput[];
 }
 
 /** Characters an id part keeps; ':' and whitespace become '_' (the id is "finding:remedy" on the command line). */

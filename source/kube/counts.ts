@@ -22,6 +22,8 @@ export interface MetricsReading {
 	unavailable?: string;
 	/** The failure may pass (timeout, 5xx, 429): keep the last counts, do not fan out LISTs. */
 	transient?: boolean;
+	/** The HTTP status of a refusal (401, 403, 404), for telling "forbidden" from "not served". */
+	code?: number;
 }
 
 /** GET /metrics and derive the figures; a 403 is an answer ("not readable"), not an error. */
@@ -30,8 +32,8 @@ export async function readMetrics(client: KubeClient, signal?: AbortSignal): Pro
 		const text = await client.getText('/metrics', {signal, accept: 'text/plain', what: 'read /metrics', maxAttempts: 3, background: true});
 		return {figures: deriveApiServerFigures(parsePrometheusText(text))};
 	} catch (error) {
-		if (error instanceof ApiStatusError && (error.status === 403 || error.status === 401)) return {unavailable: '/metrics not readable (needs get on the non-resource URL /metrics)'};
-		if (error instanceof ApiStatusError && error.status === 404) return {unavailable: '/metrics not served'};
+		if (error instanceof ApiStatusError && (error.status === 403 || error.status === 401)) return {unavailable: '/metrics not readable (needs get on the non-resource URL /metrics)', code: error.status};
+		if (error instanceof ApiStatusError && error.status === 404) return {unavailable: '/metrics not served', code: 404};
 		if ((error as Error).name === 'AbortError') throw error;
 		return {unavailable: `/metrics failed: ${(error as Error).message}`, transient: true};
 	}

@@ -69,6 +69,24 @@ export const PANE_KINDS: Record<Pane, StoreKind[]> = {
 	qos: ['pods', 'replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes'],
 };
 
+/**
+ * How one input of the session fared so far: read; forbidden (403, or the access review
+ * said no); absent (404, or an optional API the cluster does not serve); failed (another
+ * error); pending (not read yet: syncing, or not started).
+ */
+export interface InputReading {
+	status: 'read' | 'forbidden' | 'absent' | 'failed' | 'pending';
+	reason?: string;
+}
+
+/** What the session has read: per kind it reflects (or would), /metrics, object counts, pod metrics. */
+export interface SessionInputs {
+	kinds: ReadonlyMap<StoreKind, InputReading>;
+	metrics: InputReading;
+	counts: InputReading;
+	podMetrics: InputReading;
+}
+
 export interface SessionOptions {
 	config: ResolvedConfig;
 	clock?: Clock;
@@ -118,6 +136,16 @@ export class Session extends EventEmitter {
 	/** This session's kind table (versions may differ per server, e.g. flowcontrol v1beta3). */
 	private readonly kinds: Record<StoreKind, KindSpec> = {...KINDS};
 	private starting: Promise<void> = Promise.resolve();
+	/** The kinds this session wants, once start() has run discovery; optional kinds the server does not serve. */
+	private kindsWanted?: StoreKind[];
+	private readonly kindsNotServed = new Set<StoreKind>();
+	/** The last 403 or 404 of each kind's reflector (cleared when it lists again). */
+	private readonly kindProblems = new Map<StoreKind, InputReading>();
+	private metricsReading: InputReading = {status: 'pending'};
+	private countsDone = false;
+	private podMetricsReading: InputReading = {status: 'pending'};
+	/** Settles after the first pod-metrics read (or at once when there is none to make). */
+	private firstPodMetrics: Promise<void> = Promise.resolve();
 	private firstCounts: Promise<void> = Promise.resolve();
 	private resolveFirstCounts: () => void = () => undefined;
 
@@ -183,6 +211,9 @@ export class Session extends EventEmitter {
 			if ((error as Error).name === 'AbortError') return;
 		}
 		const kinds = this.wantedKinds().filter((kind) => !this.kinds[kind].optional || groups.has(this.kinds[kind].group));
+		this.kindsWanted = this.wantedKinds();
+		for (const kind of this.kindsWanted) if (!kinds.includes(kind)) this.kindsNotServed.add(kind);
+		if (!groups.has('metrics.k8s.io')) this.podMetricsReading = {status: 'absent', reason: 'metrics.k8s.io is not served (no metrics-server)'};
 		// One kind after another: its access review, then its LIST is queued right behind it,
 		// so the first pane's data arrives first instead of after every review.
 		this.starting = (async () => {
@@ -191,17 +222,35 @@ export class Session extends EventEmitter {
 				await this.startKind(kind);
 			}
 		})();
-		this.firstCounts = new Promise((resolve) => {
-			this.resolveFirstCounts = resolve;
-		});
-		this.schedule(async () => {
-			try {
-				await this.pollMetrics();
-			} finally {
-				this.resolveFirstCounts();
-			}
-		}, this.options.metricsIntervalMs ?? 30_000, 0);
-		if (groups.has('metrics.k8s.io') && kinds.includes('pods')) this.schedule(() => this.pollPodMetrics(), () => this.podMetricsPauseMs(), 2_000);
+		// /metrics and the object counts serve the etcd and watchers panes, pod metrics the QoS
+		// pane: a session without those panes (--panes) does not read them.
+		const panes = this.options.panes ?? ['etcd', 'watchers', 'autoscaling', 'qos'];
+		if (panes.includes('etcd') || panes.includes('watchers')) {
+			this.firstCounts = new Promise((resolve) => {
+				this.resolveFirstCounts = resolve;
+			});
+			this.schedule(async () => {
+				try {
+					await this.pollMetrics();
+				} finally {
+					this.countsDone = true;
+					this.resolveFirstCounts();
+				}
+			}, this.options.metricsIntervalMs ?? 30_000, 0);
+		}
+		if (groups.has('metrics.k8s.io') && kinds.includes('pods') && panes.includes('qos')) {
+			let first: () => void = () => undefined;
+			this.firstPodMetrics = new Promise((resolve) => {
+				first = resolve;
+			});
+			this.schedule(async () => {
+				try {
+					await this.pollPodMetrics();
+				} finally {
+					first();
+				}
+			}, () => this.podMetricsPauseMs(), 2_000);
+		}
 		if (kinds.includes('hpas') && kinds.includes('events')) void this.backfillRescales();
 		void this.waitForSync(undefined, {counts: true}).then(() => {
 			this.warm = true;
@@ -226,11 +275,19 @@ export class Session extends EventEmitter {
 			this.store.changed();
 			return;
 		}
+		const handler = this.store.handler(kind);
 		const reflector = new Reflector({
 			client: this.client,
 			clock: this.clock,
 			target,
-			handler: this.store.handler(kind),
+			// The store keeps the reason; the session also keeps whether it was a 403 or a 404.
+			handler: {
+				...handler,
+				unavailable: (reason, code) => {
+					this.kindProblems.set(kind, {status: code === 404 ? 'absent' : 'forbidden', reason});
+					handler.unavailable?.(reason, code);
+				},
+			},
 			mode: spec.mode,
 			watchTimeoutSeconds: this.options.watchTimeoutSeconds,
 			watchdogMarginSeconds: this.options.watchdogMarginSeconds,
@@ -284,6 +341,7 @@ export class Session extends EventEmitter {
 		this.stats.metricsReads++;
 		const reading = await readMetrics(this.client, this.controller.signal);
 		const now = this.clock.now();
+		this.metricsReading = reading.figures ? {status: 'read'} : {status: reading.transient ? 'failed' : reading.code === 404 ? 'absent' : 'forbidden', reason: reading.unavailable};
 		if (reading.figures && reading.figures.objectCounts.source) {
 			this.store.setMetrics(reading.figures);
 			this.store.metricsUnavailable = undefined;
@@ -365,13 +423,16 @@ export class Session extends EventEmitter {
 				token = page.metadata?.continue || undefined;
 			} while (token);
 			this.store.podUsage = usage;
+			this.podMetricsReading = {status: 'read'};
 			this.store.changed();
 		} catch (error) {
 			if ((error as Error).name === 'AbortError') throw error;
 			if (error instanceof ApiStatusError && (error.status === 403 || error.status === 404)) {
+				this.podMetricsReading = {status: error.status === 403 ? 'forbidden' : 'absent', reason: error.message};
 				this.store.podUsage = undefined;
 				return;
 			}
+			if (this.store.podUsage === undefined) this.podMetricsReading = {status: 'failed', reason: (error as Error).message};
 		}
 	}
 
@@ -391,9 +452,48 @@ export class Session extends EventEmitter {
 		}
 	}
 
-	/** Resolves when every started reflector has done its first list (or `deadline` passes). */
-	async waitForSync(deadline?: number, options: {counts?: boolean} = {}): Promise<boolean> {
-		const all = this.starting.then(() => Promise.all([...this.reflectors.values()].map((r) => r.waitForSync()))).then(() => (options.counts ? this.firstCounts : undefined)).then(() => true);
+	/**
+	 * What has been read so far, per input (source/app/coverage.ts turns this into each
+	 * pane's coverage). A kind is read once its reflector listed it; forbidden or absent
+	 * after a 403 or 404 (or a denied access review) until a later list succeeds.
+	 */
+	inputs(): SessionInputs {
+		const kinds = new Map<StoreKind, InputReading>();
+		for (const kind of this.kindsWanted ?? this.wantedKinds()) kinds.set(kind, this.kindReading(kind));
+		let counts: InputReading = {status: 'pending'};
+		if (this.store.counts.size > 0) counts = {status: 'read', reason: [...new Set([...this.store.counts.values()].map((c) => c.source))].join(', ')};
+		else if (this.countsDone) {
+			const metrics = this.metricsReading;
+			const why = `${this.store.metricsUnavailable ?? metrics.reason ?? '/metrics has no object counts'}; no resource could be counted with LIST`;
+			counts = {status: metrics.status === 'forbidden' || metrics.status === 'absent' ? metrics.status : 'failed', reason: why};
+		}
+		return {kinds, metrics: this.metricsReading, counts, podMetrics: this.podMetricsReading};
+	}
+
+	private kindReading(kind: StoreKind): InputReading {
+		const spec = this.kinds[kind];
+		if (this.kindsNotServed.has(kind)) return {status: 'absent', reason: `${spec.group || 'core'}/${spec.version} ${spec.resource} is not served by this cluster`};
+		const reflector = this.reflectors.get(kind);
+		if (!reflector) {
+			// Not started: the access review said no, or it is still queued behind other kinds.
+			const reason = this.store.unreadable.get(kind);
+			return reason === undefined ? {status: 'pending'} : {status: 'forbidden', reason};
+		}
+		const problem = this.kindProblems.get(kind);
+		if (reflector.phase === 'watching' || (reflector.synced && problem === undefined)) {
+			this.kindProblems.delete(kind);
+			return {status: 'read'};
+		}
+		return problem ?? {status: 'pending'};
+	}
+
+	/**
+	 * Resolves when every started reflector has done its first list — and with `counts` the
+	 * first object counts are in, with `podMetrics` the first pod-metrics read is done — or
+	 * false when `deadline` passes first.
+	 */
+	async waitForSync(deadline?: number, options: {counts?: boolean; podMetrics?: boolean} = {}): Promise<boolean> {
+		const all = this.starting.then(() => Promise.all([...this.reflectors.values()].map((r) => r.waitForSync()))).then(() => (options.counts ? this.firstCounts : undefined)).then(() => (options.podMetrics ? this.firstPodMetrics : undefined)).then(() => true);
 		if (deadline === undefined) return all;
 		const remaining = Math.max(0, deadline - this.clock.now());
 		let timer: NodeJS.Timeout | undefined;

@@ -5,7 +5,7 @@
 import {execFile} from 'node:child_process';
 import test from 'ava';
 import {UsageError} from '../../source/errors.js';
-import {parseCli, type RunOptions} from '../../source/cli/flags.js';
+import {checkRunMode, parseCli, type RunOptions} from '../../source/cli/flags.js';
 
 function run(argv: string[]): RunOptions {
 	const command = parseCli(argv);
@@ -55,7 +55,7 @@ const bad: Array<[string[], RegExp]> = [
 	[['sim', '--port', '70000'], /^invalid value "70000" for --port/],
 	[['sim', '--scenario', 'huge'], /^invalid value "huge" for --scenario/],
 	[['sim', '--size=-4'], /^invalid value "-4" for --size/],
-	[['sim', '--size', '-4'], /^flag needs an argument: --size$/],
+	[['sim', '--size', '-4'], /^invalid value "-4" for --size: want an integer between 1 and 200000$/],
 ];
 
 for (const [argv, message] of bad) {
@@ -106,4 +106,57 @@ test('the binary: one line on stderr and exit 2 for a bad flag; --version; --hel
 	const help = await bin(['--help']);
 	t.is(help.code, 0);
 	t.regex(help.stdout, /kubectl assure --demo/);
+});
+
+test('every number and duration flag takes a negative value as its value and rejects it in its own words', (t) => {
+	const cases: Array<[string[], string]> = [
+		[['--qps', '-1'], 'invalid value "-1" for --qps: want a number between 0.1 and 1000'],
+		[['--qps', '-.5'], 'invalid value "-.5" for --qps: want a number between 0.1 and 1000'],
+		[['--burst', '-3'], 'invalid value "-3" for --burst: want an integer between 1 and 1000'],
+		[['--request-timeout', '-5s'], 'invalid value "-5s" for --request-timeout: must not be negative (0 means no timeout)'],
+		[['--request-timeout', '-5'], 'invalid value "-5" for --request-timeout: must not be negative (0 means no timeout)'],
+		[['--request-timeout=-1m30s'], 'invalid value "-1m30s" for --request-timeout: must not be negative (0 means no timeout)'],
+		[['--since', '-1h'], 'invalid value "-1h" for --since: must not be negative'],
+		[['--observe', '-90s'], 'invalid value "-90s" for --observe: must not be negative'],
+		[['sim', '--size', '-4'], 'invalid value "-4" for --size: want an integer between 1 and 200000'],
+		[['sim', '--hpas', '-1'], 'invalid value "-1" for --hpas: want an integer between 0 and 50000'],
+		[['sim', '--port', '-80'], 'invalid value "-80" for --port: want an integer between 0 and 65535'],
+		[['sim', '--time-scale', '-2'], 'invalid value "-2" for --time-scale: want a number between 0.01 and 1000'],
+		[['sim', '--minor', '-30'], 'invalid value "-30" for --minor: want an integer between 20 and 40'],
+	];
+	for (const [argv, message] of cases) {
+		const error = t.throws(() => parseCli(argv), {instanceOf: UsageError}, argv.join(' '));
+		t.is(error?.message, message);
+	}
+	// A negative seed is a seed; a flag that takes a name still refuses a missing value.
+	const sim = parseCli(['sim', '--seed', '-7']);
+	t.is(sim.command === 'sim' ? sim.seed : undefined, -7);
+	t.throws(() => parseCli(['--context', '-1']), {instanceOf: UsageError, message: 'flag needs an argument: --context'});
+	t.throws(() => parseCli(['--qps', '-o', 'json']), {instanceOf: UsageError, message: 'flag needs an argument: --qps'});
+});
+
+test('--panes: known names, in the panes\' order, without duplicates; a bad value is one line', (t) => {
+	t.is(run([]).panes, undefined);
+	t.deepEqual(run(['--panes', 'qos,etcd']).panes, ['etcd', 'qos']);
+	t.deepEqual(run(['--panes=QoS, autoscaling,qos']).panes, ['autoscaling', 'qos']);
+	t.throws(() => parseCli(['--panes', 'etcd,pods']), {instanceOf: UsageError, message: 'invalid value "etcd,pods" for --panes: unknown pane "pods"; use one or more of etcd, watchers, autoscaling, qos, separated by commas'});
+	t.throws(() => parseCli(['--panes', 'etcd,']), {instanceOf: UsageError, message: /an empty name/});
+	t.throws(() => parseCli(['--panes']), {instanceOf: UsageError, message: 'flag needs an argument: --panes'});
+});
+
+test('--apply and --yes belong to report mode: a usage error in the live view', (t) => {
+	const apply = run(['--apply', 'a:b']);
+	t.throws(() => checkRunMode(apply, {stdoutIsTerminal: true}), {instanceOf: UsageError, message: /^--apply works in report mode only/});
+	t.notThrows(() => checkRunMode(apply, {stdoutIsTerminal: false}), 'stdout not a terminal is report mode');
+	t.notThrows(() => checkRunMode(run(['--apply', 'a:b', '-o', 'json']), {stdoutIsTerminal: true}));
+	t.notThrows(() => checkRunMode(run([]), {stdoutIsTerminal: true}));
+	t.throws(() => parseCli(['--apply', 'a:b', '--apply', 'c:d']), {instanceOf: UsageError, message: '--apply names exactly one remedy (finding-id:remedy-id); give it once'});
+});
+
+test('--help lists the exit codes, 4 and 5 included', (t) => {
+	const help = parseCli(['--help']);
+	if (help.command !== 'help') return t.fail();
+	const codes = help.text.slice(help.text.indexOf('Exit codes:'), help.text.indexOf('Usage:'));
+	for (const line of [/^ {2}0 done: no finding at or above --fail-on, and every pane asked for has data$/m, /^ {2}1 findings at or above --fail-on/m, /^ {2}2 usage or configuration error/m, /^ {2}3 cluster unreachable or unauthorized$/m, /^ {2}4 report mode: a pane asked for has no data/m, /^ {2}5 internal error/m]) t.regex(codes, line);
+	t.regex(help.text, /--panes='':/);
 });
