@@ -103,7 +103,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 			config = resolveConfig({kubeconfig: demo?.kubeconfig ?? options.kubeconfig, context: options.context, namespace: options.namespace, allNamespaces: options.allNamespaces || (Boolean(demo) && !options.namespace), env: context.env});
 		}
 		if (config) {
-			session = new Session({config, qps: options.qps, burst: options.burst, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly});
+			session = new Session({config, qps: options.qps, burst: options.burst, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly, env: context.env});
 			await session.connect(options.requestTimeoutMs > 0 ? wallClock.now() + options.requestTimeoutMs : undefined);
 			await session.start();
 		}

@@ -21,6 +21,7 @@ import {Discovery} from './discovery.js';
 import type {ResolvedConfig} from './kubeconfig.js';
 import {Reflector, resourcePath, type ReflectorTarget} from './reflector.js';
 import {NetworkError, Transport} from './transport.js';
+import {ProxyAuthError} from './tunnel.js';
 
 type Obj = Record<string, any>;
 
@@ -87,6 +88,8 @@ export interface SessionOptions {
 	watchTimeoutSeconds?: [number, number];
 	watchdogMarginSeconds?: number;
 	random?: () => number;
+	/** The environment: proxy variables (HTTPS_PROXY, NO_PROXY, …); default: this process's. */
+	env?: NodeJS.ProcessEnv;
 }
 
 export class Session extends EventEmitter {
@@ -119,7 +122,7 @@ export class Session extends EventEmitter {
 		this.scope = options.config.allNamespaces ? undefined : options.config.namespace;
 		this.store.namespace = this.scope;
 		this.credentials = new Credentials(options.config);
-		this.transport = new Transport(options.config, this.credentials, options.userAgent ?? defaultUserAgent());
+		this.transport = new Transport(options.config, this.credentials, options.userAgent ?? defaultUserAgent(), options.env);
 		this.client = new KubeClient(this.transport, this.credentials, {qps: options.qps, burst: options.burst, clock: this.clock, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly, random: options.random});
 		this.client.on('state', (state: ConnectionState) => this.emit('state', state));
 		this.discovery = new Discovery(this.client);
@@ -145,7 +148,7 @@ export class Session extends EventEmitter {
 				// /version is readable by everyone on a real server; a 403 still means we got through.
 				return;
 			}
-			if (error instanceof NetworkError) throw new ConnectionError(`cannot reach the API server: ${error.message}`);
+			if (error instanceof NetworkError || error instanceof ProxyAuthError) throw new ConnectionError(`cannot reach the API server: ${error.message}`);
 			if (error instanceof ApiStatusError) throw new ConnectionError(`the API server at ${this.transport.server} answered ${error.status}: ${error.message}`);
 			throw error;
 		}
