@@ -23,12 +23,14 @@ export interface TuiOptions {
 	stdout: NodeJS.WriteStream;
 	stdin: NodeJS.ReadStream;
 	env: NodeJS.ProcessEnv;
+	/** Aborted: close the TUI (the first connect failed; the caller prints why). */
+	signal?: AbortSignal;
 }
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 
-export async function runTui({controller, engine, options, stdout, stdin, env}: TuiOptions): Promise<number> {
+export async function runTui({controller, engine, options, stdout, stdin, env, signal}: TuiOptions): Promise<number> {
 	const terminal = detectTerminal(env, stdout);
 	const theme = makeTheme({color: terminal.color, unicode: terminal.unicode});
 	const alternate = Boolean(stdout.isTTY) && env.TERM !== 'dumb';
@@ -56,10 +58,13 @@ export async function runTui({controller, engine, options, stdout, stdin, env}: 
 	const onHup = gone('the terminal went away (SIGHUP)');
 	const onTerm = gone('terminated');
 	const onEnd = gone('stdin closed');
+	const onAbort = gone('the first connect failed');
 	process.once('SIGHUP', onHup);
 	process.once('SIGTERM', onTerm);
 	stdin.once('end', onEnd);
 	stdin.once('close', onEnd);
+	if (signal?.aborted) onAbort();
+	else signal?.addEventListener('abort', onAbort, {once: true});
 	try {
 		await instance.waitUntilExit();
 	} finally {
@@ -67,6 +72,7 @@ export async function runTui({controller, engine, options, stdout, stdin, env}: 
 		process.off('SIGTERM', onTerm);
 		stdin.off('end', onEnd);
 		stdin.off('close', onEnd);
+		signal?.removeEventListener('abort', onAbort);
 		controller.dispose();
 		instance.cleanup();
 		restore();
