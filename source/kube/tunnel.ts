@@ -11,7 +11,8 @@
  * a plain stream, so watches stream through it.
  *
  * Errors name the proxy without its credentials. A proxy that refuses our credentials
- * (407, or SOCKS5 authentication) is a ProxyAuthError: retrying cannot help.
+ * (407, a 401 to CONNECT, or SOCKS5 authentication) is a ProxyAuthError: retrying cannot
+ * help.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -67,7 +68,8 @@ export function describeProxyFailure(error: NodeJS.ErrnoException, proxy: Proxy)
 		: code === 'ETIMEDOUT' ? 'timed out'
 		: code === 'ECONNRESET' || code === 'EPIPE' ? 'the connection was reset'
 		: code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? 'unreachable from here'
-		: /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME/.test(code) ? `TLS: its certificate is not trusted (${code})`
+		: code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'TLS: its certificate does not match its host name'
+		: /CERT|SELF_SIGNED|UNABLE_TO/.test(code) ? `TLS: its certificate is not trusted (${code})`
 		: `${code ? `${code}: ` : ''}${String(error.message).split('\n')[0]}`;
 	return new ProxyError(`cannot connect to ${named(proxy)}: ${why}`, code || undefined);
 }
@@ -79,7 +81,7 @@ function connectToProxy(proxy: Proxy, proxyTls: TlsSettings): net.Socket {
 	if (proxy.url.protocol !== 'https:') return net.connect({host, port});
 	// Go: the transport's TLS config, its ServerName (tls-server-name) or else the proxy's host.
 	const servername = proxyTls.servername || (isIP(host) === 0 ? host : undefined);
-	return tls.connect({host, port, servername, ca: proxyTls.ca, cert: proxyTls.cert, key: proxyTls.key, rejectUnauthorized: proxyTls.rejectUnauthorized, ALPNProtocols: ['http/1.1'], ...(servername ? {} : {checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert)})});
+	return tls.connect({host, port, servername, ca: proxyTls.ca, cert: proxyTls.cert, key: proxyTls.key, rejectUnauthorized: proxyTls.rejectUnauthorized, ALPNProtocols: ['http/1.1']});
 }
 
 /**
