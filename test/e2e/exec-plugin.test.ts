@@ -48,16 +48,16 @@ function pidsIn(file: string): number[] {
 	}
 }
 
-const socket = `assure-exec-${process.pid}`;
-function tmux(...args: string[]): string {
-	return execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
+/** tmux with a server of its own per session (a server being killed cannot take the next test's session with it). */
+function tmux(session: string, ...args: string[]): string {
+	return execFileSync('tmux', ['-L', `assure-exec-${process.pid}-${session}`, ...args], {encoding: 'utf8'});
 }
 /** The screen's text, wrapped lines joined. */
-const screen = (session: string) => tmux('capture-pane', '-t', session, '-p', '-J');
+const screen = (session: string) => tmux(session, 'capture-pane', '-t', session, '-p', '-J');
 
-function killTmux(): void {
+function killTmux(session: string): void {
 	try {
-		tmux('kill-server');
+		tmux(session, 'kill-server');
 	} catch {
 		// Already gone.
 	}
@@ -77,7 +77,7 @@ test.serial('TUI: a plugin that never finishes: the header counts the wait, q qu
 	const pids = join(tempDir(), 'pids');
 	await withSim(simOptions, async (sim) => {
 		const kc = kubeconfigWith(sim, fixture('exec-plugin-hang.sh'), {ASSURE_TEST_PIDS: pids});
-		tmux('new-session', '-d', '-s', 'hang', '-x', '100', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+		tmux('hang', 'new-session', '-d', '-s', 'hang', '-x', '100', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
 		try {
 			const first = (await eventually(() => /waiting for credential plugin exec-plugin-hang\.sh, (\d+)s/.exec(screen('hang')), 30_000, 'the header saying what it waits for'))!;
 			t.regex(screen('hang'), /kubectl assure/);
@@ -88,12 +88,12 @@ test.serial('TUI: a plugin that never finishes: the header counts the wait, q qu
 			}, 10_000, 'the count to go up');
 			t.true(Number(later![1]) > Number(first[1]));
 			t.true(pidsIn(pids).every(alive), 'the plugin and its child run while we wait');
-			tmux('send-keys', '-t', 'hang', 'q');
+			tmux('hang', 'send-keys', '-t', 'hang', 'q');
 			await eventually(() => screen('hang').includes('SHELL-IS-BACK rc=0'), 10_000, 'q to quit');
 			t.false(screen('hang').includes('waiting for credential plugin'), 'the alternate screen was left');
 			await eventually(() => pidsIn(pids).every((pid) => !alive(pid)), 5000, 'the plugin and its child to be gone');
 		} finally {
-			killTmux();
+			killTmux('hang');
 			for (const pid of pidsIn(pids)) if (alive(pid)) process.kill(pid, 'SIGKILL');
 		}
 	});
@@ -105,14 +105,14 @@ test.serial('TUI: drawn while a plugin runs; when the plugin fails the TUI close
 	writeFileSync(plugin, '#!/bin/sh\nsleep 3\necho "error: the refresh token has expired" >&2\nexit 1\n', {mode: 0o755});
 	await withSim(simOptions, async (sim) => {
 		const kc = kubeconfigWith(sim, plugin, {});
-		tmux('new-session', '-d', '-s', 'fail', '-x', '100', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+		tmux('fail', 'new-session', '-d', '-s', 'fail', '-x', '100', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
 		try {
 			await eventually(() => screen('fail').includes('waiting for credential plugin failing-login.sh'), 30_000, 'the TUI, drawn while the plugin runs');
 			await eventually(() => screen('fail').includes('SHELL-IS-BACK rc=3'), 30_000, 'the TUI to close with exit 3');
 			const lines = screen('fail').split('\n').filter((line) => line.trim() !== '');
 			t.deepEqual(lines, [`error: exec credential plugin "${plugin}" failed: error: the refresh token has expired`, 'SHELL-IS-BACK rc=3']);
 		} finally {
-			killTmux();
+			killTmux('fail');
 		}
 	});
 });
@@ -121,23 +121,23 @@ test.serial('TUI: an interactive plugin (IfAvailable, a device-code login) gets 
 	const record = join(tempDir(), 'record');
 	await withSim(simOptions, async (sim) => {
 		const kc = kubeconfigWith(sim, fixture('exec-plugin-device.sh'), {ASSURE_TEST_RECORD: record, ASSURE_TEST_TOKEN: TOKEN}, 'IfAvailable');
-		tmux('new-session', '-d', '-s', 'device', '-x', '100', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+		tmux('device', 'new-session', '-d', '-s', 'device', '-x', '100', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
 		try {
 			await eventually(() => screen('device').includes('Press Enter when done:'), 30_000, 'the plugin\'s prompt on the terminal');
 			t.regex(screen('device'), /enter the code WDJB-MJHT/);
 			await sleep(500);
 			t.false(screen('device').includes('kubectl assure'), 'the UI waits for the login');
-			tmux('send-keys', '-t', 'device', 'done', 'Enter');
+			tmux('device', 'send-keys', '-t', 'device', 'done', 'Enter');
 			await eventually(() => /kubectl assure .* v1\.32\.4/.test(screen('device')), 30_000, 'the UI, connected, after the login');
 			t.false(screen('device').includes('WDJB-MJHT'), 'the UI took the screen');
 			const recorded = readFileSync(record, 'utf8');
 			t.regex(recorded, /^answer=done$/m, 'the plugin read the answer from the terminal');
 			t.is(JSON.parse(/^info=(.*)$/m.exec(recorded)![1]!).spec.interactive, true);
 			t.true((sim.authenticator.tokenUses.get(TOKEN) ?? 0) >= 1);
-			tmux('send-keys', '-t', 'device', 'q');
+			tmux('device', 'send-keys', '-t', 'device', 'q');
 			await eventually(() => screen('device').includes('SHELL-IS-BACK rc=0'), 10_000, 'q to quit');
 		} finally {
-			killTmux();
+			killTmux('device');
 		}
 	});
 });
