@@ -1,17 +1,22 @@
 /**
  * The product's main mode: resolve the cluster (or start the embedded simulator for
- * --demo), connect, start the session, then either the TUI (a terminal) or report mode
- * (-o json|yaml|markdown, or stdout not a terminal): wait for the initial sync (bounded by
- * --request-timeout), observe if asked, print, and exit with the documented code.
+ * --demo), then either the TUI (a terminal) or report mode (-o json|yaml|markdown, or
+ * stdout not a terminal). The TUI draws at once and connects behind it (an exec credential
+ * plugin may take long: the header counts, `q` quits and ends it), except that an
+ * interactive plugin gets the terminal first; a first connect that fails for good closes
+ * the TUI and ends in one line. Report mode connects (an explicit --request-timeout bounds
+ * a plugin too), waits for the initial sync (bounded by --request-timeout), observes if
+ * asked, prints, and exits with the documented code.
  */
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {AppController, type WatchersSource} from '../app/controller.js';
-import {wallClock} from '../clock.js';
+import {isAbortError, wallClock} from '../clock.js';
 import {EXIT, UsageError} from '../errors.js';
 import {PANES, type Pane, type Severity} from '../findings/model.js';
 import {resolveConfig, type ResolvedConfig} from '../kube/kubeconfig.js';
+import {PluginInterrupted} from '../kube/credentials.js';
 import {remedyApi} from '../kube/remedy-api.js';
 import {Session} from '../kube/session.js';
 import {remedyCatalog} from '../remedies/catalog.js';
@@ -121,6 +126,62 @@ async function writeReport(format: OutputFormat, report: Report, stdout: NodeJS.
 	await flush();
 }
 
+/** A shell's code for Ctrl-C: the user ended an interactive login. */
+const EXIT_INTERRUPTED = 130;
+
+/**
+ * An interactive exec plugin (a device-code login) runs before the TUI takes the screen,
+ * with the terminal's standard input and error, as kubectl runs it. Ctrl-C reaches it (it
+ * is in the terminal's foreground process group) and ends us too: false.
+ */
+async function interactiveLogin(session: Session): Promise<boolean> {
+	let interrupted = false;
+	const onInterrupt = () => {
+		interrupted = true;
+		void session.credentials.stop();
+	};
+	process.on('SIGINT', onInterrupt);
+	try {
+		await session.credentials.get();
+		return true;
+	} catch (error) {
+		if (interrupted || error instanceof PluginInterrupted) return false;
+		throw error;
+	} finally {
+		process.off('SIGINT', onInterrupt);
+	}
+}
+
+/**
+ * Runs the TUI while the session connects and starts behind it. If the first connect
+ * fails for good (a plugin failed, 401, unreachable), the TUI is closed through `signal`
+ * and the error is thrown once the terminal is restored, so it ends in its one line. When
+ * the user quits first, the session's stop ends whatever is still under way.
+ */
+async function connectBehind(session: Session | undefined, requestTimeoutMs: number, runTui: (signal: AbortSignal) => Promise<number>): Promise<number> {
+	// The TUI holds the terminal from now: a plugin that runs later (a credential expired) cannot have it.
+	if (session) session.credentials.terminal.heldByUi = true;
+	const failed = new AbortController();
+	let failure: unknown;
+	let quit = false;
+	if (session) {
+		void (async () => {
+			// The credential first (a plugin may take minutes): --request-timeout bounds the connect after it.
+			await session.credentials.get();
+			await session.connect(requestTimeoutMs > 0 ? wallClock.now() + requestTimeoutMs : undefined);
+			await session.start();
+		})().catch((error: unknown) => {
+			if (quit || isAbortError(error)) return;
+			failure = error;
+			failed.abort();
+		});
+	}
+	const code = await runTui(failed.signal);
+	quit = true;
+	if (failure !== undefined) throw failure;
+	return code;
+}
+
 export async function runProduct(options: RunOptions, context: RunContext = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<number> {
 	const report = options.output !== undefined || !context.stdout.isTTY;
 	const format: OutputFormat = options.output ?? 'markdown';
@@ -146,19 +207,30 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 			config = resolveConfig({kubeconfig: demo?.kubeconfig ?? options.kubeconfig, context: options.context, namespace: options.namespace, allNamespaces: options.allNamespaces || (Boolean(demo) && !options.namespace), env: context.env});
 		}
 		if (config) {
-			session = new Session({config, qps: options.qps, burst: options.burst, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly, panes: options.panes});
-			await session.connect(options.requestTimeoutMs > 0 ? wallClock.now() + options.requestTimeoutMs : undefined);
-			await session.start();
+			session = new Session({
+				config, qps: options.qps, burst: options.burst, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly, panes: options.panes, env: context.env,
+				// kubectl sets no bound on a credential plugin; report mode (no one to press q) honours an explicit --request-timeout.
+				execTimeoutMs: report && options.requestTimeoutMs > 0 ? options.requestTimeoutMs : undefined,
+				stdinUnavailable: options.auditLog === '-', stdinIsTerminal: Boolean(context.stdin.isTTY),
+			});
 		}
-		const engine = session && !options.readOnly
-			? new RemedyEngine(remedyApi(session.client, session.access, Number(session.store.serverVersion?.minor) || undefined), new Journal(), {context: session.store.context, user: config?.user.name ?? ''}, remedyCatalog())
-			: undefined;
+		const cluster = session;
+		// The server's minor is known once connected (the TUI draws before that).
+		const api = cluster ? {...remedyApi(cluster.client, cluster.access), get serverMinor() {
+			return Number(cluster.store.serverVersion?.minor) || undefined;
+		}} : undefined;
+		const engine = cluster && api && !options.readOnly ? new RemedyEngine(api, new Journal(), {context: cluster.store.context, user: config?.user.name ?? ''}, remedyCatalog()) : undefined;
 		// Report mode analyzes once, when the data is in: analyses during the sync only slow it.
 		// Under Bun, garbage is collected between the panes' analyses (source/cli/heap.ts).
 		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report, betweenPanes: report ? collectNow : collectWhenGrown(), panes: options.panes});
 		if (!report) {
 			const {runTui} = await tui!;
-			return await runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env});
+			if (session?.credentials.wantsTerminal && !(await interactiveLogin(session))) return EXIT_INTERRUPTED;
+			return await connectBehind(session, options.requestTimeoutMs, (signal) => runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env, signal}));
+		}
+		if (session) {
+			await session.connect(options.requestTimeoutMs > 0 ? wallClock.now() + options.requestTimeoutMs : undefined);
+			await session.start();
 		}
 		// Report mode.
 		const started = wallClock.now();

@@ -23,6 +23,7 @@ import {Discovery} from './discovery.js';
 import type {ResolvedConfig} from './kubeconfig.js';
 import {Reflector, resourcePath, type ReflectorTarget, type TimeTravel} from './reflector.js';
 import {NetworkError, Transport} from './transport.js';
+import {ProxyAuthError} from './tunnel.js';
 
 type Obj = Record<string, any>;
 
@@ -111,6 +112,14 @@ export interface SessionOptions {
 	/** When the server went back in time, the other kinds relist at random within this many ms (default 10 s). */
 	relistSpreadMs?: number;
 	random?: () => number;
+	/** The environment: proxy variables (HTTPS_PROXY, NO_PROXY, …) and what exec plugins run with (default: this process's). */
+	env?: NodeJS.ProcessEnv;
+	/** Milliseconds an exec credential plugin may run (report mode with an explicit --request-timeout); default none. */
+	execTimeoutMs?: number;
+	/** Standard input carries data (`--audit-log -`), so no exec plugin may have it. */
+	stdinUnavailable?: boolean;
+	/** Whether standard input is a terminal (default: isatty(0)). */
+	stdinIsTerminal?: boolean;
 }
 
 export class Session extends EventEmitter {
@@ -156,8 +165,8 @@ export class Session extends EventEmitter {
 		this.store.context = options.config.contextName;
 		this.scope = options.config.allNamespaces ? undefined : options.config.namespace;
 		this.store.namespace = this.scope;
-		this.credentials = new Credentials(options.config);
-		this.transport = new Transport(options.config, this.credentials, options.userAgent ?? defaultUserAgent());
+		this.credentials = new Credentials(options.config, {execTimeoutMs: options.execTimeoutMs, stdinUnavailable: options.stdinUnavailable, stdinIsTerminal: options.stdinIsTerminal, env: options.env});
+		this.transport = new Transport(options.config, this.credentials, options.userAgent ?? defaultUserAgent(), options.env);
 		this.client = new KubeClient(this.transport, this.credentials, {qps: options.qps, burst: options.burst, clock: this.clock, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly, random: options.random});
 		this.client.on('state', (state: ConnectionState) => this.emit('state', state));
 		this.discovery = new Discovery(this.client);
@@ -165,16 +174,24 @@ export class Session extends EventEmitter {
 		this.access = new AccessChecker(this.client, Boolean(options.readOnly), (key, answer) => this.store.setAccess(key, answer));
 	}
 
+	/** The connection state; while an exec credential plugin runs, that it is being waited for (the header ticks every second). */
 	get state(): ConnectionState {
-		return this.client.state;
+		const state = this.client.state;
+		const plugin = this.credentials.running;
+		if (!plugin) return state;
+		const seconds = Math.max(0, Math.floor((Date.now() - plugin.since) / 1000));
+		return {...state, status: state.status === 'live' ? 'reconnecting' : state.status, message: `waiting for credential plugin ${plugin.name}, ${seconds}s`};
 	}
 
 	/**
-	 * Check that the server answers (GET /version) before anything else. Unreachable or
-	 * unauthorized → ConnectionError (exit 3) with one line.
+	 * Get a credential (an exec plugin may run, for as long as it takes unless execTimeoutMs
+	 * says otherwise), then check that the server answers (GET /version) before anything
+	 * else. A plugin that fails, unreachable or unauthorized → one line (exit 3).
 	 */
 	async connect(deadlineMs?: number): Promise<void> {
 		try {
+			await this.credentials.get();
+			// The default deadline counts from the credential: a login may have taken minutes.
 			const version = await this.client.getJson<{major: string; minor: string; gitVersion: string}>('/version', {signal: this.controller.signal, what: 'connect', deadline: deadlineMs ?? this.clock.now() + 15_000, timeoutMs: 10_000});
 			this.store.serverVersion = {major: String(version.major), minor: String(version.minor).replace(/\D+$/, ''), gitVersion: String(version.gitVersion)};
 		} catch (error) {
@@ -183,7 +200,7 @@ export class Session extends EventEmitter {
 				// /version is readable by everyone on a real server; a 403 still means we got through.
 				return;
 			}
-			if (error instanceof NetworkError) throw new ConnectionError(`cannot reach the API server: ${error.message}`);
+			if (error instanceof NetworkError || error instanceof ProxyAuthError) throw new ConnectionError(`cannot reach the API server: ${error.message}`);
 			if (error instanceof ApiStatusError) throw new ConnectionError(`the API server at ${this.transport.server} answered ${error.status}: ${error.message}`);
 			throw error;
 		}
@@ -508,6 +525,7 @@ export class Session extends EventEmitter {
 		this.stopped = true;
 		for (const timer of this.timers) clearTimeout(timer);
 		this.controller.abort();
+		await this.credentials.stop();
 		await Promise.all([...this.reflectors.values()].map((r) => r.stop()));
 		this.transport.close();
 	}

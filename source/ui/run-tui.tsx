@@ -29,6 +29,8 @@ export interface TuiOptions {
 	stdout: NodeJS.WriteStream;
 	stdin: NodeJS.ReadStream;
 	env: NodeJS.ProcessEnv;
+	/** Aborted: close the TUI (the first connect failed; the caller prints why). */
+	signal?: AbortSignal;
 }
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
@@ -70,7 +72,7 @@ export function keyInput(stdin: NodeJS.ReadStream, ttyPath = '/dev/tty'): {input
 	};
 }
 
-export async function runTui({controller, engine, options, stdout, stdin, env}: TuiOptions): Promise<number> {
+export async function runTui({controller, engine, options, stdout, stdin, env, signal}: TuiOptions): Promise<number> {
 	const terminal = detectTerminal(env, stdout);
 	const theme = makeTheme({color: terminal.color, unicode: terminal.unicode});
 	// Before the screen is taken: without a terminal to read keys from, one line and exit 2.
@@ -111,6 +113,9 @@ export async function runTui({controller, engine, options, stdout, stdin, env}: 
 	process.once('SIGTERM', onTerm);
 	keys.input.once('end', onEnd);
 	keys.input.once('close', onEnd);
+	const onAbort = gone('the first connect failed');
+	if (signal?.aborted) onAbort();
+	else signal?.addEventListener('abort', onAbort, {once: true});
 	try {
 		await instance.waitUntilExit();
 	} finally {
@@ -118,6 +123,7 @@ export async function runTui({controller, engine, options, stdout, stdin, env}: 
 		process.off('SIGTERM', onTerm);
 		keys.input.off('end', onEnd);
 		keys.input.off('close', onEnd);
+		signal?.removeEventListener('abort', onAbort);
 		controller.dispose();
 		instance.cleanup();
 		restore();
