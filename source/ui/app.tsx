@@ -18,7 +18,7 @@ import {ConfirmDialog} from './components/confirm-dialog.js';
 import {DataTable, StyledLines} from './components/data-table.js';
 import {HelpOverlay, type KeyBindingGroup} from './components/help-overlay.js';
 import {type KeyHint, KeyHints} from './components/key-hints.js';
-import {Sparkline} from './components/sparkline.js';
+import {sparklineLines} from './components/sparkline.js';
 import {TextPrompt} from './components/text-prompt.js';
 import {useLatestInput} from './components/use-latest-input.js';
 import {filterRows, fitLine, type SortDirection, sortRows, type Span} from './table-layout.js';
@@ -489,7 +489,8 @@ function Detail({finding, others, width, height, offset, theme, readOnly}: Detai
 		if (readOnly) lines.push([{text: '  (read-only: remedies are off)', dim: true}]);
 	} else lines.push([{text: 'No remedy: see above for what to do.', dim: true}]);
 	for (const other of others) lines.push([], [{text: `Also: ${text(other.summary)}`, dim: true}]);
-	const seriesHeight = finding.series ? 2 : 0;
+	const series = finding.series ? sparklineLines({values: finding.series.values, width, theme, label: text(finding.series.label), stepSeconds: finding.series.stepSeconds}) : [];
+	const seriesHeight = finding.series ? series.length + 1 : 0;
 	const visible = Math.max(1, height - seriesHeight);
 	const start = Math.max(0, Math.min(offset, Math.max(0, lines.length - visible)));
 	const shown = lines.slice(start, start + visible).map((line) => fitLine(line, width, !theme.unicode));
@@ -498,7 +499,7 @@ function Detail({finding, others, width, height, offset, theme, readOnly}: Detai
 		<Box flexDirection="column">
 			{finding.series ? (
 				<Box flexDirection="column">
-					<Sparkline values={finding.series.values} width={width} theme={theme} label={text(finding.series.label)} />
+					<StyledLines lines={series} theme={theme} />
 					<Text> </Text>
 				</Box>
 			) : null}
