@@ -104,8 +104,10 @@ test.serial('findings appear in all four panes; help, filter, detail and back', 
 		const filtered = await h.until(/\/inv/, 'the filter in the tab bar');
 		t.false(/checkout-api/.test(filtered.split('\n').slice(3).join('\n')), 'rows that do not match are hidden');
 		await h.press('\r');
-		const detail = await h.until(/Remedies:/, 'the detail view');
-		t.regex(detail, /inventory-sync/);
+		t.regex(await h.until(/INFO Deployment/, 'the detail view'), /inventory-sync/);
+		// G scrolls to the end of the view: the remedies.
+		await h.press('G');
+		const detail = await h.until(/Remedies:/, 'the end of the detail view');
 		t.regex(detail, /a {2}Make/i, 'the remedy with its key');
 		await h.press(ESC);
 		await h.until(/QOS/, 'the table again');
