@@ -32,7 +32,7 @@ export interface DetailViewProps {
 	readOnly: boolean;
 }
 
-/** Labels never take more than this share of the width; a longer label wraps in its column. */
+/** Labels never take more than this share of the width; a longer label wraps in the label column. */
 const LABEL_SHARE = 0.45;
 /** Below this many columns for the value, a label goes on its own line and the value under it. */
 const MIN_VALUE_WIDTH = 16;
@@ -45,8 +45,9 @@ export function evidenceLines(finding: Finding, width: number, theme: Theme): St
 		return {label: `${asciiText(label, theme)}:`, text: safeText(text, ascii)};
 	});
 	if (entries.length === 0) return [];
-	const widest = Math.max(...entries.map((e) => displayWidth(e.label)));
-	const labelWidth = Math.min(widest, Math.max(8, Math.floor(width * LABEL_SHARE)));
+	// The values start after the longest label that fits the share; longer labels wrap in that column.
+	const cap = Math.max(8, Math.floor(width * LABEL_SHARE));
+	const labelWidth = Math.max(...entries.map((e) => displayWidth(e.label)).filter((w) => w <= cap), Math.min(cap, ...entries.map((e) => displayWidth(e.label))));
 	const valueWidth = width - labelWidth - 2;
 	const lines: StyledLine[] = [];
 	for (const {label, text} of entries) {
@@ -58,7 +59,8 @@ export function evidenceLines(finding: Finding, width: number, theme: Theme): St
 		const labels = wrapText(label, labelWidth);
 		const values = wrapText(text, valueWidth);
 		for (let i = 0; i < Math.max(labels.length, values.length); i++) {
-			lines.push([{text: `${padEnd(labels[i] ?? '', labelWidth)}  `, dim: true}, {text: values[i] ?? ''}]);
+			const value = values[i] ?? '';
+			lines.push(value === '' ? [{text: labels[i] ?? '', dim: true}] : [{text: `${padEnd(labels[i] ?? '', labelWidth)}  `, dim: true}, {text: value}]);
 		}
 	}
 	return lines;
