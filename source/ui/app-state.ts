@@ -8,9 +8,9 @@
  * looked up by mode and action, not chained.
  *
  * Rows stay under the cursor: each pane remembers the id of the row the cursor is on, from
- * the first frame on, and when new views re-sort or refilter the rows the cursor follows
- * that row; when the row is gone, the cursor keeps its index (clamped) and takes the row
- * now there.
+ * the first frame it is shown in (before any key), and when new views re-sort or refilter
+ * the rows the cursor follows that row; when the row is gone, the cursor keeps its index
+ * (clamped) and takes the row now there. A pane not yet looked at keeps its cursor on top.
  */
 import type {Views} from '../app/controller.js';
 import {type Finding, type Pane, PANES, type PaneView, type Row} from '../findings/model.js';
@@ -110,12 +110,17 @@ export function shownRows(view: PaneView, ui: PaneUi): readonly Row[] {
 	return rows;
 }
 
-/** The cursor on the selected row if it is still shown, else at its index (clamped), selecting the row there. */
-export function settle(ui: PaneUi, rows: readonly Row[]): PaneUi {
+/**
+ * The cursor on the selected row if it is still shown, else at its index (clamped),
+ * selecting the row there. `visible`: the pane is on screen, so the row under the cursor
+ * is one the user sees and it is selected even before they moved. A pane never looked at
+ * selects nothing until it is: its cursor stays at its index (the top) while its rows come in.
+ */
+export function settle(ui: PaneUi, rows: readonly Row[], visible = true): PaneUi {
 	if (rows.length === 0) return ui.cursor === 0 ? ui : {...ui, cursor: 0};
 	const found = ui.selectedId === undefined ? -1 : rows.findIndex((r) => r.id === ui.selectedId);
 	const cursor = found >= 0 ? found : clamp(ui.cursor, 0, rows.length - 1);
-	const selectedId = rows[cursor]!.id;
+	const selectedId = visible || ui.selectedId !== undefined ? rows[cursor]!.id : undefined;
 	return cursor === ui.cursor && selectedId === ui.selectedId ? ui : {...ui, cursor, selectedId};
 }
 
@@ -123,7 +128,7 @@ function settleAll(state: UiState): UiState {
 	let changed = false;
 	const panes = {...state.panes};
 	for (const pane of PANES) {
-		const next = settle(state.panes[pane], shownRows(state.views[pane], state.panes[pane]));
+		const next = settle(state.panes[pane], shownRows(state.views[pane], state.panes[pane]), pane === state.pane);
 		if (next !== state.panes[pane]) {
 			panes[pane] = next;
 			changed = true;
@@ -240,8 +245,9 @@ function moveTo(state: UiState, index: number): Step {
 
 const moveBy = (delta: (state: UiState, env: UiEnv) => number): Handler => (state, _match, env) => moveTo(state, state.panes[state.pane].cursor + delta(state, env));
 
+/** Another pane: the row under its cursor is now in view, and selected. */
 function switchPane(state: UiState, pane: Pane): Step {
-	return same({...state, pane});
+	return same(withPane({...state, pane}, {}));
 }
 
 const nextSort: Handler = (state) => {

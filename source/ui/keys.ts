@@ -5,7 +5,9 @@
  * anything over a slow SSH link, a paste — arrives as one string ("jjj", "2j", "/inv\r").
  * `keyPresses` splits such a string into its keys (by grapheme, so an emoji stays one key),
  * spelling out the control characters inside it (CR is Enter, TAB is Tab, DEL is the
- * Backspace key, ^C is Ctrl-C), so every key is handled, in order.
+ * Backspace key, ^C is Ctrl-C), so every key is handled, in order. ESC followed by a
+ * character is Esc and that character (no key of ours uses Alt). Two ESCs read at once
+ * reach us as one Esc: Ink reports them as Alt-Esc, which we cannot tell from Esc.
  *
  * A key is matched against specs written as text, which is how the key table declares them:
  * a printable character ("j", "G", "?", " "), a named key ("down", "pageup", "return",
@@ -70,7 +72,9 @@ export function keyPresses(input: string, key: Key): KeyPress[] {
 		if (key[flag] === true) return [{text: '', name, ...(key.shift ? {shift: true} : {}), ...(key.ctrl ? {ctrl: true} : {}), ...(key.meta && name !== 'escape' ? {meta: true} : {})}];
 	}
 	if (key.ctrl && input.length === 1) return [{text: input.toLowerCase(), ctrl: true}];
-	if (key.meta && input !== '') return [{text: input, meta: true}];
+	// ESC and a character in one read is what Alt-<character> sends, and also Esc typed just
+	// before that character (over SSH, typed ahead). The UI binds no Alt key: it is Esc, then the rest.
+	if (key.meta && input !== '') return [{text: '', name: 'escape'}, ...splitTyped(input)];
 	return splitTyped(input);
 }
 

@@ -455,12 +455,17 @@ export function wrapText(text: string, width: number): string[] {
 			used += 1 + w;
 			continue;
 		}
-		if (used > 0) push();
 		if (w <= max) {
+			if (used > 0) push();
 			line = word;
 			used = w;
 			continue;
 		}
+		// A word longer than a line is cut wherever a line ends, starting on this one.
+		if (used > 0 && used + 2 <= max) {
+			line += ' ';
+			used += 1;
+		} else if (used > 0) push();
 		for (const {segment} of graphemes.segment(word)) {
 			const g = displayWidth(segment);
 			if (used + g > max && used > 0) push();

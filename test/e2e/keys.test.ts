@@ -13,10 +13,15 @@ import {join} from 'node:path';
 import test from 'ava';
 import {eventually, sleep, tempDir} from '../helpers/sim.js';
 
-const SOCKET = `assure-keys-${process.pid}`;
+/** One tmux server per test (the tests run one after another): a server being killed never meets the next test's session. */
+let socket = '';
+
+function useServer(session: string): void {
+	socket = `assure-keys-${process.pid}-${session}`;
+}
 
 function tmux(...args: string[]): string {
-	return execFileSync('tmux', ['-L', SOCKET, ...args], {encoding: 'utf8'});
+	return execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
 }
 
 function screen(session: string): string {
@@ -73,6 +78,7 @@ function remedyRequests(sim: SimProcess): number {
 test.serial('80x24: arrows in the detail view scroll to the remedies and send nothing; the flapping shows', async (t) => {
 	const sim = await startSim();
 	const session = 'detail';
+	useServer(session);
 	t.teardown(() => {
 		killServer();
 		sim.stop();
@@ -124,6 +130,7 @@ test.serial('80x24: arrows in the detail view scroll to the remedies and send no
 
 test.serial('80x24: three j in one write move the cursor three rows', async (t) => {
 	const session = 'typeahead';
+	useServer(session);
 	t.teardown(killServer);
 	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
 	await eventually(() => /3 autoscaling \d+!/.test(screen(session)), 60_000, 'autoscaling findings');
@@ -131,9 +138,10 @@ test.serial('80x24: three j in one write move the cursor three rows', async (t) 
 	await eventually(() => /REV\/60M/.test(screen(session)), 20_000, 'the autoscaling pane');
 	// Sorted by name (the second column; the first, the namespace, is not shown at 80 columns)
 	// the rows keep their order: burst, cart, checkout-web, ingest-worker, storefront, system.
+	const selected = /^▶\S*\s+(\S+)/.exec(cursorLine(screen(session)))?.[1] ?? '';
 	tmux('send-keys', '-t', session, '-l', 'ss');
 	await eventually(() => /HPA \/ SCALEDOBJECT▲/.test(screen(session)) && /burst[^]*cart[^]*checkout-web[^]*ingest-worker/.test(screen(session)), 10_000, `sorted by name; the screen was:\n${screen(session)}`);
-	t.true(cursorLine(screen(session)).includes('checkout-web'), 'the sort kept the row under the cursor');
+	t.true(selected !== '' && cursorLine(screen(session)).includes(selected), `the sort kept ${selected} under the cursor`);
 	tmux('send-keys', '-t', session, 'g');
 	await eventually(() => cursorLine(screen(session)).includes('burst'), 10_000, 'the first row');
 	tmux('send-keys', '-t', session, '-l', 'jjj');
@@ -145,6 +153,7 @@ test.serial('80x24: three j in one write move the cursor three rows', async (t) 
 
 test.serial('LANG=C: the flapping in ASCII cells, nothing but ASCII on screen', async (t) => {
 	const session = 'ascii';
+	useServer(session);
 	t.teardown(killServer);
 	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=C LC_ALL=C NO_COLOR=1 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
 	await eventually(() => /3 autoscaling \d+!/.test(screen(session)), 60_000, 'autoscaling findings');

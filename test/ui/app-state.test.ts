@@ -166,6 +166,16 @@ test('when the selected row goes away the cursor keeps its index, clamped', (t) 
 	t.is(reordered.panes.autoscaling.selectedId, 'a1');
 });
 
+test('a pane not yet looked at keeps its cursor on top while its rows come in; shown, its row stays', (t) => {
+	const start = initialState(views({autoscaling: pane('autoscaling', ['burst', 'system'])}));
+	t.is(start.panes.autoscaling.selectedId, undefined, 'nobody has seen the autoscaling rows');
+	const more = reduceEvent(start, {type: 'views', views: views({autoscaling: pane('autoscaling', ['checkout-web', 'storefront', 'burst', 'system'])})}).state;
+	const shown = keys(more, '3').state;
+	t.is(currentRow(shown)?.id, 'checkout-web', 'the top row when the pane is first shown');
+	const resorted = reduceEvent(shown, {type: 'views', views: views({autoscaling: pane('autoscaling', ['storefront', 'checkout-web', 'burst', 'system'])})}).state;
+	t.is(currentRow(resorted)?.id, 'checkout-web', 'then it stays under the cursor');
+});
+
 test('the sort keeps the selected row under the cursor', (t) => {
 	const start = keys(initialState(views({etcd: pane('etcd', ['b', 'c', 'a'])})), 'j').state;
 	t.is(currentRow(start)?.id, 'c');

@@ -72,8 +72,13 @@ async function withApp(options: SimulatorOptions & {token?: string; readOnly?: b
 	});
 }
 
-/** Move the cursor down until the status line (the row's finding) matches. */
+/**
+ * Move the cursor down from the first row until the status line (the row's finding)
+ * matches. From the first row: the cursor stays on the row it was on when the rows
+ * changed, which during the first analyses may be any row.
+ */
 async function cursorTo(h: Harness, pattern: RegExp, what: string): Promise<void> {
+	await h.press('g');
 	for (let i = 0; i < 40; i++) {
 		const lines = h.frame().split('\n');
 		// The status line is the one above the key hints.

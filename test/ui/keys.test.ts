@@ -25,7 +25,7 @@ test('a named key from Ink stays one key, with its modifiers', (t) => {
 	t.deepEqual(keyPresses('', {...NO_KEY, tab: true, shift: true}), [{text: '', name: 'tab', shift: true}]);
 	t.deepEqual(keyPresses('', {...NO_KEY, escape: true, meta: true}), [{text: '', name: 'escape'}]);
 	t.deepEqual(keyPresses('c', {...NO_KEY, ctrl: true}), [{text: 'c', ctrl: true}]);
-	t.deepEqual(keyPresses('x', {...NO_KEY, meta: true}), [{text: 'x', meta: true}]);
+	t.deepEqual(keyPresses('3', {...NO_KEY, meta: true}), [{text: '', name: 'escape'}, {text: '3'}], 'ESC 3 in one read: Esc, then 3');
 });
 
 test('specs match what they name and nothing else', (t) => {

@@ -81,7 +81,11 @@ export function detailContent(props: Omit<DetailViewProps, 'height' | 'offset'>)
 	wrapText(`${severity} ${cluster(finding.summary)}`, width).forEach((part, i) => {
 		lines.push(i === 0 ? [{text: severity, color: severityColor, bold: true}, {text: part.slice(severity.length), bold: true}] : [{text: part, bold: true}]);
 	});
-	lines.push(...wrapped(`${cluster(subjectText(finding.subject))}   id ${cluster(finding.id)}`, {dim: true}));
+	const subject = cluster(subjectText(finding.subject));
+	const id = `id ${cluster(finding.id)}`;
+	// Subject and id on one line when they fit, else each on its own.
+	if (displayWidth(subject) + 3 + displayWidth(id) <= width) lines.push([{text: `${subject}   ${id}`, dim: true}]);
+	else lines.push(...wrapped(subject, {dim: true}, '  '), ...wrapped(id, {dim: true}, '  '));
 	if (props.gone) lines.push(...wrapped(asciiText('No longer reported: the condition cleared at the last refresh (shown as last seen).', theme), {color: theme.colors.ok}));
 	lines.push([]);
 
