@@ -78,12 +78,18 @@ async function withApp(options: SimulatorOptions & {token?: string; readOnly?: b
  * changed, which during the first analyses may be any row.
  */
 async function cursorTo(h: Harness, pattern: RegExp, what: string): Promise<void> {
+	const lines = () => h.frame().split('\n');
+	const cursorRow = () => lines().findIndex((line) => line.startsWith('▶'));
+	const tableTop = () => lines().findIndex((line) => line.startsWith('   ') && /[A-Z]{3}/.test(line)) + 1;
 	await h.press('g');
+	await eventually(() => cursorRow() === tableTop(), 10_000, `the cursor on the first row; the last frame was:\n${h.frame()}`);
 	for (let i = 0; i < 40; i++) {
-		const lines = h.frame().split('\n');
 		// The status line is the one above the key hints.
-		if (pattern.test(lines.at(-2) ?? '')) return;
+		if (pattern.test(lines().at(-2) ?? '')) return;
+		// One row at a time, each seen on screen before the next (a loaded machine renders late).
+		const before = cursorRow();
 		await h.press(DOWN);
+		await eventually(() => cursorRow() !== before, 10_000, `the cursor to move; the last frame was:\n${h.frame()}`);
 	}
 	throw new Error(`the cursor never reached ${what}; the last frame was:\n${h.frame()}`);
 }
