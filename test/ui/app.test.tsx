@@ -81,6 +81,8 @@ async function cursorTo(h: Harness, pattern: RegExp, what: string): Promise<void
 	const lines = () => h.frame().split('\n');
 	const cursorRow = () => lines().findIndex((line) => line.startsWith('▶'));
 	const tableTop = () => lines().findIndex((line) => line.startsWith('   ') && /[A-Z]{3}/.test(line)) + 1;
+	// While lists are still paged in the status line says "syncing…", not the row's finding.
+	await eventually(() => !/^syncing/.test(lines().at(-2) ?? ''), 30_000, `the end of the first sync; the last frame was:\n${h.frame()}`);
 	await h.press('g');
 	await eventually(() => cursorRow() === tableTop(), 10_000, `the cursor on the first row; the last frame was:\n${h.frame()}`);
 	for (let i = 0; i < 40; i++) {
@@ -155,7 +157,8 @@ test.serial('a remedy by keys: dry run and diff, Enter does not apply, y does; t
 		await h.press('u');
 		await h.until(READY, 'the undo diff');
 		await h.press('y');
-		await h.until(/applied \(1 applied\)/, 'the undo result');
+		// The first result's line is still there until the undo's replaces it.
+		await h.until(/Undo: [^\n]*applied \(1 applied\)/, 'the undo result');
 		t.deepEqual(h.sim.api.get(hpas, 'checkout', 'checkout-web').spec.behavior, before.spec.behavior, 'undo restored the behavior');
 		t.is(h.journal.read().at(-1)!.action, 'undo');
 		await h.press('u');
