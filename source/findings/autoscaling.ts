@@ -69,7 +69,7 @@ export const AUTOSCALING_COLUMNS: readonly Column[] = [
 	{key: 'churn', title: 'CHURN/H', width: 7, align: 'right', priority: 6, numeric: true},
 	{key: 'behavior', title: 'BEHAVIOR', width: 16, minWidth: 7, priority: 2},
 	{key: 'score', title: 'SCORE', width: 5, align: 'right', priority: 7, numeric: true},
-	{key: 'spark', title: 'REPLICAS 1H', width: 20, minWidth: 8, priority: 6},
+	{key: 'spark', title: 'REPLICAS', width: 20, minWidth: 8, priority: 6, stepSeconds: 60},
 ];
 
 /** Managers that are the autoscaler itself when they write spec.replicas. */
@@ -237,7 +237,7 @@ export function analyzeAutoscaling(state: ClusterState, options: AutoscalingOpti
 		const objects: ObjectRef[] = [{kind: 'HorizontalPodAutoscaler', namespace: hpa.namespace, name: hpa.name}, {kind: hpa.target.kind, namespace: hpa.namespace, name: hpa.target.name}];
 		if (hpa.scaledObject !== undefined) objects.unshift(subject);
 		const spark = replicaSpark(history, now);
-		const series = {label: 'replicas, last 60 min (one value per minute)', values: spark};
+		const series = {label: 'replicas, last 60 min (one value per minute)', values: spark, stepSeconds: MINUTE / 1000};
 		const keda = hpa.scaledObject !== undefined;
 		const subjectName = keda ? `ScaledObject ${hpa.scaledObject}` : `HPA ${hpa.name}`;
 		const add = (finding: Finding) => {
@@ -519,7 +519,7 @@ export function analyzeAutoscaling(state: ClusterState, options: AutoscalingOpti
 						...(drivers.length > 0 ? [`Flapping autoscalers whose pods run in this group: ${drivers.join(', ')}; dampening them usually calms the group.`] : []),
 						'Otherwise lengthen the cluster-autoscaler\'s --scale-down-unneeded-time and --scale-down-delay-after-add (both 10m by default), or keep spare capacity with over-provisioning.',
 					],
-					series: {label: 'nodes, last 60 min (one value per minute)', values: replicaSpark(points, now)},
+					series: {label: 'nodes, last 60 min (one value per minute)', values: replicaSpark(points, now), stepSeconds: MINUTE / 1000},
 				};
 				findings.push(f);
 				ids.push(f.id);

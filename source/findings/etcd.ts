@@ -797,7 +797,7 @@ function eventStormFindings(ctx: Context): void {
 				'Events have no watch cache: every events LIST goes to etcd, and each event lives 1h (--event-ttl).',
 				'Fix the controller to emit fewer events (aggregate progress into status instead); meanwhile an APF FlowSchema can throttle its writes.',
 			],
-			series: {label: 'events/min', values: series},
+			series: {label: 'events per minute', values: series, stepSeconds: 60},
 		}, ROW_EVENTS);
 	}
 }
@@ -910,7 +910,7 @@ function kindFindings(ctx: Context, kinds: readonly KindFigures[], etcd: EtcdFig
 				severityRule,
 			},
 			remedies: [],
-			series: {label: 'objects', values: k.history.map((p) => p.count)},
+			series: {label: 'objects (a point at each change of the count)', values: k.history.map((p) => p.count)},
 		}, [k.id]);
 	}
 }

@@ -38,8 +38,11 @@ export interface Finding {
 	remedies: readonly RemedyRef[];
 	/** Free-text detail lines for the detail view (what to do when no remedy applies). */
 	detail?: readonly string[];
-	/** A series for the detail view's sparkline (e.g. replicas, events per minute). */
-	series?: {label: string; values: readonly number[]; approximateFrom?: number};
+	/**
+	 * A series for the detail view's sparkline (e.g. replicas, events per minute), oldest
+	 * first; `stepSeconds` apart when the points are evenly spaced, the last one being now.
+	 */
+	series?: {label: string; values: readonly number[]; stepSeconds?: number; approximateFrom?: number};
 }
 
 export interface Column {
@@ -53,6 +56,11 @@ export interface Column {
 	priority: number;
 	/** Numeric columns sort numerically. */
 	numeric?: boolean;
+	/**
+	 * The `spark` column: seconds between two points of `row.spark`. The column draws the
+	 * latest points, one cell each, and its title says how long a span that is ("REPLICAS 8M").
+	 */
+	stepSeconds?: number;
 }
 
 export type Cell = string | number | undefined;
@@ -65,7 +73,7 @@ export interface Row {
 	sort?: Readonly<Record<string, number | string>>;
 	severity?: Severity;
 	findingIds: readonly string[];
-	/** A series drawn as a sparkline in a "spark" column. */
+	/** A series drawn as a sparkline in a "spark" column, oldest first (the latest points show). */
 	spark?: readonly number[];
 }
 

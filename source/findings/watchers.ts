@@ -24,7 +24,7 @@ export const WATCHER_COLUMNS: Column[] = [
 	{key: 'fanout', title: 'NODES', width: 6, priority: 5, numeric: true, align: 'right'},
 	{key: 'p99', title: 'P99', width: 7, priority: 3, numeric: true, align: 'right'},
 	{key: 'why', title: 'WHY', width: 40, minWidth: 16, priority: 7},
-	{key: 'spark', title: 'REQ/MIN (30m)', width: 16, minWidth: 8, priority: 1},
+	{key: 'spark', title: 'REQ/MIN', width: 16, minWidth: 8, priority: 1, stepSeconds: 60},
 ];
 
 /** Cost units per minute (an APF seat-ish scale): see the comments at each weight. */
@@ -191,7 +191,7 @@ export function analyzeWatchers(snapshot: AuditSnapshot, state: ClusterState, op
 				},
 				remedies,
 				detail,
-				series: {label: 'requests per minute, all verbs (last 30 min)', values: sumSeries(c.series)},
+				series: {label: 'requests per minute, all verbs (last 30 min)', values: sumSeries(c.series), stepSeconds: 60},
 			});
 			findingIds = [id];
 		}

@@ -145,3 +145,33 @@ function rateNumber(value: number): string {
 	if (oneDecimal < 10) return `${sign}${oneDecimal.toFixed(1)}`;
 	return formatCount(value);
 }
+
+/**
+ * An elapsed time or a span (milliseconds) for reading rather than for a column: seconds
+ * below two minutes ("95 s"), minutes below two hours ("25 min", "1 h 30 min" is not used:
+ * "90 min" reads faster), hours below two days ("5 h", "5.5 h"), then days ("3 d",
+ * "3.5 d"). Whole units from 10, one decimal below (after rounding), the decimal dropped
+ * when it is zero. Negative spans keep their sign.
+ */
+export function formatDuration(ms: number): string {
+	if (!Number.isFinite(ms)) return NOT_A_NUMBER;
+	const sign = ms < 0 ? '-' : '';
+	const value = Math.abs(ms);
+	if (Math.round(value / SECOND) < 120) return `${sign}${Math.round(value / SECOND)} s`;
+	if (Math.round(value / MINUTE) < 120) return `${sign}${Math.round(value / MINUTE)} min`;
+	if (value / HOUR < 47.95) return `${sign}${shortNumber(value / HOUR)} h`;
+	return `${sign}${shortNumber(value / (24 * HOUR))} d`;
+}
+
+/** One decimal below 10 (dropped when zero), whole numbers from 10. */
+function shortNumber(value: number): string {
+	const oneDecimal = Math.round(value * 10) / 10;
+	if (oneDecimal < 10) return Number.isInteger(oneDecimal) ? String(oneDecimal) : oneDecimal.toFixed(1);
+	return String(Math.round(value));
+}
+
+/** A whole or decimal number with thousands separators ("12,345", "38.7"); `-` when not finite. */
+export function formatNumber(n: number): string {
+	if (!Number.isFinite(n)) return NOT_A_NUMBER;
+	return n.toLocaleString('en-US', {maximumFractionDigits: 2});
+}

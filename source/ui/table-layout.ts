@@ -431,3 +431,48 @@ export function positionText(start: number, end: number, total: number, theme: T
 	if (total <= 0 || end <= start) return `0 of ${Math.max(0, total)}`;
 	return `${start + 1}${theme.unicode ? '–' : '-'}${end} of ${total}`;
 }
+
+/**
+ * `text` broken into lines of at most `width` columns: at spaces where it can, inside a
+ * word (by grapheme) only when the word alone is wider than a line. Runs of spaces at a
+ * break are dropped; an empty text is one empty line. Pass sanitized text.
+ */
+export function wrapText(text: string, width: number): string[] {
+	const max = Math.max(1, Math.floor(width));
+	const lines: string[] = [];
+	let line = '';
+	let used = 0;
+	graphemes ??= new Intl.Segmenter();
+	const push = () => {
+		lines.push(line.trimEnd());
+		line = '';
+		used = 0;
+	};
+	for (const word of text.split(/ +/)) {
+		const w = displayWidth(word);
+		if (used > 0 && used + 1 + w <= max) {
+			line += ` ${word}`;
+			used += 1 + w;
+			continue;
+		}
+		if (w <= max) {
+			if (used > 0) push();
+			line = word;
+			used = w;
+			continue;
+		}
+		// A word longer than a line is cut wherever a line ends, starting on this one.
+		if (used > 0 && used + 2 <= max) {
+			line += ' ';
+			used += 1;
+		} else if (used > 0) push();
+		for (const {segment} of graphemes.segment(word)) {
+			const g = displayWidth(segment);
+			if (used + g > max && used > 0) push();
+			line += segment;
+			used += g;
+		}
+	}
+	if (used > 0 || lines.length === 0) push();
+	return lines;
+}

@@ -8,8 +8,12 @@ import {execFileSync} from 'node:child_process';
 import test from 'ava';
 import {eventually, sleep, tempDir} from '../helpers/sim.js';
 
+/** One tmux server per test: a new session on a server still shutting down fails with "server exited unexpectedly". */
+let socket = `assure-${process.pid}`;
+
 function tmux(...args: string[]): string {
-	return execFileSync('tmux', ['-L', `assure-${process.pid}`, ...args], {encoding: 'utf8'});
+	if (args[0] === 'new-session') socket = `assure-${process.pid}-${args[args.indexOf('-s') + 1]}`;
+	return execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
 }
 
 function screen(session: string): string {
@@ -73,7 +77,7 @@ test.serial('LANG=C and NO_COLOR: ASCII borders and no colour', async (t) => {
 		await eventually(() => /Cancel/.test(screen(session)), 15_000, 'the remedy dialog');
 		const frame = screen(session);
 		t.regex(frame, /^[\x20-\x7e\n]*$/, 'only printable ASCII on screen');
-		const escapes = execFileSync('tmux', ['-L', `assure-${process.pid}`, 'capture-pane', '-t', session, '-p', '-e'], {encoding: 'utf8'});
+		const escapes = tmux('capture-pane', '-t', session, '-p', '-e');
 		t.false(/\x1b\[3[0-7]m|\x1b\[38;/.test(escapes), 'no colour escape sequences');
 		tmux('send-keys', '-t', session, 'Escape');
 		await sleep(300);

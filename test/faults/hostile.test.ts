@@ -314,8 +314,11 @@ test('the TUI, colourless: no ESC, C1, bidi or zero-width character reaches a fr
 		await pane('4', /WORKLOAD[\s\S]*RollEVIL/, 'the hostile workload in the QoS pane');
 		await cursorTo(/EVIL/, 'the hostile workload');
 		await press('\r');
-		const detail = await until(/Owned by/, 'the detail view of the hostile workload');
+		const detail = await until(/QoS class \(worst pod\):/, 'the detail view of the hostile workload');
 		t.regex(detail, /EVIL/);
+		// The rest of the view (what to do, its remedies) scrolls into frames too.
+		await press('G');
+		await until(/Owned by/, 'the end of the detail view');
 		await press('\u001b');
 		await until(/QOS/, 'the QoS table again');
 		await pane('2', /CLIENT[\s\S]*EVIL/, 'the hostile client in the watchers pane');

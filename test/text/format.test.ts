@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import {formatAge, formatBytes, formatCount, formatPercent, formatRate} from '../../source/text/format.js';
+import {formatAge, formatBytes, formatCount, formatDuration, formatNumber, formatPercent, formatRate} from '../../source/text/format.js';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -149,4 +149,30 @@ test('formatRate picks per second, per minute or per hour', (t) => {
 		[NaN, '-'],
 	];
 	for (const [input, expected] of cases) t.is(formatRate(input), expected, String(input));
+});
+
+test('formatDuration reads as s, min, h, d', (t) => {
+	const cases: Array<[number, string]> = [
+		[0, '0 s'],
+		[92 * S, '92 s'],
+		[119 * S, '119 s'],
+		[120 * S, '2 min'],
+		[25 * MIN, '25 min'],
+		[119 * MIN, '119 min'],
+		[2 * H, '2 h'],
+		[190 * MIN, '3.2 h'],
+		[30 * H, '30 h'],
+		[48 * H, '2 d'],
+		[3.5 * D, '3.5 d'],
+		[-90 * S, '-90 s'],
+		[NaN, '-'],
+	];
+	for (const [input, expected] of cases) t.is(formatDuration(input), expected, String(input));
+});
+
+test('formatNumber separates thousands and keeps two decimals at most', (t) => {
+	t.is(formatNumber(12345), '12,345');
+	t.is(formatNumber(38.7), '38.7');
+	t.is(formatNumber(1 / 3), '0.33');
+	t.is(formatNumber(Infinity), '-');
 });

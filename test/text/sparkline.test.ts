@@ -20,13 +20,24 @@ test('a constant series is a flat line', (t) => {
 	t.is(sparkline([42]), '▁');
 });
 
-test('resampling keeps the maximum of each bucket so a spike is not lost', (t) => {
+test('a series longer than the width keeps its latest values, one cell each, so alternation shows', (t) => {
+	const flapping = Array.from({length: 60}, (_, i) => (i % 2 === 0 ? 3 : 10));
+	for (const width of [20, 8, 3]) {
+		const line = sparkline(flapping, {width});
+		t.is(line.length, width);
+		t.is(line, '▁█'.repeat(30).slice(-width), `${width} cells alternate`);
+	}
+	t.is(sparkline(flapping, {width: 8, ascii: true}), '_#_#_#_#');
+	t.is(sparkline([1, 2, 3, 9, 1], {width: 2}), '█▁', 'the scale is the whole series\' (9 is off screen)');
+});
+
+test('overflow max: resampling keeps the maximum of each bucket so a spike is not lost', (t) => {
 	const series = Array.from({length: 100}, () => 0);
 	series[57] = 10;
-	const line = sparkline(series, {width: 10});
+	const line = sparkline(series, {width: 10, overflow: 'max'});
 	t.is(line.length, 10);
 	t.is(line, '▁▁▁▁▁█▁▁▁▁');
-	t.is(sparkline([1, 9, 1, 1, 1, 9], {width: 3}), '█▁█');
+	t.is(sparkline([1, 9, 1, 1, 1, 9], {width: 3, overflow: 'max'}), '█▁█');
 });
 
 test('a shorter series is not stretched', (t) => {
@@ -44,7 +55,8 @@ test('non-finite samples are gaps', (t) => {
 	t.is(sparkline([0, NaN, 7]), '▁ █');
 	t.is(sparkline([NaN, NaN]), '  ');
 	t.is(sparkline([0, Infinity, 7]), '▁ █');
-	t.is(sparkline([NaN, NaN, 0, 7], {width: 2}), ' █');
+	t.is(sparkline([NaN, NaN, 0, 7], {width: 2, overflow: 'max'}), ' █');
+	t.is(sparkline([0, 7, NaN, 0], {width: 2}), ' ▁');
 });
 
 test('property: length is min(values, width) and every character is on the ramp', (t) => {
@@ -63,14 +75,14 @@ test('property: length is min(values, width) and every character is on the ramp'
 	t.pass();
 });
 
-test('property: the largest value always draws the top level', (t) => {
+test('property: resampled by maximum, the largest value always draws the top level', (t) => {
 	fc.assert(
 		fc.property(
 			fc.array(fc.integer({min: 0, max: 1000}), {minLength: 2, maxLength: 300}),
 			fc.integer({min: 1, max: 40}),
 			(values, width) => {
 				fc.pre(Math.max(...values) > Math.min(...values));
-				return sparkline(values, {width}).includes('█');
+				return sparkline(values, {width, overflow: 'max'}).includes('█');
 			},
 		),
 	);

@@ -204,3 +204,18 @@ test('no escape codes without colour; inverse cursor and severity colours with i
 		unmount();
 	}
 });
+
+test('a spark column draws the latest points one cell each, and its title says the span', (t) => {
+	const columns: Column[] = [
+		{key: 'name', title: 'NAME', width: 10, priority: 9},
+		{key: 'spark', title: 'REPLICAS', width: 20, minWidth: 8, priority: 6, stepSeconds: 60},
+	];
+	const flapping = Array.from({length: 60}, (_, i) => (i % 2 === 0 ? 3 : 10));
+	const table = [{id: 'a', cells: {name: 'web'}, findingIds: [], spark: flapping}];
+	const wide = dataTableLines({columns, rows: table, width: 40, height: 5, cursor: 0, theme: plain}).lines.map(lineText);
+	t.regex(wide[0]!, /NAME\s+REPLICAS 20M/);
+	t.true(wide[1]!.includes('▁█'.repeat(10)), `an hour of flapping squeezed into 20 cells would be a flat bar: ${wide[1]}`);
+	const narrow = dataTableLines({columns, rows: table, width: 22, height: 5, cursor: 0, theme: ascii}).lines.map(lineText);
+	t.regex(narrow[0]!, /REPLICAS/);
+	t.true(narrow[1]!.includes('_#_#'), narrow[1]);
+});

@@ -1,18 +1,18 @@
 /**
- * Sparkline: exact width at every width, Unicode blocks or the ASCII ramp, the min/max
- * annotation and what gives way when narrow, approximate (backfilled) points dimmer, and
- * colour only with a colour theme (chalk's level is set so the positive control can show
- * escape codes; see data-table.test.tsx).
+ * The series block of the detail views: one cell per point (a series alternating 3, 10,
+ * 3, 10 draws alternating cells at 80 columns and, wrapped onto more rows, at narrower
+ * widths), the scale in the title, the time axis ("-60m … now"), exact widths, the ASCII
+ * ramp, approximate points dimmer, and colour only with a colour theme (chalk's level is
+ * set so the positive control can show escape codes; see data-table.test.tsx).
  */
 import test from 'ava';
 import chalk from 'chalk';
 import fc from 'fast-check';
 import {render} from 'ink-testing-library';
-import {Sparkline, sparklineLine} from '../../source/ui/components/sparkline.js';
+import {Sparkline, sparklineLines} from '../../source/ui/components/sparkline.js';
 import {lineText, lineWidth} from '../../source/ui/table-layout.js';
 import {makeTheme} from '../../source/ui/theme.js';
-import {SPARK_ASCII, SPARK_BLOCKS, sparkline} from '../../source/text/sparkline.js';
-import {displayWidth} from '../../source/text/width.js';
+import {axisTime, SPARK_ASCII, SPARK_BLOCKS, sparkline} from '../../source/text/sparkline.js';
 
 chalk.level = 1;
 
@@ -21,80 +21,119 @@ const ascii = makeTheme({color: false, unicode: false});
 const colour = makeTheme({color: true, unicode: true});
 
 const SERIES = [3, 3, 4, 8, 12, 14, 9, 4, 3, 3, 7, 13, 14, 6, 3, 2, 2, 5, 11, 14];
+/** An hour of a flapping HPA, one value per minute: 3, 10, 3, 10, … */
+const FLAPPING = Array.from({length: 60}, (_, i) => (i % 2 === 0 ? 3 : 10));
 
-test('label, sparkline and range on one line of exactly the width', (t) => {
-	for (const width of [80, 50]) {
-		const {lastFrame, unmount} = render(<Sparkline values={SERIES} width={width} theme={plain} label="replicas" />);
-		const frame = lastFrame() ?? '';
-		t.false(frame.includes('\n'));
-		t.true(displayWidth(frame) <= width);
-		t.true(frame.startsWith(`replicas ${sparkline(SERIES)} `), frame);
-		t.true(frame.endsWith('min 2 max 14'), frame);
-		unmount();
+const text = (lines: ReturnType<typeof sparklineLines>) => lines.map(lineText);
+
+/** The rows of cells (every other line after the title) joined: one character per point drawn. */
+function cells(lines: string[]): string {
+	return lines.filter((_, i) => i % 2 === 1).map((l) => l.trimEnd()).join('');
+}
+
+test('a flapping hour at 80 columns: one cell per minute, every reversal visible, scale and axis', (t) => {
+	const lines = text(sparklineLines({values: FLAPPING, width: 80, theme: plain, label: 'replicas, last 60 min', stepSeconds: 60}));
+	t.is(lines.length, 3, 'title, cells, axis');
+	t.true(lines[0]!.startsWith('replicas, last 60 min'));
+	t.true(lines[0]!.endsWith('min 3 max 10'), lines[0]);
+	t.is(lines[1]!.trimEnd(), '▁█'.repeat(30), 'low, high, low, high…: 60 cells, none merged');
+	t.true(lines[2]!.startsWith('-60m '), lines[2]);
+	t.true(lines[2]!.includes('-30m'), 'the middle of the hour is marked');
+	t.is(lines[2]!.trimEnd().length, 60, 'the axis ends under the last cell');
+	t.true(lines[2]!.trimEnd().endsWith('now'));
+	for (const line of lines) t.is(line.length, 80);
+});
+
+test('narrower than the series: the points wrap onto more rows, still one cell each', (t) => {
+	for (const width of [50, 40, 30, 20]) {
+		const lines = text(sparklineLines({values: FLAPPING, width, theme: plain, label: 'replicas', stepSeconds: 60}));
+		const drawn = cells(lines);
+		t.is(drawn, '▁█'.repeat(30), `${width} columns: every point drawn, alternating`);
+		for (const line of lines) t.is(line.length, width, `${width}: ${JSON.stringify(line)}`);
+		const rows = Math.ceil(60 / width);
+		t.is(lines.length, 1 + 2 * rows);
+		t.true(lines[2]!.startsWith('-60m'), lines[2]);
+		t.true(lines.at(-1)!.trimEnd().endsWith('now'), lines.at(-1));
 	}
+	// 60 points at 40 columns: two rows of 30, the first ending where the second starts.
+	const two = text(sparklineLines({values: FLAPPING, width: 40, theme: plain, stepSeconds: 60}));
+	t.regex(two[2]!, /^-60m\s+-45m\s+-30m\s*$/);
+	t.regex(two[4]!, /^-30m\s+-15m\s+now\s*$/);
 });
 
-test('the ASCII ramp on an ASCII terminal', (t) => {
-	const line = lineText(sparklineLine({values: SERIES, width: 50, theme: ascii, label: 'replicas'}));
-	t.true(/^[\x20-\x7e]*$/.test(line));
-	const spark = line.slice('replicas '.length, 'replicas '.length + SERIES.length);
-	t.true([...spark].every((c) => SPARK_ASCII.includes(c)), spark);
-	t.is(spark, sparkline(SERIES, {ascii: true}));
-	t.is(spark[15], '_', 'the smallest value');
-	t.is(spark[5], '#', 'the largest');
+test('too narrow for four rows: resampled to the maximum of each bucket, and the title says so', (t) => {
+	const lines = text(sparklineLines({values: FLAPPING, width: 10, theme: plain, label: 'r', stepSeconds: 60}));
+	t.is(lines.length, 1 + 2 * 4, 'four rows at most');
+	for (const line of lines) t.is(line.length, 10);
+	t.is(cells(lines).length, 40, '60 points in 40 cells');
+	const long = Array.from({length: 400}, (_, i) => i % 50);
+	const title = text(sparklineLines({values: long, width: 60, theme: plain, label: 'x', stepSeconds: 60}))[0]!;
+	t.regex(title, /min 0 max 49, max of 1\.7 per cell$/);
 });
 
-test('a long series is resampled into the room left', (t) => {
-	const long = Array.from({length: 600}, (_, i) => (i === 300 ? 100 : i % 7));
-	const line = lineText(sparklineLine({values: long, width: 40, theme: plain, showRange: false}));
-	t.is(line.length, 40);
-	t.true([...line].every((c) => SPARK_BLOCKS.includes(c)));
-	t.true(line.includes('█'), 'the one-sample spike survives resampling');
+test('the ASCII ramp on an ASCII terminal, alternating too', (t) => {
+	for (const width of [80, 40]) {
+		const lines = text(sparklineLines({values: FLAPPING, width, theme: ascii, label: 'replicas', stepSeconds: 60}));
+		t.true(lines.every((l) => /^[\x20-\x7e]*$/.test(l)));
+		t.is(cells(lines), '_#'.repeat(30));
+	}
+	const line = text(sparklineLines({values: SERIES, width: 50, theme: ascii}))[1]!;
+	t.is(line.trimEnd(), sparkline(SERIES, {ascii: true}));
+	t.true([...line.trimEnd()].every((c) => SPARK_ASCII.includes(c)));
 });
 
-test('property: exactly the width, whatever the width, label and options', (t) => {
+test('without a step the axis says oldest and latest', (t) => {
+	const lines = text(sparklineLines({values: SERIES, width: 60, theme: plain, label: 'objects'}));
+	t.regex(lines[2]!, /^oldest\s+latest\s*$/);
+	t.is(lines[2]!.trimEnd().length, SERIES.length, 'latest ends under the last cell');
+});
+
+test('axis times read as minutes, hours, days', (t) => {
+	t.is(axisTime(0), 'now');
+	t.is(axisTime(90_000), '-90s');
+	t.is(axisTime(60 * 60_000), '-60m');
+	t.is(axisTime(3 * 3_600_000), '-3h');
+	t.is(axisTime(90 * 3_600_000), '-3.8d');
+});
+
+test('property: every line exactly the width, and every point drawn while it fits four rows', (t) => {
 	fc.assert(
 		fc.property(
-			fc.array(fc.double({min: -1e6, max: 1e6, noNaN: true}), {maxLength: 200}),
-			fc.integer({min: 0, max: 120}),
+			fc.array(fc.double({min: -1e6, max: 1e6, noNaN: true}), {minLength: 1, maxLength: 200}),
+			fc.integer({min: 1, max: 120}),
 			fc.string({maxLength: 40}),
 			fc.boolean(),
-			fc.integer({min: 0, max: 250}),
+			fc.option(fc.integer({min: 1, max: 3600}), {nil: undefined}),
 			fc.boolean(),
-			(values, width, label, showRange, approximateCount, unicode) => {
+			(values, width, label, showRange, stepSeconds, unicode) => {
 				const theme = makeTheme({color: false, unicode});
-				const line = sparklineLine({values, width, theme, label, showRange, approximateCount});
-				return lineWidth(line) === width && !/[\x00-\x1f\x7f-\x9f]/.test(lineText(line));
+				const lines = sparklineLines({values, width, theme, label, showRange, stepSeconds});
+				const exact = lines.every((line) => lineWidth(line) === width && !/[\x00-\x1f\x7f-\x9f]/.test(lineText(line)));
+				const ramp = unicode ? SPARK_BLOCKS : SPARK_ASCII;
+				const drawn = lines.filter((_, i) => i % 2 === 1).map((l) => lineText(l).trimEnd()).join('');
+				const everyPoint = values.length > 4 * width || (drawn.length === values.length && [...drawn].every((c) => ramp.includes(c)));
+				return exact && everyPoint;
 			},
 		),
 	);
 	t.pass();
 });
 
-test('when narrow the note goes first, then the range, then the label shortens', (t) => {
-	const props = {values: SERIES, theme: plain, label: 'replicas', approximateCount: 5};
-	t.regex(lineText(sparklineLine({...props, width: 80})), /min 2 max 14, first 5 approx\.$/);
-	const medium = lineText(sparklineLine({...props, width: 44}));
-	t.regex(medium, /min 2 max 14$/);
-	t.false(medium.includes('approx'));
-	const small = lineText(sparklineLine({...props, width: 22}));
-	t.false(small.includes('min'));
-	t.true(small.startsWith('replicas '));
-	const tiny = lineText(sparklineLine({...props, width: 12}));
-	t.is(tiny.length, 12);
-	t.is(tiny, `re… ${sparkline(SERIES, {width: 8})}`, 'the label gives way so the sparkline keeps eight columns');
+test('when the title is tight the note goes first, then the label shortens; the scale stays', (t) => {
+	const props = {values: SERIES, theme: plain, label: 'replicas, last 60 min', approximateCount: 5};
+	t.regex(text(sparklineLines({...props, width: 80}))[0]!, /min 2 max 14, first 5 approx\.$/);
+	const medium = text(sparklineLines({...props, width: 40}))[0]!;
+	t.regex(medium, /^replicas, last 60 min +min 2 max 14$/);
+	const small = text(sparklineLines({...props, width: 24}))[0]!;
+	t.regex(small, /^replicas, … min 2 max 14$/);
 });
 
 test('approximate leading points are dim', (t) => {
-	const spans = sparklineLine({values: SERIES, width: 60, theme: colour, approximateCount: 4, showRange: false});
-	t.is(spans[0]!.text, sparkline(SERIES).slice(0, 4));
-	t.true(spans[0]!.dim);
-	t.falsy(spans[1]!.dim);
-	t.is(spans[1]!.text.length, SERIES.length - 4);
-	// Resampled: 60 values into 20 columns, the first 30 approximate → the first 10 columns.
-	const resampled = sparklineLine({values: Array.from({length: 60}, (_, i) => i), width: 20, theme: colour, approximateCount: 30, showRange: false});
-	t.is(resampled[0]!.text.length, 10);
-	t.true(resampled[0]!.dim);
+	const lines = sparklineLines({values: SERIES, width: 60, theme: colour, approximateCount: 4, showRange: false});
+	const row = lines[1]!;
+	t.is(row[0]!.text, sparkline(SERIES).slice(0, 4));
+	t.true(row[0]!.dim);
+	t.falsy(row[1]!.dim);
 	const {lastFrame, unmount} = render(<Sparkline values={SERIES} width={60} theme={colour} approximateCount={4} />);
 	t.true((lastFrame() ?? '').includes('\x1b[2m'), 'positive control: dim is drawn with colour');
 	unmount();
@@ -109,9 +148,9 @@ test('no escape codes without colour', (t) => {
 });
 
 test('no data and hostile labels', (t) => {
-	t.is(lineText(sparklineLine({values: [], width: 20, theme: plain, label: 'events/min'})).trimEnd(), 'events/min no data');
-	t.is(lineText(sparklineLine({values: [NaN, Infinity], width: 20, theme: plain})).trimEnd(), 'no data');
-	const hostile = lineText(sparklineLine({values: SERIES, width: 60, theme: plain, label: 'a\x1b]52;c;cHduZWQ=\x07b\u202e'}));
-	t.false(/[\x00-\x1f\x7f-\x9f\u202e]/.test(hostile));
+	t.is(text(sparklineLines({values: [], width: 20, theme: plain, label: 'events/min'}))[0]!.trimEnd(), 'events/min: no data');
+	t.is(text(sparklineLines({values: [NaN, Infinity], width: 20, theme: plain}))[0]!.trimEnd(), 'no data');
+	const hostile = text(sparklineLines({values: SERIES, width: 60, theme: plain, label: 'a\x1b]52;c;cHduZWQ=\x07b\u202e'})).join('\n');
+	t.false(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/.test(hostile));
 	t.false(hostile.includes('cHduZWQ'));
 });

@@ -16,6 +16,7 @@ import {
 	safeText,
 	sortRows,
 	visibleWindow,
+	wrapText,
 } from '../../source/ui/table-layout.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {displayWidth} from '../../source/text/width.js';
@@ -345,4 +346,18 @@ test('safeText cuts a 100,000-character string before folding it (a combining ma
 	const unicode = safeText(`é${'L'.repeat(100_000)}`, false);
 	t.is([...unicode].length, 8192);
 	t.true(unicode.endsWith('…'));
+});
+
+test('wrapText breaks at spaces, and inside a word only when the word is longer than a line', (t) => {
+	t.deepEqual(wrapText('reversals, last 60 min', 12), ['reversals,', 'last 60 min']);
+	t.deepEqual(wrapText('', 10), ['']);
+	t.deepEqual(wrapText('a  b', 10), ['a b']);
+	t.deepEqual(wrapText('id not-guaranteed/checkout/Deployment', 16), ['id not-guarantee', 'd/checkout/Deplo', 'yment'], 'a long word starts on the line it meets');
+	t.deepEqual(wrapText('日本語のテキスト', 5), ['日本', '語の', 'テキ', 'スト'], 'by display width');
+	fc.assert(
+		fc.property(fc.string({maxLength: 200}), fc.integer({min: 1, max: 60}), (text, width) => {
+			const lines = wrapText(text.replace(/[\x00-\x1f\x7f-\x9f]/g, ''), width);
+			return lines.every((line) => displayWidth(line) <= Math.max(width, 2));
+		}),
+	);
 });

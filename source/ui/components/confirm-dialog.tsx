@@ -4,9 +4,10 @@
  * their current values and the key that edits each, and two buttons, [ Cancel ] and
  * [ Apply ]. Focus starts on Cancel, so a stray Enter never applies.
  *
- * Keys: `y` applies at once; `n` or Esc cancel; Tab toggles the focus, ← (h) moves it to
- * Cancel and → (l) to Apply; Enter presses the focused button; a parameter's key (1, 2, …
- * unless given) asks to edit it; ↑/↓ (j/k), PgUp/PgDn scroll the diff. When the remedy is not allowed (`disabledReason`,
+ * Keys (declared in ../key-table.ts, mode `dialog`): `y` applies at once; `n` or Esc
+ * cancel; Tab toggles the focus, ← (h) moves it to Cancel and → (l) to Apply; Enter
+ * presses the focused button; a parameter's key (1, 2, … unless given) asks to edit it;
+ * ↑/↓ (j/k), PgUp/PgDn scroll the diff. When the remedy is not allowed (`disabledReason`,
  * e.g. "RBAC does not allow patch on cronjobs.batch in ml-pipelines") Apply is disabled:
  * `y` and Enter cannot apply, the focus stays on Cancel and the reason is shown. While
  * `busy` ("dry-running…", "applying 40/200…") the dialog ignores every key but Esc.
@@ -22,6 +23,8 @@ import {asciiText, type Theme} from '../theme.js';
 import {StyledLines} from './data-table.js';
 import {diffMaxOffset, diffViewLines, type DiffLine} from './diff-view.js';
 import {keyText} from './key-hints.js';
+import {lookup} from '../key-table.js';
+import {isPrintable, keyPresses, type KeyPress, matches} from '../keys.js';
 
 export interface RemedyParameter {
 	name: string;
@@ -53,6 +56,9 @@ export interface ConfirmDialogProps {
 	onEdit?: (name: string) => void;
 	/** Whether the dialog takes keys; default true. */
 	isActive?: boolean;
+	/** Draw this focus and diff offset and take no keys (the app keeps them; see confirmDialogKey). */
+	focus?: ConfirmFocus;
+	diffOffset?: number;
 }
 
 export function parameterKey(parameter: RemedyParameter, index: number): string {
@@ -72,7 +78,7 @@ function buttonsLine(focus: ConfirmFocus, disabled: boolean, theme: Theme): Span
 	return [...button('cancel', 'Cancel', false), {text: '   '}, ...button('apply', disabled ? 'Apply (not allowed)' : 'Apply', disabled)];
 }
 
-export interface ConfirmLinesInput extends ConfirmDialogProps {
+export interface ConfirmLinesInput extends Omit<ConfirmDialogProps, 'onApply' | 'onCancel'> {
 	focus: ConfirmFocus;
 	diffOffset: number;
 }
@@ -144,66 +150,101 @@ export function confirmDialogLines(props: ConfirmLinesInput): {lines: Span[][]; 
 	return {lines: frameLines(title, body, width, theme, hint), diffHeight, diffMaxOffset: maxOffset};
 }
 
+export interface ConfirmKeyState {
+	focus: ConfirmFocus;
+	/** The diff's scroll offset. */
+	offset: number;
+}
+
+export interface ConfirmKeyContext {
+	/** Apply is not allowed (`disabledReason`). */
+	disabled: boolean;
+	/** Something runs: only Esc works. */
+	busy: boolean;
+	parameters: readonly RemedyParameter[];
+	/** The diff's largest offset and page (from confirmDialogLines). */
+	maxOffset: number;
+	page: number;
+}
+
+export type ConfirmOutcome = {type: 'apply'} | {type: 'cancel'} | {type: 'edit'; name: string};
+
+/**
+ * One key in the dialog (the key table's `dialog` mode): the focus and diff offset after
+ * it, and whether it applies, cancels or asks to edit a parameter. Pure, so the app's
+ * reducer and this component share it.
+ */
+export function confirmDialogKey(state: ConfirmKeyState, press: KeyPress, context: ConfirmKeyContext): {state: ConfirmKeyState; outcome?: ConfirmOutcome} {
+	const focus: ConfirmFocus = context.disabled ? 'cancel' : state.focus;
+	const offset = clamp(state.offset, 0, context.maxOffset);
+	const same = {state: {focus, offset}};
+	const match = lookup('dialog', press);
+	if (context.busy) return matches('escape', press) ? {...same, outcome: {type: 'cancel'}} : same;
+	// A parameter's own key ("1", or the one it names) edits it.
+	const parameter = isPrintable(press) ? context.parameters.find((p, i) => parameterKey(p, i) === press.text) : undefined;
+	if (parameter && (match === undefined || match.action === 'editParam')) return {...same, outcome: {type: 'edit', name: parameter.name}};
+	const move = (next: ConfirmFocus) => ({state: {focus: context.disabled ? 'cancel' : next, offset}});
+	const scroll = (next: number) => ({state: {focus, offset: clamp(next, 0, context.maxOffset)}});
+	switch (match?.action) {
+		case 'cancel':
+			return {...same, outcome: {type: 'cancel'}};
+		case 'apply':
+			return context.disabled ? same : {...same, outcome: {type: 'apply'}};
+		case 'toggleFocus':
+			return move(focus === 'cancel' ? 'apply' : 'cancel');
+		case 'focusCancel':
+			return move('cancel');
+		case 'focusApply':
+			return move('apply');
+		case 'press':
+			return {...same, outcome: focus === 'apply' && !context.disabled ? {type: 'apply'} : {type: 'cancel'}};
+		case 'up':
+			return scroll(offset - 1);
+		case 'down':
+			return scroll(offset + 1);
+		case 'pageUp':
+			return scroll(offset - context.page);
+		case 'pageDown':
+			return scroll(offset + context.page);
+		default:
+			return same;
+	}
+}
+
+/** The diff's page: the diff's height less one line of overlap. */
+export function diffPage(diffHeight: number): number {
+	return Math.max(1, diffHeight - 1);
+}
+
+/**
+ * The dialog on its own: it keeps its focus and scroll and takes its keys (every key of a
+ * chunk read at once, in order). The app draws `confirmDialogLines` from its own state
+ * and sends keys through `confirmDialogKey` instead.
+ */
 export function ConfirmDialog(props: ConfirmDialogProps) {
 	const {onApply, onCancel, onEdit, isActive = true} = props;
 	const disabled = props.disabledReason !== undefined;
-	// Keys can arrive before the re-render that follows the previous key: handlers read
-	// and write these refs, and the state only triggers the render.
-	const chosen = useRef<ConfirmFocus>('cancel');
-	const scrolled = useRef(0);
-	const [, setRendered] = useState<{focus: ConfirmFocus; offset: number}>({focus: 'cancel', offset: 0});
-	const focusOf = (): ConfirmFocus => (disabled ? 'cancel' : chosen.current);
-	const {lines, diffHeight, diffMaxOffset: maxOffset} = confirmDialogLines({...props, focus: focusOf(), diffOffset: scrolled.current});
-	const update = (focus: ConfirmFocus, offset: number) => {
-		chosen.current = focus;
-		scrolled.current = offset;
-		setRendered({focus, offset});
-	};
+	// Keys can arrive before the re-render that follows the previous key: the handler reads
+	// and writes this ref, and the state only triggers the render.
+	const current = useRef<ConfirmKeyState>({focus: 'cancel', offset: 0});
+	const [, setRendered] = useState<ConfirmKeyState>(current.current);
+	const controlled = props.focus !== undefined;
+	const focus = disabled ? 'cancel' : (props.focus ?? current.current.focus);
+	const {lines, diffHeight, diffMaxOffset: maxOffset} = confirmDialogLines({...props, focus, diffOffset: props.diffOffset ?? current.current.offset});
 
 	useLatestInput(
 		(input, key) => {
-			const focus = focusOf();
-			const offset = clamp(scrolled.current, 0, maxOffset);
-			if (key.escape) {
-				onCancel();
-				return;
+			for (const press of keyPresses(input, key)) {
+				const {state, outcome} = confirmDialogKey(current.current, press, {disabled, busy: props.busy !== undefined, parameters: props.parameters ?? [], maxOffset, page: diffPage(diffHeight)});
+				current.current = state;
+				setRendered(state);
+				if (outcome?.type === 'apply') onApply();
+				else if (outcome?.type === 'cancel') onCancel();
+				else if (outcome?.type === 'edit') onEdit?.(outcome.name);
+				if (outcome) return;
 			}
-			if (props.busy !== undefined) return;
-			if (input === 'n') {
-				onCancel();
-				return;
-			}
-			if (input === 'y') {
-				if (!disabled) onApply();
-				return;
-			}
-			if (key.tab || key.leftArrow || key.rightArrow || input === 'h' || input === 'l') {
-				// Tab toggles; ← goes to Cancel (the left button), → to Apply.
-				const next: ConfirmFocus = key.tab ? (focus === 'cancel' ? 'apply' : 'cancel') : key.leftArrow || input === 'h' ? 'cancel' : 'apply';
-				if (!disabled) update(next, offset);
-				return;
-			}
-			if (key.return) {
-				if (focus === 'apply' && !disabled) onApply();
-				else onCancel();
-				return;
-			}
-			const parameters = props.parameters ?? [];
-			const index = parameters.findIndex((p, i) => input !== '' && parameterKey(p, i) === input);
-			if (index >= 0) {
-				onEdit?.(parameters[index]!.name);
-				return;
-			}
-			const page = Math.max(1, diffHeight - 1);
-			let next = offset;
-			if (key.upArrow || input === 'k') next = offset - 1;
-			else if (key.downArrow || input === 'j') next = offset + 1;
-			else if (key.pageUp) next = offset - page;
-			else if (key.pageDown) next = offset + page;
-			else return;
-			update(focus, clamp(next, 0, maxOffset));
 		},
-		{isActive},
+		{isActive: isActive && !controlled},
 	);
 
 	return <StyledLines lines={lines} theme={props.theme} />;

@@ -4,6 +4,9 @@
  * line exactly `width` columns. Columns are dropped and shrunk by `layoutColumns`; cells
  * are sanitized and truncated by `renderRowCells`.
  *
+ * A `spark` column draws each row's series one cell per point, the latest points that fit
+ * (see ../../text/sparkline.ts), and its title says the span they cover when it can.
+ *
  * Each row starts with two one-character columns: the cursor glyph (on the cursor row) and
  * the severity marker (`!` critical, `*` warning, `.` info). With colour the cursor row is
  * also drawn inverse and warning/critical rows in their colour; without colour the glyph
@@ -35,6 +38,7 @@ import {
 } from '../table-layout.js';
 import {asciiText, type Theme} from '../theme.js';
 import {displayWidth, padEnd, padStart, truncate} from '../../text/width.js';
+import {axisTime} from '../../text/sparkline.js';
 
 export interface StyledLinesProps {
 	lines: readonly StyledLine[];
@@ -119,6 +123,17 @@ function contentWidths(columns: readonly Column[], rows: readonly Row[], ascii: 
 }
 
 /**
+ * A column's title; a spark column whose points are `stepSeconds` apart also says how
+ * long a span its `width` cells show ("REPLICAS 20M"), when that fits.
+ */
+export function sparkTitle(column: Column, width: number): string {
+	if (column.key !== 'spark' || column.stepSeconds === undefined || !(column.stepSeconds > 0)) return column.title;
+	const span = axisTime(width * column.stepSeconds * 1000).replace(/^-/, '').toUpperCase();
+	const title = `${column.title} ${span}`;
+	return displayWidth(title) <= width ? title : column.title;
+}
+
+/**
  * The table's lines, exactly `height` of them (at least 3) and each exactly `width`
  * columns, given where the previous window started (`start`).
  */
@@ -132,7 +147,7 @@ export function dataTableLines(props: DataTableProps, start = 0): DataTableLines
 	const prefix = ' '.repeat(ROW_PREFIX_WIDTH);
 
 	const titles = layout.columns.map(({column, width: w}) => {
-		const title = asciiText(column.title, theme);
+		const title = asciiText(sparkTitle(column, w), theme);
 		const indicator = sort?.key === column.key ? (sort.direction === 'asc' ? theme.glyphs.sortAsc : theme.glyphs.sortDesc) : '';
 		const text = indicator === '' ? truncate(title, w, {ascii}) : truncate(title, w - 1, {ascii}) + indicator;
 		const right = column.numeric === true || column.align === 'right';

@@ -1,7 +1,8 @@
 /**
- * The `?` overlay: every key binding, grouped (navigation, panes, table, remedies,
- * general), in a frame exactly `width` × at most `height`, scrolling when it is taller
- * (↑/↓, j/k, PgUp/PgDn, g/G; Esc, `?` or `q` close it).
+ * The `?` overlay: every key binding of the key table (../key-table.ts), grouped
+ * (navigation, panes, table, remedies, typing, general), in a frame exactly `width` × at
+ * most `height`, scrolling when it is taller (↑/↓, j/k, PgUp/PgDn, g/G; Esc, `?` or `q`
+ * close it).
  *
  * Not drawn with @alcalzone/ink-table: that table puts a rule line between every two
  * rows (2 lines per binding, so about 9 bindings on a 24-line screen instead of 18),
@@ -14,69 +15,15 @@
 import {useLatestInput} from './use-latest-input.js';
 import {useRef, useState} from 'react';
 import {displayWidth} from '../../text/width.js';
-import {clamp, fitLine, FRAME_INSET, frameLines, positionText, type Span, type StyledLine} from '../table-layout.js';
+import {clamp, fitLine, FRAME_INSET, frameLines, positionText, type Span, type StyledLine, wrapText} from '../table-layout.js';
 import type {Theme} from '../theme.js';
 import {StyledLines} from './data-table.js';
 import {keyText} from './key-hints.js';
+import {helpGroups, type HelpGroup, lookup} from '../key-table.js';
+import {keyPresses, type KeyPress} from '../keys.js';
 
-export interface KeyBinding {
-	/** The key or keys, e.g. "↑/↓  j/k". */
-	keys: string;
-	action: string;
-}
-
-export interface KeyBindingGroup {
-	title: string;
-	bindings: readonly KeyBinding[];
-}
-
-/** The bindings the issue defines; the app passes its own keymap when it has more. */
-export const KEY_BINDINGS: readonly KeyBindingGroup[] = [
-	{
-		title: 'Navigation',
-		bindings: [
-			{keys: '↑/↓  j/k', action: 'move the cursor'},
-			{keys: 'PgUp/PgDn', action: 'move a page'},
-			{keys: 'g / G', action: 'first / last row'},
-			{keys: '⏎', action: 'open the detail view'},
-			{keys: 'Esc', action: 'back: close the detail view, prompt or overlay'},
-		],
-	},
-	{
-		title: 'Panes',
-		bindings: [
-			{keys: '1 2 3 4', action: 'etcd, watchers, autoscaling, QoS'},
-			{keys: 'Tab / Shift-Tab', action: 'next / previous pane'},
-		],
-	},
-	{
-		title: 'Table',
-		bindings: [
-			{keys: '/', action: 'filter rows (⏎ keeps the filter, Esc clears it)'},
-			{keys: 's', action: 'sort by the next column'},
-			{keys: 'S', action: 'reverse the sort order'},
-		],
-	},
-	{
-		title: 'Remedies',
-		bindings: [
-			{keys: 'f', action: 'fix: show the remedy, its diff, and confirm'},
-			{keys: 'y', action: 'apply (in the confirm dialog)'},
-			{keys: 'n / Esc', action: 'cancel (in the confirm dialog)'},
-			{keys: 'Tab  ← →', action: 'move between Cancel and Apply'},
-			{keys: '⏎', action: 'press the focused button (Cancel at first)'},
-			{keys: '1-9', action: 'edit a remedy parameter'},
-		],
-	},
-	{
-		title: 'General',
-		bindings: [
-			{keys: '?', action: 'show or hide this help'},
-			{keys: 'q', action: 'quit'},
-			{keys: 'Ctrl-C', action: 'quit'},
-		],
-	},
-];
+/** A group of the overlay: its title and lines of keys ("↓ j / ↑ k") and what they do. */
+export type KeyBindingGroup = HelpGroup;
 
 export interface HelpOverlayProps {
 	width: number;
@@ -88,6 +35,8 @@ export interface HelpOverlayProps {
 	onClose?: () => void;
 	/** Whether the overlay takes keys; default true. */
 	isActive?: boolean;
+	/** Draw this scroll offset and take no keys (the app keeps the offset). */
+	offset?: number;
 }
 
 /** Every line of the overlay's body (not yet scrolled), each fitted to `inner` columns. */
@@ -100,10 +49,14 @@ export function helpBodyLines(groups: readonly KeyBindingGroup[], inner: number,
 	groups.forEach((group, i) => {
 		if (i > 0) lines.push([]);
 		lines.push(fitLine([{text: keyText(group.title, theme), bold: true, color: theme.colors.accent}], inner, ascii));
+		// What a key does wraps under itself rather than being cut.
+		const actionWidth = Math.max(1, inner - keyColumn - 4);
 		for (const binding of group.bindings) {
 			const keys = fitLine([{text: keyText(binding.keys, theme), bold: true}], keyColumn, ascii);
-			const line: Span[] = [{text: '  '}, ...keys, {text: '  '}, {text: keyText(binding.action, theme)}];
-			lines.push(fitLine(line, inner, ascii));
+			wrapText(keyText(binding.action, theme), actionWidth).forEach((part, i) => {
+				const line: Span[] = [{text: '  '}, ...(i === 0 ? keys : [{text: ' '.repeat(keyColumn)}]), {text: '  '}, {text: part}];
+				lines.push(fitLine(line, inner, ascii));
+			});
 		}
 	});
 	return lines;
@@ -128,33 +81,60 @@ export function helpOverlayLines(
 	return {lines: frameLines('Keys', shown, width, theme, close), offset: first, maxOffset};
 }
 
-export function HelpOverlay({width, height, theme, groups = KEY_BINDINGS, onClose, isActive = true}: HelpOverlayProps) {
+/** One key in the overlay (the key table's `help` mode): the offset after it, and whether it closes. */
+export function helpOverlayKey(offset: number, press: KeyPress, context: {maxOffset: number; page: number}): {offset: number; close: boolean} {
+	const shown = clamp(offset, 0, context.maxOffset);
+	const to = (next: number) => ({offset: clamp(next, 0, context.maxOffset), close: false});
+	switch (lookup('help', press)?.action) {
+		case 'closeHelp':
+			return {offset: shown, close: true};
+		case 'up':
+			return to(shown - 1);
+		case 'down':
+			return to(shown + 1);
+		case 'pageUp':
+			return to(shown - context.page);
+		case 'pageDown':
+			return to(shown + context.page);
+		case 'first':
+			return to(0);
+		case 'last':
+			return to(context.maxOffset);
+		default:
+			return {offset: shown, close: false};
+	}
+}
+
+/** The overlay's page: its body less one line of overlap. */
+export function helpPage(height: number): number {
+	return Math.max(1, Math.floor(height) - 3);
+}
+
+/**
+ * The overlay on its own: it keeps its scroll offset and takes its keys (every key of a
+ * chunk, in order), or, with `offset`, draws that offset and takes none (the app's reducer
+ * sends keys through `helpOverlayKey`).
+ */
+export function HelpOverlay({width, height, theme, groups = helpGroups(), onClose, isActive = true, offset: given}: HelpOverlayProps) {
 	// Keys can arrive before the re-render that follows the previous key: the handler
 	// reads and writes the ref, the state only triggers the render.
 	const offset = useRef(0);
 	const [, setRendered] = useState(0);
-	const {lines, maxOffset} = helpOverlayLines(groups, width, height, offset.current, theme);
-	const page = Math.max(1, Math.floor(height) - 3);
+	const {lines, maxOffset} = helpOverlayLines(groups, width, height, given ?? offset.current, theme);
 
 	useLatestInput(
 		(input, key) => {
-			if (key.escape || input === '?' || input === 'q') {
-				onClose?.();
-				return;
+			for (const press of keyPresses(input, key)) {
+				const next = helpOverlayKey(offset.current, press, {maxOffset, page: helpPage(height)});
+				offset.current = next.offset;
+				setRendered(next.offset);
+				if (next.close) {
+					onClose?.();
+					return;
+				}
 			}
-			const shown = clamp(offset.current, 0, maxOffset);
-			let next = shown;
-			if (key.upArrow || input === 'k') next = shown - 1;
-			else if (key.downArrow || input === 'j') next = shown + 1;
-			else if (key.pageUp) next = shown - page;
-			else if (key.pageDown || input === ' ') next = shown + page;
-			else if (key.home || input === 'g') next = 0;
-			else if (key.end || input === 'G') next = maxOffset;
-			else return;
-			offset.current = clamp(next, 0, maxOffset);
-			setRendered(offset.current);
 		},
-		{isActive},
+		{isActive: isActive && given === undefined},
 	);
 
 	return <StyledLines lines={lines} theme={theme} />;

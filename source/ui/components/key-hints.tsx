@@ -3,7 +3,8 @@
  * wraps: when the hints do not fit the width, the lowest-priority hints are dropped first
  * (of equal priorities, the rightmost), then every label is shortened to the same length
  * with an ellipsis, then labels go and only keys remain. `?` (help) and `q` (quit) are never
- * dropped, and are added when the list lacks them.
+ * dropped, and are added when the list lacks them (unless the caller's hints already say
+ * where they work: the app's come from the key table).
  *
  * Key names are our own text: arrows and the return symbol become words on an ASCII
  * terminal (`keyText`), so "↑/↓" reads "Up/Down" under LANG=C.
@@ -25,6 +26,8 @@ export interface KeyHintsProps {
 	hints: readonly KeyHint[];
 	width: number;
 	theme: Theme;
+	/** Add `? help` and `q quit` when the hints lack them (default true; the app's hints say where they work). */
+	addMissing?: boolean;
 }
 
 const ASCII_KEYS: Array<[RegExp, string]> = [
@@ -81,10 +84,10 @@ function widthOf(items: readonly Shown[], labelLimit: number): number {
 }
 
 /** The footer as spans, exactly `width` columns. */
-export function keyHintsLine(hints: readonly KeyHint[], width: number, theme: Theme): Span[] {
+export function keyHintsLine(hints: readonly KeyHint[], width: number, theme: Theme, addMissing = true): Span[] {
 	const ascii = !theme.unicode;
 	const max = Math.max(0, Math.floor(width));
-	const all = [...hints, ...ALWAYS.filter((a) => !hints.some((h) => h.key === a.key))];
+	const all = addMissing ? [...hints, ...ALWAYS.filter((a) => !hints.some((h) => h.key === a.key))] : [...hints];
 	const items: Shown[] = all.map((hint) => ({
 		key: keyText(hint.key, theme),
 		label: keyText(hint.label, theme),
@@ -127,6 +130,6 @@ export function keyHintsLine(hints: readonly KeyHint[], width: number, theme: Th
 	return fitLine(spans, max, ascii);
 }
 
-export function KeyHints({hints, width, theme}: KeyHintsProps) {
-	return <StyledLines lines={[keyHintsLine(hints, width, theme)]} theme={theme} />;
+export function KeyHints({hints, width, theme, addMissing = true}: KeyHintsProps) {
+	return <StyledLines lines={[keyHintsLine(hints, width, theme, addMissing)]} theme={theme} />;
 }

@@ -2,7 +2,7 @@
  * A one-line input: the `/` filter and the editor for a remedy parameter. A label, then the
  * value with a cursor; typing inserts at the cursor, ←/→ (Ctrl-B/Ctrl-F) move it, Home/End
  * (Ctrl-A/Ctrl-E) jump, Backspace deletes before it, Ctrl-U clears the value, Enter
- * submits, Esc cancels. With `validate`, a second line shows the error for the current
+ * submits, Esc cancels (the keys are declared in ../key-table.ts). With `validate`, a second line shows the error for the current
  * value (blank when it is valid) and Enter does nothing while there is one.
  *
  * The cursor is an inverse cell with colour and a bar (`▏`, `|` on ASCII terminals)
@@ -17,6 +17,8 @@ import {displayWidth} from '../../text/width.js';
 import {fitLine, safeText, type Span} from '../table-layout.js';
 import {asciiText, type Theme} from '../theme.js';
 import {StyledLines} from './data-table.js';
+import {type Action, lookup} from '../key-table.js';
+import {isPrintable, keyPresses, type KeyPress} from '../keys.js';
 
 export interface TextPromptProps {
 	/** e.g. "/" or "replicas:". */
@@ -32,6 +34,8 @@ export interface TextPromptProps {
 	validate?: (value: string) => string | undefined;
 	/** Whether the prompt takes keys; default true. */
 	isActive?: boolean;
+	/** Draw this value and cursor and take no keys (the app keeps the state). */
+	state?: PromptState;
 }
 
 export interface PromptState {
@@ -132,48 +136,73 @@ export function promptLines(label: string, state: PromptState, width: number, th
 	return lines;
 }
 
+export type PromptOutcome = 'submit' | 'cancel';
+
+const PROMPT_EDITS: Partial<Record<Action, PromptKey>> = {
+	deleteBack: {type: 'backspace'},
+	clearValue: {type: 'clear'},
+	cursorLeft: {type: 'left'},
+	cursorRight: {type: 'right'},
+	cursorHome: {type: 'home'},
+	cursorEnd: {type: 'end'},
+};
+
+/**
+ * One key in a prompt (the key table's `filter` and `edit` modes): the state after it,
+ * and whether it submits or cancels. A printable key the table does not claim is typed:
+ * in a prompt `q` and `j` are letters. Validation is the caller's (Enter submits only a
+ * valid value).
+ */
+export function textPromptKey(state: PromptState, press: KeyPress, mode: 'filter' | 'edit' = 'edit'): {state: PromptState; outcome?: PromptOutcome} {
+	const match = lookup(mode, press);
+	if (match?.action === 'submit') return {state, outcome: 'submit'};
+	if (match?.action === 'cancel') return {state, outcome: 'cancel'};
+	const edit = match ? PROMPT_EDITS[match.action] : isPrintable(press) ? {type: 'insert' as const, text: press.text} : undefined;
+	return {state: edit === undefined ? state : editPrompt(state, edit)};
+}
+
+export function initialPrompt(value: string): PromptState {
+	const chars = graphemesOf(value.replace(CONTROLS, ''));
+	return {chars, cursor: chars.length};
+}
+
+/**
+ * The prompt on its own: it keeps its value and takes its keys (every key of a chunk, in
+ * order; a paste is typed key by key, its control characters dropped), or, with `state`,
+ * draws that state and takes none (the app's reducer sends keys through `textPromptKey`).
+ */
 export function TextPrompt(props: TextPromptProps) {
 	const {onSubmit, onCancel, onChange, validate, isActive = true} = props;
-	const initial = (): PromptState => {
-		const chars = graphemesOf((props.initialValue ?? '').replace(CONTROLS, ''));
-		return {chars, cursor: chars.length};
-	};
-	const [state, setState] = useState<PromptState>(initial);
+	const [state, setState] = useState<PromptState>(() => initialPrompt(props.initialValue ?? ''));
 	// Keys can arrive faster than renders: each one edits the latest state, not the rendered one.
 	const latest = useRef(state);
-	const value = state.chars.join('');
-	const error = validate?.(value);
+	const shown = props.state ?? state;
+	const error = validate?.(shown.chars.join(''));
 
 	useLatestInput(
 		(input, key) => {
-			const current = latest.current;
-			const text = current.chars.join('');
-			if (key.escape) {
-				onCancel();
-				return;
+			for (const press of keyPresses(input, key)) {
+				const current = latest.current;
+				const text = current.chars.join('');
+				const {state: next, outcome} = textPromptKey(current, press);
+				if (outcome === 'cancel') {
+					onCancel();
+					return;
+				}
+				if (outcome === 'submit') {
+					if (validate?.(text) !== undefined) continue;
+					onSubmit(text);
+					return;
+				}
+				if (next === current) continue;
+				latest.current = next;
+				setState(next);
+				const nextText = next.chars.join('');
+				if (nextText !== text) onChange?.(nextText);
 			}
-			if (key.return) {
-				if (validate?.(text) === undefined) onSubmit(text);
-				return;
-			}
-			let edit: PromptKey | undefined;
-			if (key.backspace || key.delete) edit = {type: 'backspace'};
-			else if (key.ctrl && input === 'u') edit = {type: 'clear'};
-			else if (key.leftArrow || (key.ctrl && input === 'b')) edit = {type: 'left'};
-			else if (key.rightArrow || (key.ctrl && input === 'f')) edit = {type: 'right'};
-			else if (key.home || (key.ctrl && input === 'a')) edit = {type: 'home'};
-			else if (key.end || (key.ctrl && input === 'e')) edit = {type: 'end'};
-			else if (!key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow && !key.pageUp && !key.pageDown && input !== '') edit = {type: 'insert', text: input};
-			if (edit === undefined) return;
-			const next = editPrompt(current, edit);
-			if (next === current) return;
-			latest.current = next;
-			setState(next);
-			const nextText = next.chars.join('');
-			if (nextText !== text) onChange?.(nextText);
 		},
-		{isActive},
+		{isActive: isActive && props.state === undefined},
 	);
 
-	return <StyledLines lines={promptLines(props.label, state, props.width, props.theme, error, validate !== undefined)} theme={props.theme} />;
+	return <StyledLines lines={promptLines(props.label, shown, props.width, props.theme, error, validate !== undefined)} theme={props.theme} />;
 }
