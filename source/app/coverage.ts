@@ -39,7 +39,8 @@ export const POD_METRICS = 'pod metrics';
  *   the backfilled rescales; quotas, PriorityClasses, pods and the cluster-autoscaler
  *   status ConfigMap add findings about unbounded namespaces and node groups.
  * - qos (qos.ts analyzeQos): pods are the pane. Workload kinds name the owner of each pod,
- *   nodes its pool, pod metrics (metrics.k8s.io) the usage the suggested values start from.
+ *   nodes its pool, PriorityClasses the PRIORITY column, pod metrics (metrics.k8s.io) the
+ *   usage the suggested values start from.
  */
 export const PANE_INPUTS: Record<Pane, ReadonlyArray<{input: string; need: Need}>> = {
 	etcd: [
@@ -59,7 +60,7 @@ export const PANE_INPUTS: Record<Pane, ReadonlyArray<{input: string; need: Need}
 	],
 	qos: [
 		{input: 'pods', need: 'required'},
-		...['replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes'].map((input) => ({input, need: 'optional' as const})),
+		...['replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes', 'priorityclasses'].map((input) => ({input, need: 'optional' as const})),
 		{input: POD_METRICS, need: 'optional'},
 	],
 };

@@ -74,7 +74,7 @@ interface FlagSpec {
 const RUN_FLAGS: Record<string, FlagSpec> = {
 	allNamespaces: {type: 'boolean', shortFlag: 'A', default: false, description: 'Look at every namespace (default: the context\'s namespace for namespaced findings).'},
 	apply: {type: 'string', isMultiple: true, description: 'Report mode: the access check, server dry run and diff (on stderr) of this one remedy, named finding-id:remedy-id; nothing is applied without --yes.'},
-	auditLog: {type: 'string', description: 'Read the kube-apiserver audit log: a file (followed live), a directory or glob of rotated files (.gz too), or - for stdin.'},
+	auditLog: {type: 'string', description: 'Read the kube-apiserver audit log: a file (followed live), a directory or glob of rotated files (.gz too), a FIFO or pipe (<(…)), or - for stdin.'},
 	burst: {type: 'number', default: 10, description: 'Client-side request burst.'},
 	context: {type: 'string', description: 'The name of the kubeconfig context to use.'},
 	demo: {type: 'string', description: `Run on the embedded simulated cluster (scenario: ${SCENARIOS.filter((s) => s !== 'empty').join(', ')}; default incident).`},

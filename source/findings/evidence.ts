@@ -1,6 +1,6 @@
 /**
  * What each evidence key of a finding means, in words and with its unit: the one table
- * the detail view (and later the Markdown report) uses to print `reversals60m: 36` as
+ * the detail view and the Markdown report use to print `reversals60m: 36` as
  * "reversals, last 60 min: 36" and `suggestedScaleDownWindowSeconds: 600` as "suggested
  * scale-down window: 600 s". The findings keep their raw keys (that is what `-o json`
  * prints and scripts read); only the words shown to a person come from here.

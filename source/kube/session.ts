@@ -67,7 +67,7 @@ export const PANE_KINDS: Record<Pane, StoreKind[]> = {
 	etcd: ['jobs', 'cronjobs', 'pods', 'volumes', 'claims', 'deployments', 'replicasets', 'quotas', 'namespaces', 'events'],
 	watchers: ['flowschemas', 'pods', 'deployments', 'replicasets', 'daemonsets', 'statefulsets'],
 	autoscaling: ['hpas', 'scaledobjects', 'deployments', 'statefulsets', 'nodes', 'quotas', 'priorityclasses', 'events', 'autoscalerstatus', 'pods'],
-	qos: ['pods', 'replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes'],
+	qos: ['pods', 'replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes', 'priorityclasses'],
 };
 
 /**

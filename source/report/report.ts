@@ -9,6 +9,7 @@
 import {Document as YamlDocument, visit as visitYaml} from 'yaml';
 import type {HeaderInfo, Views} from '../app/controller.js';
 import {missing} from '../app/coverage.js';
+import {describeEvidence} from '../findings/evidence.js';
 import {type Finding, type InputStatus, PANES, type Pane, type PaneView, SEVERITY_RANK, type Severity, severityAtLeast, subjectText} from '../findings/model.js';
 import {sanitize} from '../text/sanitize.js';
 
@@ -282,7 +283,11 @@ export function renderMarkdown(report: Report): string {
 		for (const f of report.findings.filter((x) => x.severity !== 'info')) {
 			lines.push(`### ${SEVERITY_LABEL[f.severity]}: ${md(f.summary, {block: true})}`, '');
 			lines.push(`- id: \`${mdId(f.id)}\``);
-			for (const [key, value] of Object.entries(f.evidence)) lines.push(`- ${md(key, {block: true})}: ${md(value)}`);
+			// In words with units, as the detail view shows them; -o json and yaml keep the raw keys.
+			for (const [key, value] of Object.entries(f.evidence)) {
+				const said = describeEvidence(key, value, f.type);
+				lines.push(`- ${md(said.label, {block: true})}: ${md(said.text)}`);
+			}
 			if (f.objectsTotal !== undefined && f.objects && f.objects.length > 0) lines.push(`- objects (${f.objectsTotal}): ${f.objects.slice(0, 10).map((o) => md(`${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`)).join(', ')}${f.objectsTotal > 10 ? ', …' : ''}`);
 			for (const line of f.detail ?? []) lines.push(`- ${md(line, {block: true})}`);
 			for (const remedy of f.remedies) lines.push(`- remedy \`${mdId(remedy.id)}\`: ${md(remedy.title)} (\`kubectl assure -o markdown --yes --apply ${mdId(f.id)}:${mdId(remedy.id)}\`)`);

@@ -125,3 +125,13 @@ test('a reader that stops early (| head) ends the report quietly: no EPIPE, no s
 	t.is(code, 0, stderr);
 	t.notRegex(stderr, /EPIPE|at .*\.js:\d+/);
 });
+
+test('-o markdown gives evidence in words with units; -o json keeps the raw keys', async (t) => {
+	const markdown = await bin(['--demo', '-o', 'markdown', '--qps', '100', '--burst', '100']);
+	t.is(markdown.code, 0, markdown.stderr);
+	t.regex(markdown.stdout, /^- reversals, last 60 min: \d+$/m, 'the flapping HPA\'s reversals in words');
+	t.false(/^- reversals60m:/m.test(markdown.stdout), 'no raw evidence key in the ticket');
+	const json = await bin(['--demo', '-o', 'json', '--qps', '100', '--burst', '100']);
+	const report = JSON.parse(json.stdout);
+	t.true(report.findings.some((f: {evidence: Record<string, unknown>}) => 'reversals60m' in f.evidence), 'the raw key stays in JSON');
+});
