@@ -147,6 +147,9 @@ export class Reflector {
 	/** Check the server's resourceVersion once the next watch has started. */
 	private needProbe = false;
 	private probing = false;
+	/** The deferred check, and the version it compares with (see startProbe). */
+	private probeTimer: NodeJS.Timeout | undefined;
+	private probeSeen = '';
 	/** The server's resourceVersion was read (a LIST, a check) since the last watch began. */
 	private checked = false;
 	private relistTimer: NodeJS.Timeout | undefined;
@@ -176,6 +179,7 @@ export class Reflector {
 		this.phase = 'stopped';
 		if (this.relistTimer) clearTimeout(this.relistTimer);
 		this.relistTimer = undefined;
+		this.cancelProbe();
 		this.controller.abort();
 		await this.loop;
 	}
@@ -319,14 +323,47 @@ export class Reflector {
 
 	/**
 	 * Whether the server went back in time: a limit=1 LIST (resourceVersion unset, a
-	 * consistent read) gives its resourceVersion for this kind, cheaply. It runs beside a
-	 * watch that has just started (so never while the server is down), and compares with
-	 * the highest version seen before that watch: a server that went back in time accepts the
-	 * resumed watch and sends nothing at or below our version. If it went back, the watch
-	 * ends and the kind relists (the session relists the others).
+	 * consistent read) gives its resourceVersion for this kind, cheaply. It is due once a
+	 * watch has started after one that ended early or went silent (so never while the server
+	 * is down), and compares with the highest version seen before that watch: a server that
+	 * went back in time accepts the resumed watch and sends nothing at or below our version
+	 * (the cacher sends a watcher only events and bookmarks newer than its resourceVersion).
+	 * So the check waits, a random half to whole bookmark interval: when the new watch brings
+	 * an event or a bookmark newer than what we saw, the server is at or past our version and
+	 * no check goes. When every watch drops together (a server restart), the busy kinds and
+	 * any kind that gets its bookmark then send nothing, and the rest are spread over the
+	 * interval instead of one LIST per kind at once. If it went back, the watch ends and the
+	 * kind relists (the session relists the others).
 	 */
 	private startProbe(signal: AbortSignal, seen: string, watch: AbortController): void {
 		if (this.probing || !this.needProbe) return;
+		const {clock} = this.options;
+		const interval = this.options.bookmarkIntervalMs ?? 60_000;
+		this.probeSeen = seen;
+		this.probeTimer = clock.setTimeout(() => {
+			this.probeTimer = undefined;
+			if (watch.signal.aborted || signal.aborted) return;
+			this.sendProbe(signal, seen, watch);
+		}, (0.5 + 0.5 * this.random()) * interval);
+	}
+
+	/** The watch under way brought `rv`: newer than what we saw before it, the check is not needed. */
+	private watchProgressed(rv: string): void {
+		if (!this.probeTimer || !this.probeSeen || !rv) return;
+		const order = compareResourceVersions(rv, this.probeSeen);
+		if (order === undefined || order <= 0) return;
+		clearTimeout(this.probeTimer);
+		this.probeTimer = undefined;
+		this.needProbe = false;
+		this.checked = true;
+	}
+
+	private cancelProbe(): void {
+		if (this.probeTimer) clearTimeout(this.probeTimer);
+		this.probeTimer = undefined;
+	}
+
+	private sendProbe(signal: AbortSignal, seen: string, watch: AbortController): void {
 		const {client, target} = this.options;
 		this.probing = true;
 		this.stats.probes++;
@@ -493,6 +530,8 @@ export class Reflector {
 			throw error;
 		} finally {
 			if (watchdog) clearTimeout(watchdog);
+			// A check not yet sent goes with the next watch (needProbe stays).
+			this.cancelProbe();
 			signal.removeEventListener('abort', abort);
 			if (this.activeWatch === local) this.activeWatch = undefined;
 			local.abort();
@@ -511,6 +550,7 @@ export class Reflector {
 			case 'BOOKMARK': {
 				const seen = this.highestResourceVersion;
 				if (this.ordered && this.wentBack(rv)) throw new TimeTravelError({seen, got: rv, how: 'event'});
+				if (this.ordered) this.watchProgressed(rv);
 				// Watch traffic (an event or a bookmark): the header's age of the last event.
 				client.touch();
 				break;

@@ -12,7 +12,7 @@ import {join} from 'node:path';
 import test from 'ava';
 import {parse as parseYaml, stringify} from 'yaml';
 import type {Simulator} from '../../source/sim/simulator.js';
-import {eventually, sleep, tempDir, withSim} from '../helpers/sim.js';
+import {eventually, sleep, tempDir, withSim, processAlive} from '../helpers/sim.js';
 
 const fixture = (name: string) => join(process.cwd(), 'test', 'fixtures', name);
 const TOKEN = 'plugin-token';
@@ -24,20 +24,6 @@ function kubeconfigWith(sim: Simulator, plugin: string, env: Record<string, stri
 	const path = join(tempDir(), 'kubeconfig');
 	writeFileSync(path, stringify(config), {mode: 0o600});
 	return path;
-}
-
-/** Whether a process runs (a zombie, killed and waiting for its reaper, does not). */
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-	} catch {
-		return false;
-	}
-	try {
-		return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
-	} catch {
-		return false;
-	}
 }
 
 function pidsIn(file: string): number[] {
@@ -87,14 +73,14 @@ test.serial('TUI: a plugin that never finishes: the header counts the wait, q qu
 				return match && Number(match[1]) > Number(first[1]) ? match : undefined;
 			}, 10_000, 'the count to go up');
 			t.true(Number(later![1]) > Number(first[1]));
-			t.true(pidsIn(pids).every(alive), 'the plugin and its child run while we wait');
+			t.true(pidsIn(pids).every(processAlive), 'the plugin and its child run while we wait');
 			tmux('hang', 'send-keys', '-t', 'hang', 'q');
 			await eventually(() => screen('hang').includes('SHELL-IS-BACK rc=0'), 10_000, 'q to quit');
 			t.false(screen('hang').includes('waiting for credential plugin'), 'the alternate screen was left');
-			await eventually(() => pidsIn(pids).every((pid) => !alive(pid)), 5000, 'the plugin and its child to be gone');
+			await eventually(() => pidsIn(pids).every((pid) => !processAlive(pid)), 5000, 'the plugin and its child to be gone');
 		} finally {
 			killTmux('hang');
-			for (const pid of pidsIn(pids)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+			for (const pid of pidsIn(pids)) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
 		}
 	});
 });
@@ -150,7 +136,7 @@ test.serial('report mode: an explicit --request-timeout ends a plugin that never
 		t.is(hung.stderr, 'error: exec credential plugin "exec-plugin-hang.sh" did not finish within 2s\n');
 		t.is(hung.stdout, '');
 		t.is(pidsIn(pids).length, 2);
-		await eventually(() => pidsIn(pids).every((pid) => !alive(pid)), 5000, 'the plugin and its child to be gone');
+		await eventually(() => pidsIn(pids).every((pid) => !processAlive(pid)), 5000, 'the plugin and its child to be gone');
 
 		const always = await product(['--kubeconfig', kubeconfigWith(sim, fixture('exec-plugin.sh'), {ASSURE_TEST_TOKEN: TOKEN}, 'Always'), '-o', 'json', '--request-timeout', '10s']);
 		t.is(always.code, 3);

@@ -3,7 +3,7 @@
  * fresh cache directory, and read the simulator's request log.
  */
 import {execFile} from 'node:child_process';
-import {mkdtempSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {startSimulator, type KubeconfigOptions, type Simulator, type SimulatorOptions} from '../../source/sim/simulator.js';
@@ -62,4 +62,18 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
 		await sleep(50);
 	}
 	throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** Whether a process runs (a zombie, killed and waiting for its reaper, does not). */
+export function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+	} catch {
+		return false;
+	}
+	try {
+		return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
+	} catch {
+		return false;
+	}
 }

@@ -12,7 +12,7 @@ import {stringify} from 'yaml';
 import {UsageError} from '../../source/errors.js';
 import {CredentialError, Credentials} from '../../source/kube/credentials.js';
 import {resolveConfig} from '../../source/kube/kubeconfig.js';
-import {eventually, tempDir} from '../helpers/sim.js';
+import {eventually, tempDir, processAlive} from '../helpers/sim.js';
 
 const fixture = (name: string) => join(process.cwd(), 'test', 'fixtures', name);
 
@@ -33,20 +33,6 @@ function plugin(env: Record<string, string>, extra: Record<string, unknown> = {}
 
 function infos(file: string): Array<{spec: {interactive: boolean; cluster?: Record<string, unknown>}}> {
 	return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
-}
-
-/** Whether a process runs (a zombie, killed and waiting for its reaper, does not). */
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-	} catch {
-		return false;
-	}
-	try {
-		return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
-	} catch {
-		return false;
-	}
 }
 
 test('interactiveMode as kubectl: required for v1, IfAvailable by default for v1beta1, nothing else accepted', (t) => {
@@ -98,7 +84,7 @@ test('a plugin run has no time limit unless one is set; the header sees it; stop
 	const hang = {...plugin({ASSURE_TEST_PIDS: pids}), command: fixture('exec-plugin-hang.sh'), interactiveMode: 'Never'};
 	const limited = new Credentials(configWith(hang), {execTimeoutMs: 700});
 	await t.throwsAsync(limited.get(), {instanceOf: CredentialError, message: 'exec credential plugin "exec-plugin-hang.sh" did not finish within 700ms'});
-	await eventually(() => readFileSync(pids, 'utf8').split('\n').filter(Boolean).map(Number).every((pid) => !alive(pid)), 5000, 'the timed-out plugin and its child to be gone');
+	await eventually(() => readFileSync(pids, 'utf8').split('\n').filter(Boolean).map(Number).every((pid) => !processAlive(pid)), 5000, 'the timed-out plugin and its child to be gone');
 
 	writeFileSync(pids, '');
 	const unlimited = new Credentials(configWith(hang));
@@ -109,10 +95,10 @@ test('a plugin run has no time limit unless one is set; the header sees it; stop
 	t.is(running?.name, 'exec-plugin-hang.sh');
 	t.true(running!.since <= Date.now());
 	const started = readFileSync(pids, 'utf8').split('\n').filter(Boolean).map(Number);
-	t.true(started.every(alive));
+	t.true(started.every(processAlive));
 	await unlimited.stop();
 	await t.throwsAsync(pending, {name: 'AbortError'});
-	await eventually(() => started.every((pid) => !alive(pid)), 5000, 'the plugin and its child to be gone');
+	await eventually(() => started.every((pid) => !processAlive(pid)), 5000, 'the plugin and its child to be gone');
 	t.is(unlimited.running, undefined);
 	await t.throwsAsync(unlimited.get(), {name: 'AbortError'}, 'a stopped session runs no more plugins');
 });

@@ -5,25 +5,11 @@
  * and "Too large resource version" from the server does the same.
  */
 import test from 'ava';
-import {ScaledClock} from '../../source/clock.js';
-import {resolveConfig} from '../../source/kube/kubeconfig.js';
-import {Session, type SessionOptions} from '../../source/kube/session.js';
 import type {Simulator} from '../../source/sim/simulator.js';
-import {eventually, withSim, writeKubeconfig} from '../helpers/sim.js';
+import {eventually, withSim} from '../helpers/sim.js';
+import {withSession} from '../helpers/session.js';
 
 const ctx = {user: {name: 'test', groups: ['system:masters']}};
-
-async function withSession<T>(sim: Simulator, options: Partial<SessionOptions>, fn: (session: Session) => Promise<T>): Promise<T> {
-	const config = resolveConfig({kubeconfig: writeKubeconfig(sim), allNamespaces: true});
-	const session = new Session({config, clock: new ScaledClock(sim.clock.scale, sim.clock.now()), ...options});
-	try {
-		await session.connect();
-		await session.start();
-		return await fn(session);
-	} finally {
-		await session.stop();
-	}
-}
 
 function deployment(name: string) {
 	return {metadata: {name}, spec: {replicas: 1, selector: {matchLabels: {app: name}}, template: {metadata: {labels: {app: name}}, spec: {containers: [{name: 'c', image: 'i'}]}}}};
@@ -104,6 +90,30 @@ test('"Too large resource version" from the server: every kind relists, without 
 			t.is(sim.faults.injected.tooLarge, 1);
 			t.is(session.client.breaker.probes, 0, 'a server behind us is not a server in trouble');
 			t.is(session.state.status, 'live');
+		});
+	});
+});
+
+test('every watch cut at once (a server restart, not a restore): a kind whose new watch brings something newer sends no check; the rest check once, spread over a bookmark interval', async (t) => {
+	await withSim({scenario: 'incident', controllers: false, timeScale: 20}, async (sim) => {
+		await withSession(sim, {}, async (session) => {
+			t.true(await session.waitForSync(session.clock.now() + 600_000));
+			const mark = sim.requestLog.length;
+			const probesBefore = new Map([...session.reflectors].map(([kind, r]) => [kind, r.stats.probes]));
+			sim.server.dropWatches();
+			// Right away, Deployments get an event newer than anything seen before the cut.
+			sim.api.create(sim.type('apps', 'deployments'), 'checkout', deployment('after-cut'), ctx);
+			await eventually(() => session.store.deployments.has('checkout/after-cut'), 10_000, 'the new Deployment');
+			// Two bookmark intervals of simulated time: every check that is due has gone.
+			const until = session.clock.now() + 120_000;
+			await eventually(() => session.clock.now() > until, 30_000, 'two bookmark intervals');
+			const checks = sim.requestLog.all().slice(mark).filter((e) => e.query?.limit === '1' && !e.query?.watch);
+			const byPath = new Map<string, number>();
+			for (const e of checks) byPath.set(e.path, (byPath.get(e.path) ?? 0) + 1);
+			t.false(byPath.has('/apis/apps/v1/deployments'), 'no check for the kind whose new watch brought a newer event');
+			t.true([...byPath.values()].every((n) => n === 1), `at most one check a kind: ${JSON.stringify([...byPath])}`);
+			t.is(session.reflectors.get('deployments')!.stats.probes, probesBefore.get('deployments')!);
+			t.is(session.stats.relistAll, 0, 'nothing went back in time');
 		});
 	});
 });

@@ -7,26 +7,13 @@
  */
 import test from 'ava';
 import {AppController} from '../../source/app/controller.js';
-import {ScaledClock} from '../../source/clock.js';
-import {resolveConfig} from '../../source/kube/kubeconfig.js';
-import {Session, type SessionOptions} from '../../source/kube/session.js';
+import type {Session} from '../../source/kube/session.js';
 import type {Simulator} from '../../source/sim/simulator.js';
-import {eventually, withSim, writeKubeconfig} from '../helpers/sim.js';
+import {eventually, withSim} from '../helpers/sim.js';
+import {withSession} from '../helpers/session.js';
 
 const SCALE = 60;
 const MINUTE = 60_000;
-
-async function withSession<T>(sim: Simulator, options: Partial<SessionOptions>, fn: (session: Session) => Promise<T>): Promise<T> {
-	const config = resolveConfig({kubeconfig: writeKubeconfig(sim), allNamespaces: true});
-	const session = new Session({config, clock: new ScaledClock(sim.clock.scale, sim.clock.now()), ...options});
-	try {
-		// No connect(): its 10 s deadline is 170 ms of wall time at 60×.
-		await session.start();
-		return await fn(session);
-	} finally {
-		await session.stop();
-	}
-}
 
 /** The reflectors of kinds the watch cache serves (events come from etcd: no bookmarks). */
 function cached(session: Session) {
@@ -42,7 +29,7 @@ function bookmarked(sim: Simulator, session: Session): boolean {
 test('a half-open watch is restarted after about two bookmark intervals of silence; the header\'s age keeps growing while /metrics answers', async (t) => {
 	// The incident cluster's kubelets renew their Leases every 10 s: the server's revision moves, so bookmarks flow.
 	await withSim({scenario: 'incident', timeScale: SCALE}, async (sim) => {
-		await withSession(sim, {}, async (session) => {
+		await withSession(sim, {connect: false}, async (session) => {
 			t.true(await session.waitForSync(session.clock.now() + 60 * MINUTE));
 			await eventually(() => bookmarked(sim, session), 15_000, 'a bookmark on every cached kind');
 			const controller = new AppController({session, readOnly: true, live: false});
@@ -89,7 +76,7 @@ test('a half-open watch is restarted after about two bookmark intervals of silen
 
 test('an idle, healthy watch is not restarted over several bookmark intervals', async (t) => {
 	await withSim({scenario: 'incident', timeScale: SCALE}, async (sim) => {
-		await withSession(sim, {}, async (session) => {
+		await withSession(sim, {connect: false}, async (session) => {
 			t.true(await session.waitForSync(session.clock.now() + 60 * MINUTE));
 			await eventually(() => bookmarked(sim, session), 15_000, 'a bookmark on every cached kind');
 			const before = new Map(cached(session).map(([kind, r]) => [kind, {...r.stats}]));

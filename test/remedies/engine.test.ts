@@ -17,6 +17,7 @@ import {RemedyEngine} from '../../source/remedies/engine.js';
 import {Journal} from '../../source/remedies/journal.js';
 import type {Simulator, SimulatorOptions} from '../../source/sim/simulator.js';
 import {eventually, tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
+import {findingFinder} from '../helpers/session.js';
 
 interface Harness {
 	sim: Simulator;
@@ -37,12 +38,7 @@ async function withProduct(options: SimulatorOptions & {token?: string}, fn: (h:
 		const journal = new Journal(join(tempDir(), 'journal.jsonl'));
 		const engine = new RemedyEngine(remedyApi(session.client, session.access, 32), journal, {context: 'test', user: 'tester'}, remedyCatalog());
 		const controller = new AppController({session, engine, readOnly: false, minIntervalMs: 0});
-		const find = (type: string, predicate: (f: Finding) => boolean = () => true): Finding => {
-			controller.refresh(true);
-			const found = controller.findings().find((f) => f.type === type && predicate(f));
-			if (!found) throw new Error(`no ${type} finding; have ${controller.findings().map((f) => f.id).join(', ')}`);
-			return found;
-		};
+		const find = findingFinder(controller);
 		try {
 			await fn({sim, session, controller, engine, journal, find});
 		} finally {

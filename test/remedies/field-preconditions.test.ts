@@ -18,6 +18,7 @@ import {Journal} from '../../source/remedies/journal.js';
 import type {Obj, Operation, RemedyApi} from '../../source/remedies/types.js';
 import type {Simulator, SimulatorOptions} from '../../source/sim/simulator.js';
 import {eventually, kubectl, tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
+import {findingFinder} from '../helpers/session.js';
 
 interface Sent {
 	operation: Operation;
@@ -60,12 +61,7 @@ async function withProduct(options: SimulatorOptions, fn: (h: Harness) => Promis
 		};
 		const engine = new RemedyEngine(recording, journal, {context: 'test', user: 'tester'}, remedyCatalog());
 		const controller = new AppController({session, engine, readOnly: false, minIntervalMs: 0});
-		const find = (type: string, predicate: (f: Finding) => boolean = () => true): Finding => {
-			controller.refresh(true);
-			const found = controller.findings().find((f) => f.type === type && predicate(f));
-			if (!found) throw new Error(`no ${type} finding; have ${controller.findings().map((f) => f.id).join(', ')}`);
-			return found;
-		};
+		const find = findingFinder(controller);
 		try {
 			await fn({sim, controller, engine, journal, sent, find});
 		} finally {
