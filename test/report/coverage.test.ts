@@ -82,9 +82,9 @@ test('--panes qos for a user who may read only pods: the report holds that pane 
 		t.deepEqual(report.summary.incomplete, ['qos']);
 		t.false(report.panes.qos!.noData);
 		t.true(report.panes.qos!.rows.length > 0, 'pods were read: the pane has rows');
-		t.deepEqual(report.panes.qos!.unread.map((u) => u.input).sort(), ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'nodes', 'pod metrics', 'replicasets', 'statefulsets']);
+		t.deepEqual(report.panes.qos!.unread.map((u) => u.input).sort(), ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'nodes', 'pod metrics', 'priorityclasses', 'replicasets', 'statefulsets']);
 		t.true(report.panes.qos!.unread.every((u) => u.need === 'optional' && u.status === 'forbidden'));
-		t.regex(run.stderr, /^warning: qos: incomplete: not read: replicasets, deployments, statefulsets, daemonsets, jobs, cronjobs, nodes, pod metrics \(forbidden\)\n$/);
+		t.regex(run.stderr, /^warning: qos: incomplete: not read: replicasets, deployments, statefulsets, daemonsets, jobs, cronjobs, nodes, priorityclasses, pod metrics \(forbidden\)\n$/);
 		// Only the QoS pane's kinds were reflected: no HPA, Job-only or /metrics-only reads.
 		const paths = sim.requestLog.all().filter((e) => e.userAgent.startsWith('kubectl-assure/')).map((e) => e.path);
 		t.false(paths.some((p) => p.includes('horizontalpodautoscalers') || p.includes('persistentvolumes') || p.includes('flowschemas')), 'kinds of panes not asked for are not read');
