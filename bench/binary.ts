@@ -9,7 +9,7 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {BenchSuite, Measure} from './harness.js';
 import {benchTemp} from './temp.js';
-import {release, TARGETS} from '../source/release/build.js';
+import {release, TARGETS} from '../tools/release/build.js';
 import {startSimulator} from '../source/sim/simulator.js';
 
 function shellQuote(words: string[]): string {

@@ -16,7 +16,7 @@ import {createInterface} from 'node:readline';
 import type {BenchSuite, Measure} from './harness.js';
 import {rssOf, startSimProcess} from './sim.js';
 import {benchTemp} from './temp.js';
-import {release, TARGETS} from '../source/release/build.js';
+import {release, TARGETS} from '../tools/release/build.js';
 import {JSC_RAM_VARIABLE} from '../source/cli/heap.js';
 
 /** What a TUI run measures; the node run also says what was synced and how fast the storm went. */

@@ -1,5 +1,6 @@
 /**
- * The entry of the single-file bundle the release binaries are compiled from.
+ * The entry of the single-file bundle the release binaries are compiled from (the build
+ * itself is tooling outside the product: tools/release/build.ts).
  *
  * First the binary makes sure it runs with JavaScriptCore's heap sized for a tool, not for
  * the machine (source/cli/heap.ts: it re-executes itself once with BUN_JSC_forceRAMSize

@@ -13,10 +13,10 @@ import {join} from 'node:path';
 import test from 'ava';
 import {parse, stringify} from 'yaml';
 import {JSC_RAM_BYTES} from '../../source/cli/heap.js';
-import {release, TARGETS, binaryName, archiveName, type ReleaseResult} from '../../source/release/build.js';
-import {simulateKrewInstall, validateKrewManifest} from '../../source/release/krew.js';
-import {verifyCodeSignature} from '../../source/release/macho.js';
-import {readTar} from '../../source/release/tar.js';
+import {release, TARGETS, binaryName, archiveName, type ReleaseResult} from '../../tools/release/build.js';
+import {simulateKrewInstall, validateKrewManifest} from '../../tools/release/krew.js';
+import {verifyCodeSignature} from '../../tools/release/macho.js';
+import {readTar} from '../../tools/release/tar.js';
 import {tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
 
 let built: ReleaseResult;

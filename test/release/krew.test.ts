@@ -9,9 +9,9 @@ import {readFileSync} from 'node:fs';
 import {gunzipSync} from 'node:zlib';
 import test from 'ava';
 import {parse, stringify} from 'yaml';
-import {krewManifest, simulateKrewInstall, validateKrewManifest, wrap, type ManifestSpec} from '../../source/release/krew.js';
-import {PLUGIN, TARGETS, archiveName, binaryName, releaseUri} from '../../source/release/build.js';
-import {readTar, tarBytes, tarGz} from '../../source/release/tar.js';
+import {krewManifest, simulateKrewInstall, validateKrewManifest, wrap, type ManifestSpec} from '../../tools/release/krew.js';
+import {PLUGIN, TARGETS, archiveName, binaryName, releaseUri} from '../../tools/release/build.js';
+import {readTar, tarBytes, tarGz} from '../../tools/release/tar.js';
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 

@@ -3,7 +3,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import {delimiter} from 'node:path';
 import test from 'ava';
 import fc from 'fast-check';
-import {adHocSign, verifyCodeSignature} from '../../source/release/macho.js';
+import {adHocSign, verifyCodeSignature} from '../../tools/release/macho.js';
 
 // ---- A minimal but realistic thin Mach-O, laid out the way ld64 lays one out ------------
 

@@ -3,7 +3,9 @@
  *
  * 1. esbuild bundles the CLI into one ES module (Ink's yoga-layout uses top-level await,
  *    so CommonJS output cannot work); react-devtools-core resolves to a stub; the version is
- *    defined at bundle time; the entry (entry.ts) decides the order the rest is loaded in.
+ *    defined at bundle time; the entry (source/release/entry.ts) decides the order the rest
+ *    is loaded in. What ships in the binary lives in source/release/; this folder is the
+ *    tooling that builds it and never ends up in the binary.
  * 2. bun compiles that bundle with its runtime for each target (`bun build --compile`; the
  *    cross-compiled runtimes come from the npm registry into bun's cache), with the
  *    bundle's bytecode precompiled (`--bytecode`): the binary starts without parsing 2.5 MiB
@@ -17,8 +19,8 @@
  *    archive goes into the krew manifest written for the release (`assure.yaml`, the name an
  *    index wants) and, with --update-manifest, into the top-level krew-manifest.yaml.
  *
- * Usage: node dist/source/release/build.js [--targets linux-amd64,darwin-arm64,…] [--out DIR]
- *        [--update-manifest] [--skip-bundle]
+ * Usage: node dist/tools/release/build.js [--targets linux-amd64,darwin-arm64,…] [--out DIR]
+ *        [--update-manifest]
  */
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
@@ -60,7 +62,7 @@ export const PLUGIN = {
 	].join('\n'),
 };
 
-/** The repository: the nearest directory up from this file with our package.json (source/ under tsx, dist/source/ when built). */
+/** The repository: the nearest directory up from this file with our package.json (tools/ under tsx, dist/tools/ when built). */
 const ROOT = (() => {
 	let dir = dirname(fileURLToPath(import.meta.url));
 	for (;;) {
