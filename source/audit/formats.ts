@@ -5,7 +5,9 @@
  * event (a JSON string or an object) is scanned or mapped. Anything that is not an
  * audit event is counted as skipped, never fatal.
  *
- * Shapes (kubernetes-facts §6, fixtures in test/fixtures/audit): native audit.k8s.io
+ * Shapes (native: k8s.io/apiserver pkg/apis/audit/v1/types.go; legacy text: its
+ * pkg/audit/format.go, EventString; the cloud wrappers and where each sample came from:
+ * test/fixtures/audit/SOURCES.md): native audit.k8s.io
  * events (also an EventList from the webhook backend); AKS diagnostic records
  * (`properties.log` string or object, category kube-audit[-admin]) alone (storage
  * account) or in `{"records":[…]}` (Event Hub); Log Analytics AzureDiagnostics rows

@@ -21,7 +21,8 @@
  * rates, and are not extrapolated: four reversals in six observed minutes already show
  * flapping (the simulator's checkout-web reverses every 90 s: 3→7→10, 90 s later →3).
  *
- * Hysteresis (facts §8, after Nagios' flap detection): a series starts flapping at ≥ 4
+ * Hysteresis (thresholds of our own; Kubernetes defines no flapping rule. The scheme follows
+ * Nagios Core's "Detection and Handling of State Flapping"): a series starts flapping at ≥ 4
  * reversals, stays flapping while it has 2 or 3, and clears at ≤ 1. While flapping it is
  * critical at ≥ 8 reversals or churn ≥ 1 per hour, else warning. Churn alone never starts
  * flapping: a morning ramp from 2 to 10 pods is churn, not a flap.

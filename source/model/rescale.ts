@@ -4,7 +4,8 @@
  * events ("New size: N; reason: …", k8s pkg/controller/podautoscaler/horizontal.go), which
  * still hold up to an hour of the past.
  *
- * Events are not a history (facts §8): the recorder folds identical events into one object
+ * Events are not a history (the event recorder's correlator, client-go
+ * tools/record/events_cache.go): the recorder folds identical events into one object
  * with a count and first/last timestamps, so only the size, how often it was reached, and
  * the first and last time survive. Backfilling spreads the `count` occurrences of each
  * event evenly between its first and last timestamp and interleaves the events by time —

@@ -31,7 +31,13 @@ export type JsonObject = {[key: string]: JsonValue};
 
 export const DAMPEN_SCALE_DOWN_WINDOW_SECONDS = 600;
 export const DAMPEN_SCALE_UP_WINDOW_SECONDS = 60;
-/** Defaults the controller applies when a window is not set (facts §8). */
+/**
+ * Defaults the controller applies when a window is not set: scale-up 0 s (k/k
+ * pkg/apis/autoscaling/v2/defaults.go); scale-down is left unset by the API and filled by the
+ * HPA controller (pkg/controller/podautoscaler/horizontal.go) from
+ * --horizontal-pod-autoscaler-downscale-stabilization, 5 min by default
+ * (pkg/controller/podautoscaler/config/v1alpha1/defaults.go).
+ */
 export const DEFAULT_SCALE_DOWN_WINDOW_SECONDS = 300;
 export const DEFAULT_SCALE_UP_WINDOW_SECONDS = 0;
 export const MAX_WINDOW_SECONDS = 3600;
