@@ -5,31 +5,12 @@
  * columns, the height kept with a long diff, hostile strings, colour only with colour.
  */
 import test from 'ava';
-import chalk from 'chalk';
 import {render} from 'ink-testing-library';
 import {ConfirmDialog, confirmDialogLines, type ConfirmDialogProps} from '../../source/ui/components/confirm-dialog.js';
 import type {DiffLine} from '../../source/ui/components/diff-view.js';
 import {lineText} from '../../source/ui/table-layout.js';
-import {makeTheme} from '../../source/ui/theme.js';
 import {displayWidth} from '../../source/text/width.js';
-
-chalk.level = 1;
-
-const plain = makeTheme({color: false, unicode: true});
-const ascii = makeTheme({color: false, unicode: false});
-const colour = makeTheme({color: true, unicode: true});
-
-/**
- * Let Ink handle a key and render. React schedules the render with setImmediate; when the
- * event loop was busy (other tests of this file render at the same time) a 20 ms timer can
- * fire before that immediate, so after the timer we also yield to the check phase a few
- * times. This waits for the render; it asserts nothing about time.
- */
-async function tick(): Promise<void> {
-	await new Promise((resolve) => setTimeout(resolve, 20));
-	for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-const lines = (frame: string | undefined) => (frame ?? '').split('\n');
+import {plain, ascii, colour, tick, frameLines} from '../helpers/ink.js';
 
 const DIFF: DiffLine[] = [
 	{op: '~', text: 'batch/v1 Job ml-pipelines/train-1'},
@@ -69,7 +50,7 @@ function dialog(overrides: Partial<ConfirmDialogProps> = {}) {
 		rendered.stdin.write(key);
 		await tick();
 	};
-	const buttons = () => lines(rendered.lastFrame()).find((l) => l.includes('[ Cancel ]')) ?? '';
+	const buttons = () => frameLines(rendered.lastFrame()).find((l) => l.includes('[ Cancel ]')) ?? '';
 	return {calls, press, buttons, ...rendered};
 }
 
@@ -175,7 +156,7 @@ test('every line fits at 80 and 50 columns', async (t) => {
 	for (const width of [80, 50]) {
 		for (const theme of [plain, ascii, colour]) {
 			const d = dialog({width, theme, disabledReason: 'RBAC does not allow patch on cronjobs.batch in ml-pipelines because reasons'});
-			const shown = lines((d.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, ''));
+			const shown = frameLines((d.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, ''));
 			for (const line of shown) t.is(displayWidth(line), width, JSON.stringify(line));
 			if (theme === ascii) t.true(shown.every((line) => /^[\x20-\x7e]*$/.test(line)));
 			d.unmount();
@@ -188,7 +169,7 @@ test('a long diff gets the room left and scrolls; the buttons always show', asyn
 	const warnings = Array.from({length: 16}, (_, i) => `warning ${i}`);
 	const d = dialog({diff: long, warnings, height: 24});
 	await tick();
-	let shown = lines(d.lastFrame());
+	let shown = frameLines(d.lastFrame());
 	t.is(shown.length, 24);
 	t.true(d.buttons().includes('[ Apply ]'));
 	t.true(shown.some((l) => l.includes('… and')), 'warnings beyond the room are summarised');
@@ -196,7 +177,7 @@ test('a long diff gets the room left and scrolls; the buttons always show', asyn
 	t.true(shown.some((l) => /lines 1–\d+ of 100/.test(l)));
 	await d.press('j');
 	await d.press('j');
-	shown = lines(d.lastFrame());
+	shown = frameLines(d.lastFrame());
 	t.false(shown.some((l) => l.includes('+ line 0 ')));
 	t.true(shown.some((l) => l.includes('+ line 2 ')));
 	t.deepEqual(d.calls, {apply: 0, cancel: 0, edits: []});
@@ -214,7 +195,7 @@ test('hostile strings are sanitized', (t) => {
 		t.false(frame.includes('\x1b'));
 		t.false(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/.test(frame));
 		t.false(frame.includes('ZWNobyBwd25lZA'));
-		for (const line of lines(frame)) t.true(displayWidth(line) <= 50);
+		for (const line of frameLines(frame)) t.true(displayWidth(line) <= 50);
 		d.unmount();
 	}
 });

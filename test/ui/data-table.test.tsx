@@ -1,28 +1,16 @@
 /**
  * DataTable as Ink renders it: widths at 80 and 50 columns, dropped columns, the sort
  * indicator, the cursor and the scroll window, severity markers, the empty state, hostile
- * cells, and colour only when the theme has colour.
- *
- * Colour: Ink colours text through chalk, and chalk's level in an ava worker depends on
- * whether ava's own output is a terminal (usually not, so frames would be colourless
- * whatever the component does and a "no escape codes" check could not fail). The test
- * sets the shared chalk instance's level, and a positive control shows that the colour
- * theme's frame then does contain escape codes.
+ * cells, and colour only when the theme has colour (chalk's level is set so that a positive
+ * control can show escape codes; see test/helpers/ink.ts).
  */
 import test from 'ava';
-import chalk from 'chalk';
 import {render} from 'ink-testing-library';
 import type {Column, Row} from '../../source/findings/model.js';
 import {DataTable, dataTableLines} from '../../source/ui/components/data-table.js';
 import {lineText, sortRows} from '../../source/ui/table-layout.js';
-import {makeTheme} from '../../source/ui/theme.js';
 import {displayWidth} from '../../source/text/width.js';
-
-chalk.level = 1;
-
-const plain = makeTheme({color: false, unicode: true});
-const ascii = makeTheme({color: false, unicode: false});
-const colour = makeTheme({color: true, unicode: true});
+import {plain, ascii, colour, tick, frameLines} from '../helpers/ink.js';
 
 const COLUMNS: Column[] = [
 	{key: 'kind', title: 'KIND', width: 26, minWidth: 10, priority: 5},
@@ -51,21 +39,6 @@ function rows(count: number): Row[] {
 		findingIds: [],
 		spark: [1, 3, 2, 8, 4, i],
 	}));
-}
-
-/**
- * Let Ink handle a key and render. React schedules the render with setImmediate; when the
- * event loop was busy (other tests of this file render at the same time) a 20 ms timer can
- * fire before that immediate, so after the timer we also yield to the check phase a few
- * times. This waits for the render; it asserts nothing about time.
- */
-async function tick(): Promise<void> {
-	await new Promise((resolve) => setTimeout(resolve, 20));
-	for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-function frameLines(frame: string | undefined): string[] {
-	return (frame ?? '').split('\n');
 }
 
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');

@@ -3,18 +3,11 @@
  * wrapping, the scroll window and its position line, hostile text.
  */
 import test from 'ava';
-import chalk from 'chalk';
 import {render} from 'ink-testing-library';
 import {DiffView, diffMaxOffset, diffViewLines, type DiffLine} from '../../source/ui/components/diff-view.js';
 import {lineText} from '../../source/ui/table-layout.js';
-import {makeTheme} from '../../source/ui/theme.js';
 import {displayWidth} from '../../source/text/width.js';
-
-chalk.level = 1;
-
-const plain = makeTheme({color: false, unicode: true});
-const ascii = makeTheme({color: false, unicode: false});
-const colour = makeTheme({color: true, unicode: true});
+import {plain, ascii, colour, frameLines} from '../helpers/ink.js';
 
 const DIFF: DiffLine[] = [
 	{op: '~', text: 'batch/v1 Job ml-pipelines/train-1 (1 of 200)'},
@@ -24,11 +17,9 @@ const DIFF: DiffLine[] = [
 	{op: ' ', text: '  backoffLimit: 6'},
 ];
 
-const lines = (frame: string | undefined) => (frame ?? '').split('\n');
-
 test('every line starts with its op so the diff reads without colour', (t) => {
 	const {lastFrame, unmount} = render(<DiffView lines={DIFF} width={80} height={10} theme={plain} />);
-	t.deepEqual(lines(lastFrame()), [
+	t.deepEqual(frameLines(lastFrame()), [
 		'~ batch/v1 Job ml-pipelines/train-1 (1 of 200)',
 		'  spec:',
 		'-   ttlSecondsAfterFinished: null',
@@ -41,7 +32,7 @@ test('every line starts with its op so the diff reads without colour', (t) => {
 
 test('with colour, added lines are green and removed lines red', (t) => {
 	const {lastFrame, unmount} = render(<DiffView lines={DIFF} width={80} height={10} theme={colour} />);
-	const shown = lines(lastFrame());
+	const shown = frameLines(lastFrame());
 	t.true(shown[3]!.startsWith('\x1b[32m+'), JSON.stringify(shown[3]));
 	t.true(shown[2]!.startsWith('\x1b[31m-'), JSON.stringify(shown[2]));
 	t.false(shown[1]!.includes('\x1b['), 'context lines are plain');
@@ -56,7 +47,7 @@ test('long lines are cut with an ellipsis, never wrapped', (t) => {
 	] as const) {
 		for (const width of [80, 50]) {
 			const {lastFrame, unmount} = render(<DiffView lines={[...DIFF, ...long]} width={width} height={10} theme={theme} />);
-			const shown = lines(lastFrame());
+			const shown = frameLines(lastFrame());
 			t.is(shown.length, DIFF.length + 1);
 			for (const line of shown) t.true(displayWidth(line) <= width);
 			t.is(displayWidth(shown.at(-1)!), width);
@@ -69,17 +60,17 @@ test('long lines are cut with an ellipsis, never wrapped', (t) => {
 test('a diff taller than the height scrolls from the offset and says where it is', (t) => {
 	const many: DiffLine[] = Array.from({length: 30}, (_, i) => ({op: i % 2 === 0 ? '+' : '-', text: `line ${i}`}));
 	const {lastFrame, rerender, unmount} = render(<DiffView lines={many} width={60} height={8} offset={0} theme={plain} />);
-	let shown = lines(lastFrame());
+	let shown = frameLines(lastFrame());
 	t.is(shown.length, 8);
 	t.is(shown[0], '+ line 0');
 	t.is(shown[6], '+ line 6');
 	t.is(shown[7], '  lines 1–7 of 30, 23 more below');
 	rerender(<DiffView lines={many} width={60} height={8} offset={10} theme={plain} />);
-	shown = lines(lastFrame());
+	shown = frameLines(lastFrame());
 	t.is(shown[0], '+ line 10');
 	t.is(shown[7], '  lines 11–17 of 30, 13 more below');
 	rerender(<DiffView lines={many} width={60} height={8} offset={500} theme={plain} />);
-	shown = lines(lastFrame());
+	shown = frameLines(lastFrame());
 	t.is(shown[0], '- line 23', 'clamped to the last window');
 	t.is(shown[6], '- line 29');
 	t.is(shown[7], '  lines 24–30 of 30');

@@ -3,31 +3,12 @@
  * borders, scrolling within the height, closing keys, no colour codes without colour.
  */
 import test from 'ava';
-import chalk from 'chalk';
 import {render} from 'ink-testing-library';
 import {HelpOverlay, helpOverlayLines} from '../../source/ui/components/help-overlay.js';
 import {helpGroups} from '../../source/ui/key-table.js';
 import {lineText} from '../../source/ui/table-layout.js';
-import {makeTheme} from '../../source/ui/theme.js';
 import {displayWidth} from '../../source/text/width.js';
-
-chalk.level = 1;
-
-const plain = makeTheme({color: false, unicode: true});
-const ascii = makeTheme({color: false, unicode: false});
-const colour = makeTheme({color: true, unicode: true});
-
-/**
- * Let Ink handle a key and render. React schedules the render with setImmediate; when the
- * event loop was busy (other tests of this file render at the same time) a 20 ms timer can
- * fire before that immediate, so after the timer we also yield to the check phase a few
- * times. This waits for the render; it asserts nothing about time.
- */
-async function tick(): Promise<void> {
-	await new Promise((resolve) => setTimeout(resolve, 20));
-	for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-const lines = (frame: string | undefined) => (frame ?? '').split('\n');
+import {plain, ascii, colour, tick, frameLines} from '../helpers/ink.js';
 
 test('a tall overlay shows every group and every binding', (t) => {
 	const {lastFrame, unmount} = render(<HelpOverlay width={80} height={60} theme={plain} />);
@@ -35,8 +16,8 @@ test('a tall overlay shows every group and every binding', (t) => {
 	for (const group of ['Navigation', 'Panes', 'Table', 'Remedies', 'General']) t.true(frame.includes(group), group);
 	// Long descriptions wrap: their first words are on the line of their keys.
 	for (const group of helpGroups()) for (const binding of group.bindings) t.true(frame.includes(binding.action.slice(0, 20)), binding.action);
-	t.true(lines(frame)[0]!.startsWith('┌─ Keys '));
-	t.true(lines(frame).at(-1)!.startsWith('└─ Esc close ─'), 'nothing to scroll: no position');
+	t.true(frameLines(frame)[0]!.startsWith('┌─ Keys '));
+	t.true(frameLines(frame).at(-1)!.startsWith('└─ Esc close ─'), 'nothing to scroll: no position');
 	unmount();
 });
 
@@ -44,7 +25,7 @@ test('every line fits at 80 and 50 columns and the height is kept', (t) => {
 	for (const width of [80, 50]) {
 		for (const theme of [plain, ascii, colour]) {
 			const {lastFrame, unmount} = render(<HelpOverlay width={width} height={24} theme={theme} />);
-			const shown = lines((lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, ''));
+			const shown = frameLines((lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, ''));
 			t.is(shown.length, 24);
 			for (const line of shown) t.is(displayWidth(line), width, JSON.stringify(line));
 			unmount();
@@ -54,7 +35,7 @@ test('every line fits at 80 and 50 columns and the height is kept', (t) => {
 
 test('ASCII borders and key names on an ASCII terminal', (t) => {
 	const {lastFrame, unmount} = render(<HelpOverlay width={50} height={24} theme={ascii} />);
-	const shown = lines(lastFrame());
+	const shown = frameLines(lastFrame());
 	t.true(shown.every((line) => /^[\x20-\x7e]*$/.test(line)));
 	t.true(shown[0]!.startsWith('+- Keys -'));
 	t.true(shown[1]!.startsWith('| Navigation'));
@@ -66,7 +47,7 @@ test('ASCII borders and key names on an ASCII terminal', (t) => {
 test('scrolls within the height with j, k, PgDn, g and G', async (t) => {
 	const {lastFrame, stdin, unmount} = render(<HelpOverlay width={80} height={12} theme={plain} />);
 	await tick();
-	const body = () => lines(lastFrame()).slice(1, -1).map((l) => l.slice(2, -2).trim());
+	const body = () => frameLines(lastFrame()).slice(1, -1).map((l) => l.slice(2, -2).trim());
 	t.is(body()[0], 'Navigation');
 	t.false(body().includes('General'));
 	stdin.write('j');
@@ -82,7 +63,7 @@ test('scrolls within the height with j, k, PgDn, g and G', async (t) => {
 	await tick();
 	t.true(body().includes('General'));
 	t.true(body().at(-1)!.startsWith('q  '), 'the last line at the bottom');
-	t.regex(lines(lastFrame()).at(-1)!, /of 42 ─/);
+	t.regex(frameLines(lastFrame()).at(-1)!, /of 42 ─/);
 	stdin.write('j');
 	await tick();
 	t.true(body().at(-1)!.startsWith('q  '), 'clamped at the bottom');

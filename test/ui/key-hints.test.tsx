@@ -3,19 +3,13 @@
  * next, `?` and `q` always there, ASCII key names, colour only with a colour theme.
  */
 import test from 'ava';
-import chalk from 'chalk';
 import fc from 'fast-check';
 import {render} from 'ink-testing-library';
 import {KeyHints, keyHintsLine, keyText, type KeyHint} from '../../source/ui/components/key-hints.js';
 import {lineText, lineWidth} from '../../source/ui/table-layout.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {displayWidth} from '../../source/text/width.js';
-
-chalk.level = 1;
-
-const plain = makeTheme({color: false, unicode: true});
-const ascii = makeTheme({color: false, unicode: false});
-const colour = makeTheme({color: true, unicode: true});
+import {plain, ascii, colour} from '../helpers/ink.js';
 
 const HINTS: KeyHint[] = [
 	{key: '↑↓', label: 'move', priority: 9},

@@ -3,22 +3,16 @@
  * 3, 10 draws alternating cells at 80 columns and, wrapped onto more rows, at narrower
  * widths), the scale in the title, the time axis ("-60m … now"), exact widths, the ASCII
  * ramp, approximate points dimmer, and colour only with a colour theme (chalk's level is
- * set so the positive control can show escape codes; see data-table.test.tsx).
+ * set so the positive control can show escape codes; see test/helpers/ink.ts).
  */
 import test from 'ava';
-import chalk from 'chalk';
 import fc from 'fast-check';
 import {render} from 'ink-testing-library';
 import {Sparkline, sparklineLines} from '../../source/ui/components/sparkline.js';
 import {lineText, lineWidth} from '../../source/ui/table-layout.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {axisTime, SPARK_ASCII, SPARK_BLOCKS, sparkline} from '../../source/text/sparkline.js';
-
-chalk.level = 1;
-
-const plain = makeTheme({color: false, unicode: true});
-const ascii = makeTheme({color: false, unicode: false});
-const colour = makeTheme({color: true, unicode: true});
+import {plain, ascii, colour} from '../helpers/ink.js';
 
 const SERIES = [3, 3, 4, 8, 12, 14, 9, 4, 3, 3, 7, 13, 14, 6, 3, 2, 2, 5, 11, 14];
 /** An hour of a flapping HPA, one value per minute: 3, 10, 3, 10, … */

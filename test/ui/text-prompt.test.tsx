@@ -4,25 +4,13 @@
  * control characters, scrolling of a long value, widths, and colour only with colour.
  */
 import test from 'ava';
-import chalk from 'chalk';
 import fc from 'fast-check';
 import {render} from 'ink-testing-library';
 import {editPrompt, graphemesOf, promptFieldSpans, TextPrompt, type PromptState, type TextPromptProps} from '../../source/ui/components/text-prompt.js';
 import {lineText, lineWidth} from '../../source/ui/table-layout.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {displayWidth} from '../../source/text/width.js';
-
-chalk.level = 1;
-
-const plain = makeTheme({color: false, unicode: true});
-const ascii = makeTheme({color: false, unicode: false});
-const colour = makeTheme({color: true, unicode: true});
-
-/** Let Ink handle a key and render (see confirm-dialog.test.tsx for why the immediates). */
-async function tick(): Promise<void> {
-	await new Promise((resolve) => setTimeout(resolve, 20));
-	for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-}
+import {plain, ascii, colour, tick} from '../helpers/ink.js';
 
 const BACKSPACE_DEL = '\x7f';
 const BACKSPACE_BS = '\b';
