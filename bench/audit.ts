@@ -8,11 +8,12 @@
  * peak RSS comes from GNU time (`%M`, the largest process of a pipeline), else from
  * sampling /proc.
  */
-import {spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {BenchSuite, Measure} from './harness.js';
+import {median} from './stats.js';
+import {collect} from './worker.js';
 import {defaultTrafficSpec, writeAuditLogFile} from '../source/sim/audit-traffic.js';
 
 interface RunResult {
@@ -38,20 +39,12 @@ async function measure(command: string, args: string[]): Promise<RunResult> {
 	const report = join(dir, 'time');
 	const argv = useTime ? ['-f', '%M', '-o', report, command, ...args] : args;
 	const started = performance.now();
-	const child = spawn(useTime ? timeBinary : command, argv, {stdio: ['ignore', 'pipe', 'pipe']});
-	let stdout = '';
-	let stderr = '';
-	child.stdout.on('data', (d: Buffer) => {
-		stdout += d.toString();
-	});
-	child.stderr.on('data', (d: Buffer) => {
-		stderr += d.toString();
-	});
+	const {child, done} = collect(useTime ? timeBinary : command, argv);
 	let sampled = 0;
 	const sampler = useTime ? undefined : setInterval(() => {
 		sampled = Math.max(sampled, treeRss(child.pid ?? -1));
 	}, 20);
-	const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+	const {code, stdout, stderr} = await done;
 	const ms = performance.now() - started;
 	if (sampler !== undefined) clearInterval(sampler);
 	let peakRss = sampled;
@@ -106,11 +99,6 @@ for await (const line of createInterface({input: createReadStream(${JSON.stringi
 const sorted = [...counts].sort((a, b) => b[1] - a[1]);
 console.log(JSON.stringify({events, top: sorted.slice(0, 3)}));
 `;
-}
-
-function median(values: number[]): number {
-	const s = [...values].sort((a, b) => a - b);
-	return s[Math.floor(s.length / 2)]!;
 }
 
 export const suite: BenchSuite = {

@@ -4,32 +4,33 @@
  * against a running simulator; median of several alternating runs. Also the size of the
  * binary and its archive, and the RSS of `--version`.
  */
-import {spawn, spawnSync} from 'node:child_process';
+import {spawnSync} from 'node:child_process';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {BenchSuite, Measure} from './harness.js';
+import {shellQuote, spawnOnPty, stopPty} from './pty.js';
 import {benchTemp} from './temp.js';
-import {release, TARGETS} from '../tools/release/build.js';
+import {median} from './stats.js';
+import {binaryName, release, TARGETS, type ReleaseResult} from '../tools/release/build.js';
 import {startSimulator} from '../source/sim/simulator.js';
 
-function shellQuote(words: string[]): string {
-	return words.map((w) => `'${w.replaceAll("'", "'\\''")}'`).join(' ');
+/** The release binary for this machine (linux-amd64), built into .bench-tmp/release/ as `npm run release` builds it. */
+export async function buildLinuxBinary(log: (line: string) => void): Promise<{built: ReleaseResult; binary: string}> {
+	const linux = TARGETS.find((t) => t.os === 'linux' && t.arch === 'amd64')!;
+	const built = await release({targets: [linux], out: join(benchTemp(), 'release'), log});
+	return {built, binary: join(built.dir, 'bin', `${linux.os}-${linux.arch}`, binaryName(linux))};
 }
 
 /** Milliseconds from spawn to the first frame on a pty. */
 function firstFrame(command: string[], env: NodeJS.ProcessEnv): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const started = performance.now();
-		const child = spawn('script', ['-qfec', shellQuote(command), '/dev/null'], {env, detached: true, stdio: ['pipe', 'pipe', 'pipe']});
+		const child = spawnOnPty(shellQuote(command), env);
 		let output = '';
 		const timer = setTimeout(() => finish(new Error(`no frame in 30 s: ${output.slice(-300)}`)), 30_000);
 		const finish = (error?: Error) => {
 			clearTimeout(timer);
-			try {
-				process.kill(-child.pid!, 'SIGTERM');
-			} catch {
-				// Already gone.
-			}
+			stopPty(child);
 			if (error) reject(error);
 		};
 		child.stdout.on('data', (chunk: Buffer) => {
@@ -43,11 +44,6 @@ function firstFrame(command: string[], env: NodeJS.ProcessEnv): Promise<number> 
 	});
 }
 
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 function maxRssKb(command: string[]): number | undefined {
 	// GNU time is not always installed; /proc of the child is read by `command` itself otherwise.
 	const result = spawnSync('/bin/sh', ['-c', `${shellQuote(command)} >/dev/null & pid=$!; peak=0; while kill -0 $pid 2>/dev/null; do r=$(awk '/VmHWM/{print $2}' /proc/$pid/status 2>/dev/null); [ -n "$r" ] && peak=$r; sleep 0.005; done; echo $peak`], {encoding: 'utf8'});
@@ -58,9 +54,7 @@ function maxRssKb(command: string[]): number | undefined {
 export const suite: BenchSuite = {
 	name: 'binary',
 	async run({quick, log}) {
-		const linux = TARGETS.find((t) => t.os === 'linux' && t.arch === 'amd64')!;
-		const built = await release({targets: [linux], out: join(benchTemp(), 'release'), log});
-		const binary = join(built.dir, 'bin', 'linux-amd64', 'kubectl-assure');
+		const {built, binary} = await buildLinuxBinary(log);
 		const sim = await startSimulator({scenario: 'incident', controllers: false});
 		try {
 			const kubeconfig = join(benchTemp(), 'binary.kubeconfig');

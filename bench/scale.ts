@@ -11,12 +11,12 @@
  */
 import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
-import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import type {BenchSuite, Measure} from './harness.js';
 import {rssOf, startSimProcess} from './sim.js';
-import {benchTemp} from './temp.js';
-import {release, TARGETS} from '../tools/release/build.js';
+import {percentile} from './stats.js';
+import {buildLinuxBinary} from './binary.js';
+import {shellQuote, spawnOnPty, stopPty} from './pty.js';
 import {JSC_RAM_VARIABLE} from '../source/cli/heap.js';
 
 /** What a TUI run measures; the node run also says what was synced and how fast the storm went. */
@@ -34,11 +34,6 @@ interface TuiRun extends BinaryTuiRun {
 	pods: number;
 	hpas: number;
 	events: number;
-}
-
-function percentile(values: number[], p: number): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
 }
 
 /**
@@ -137,8 +132,7 @@ function ptyChild(scriptPid: number): number | undefined {
  */
 async function binaryTuiRun(binary: string, kubeconfig: string, url: string, keySeconds: number, log: (line: string) => void, env: Record<string, string> = {}): Promise<BinaryTuiRun> {
 	const started = performance.now();
-	const command = `stty cols 80 rows 24; exec '${binary.replaceAll("'", "'\\''")}' -A`;
-	const child = spawn('script', ['-qfec', command, '/dev/null'], {env: {...process.env, KUBECONFIG: kubeconfig, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...env}, detached: true, stdio: ['pipe', 'pipe', 'pipe']});
+	const child = spawnOnPty(`stty cols 80 rows 24; exec ${shellQuote([binary, '-A'])}`, {...process.env, KUBECONFIG: kubeconfig, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...env});
 	let recent = '';
 	let seenSyncing = false;
 	let synced: (() => void) | undefined;
@@ -196,11 +190,7 @@ async function binaryTuiRun(binary: string, kubeconfig: string, url: string, key
 		await Promise.race([exited, sleep(5000)]);
 		return {syncedMs, rss, peakRss, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), keys: latencies.length, lost};
 	} finally {
-		try {
-			process.kill(-child.pid!, 'SIGTERM');
-		} catch {
-			// Already gone.
-		}
+		stopPty(child);
 	}
 }
 
@@ -244,16 +234,18 @@ async function scenario(args: string[], keySeconds: number, log: (line: string) 
 	}
 }
 
+/** The large scenario's size and how long keys are pressed in each TUI run, for a full and a --quick run. */
+const SIZES = {
+	full: {size: 150_000, hpas: 10_000, keySeconds: 20},
+	quick: {size: 50_000, hpas: 3000, keySeconds: 10},
+};
+
 export const suite: BenchSuite = {
 	name: 'scale',
 	async run({quick, log}) {
-		const size = quick ? 50_000 : 150_000;
-		const hpas = quick ? 3000 : 10_000;
-		const keySeconds = quick ? 10 : 20;
+		const {size, hpas, keySeconds} = SIZES[quick ? 'quick' : 'full'];
 		// The release binary (Bun) for this machine: what krew installs.
-		const linux = TARGETS.find((t) => t.os === 'linux' && t.arch === 'amd64')!;
-		const built = await release({targets: [linux], out: join(benchTemp(), 'release'), log});
-		const binary = join(built.dir, 'bin', 'linux-amd64', 'kubectl-assure');
+		const {binary} = await buildLinuxBinary(log);
 		log('incident scenario');
 		const small = await scenario(['--scenario', 'incident'], keySeconds, log);
 		log(`large scenario: ${size} pods, ${hpas} HPAs`);

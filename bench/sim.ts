@@ -9,6 +9,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {BenchSuite, Measure} from './harness.js';
 import {benchTemp} from './temp.js';
+import {percentile} from './stats.js';
 
 interface RunningSim {
 	child: ChildProcess;
@@ -86,12 +87,6 @@ async function watchLatencies(url: string, durationMs: number, during?: () => Pr
 	return latencies;
 }
 
-function percentile(values: number[], p: number): number {
-	if (values.length === 0) return Number.NaN;
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 async function listAllPods(url: string): Promise<{ms: number; pages: number; items: number; bodies: string[]}> {
 	const started = performance.now();
 	const bodies: string[] = [];
@@ -133,12 +128,12 @@ export const suite: BenchSuite = {
 			const busy = await watchLatencies(sim.url, 0, async () => {
 				await listAllPods(sim.url);
 			});
-			log(`watch delivery p99: idle ${percentile(idle, 99).toFixed(1)} ms, during a full paged LIST ${percentile(busy, 99).toFixed(1)} ms (${busy.length} probes)`);
+			log(`watch delivery p99: idle ${percentile(idle, 0.99).toFixed(1)} ms, during a full paged LIST ${percentile(busy, 0.99).toFixed(1)} ms (${busy.length} probes)`);
 			const measures: Measure[] = [
 				{name: `build the large scenario (${size} pods, ${hpas} HPAs), to listening`, value: sim.readyMs, unit: 'ms', baseline: {name: 'JSON.parse of every pod it serves', value: parseMs}, better: 'lower', note: 'the baseline is a floor for any server holding these objects'},
 				{name: `RSS after build (${size} pods)`, value: memory.rss, unit: 'bytes', baseline: {name: 'the pods\' JSON as served', value: storedBytes}, better: 'lower', note: 'the simulator keeps objects serialized'},
 				{name: `serve every page of pods (limit=500, ${paged.pages} pages)`, value: paged.ms, unit: 'ms', baseline: {name: 'one unpaged LIST (resourceVersion=0)', value: unpagedMs}, better: 'lower'},
-				{name: 'watch event delivery p99 during that paged LIST', value: percentile(busy, 99), unit: 'ms', baseline: {name: 'idle server', value: percentile(idle, 99)}, better: 'lower', note: `${busy.length} probes while listing`},
+				{name: 'watch event delivery p99 during that paged LIST', value: percentile(busy, 0.99), unit: 'ms', baseline: {name: 'idle server', value: percentile(idle, 0.99)}, better: 'lower', note: `${busy.length} probes while listing`},
 			];
 			return measures;
 		} finally {

@@ -20,6 +20,7 @@ import {resolveConfig} from '../source/kube/kubeconfig.js';
 import {Session} from '../source/kube/session.js';
 import {startSimulator, type Simulator} from '../source/sim/simulator.js';
 import {benchTemp} from './temp.js';
+import {percentile} from './stats.js';
 
 interface Frame {
 	at: number;
@@ -69,11 +70,6 @@ export function fakeStdin(): NodeJS.ReadStream {
 	(stream as unknown as {ref: () => void}).ref = () => undefined;
 	(stream as unknown as {unref: () => void}).unref = () => undefined;
 	return stream;
-}
-
-function percentile(values: number[], p: number): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
 }
 
 interface UiRun {
