@@ -1,135 +1,23 @@
+/**
+ * The cluster-autoscaler status ConfigMap read in its YAML and both text formats, Go and
+ * RFC 3339 times, node groups matched to pools, and the statuses the simulator writes.
+ */
+import {readFileSync} from 'node:fs';
 import test from 'ava';
 import {nodeGroupStatusFor, parseAutoscalerStatus, parseStatusTime} from '../../source/model/autoscaler-status.js';
 import {NodeGroups} from '../../source/sim/controllers/nodes.js';
 import {INCIDENT_POOLS} from '../../source/sim/scenarios/incident.js';
+import {fixtureDir} from '../helpers/fixtures.js';
 import {withSim} from '../helpers/sim.js';
 
-const YAML_STATUS = `time: 2025-03-04 10:20:30.123456789 +0000 UTC
-autoscalerStatus: Running
-clusterWide:
-  health:
-    status: Healthy
-    nodeCounts:
-      registered:
-        total: 7
-        ready: 6
-        notStarted: 1
-        unready:
-          total: 0
-          resourceUnready: 0
-      longUnregistered: 0
-      unregistered: 0
-    lastProbeTime: "2025-03-04T10:20:30Z"
-    lastTransitionTime: "2025-03-01T08:00:00Z"
-  scaleUp:
-    status: InProgress
-    lastProbeTime: "2025-03-04T10:20:30Z"
-    lastTransitionTime: "2025-03-04T10:19:00Z"
-  scaleDown:
-    status: NoCandidates
-    lastProbeTime: "2025-03-04T10:20:30Z"
-    lastTransitionTime: "2025-03-04T09:00:00Z"
-nodeGroups:
-  - name: eks-burst-2024a
-    health:
-      status: Healthy
-      nodeCounts:
-        registered:
-          total: 4
-          ready: 3
-          notStarted: 1
-        longUnregistered: 0
-        unregistered: 1
-      cloudProviderTarget: 5
-      minSize: 1
-      maxSize: 6
-      lastProbeTime: "2025-03-04T10:20:30Z"
-      lastTransitionTime: "2025-03-04T10:00:00Z"
-    scaleUp:
-      status: Backoff
-      backoffInfo:
-        errorCode: QUOTA_EXCEEDED
-        errorMessage: "vCPU quota reached"
-      lastProbeTime: "2025-03-04T10:20:30Z"
-      lastTransitionTime: "2025-03-04T10:19:00Z"
-    scaleDown:
-      status: CandidatesPresent
-      candidates: 1
-      lastProbeTime: "2025-03-04T10:20:30Z"
-      lastTransitionTime: "2025-03-04T10:10:00Z"
-  - name: system
-    health:
-      status: Healthy
-      nodeCounts:
-        registered:
-          total: 3
-          ready: 3
-          notStarted: 0
-      cloudProviderTarget: 3
-      minSize: 3
-      maxSize: 3
-`;
-
-// The text format of releases before the YAML one (GetReadableString with group names).
-const TEXT_STATUS = `Cluster-autoscaler status at 2025-03-04 10:20:30.123456789 +0000 UTC m=+3600.1:
-Cluster-wide:
-  Health:      Healthy (ready=6 unready=0 (resourceUnready=0) notStarted=1 longNotStarted=0 registered=7 longUnregistered=0)
-               LastProbeTime:      2025-03-04 10:20:30.1 +0000 UTC m=+3600.1
-               LastTransitionTime: 2025-03-01 08:00:00 +0000 UTC
-  ScaleUp:     InProgress (ready=6 registered=7)
-               LastProbeTime:      2025-03-04 10:20:30.1 +0000 UTC
-               LastTransitionTime: 2025-03-04 10:19:00 +0000 UTC
-  ScaleDown:   NoCandidates (candidates=0)
-               LastProbeTime:      2025-03-04 10:20:30.1 +0000 UTC
-               LastTransitionTime: 2025-03-04 09:00:00 +0000 UTC
-
-NodeGroups:
-  Name:        aks-burst-31415926-vmss
-  Health:      Healthy (ready=3 unready=0 (resourceUnready=0) notStarted=1 longNotStarted=0 registered=4 longUnregistered=0 cloudProviderTarget=5 (minSize=1, maxSize=6))
-               LastProbeTime:      2025-03-04 10:20:30.1 +0000 UTC
-               LastTransitionTime: 2025-03-04 10:00:00 +0000 UTC
-  ScaleUp:     InProgress (ready=3 cloudProviderTarget=5)
-               LastProbeTime:      2025-03-04 10:20:30.1 +0000 UTC
-               LastTransitionTime: 2025-03-04 10:19:00 +0000 UTC
-  ScaleDown:   CandidatesPresent (candidates=1)
-               LastProbeTime:      2025-03-04 10:20:30.1 +0000 UTC
-               LastTransitionTime: 2025-03-04 10:10:00 +0000 UTC
-
-  Name:        aks-system-31415926-vmss
-  Health:      Healthy (ready=3 unready=0 (resourceUnready=0) notStarted=0 longNotStarted=0 registered=3 longUnregistered=0 cloudProviderTarget=3 (minSize=3, maxSize=3))
-               LastProbeTime:      2025-03-04 10:20:30.1 +0000 UTC
-               LastTransitionTime: 2025-03-01 08:00:00 +0000 UTC
-  ScaleUp:     NoActivity (ready=3 cloudProviderTarget=3)
-               LastProbeTime:      2025-03-04 10:20:30.1 +0000 UTC
-               LastTransitionTime: 2025-03-01 08:00:00 +0000 UTC
-  ScaleDown:   NoCandidates (candidates=0)
-               LastProbeTime:      2025-03-04 10:20:30.1 +0000 UTC
-               LastTransitionTime: 2025-03-01 08:00:00 +0000 UTC
-`;
-
-// Older still: no header line, no group names, no resourceUnready.
-const OLD_TEXT_STATUS = `Cluster-wide:
-  Health:      Healthy (ready=2 unready=0 notStarted=0 longNotStarted=0 registered=2 longUnregistered=0)
-               LastProbeTime:      2019-05-01 10:00:00 +0000 UTC
-               LastTransitionTime: 2019-04-01 10:00:00 +0000 UTC
-  ScaleUp:     NoActivity (ready=2 registered=2)
-               LastProbeTime:      2019-05-01 10:00:00 +0000 UTC
-               LastTransitionTime: 2019-04-01 10:00:00 +0000 UTC
-  ScaleDown:   NoCandidates (candidates=0)
-               LastProbeTime:      2019-05-01 10:00:00 +0000 UTC
-               LastTransitionTime: 2019-04-01 10:00:00 +0000 UTC
-
-NodeGroups:
-  Health:      Healthy (ready=2 unready=0 notStarted=0 longNotStarted=0 registered=2 longUnregistered=0 cloudProviderTarget=2 (minSize=1, maxSize=4))
-               LastProbeTime:      2019-05-01 10:00:00 +0000 UTC
-               LastTransitionTime: 2019-04-01 10:00:00 +0000 UTC
-  ScaleUp:     NoActivity (ready=2 cloudProviderTarget=2)
-               LastProbeTime:      2019-05-01 10:00:00 +0000 UTC
-               LastTransitionTime: 2019-04-01 10:00:00 +0000 UTC
-  ScaleDown:   NoCandidates (candidates=0)
-               LastProbeTime:      2019-05-01 10:00:00 +0000 UTC
-               LastTransitionTime: 2019-04-01 10:00:00 +0000 UTC
-`;
+// The status ConfigMap's text in each format (see test/fixtures/autoscaler-status/SOURCES.md).
+const statusText = (file: string) => readFileSync(`${fixtureDir('autoscaler-status')}${file}`, 'utf8');
+/** The YAML format of cluster-autoscaler ≥ 1.30. */
+const YAML_STATUS = statusText('status.yaml');
+/** The text format of releases before the YAML one (GetReadableString with group names). */
+const TEXT_STATUS = statusText('status-text.txt');
+/** Older still: no header line, no group names, no resourceUnready. */
+const OLD_TEXT_STATUS = statusText('status-text-old.txt');
 
 test('Go and RFC 3339 times', (t) => {
 	t.is(parseStatusTime('2025-03-04 10:20:30.123456789 +0000 UTC'), Date.UTC(2025, 2, 4, 10, 20, 30, 123));
