@@ -5,7 +5,7 @@
  * rejections present or absent, and per-second rates between two scrapes.
  */
 import {readFileSync} from 'node:fs';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {
 	deriveApiServerFigures,
 	deriveApf,
@@ -20,11 +20,21 @@ import {parsePrometheusText, type MetricFamilies} from '../../source/kube/promet
 import {writePrometheusText} from '../../source/sim/prometheus-writer.js';
 import {fixtureDir} from '../helpers/fixtures.js';
 
+/** The three real scrapes in test/fixtures/metrics. */
+type Version = 'v1.21.14' | 'v1.31.0' | 'v1.35.0';
+
 const metricsDir = fixtureDir('metrics');
-function scrape(version: string): MetricFamilies {
+function scrape(version: Version): MetricFamilies {
 	const parsed = parsePrometheusText(readFileSync(`${metricsDir}kube-apiserver-${version}.metrics.txt`, 'utf8'));
 	if (parsed.errorCount > 0) throw new Error(`fixture ${version} did not parse cleanly`);
 	return parsed;
+}
+
+/** A scrape with some metric families taken out, as an older or newer server would lack them. */
+function scrapeWithout(version: Version, families: string[]): MetricFamilies {
+	const metrics = scrape(version);
+	for (const family of families) metrics.families.delete(family);
+	return metrics;
 }
 
 function count(figures: ReturnType<typeof deriveObjectCounts>, group: string, resource: string): number | null | undefined {
@@ -39,45 +49,95 @@ function requestValue(rows: readonly RequestCount[], match: Partial<RequestCount
 	return total;
 }
 
+/**
+ * What every real scrape is checked for, with the numbers read from the files, one table per
+ * figure and one row per scrape: object counts, etcd size, open watches (the GET long-running
+ * requests on pods, logs and exec, are no watches), requests, requests in flight and APF's
+ * queues. What only one scrape shows has a test of its own below.
+ */
+const VERSIONS: Version[] = ['v1.21.14', 'v1.31.0', 'v1.35.0'];
+const OBJECTS = {
+	'v1.21.14': {source: 'apiserver_storage_objects', resources: 48, total: 545, pods: 27, deployments: 6, sizeEstimates: null},
+	'v1.31.0': {source: 'apiserver_storage_objects', resources: 49, total: 435, pods: 22, deployments: 6, sizeEstimates: null},
+	'v1.35.0': {source: 'apiserver_resource_objects', resources: 56, total: 460, pods: 21, deployments: 6, sizeEstimates: 'apiserver_resource_size_estimate_bytes'},
+} as const;
+const ETCD = {
+	'v1.21.14': {source: 'etcd_db_total_size_in_bytes', bytes: 2_985_984, totalBytes: 2_985_984, parts: [{label: 'endpoint', id: 'https://127.0.0.1:2379', bytes: 2_985_984}]},
+	'v1.31.0': {source: 'apiserver_storage_size_bytes', bytes: 2_260_992, totalBytes: 2_260_992, parts: [{label: 'storage_cluster_id', id: 'etcd-0', bytes: 2_260_992}]},
+	'v1.35.0': {source: 'apiserver_storage_size_bytes', bytes: 2_093_056, totalBytes: 2_093_056, parts: [{label: 'storage_cluster_id', id: 'etcd-0', bytes: 2_093_056}]},
+} as const;
+const WATCHES = {
+	'v1.21.14': {source: 'apiserver_longrunning_gauge', total: 130, resources: 49, pods: 6},
+	'v1.31.0': {source: 'apiserver_longrunning_requests', total: 148, resources: 48, pods: 7},
+	'v1.35.0': {source: 'apiserver_longrunning_requests', total: 170, resources: 55, pods: 8},
+} as const;
+const REQUESTS = {
+	'v1.21.14': {total: 3511, rows: 213, listPods: 119, inflight: {readOnly: 1, mutating: 1}},
+	'v1.31.0': {total: 1916, rows: 188, listPods: 55, inflight: {readOnly: 1, mutating: 0}},
+	'v1.35.0': {total: 1873, rows: 169, listPods: 28, inflight: {readOnly: 1, mutating: 1}},
+} as const;
+const APF = {
+	'v1.21.14': {inQueueRows: 7, executingRows: 8, executing: 1, workloadLowLimit: 293},
+	'v1.31.0': {inQueueRows: 9, executingRows: 12, executing: 1, workloadLowLimit: 245},
+	'v1.35.0': {inQueueRows: 7, executingRows: 10, executing: 1, workloadLowLimit: 245},
+} as const;
+
+/** Counts read from a fallback family: the same total, pods and deployments as from the scrape's first choice. */
+function sameCounts(t: ExecutionContext, counts: ReturnType<typeof deriveObjectCounts>, version: Version): void {
+	t.is(counts.total, OBJECTS[version].total);
+	t.is(count(counts, '', 'pods'), OBJECTS[version].pods);
+	t.is(count(counts, 'apps', 'deployments'), OBJECTS[version].deployments);
+}
+
+for (const version of VERSIONS) {
+	test(`${version}: version, object counts, etcd size, watches, requests, in flight and APF queues`, (t) => {
+		const figures = deriveApiServerFigures(scrape(version));
+		t.is(figures.kubernetesVersion, version);
+		t.is(figures.versionSource, 'kubernetes_build_info');
+
+		const objects = OBJECTS[version];
+		t.is(figures.objectCounts.source, objects.source);
+		t.is(figures.objectCounts.byResource.length, objects.resources);
+		t.is(figures.objectCounts.total, objects.total);
+		t.is(figures.objectCounts.unknown, 0);
+		t.is(count(figures.objectCounts, '', 'pods'), objects.pods);
+		t.is(count(figures.objectCounts, 'apps', 'deployments'), objects.deployments);
+		t.is(figures.sizeEstimates.source, objects.sizeEstimates);
+
+		t.deepEqual(figures.etcdSize, ETCD[version]);
+
+		const watches = WATCHES[version];
+		t.is(figures.watches.source, watches.source);
+		t.is(figures.watches.total, watches.total);
+		t.is(figures.watches.byResource.length, watches.resources);
+		t.deepEqual(figures.watches.byResource.find((row) => row.resource === 'pods'), {group: '', resource: 'pods', kind: null, count: watches.pods});
+
+		const requests = REQUESTS[version];
+		t.is(figures.requests.source, 'apiserver_request_total');
+		t.is(figures.requests.total, requests.total);
+		t.is(figures.requests.rows.length, requests.rows);
+		t.is(requestValue(figures.requests.rows, {verb: 'LIST', resource: 'pods', code: '200'}), requests.listPods);
+		t.deepEqual(figures.inflight, {source: 'apiserver_current_inflight_requests', ...requests.inflight});
+
+		const apf = APF[version];
+		t.true(figures.apf.enabled);
+		t.is(figures.apf.inQueue.rows.length, apf.inQueueRows);
+		t.is(figures.apf.executing.rows.length, apf.executingRows);
+		t.is(figures.apf.executing.total, apf.executing);
+		t.is(figures.apf.nominalLimits.byPriorityLevel['workload-low'], apf.workloadLowLimit);
+	});
+}
+
 test('v1.21.14: old metric names (storage objects, etcd_db_total_size_in_bytes, longrunning_gauge, concurrency limit)', (t) => {
 	const figures = deriveApiServerFigures(scrape('v1.21.14'));
-	t.is(figures.kubernetesVersion, 'v1.21.14');
-	t.is(figures.versionSource, 'kubernetes_build_info');
-
-	t.is(figures.objectCounts.source, 'apiserver_storage_objects');
-	t.is(figures.objectCounts.byResource.length, 48);
-	t.is(figures.objectCounts.total, 545);
-	t.is(figures.objectCounts.unknown, 0);
-	t.is(count(figures.objectCounts, '', 'pods'), 27);
-	t.is(count(figures.objectCounts, 'apps', 'deployments'), 6);
 	t.deepEqual(figures.objectCounts.byResource[0], {group: '', resource: 'events', count: 154});
 	t.deepEqual(figures.objectCounts.byResource[1], {group: 'rbac.authorization.k8s.io', resource: 'clusterroles', count: 69});
 
-	t.is(figures.sizeEstimates.source, null);
 	t.regex(figures.sizeEstimates.note, /apiserver_resource_size_estimate_bytes absent/);
 	t.deepEqual(figures.sizeEstimates.byResource, []);
 
-	t.deepEqual(figures.etcdSize, {
-		source: 'etcd_db_total_size_in_bytes',
-		bytes: 2_985_984,
-		totalBytes: 2_985_984,
-		parts: [{label: 'endpoint', id: 'https://127.0.0.1:2379', bytes: 2_985_984}],
-	});
-
-	t.is(figures.watches.source, 'apiserver_longrunning_gauge');
-	t.is(figures.watches.total, 130);
-	t.is(figures.watches.byResource.length, 49);
-	// The GET long-running request on pods (logs/exec) is not a watch.
-	t.deepEqual(
-		figures.watches.byResource.find((row) => row.resource === 'pods'),
-		{group: '', resource: 'pods', kind: null, count: 6},
-	);
 	t.deepEqual(figures.watches.byResource[0], {group: '', resource: 'services', kind: null, count: 7});
 
-	t.is(figures.requests.source, 'apiserver_request_total');
-	t.is(figures.requests.total, 3511);
-	t.is(figures.requests.rows.length, 213);
-	t.is(requestValue(figures.requests.rows, {verb: 'LIST', resource: 'pods', code: '200'}), 119);
 	t.is(requestValue(figures.requests.rows, {verb: 'LIST'}), 341);
 	t.is(requestValue(figures.requests.rows, {verb: 'WATCH'}), 105);
 	t.is(
@@ -86,18 +146,13 @@ test('v1.21.14: old metric names (storage objects, etcd_db_total_size_in_bytes, 
 	);
 	t.like(figures.requests.rows[0], {verb: 'GET', resource: '', subresource: '/readyz', code: '200', value: 504});
 
-	t.deepEqual(figures.inflight, {source: 'apiserver_current_inflight_requests', readOnly: 1, mutating: 1});
-
 	const apf = figures.apf;
-	t.true(apf.enabled);
 	t.deepEqual(apf.rejected, {source: null, rows: [], total: 0, byPriorityLevel: {}});
 	t.is(apf.inQueue.source, 'apiserver_flowcontrol_current_inqueue_requests');
 	t.is(apf.inQueue.unit, 'requests');
-	t.is(apf.inQueue.rows.length, 7);
 	t.is(apf.inQueue.total, 0);
 	t.is(apf.executing.source, 'apiserver_flowcontrol_current_executing_requests');
 	t.is(apf.executing.unit, 'requests');
-	t.is(apf.executing.total, 1);
 	t.deepEqual(apf.executing.rows[0], {flowSchema: 'service-accounts', priorityLevel: 'workload-low', value: 1});
 	t.deepEqual(apf.nominalLimits, {
 		source: 'apiserver_flowcontrol_request_concurrency_limit',
@@ -114,14 +169,10 @@ test('v1.21.14: old metric names (storage objects, etcd_db_total_size_in_bytes, 
 });
 
 test('v1.21.14: falls back to etcd_object_counts and apiserver_registered_watchers when newer families are gone', (t) => {
-	const metrics = scrape('v1.21.14');
-	metrics.families.delete('apiserver_storage_objects');
-	metrics.families.delete('apiserver_longrunning_gauge');
+	const metrics = scrapeWithout('v1.21.14', ['apiserver_storage_objects', 'apiserver_longrunning_gauge']);
 	const counts = deriveObjectCounts(metrics);
 	t.is(counts.source, 'etcd_object_counts');
-	t.is(counts.total, 545);
-	t.is(count(counts, '', 'pods'), 27);
-	t.is(count(counts, 'apps', 'deployments'), 6);
+	sameCounts(t, counts, 'v1.21.14');
 	const watches = deriveOpenWatches(metrics);
 	t.is(watches.source, 'apiserver_registered_watchers');
 	t.is(watches.total, 139);
@@ -137,49 +188,20 @@ test('v1.21.14: falls back to etcd_object_counts and apiserver_registered_watche
 
 test('v1.31.0: apiserver_storage_size_bytes, longrunning_requests, seats and nominal limits', (t) => {
 	const figures = deriveApiServerFigures(scrape('v1.31.0'));
-	t.is(figures.kubernetesVersion, 'v1.31.0');
-
-	t.is(figures.objectCounts.source, 'apiserver_storage_objects');
-	t.is(figures.objectCounts.byResource.length, 49);
-	t.is(figures.objectCounts.total, 435);
-	t.is(count(figures.objectCounts, '', 'pods'), 22);
 	t.is(count(figures.objectCounts, '', 'nodes'), 0);
-	t.is(count(figures.objectCounts, 'apps', 'deployments'), 6);
 	t.is(count(figures.objectCounts, '', 'events'), 151);
 
-	t.is(figures.sizeEstimates.source, null);
-
-	t.deepEqual(figures.etcdSize, {
-		source: 'apiserver_storage_size_bytes',
-		bytes: 2_260_992,
-		totalBytes: 2_260_992,
-		parts: [{label: 'storage_cluster_id', id: 'etcd-0', bytes: 2_260_992}],
-	});
-
-	t.is(figures.watches.source, 'apiserver_longrunning_requests');
-	t.is(figures.watches.total, 148);
-	t.is(figures.watches.byResource.length, 48);
 	t.deepEqual(figures.watches.byResource[0], {group: '', resource: 'configmaps', kind: null, count: 12});
-	t.is(figures.watches.byResource.find((row) => row.resource === 'pods')?.count, 7);
 
-	t.is(figures.requests.total, 1916);
-	t.is(figures.requests.rows.length, 188);
-	t.is(requestValue(figures.requests.rows, {verb: 'LIST', resource: 'pods', code: '200'}), 55);
 	t.is(requestValue(figures.requests.rows, {verb: 'GET'}), 713);
 	t.like(figures.requests.rows[0], {verb: 'POST', resource: 'events', code: '201', value: 150});
 
-	t.deepEqual(figures.inflight, {source: 'apiserver_current_inflight_requests', readOnly: 1, mutating: 0});
-
 	const apf = figures.apf;
-	t.true(apf.enabled);
 	t.is(apf.rejected.total, 0);
 	t.is(apf.rejected.source, null);
 	t.is(apf.inQueue.source, 'apiserver_flowcontrol_current_inqueue_seats');
 	t.is(apf.inQueue.unit, 'seats');
-	t.is(apf.inQueue.rows.length, 9);
 	t.is(apf.executing.source, 'apiserver_flowcontrol_current_executing_seats');
-	t.is(apf.executing.rows.length, 12);
-	t.is(apf.executing.total, 1);
 	t.is(apf.nominalLimits.source, 'apiserver_flowcontrol_nominal_limit_seats');
 	t.deepEqual(apf.nominalLimits.byPriorityLevel, {
 		'catch-all': 13,
@@ -197,9 +219,7 @@ test('v1.31.0: apiserver_storage_size_bytes, longrunning_requests, seats and nom
 });
 
 test('v1.31.0: executing seats fall back to the deprecated request_concurrency_in_use', (t) => {
-	const metrics = scrape('v1.31.0');
-	metrics.families.delete('apiserver_flowcontrol_current_executing_seats');
-	const apf = deriveApf(metrics);
+	const apf = deriveApf(scrapeWithout('v1.31.0', ['apiserver_flowcontrol_current_executing_seats']));
 	t.is(apf.executing.source, 'apiserver_flowcontrol_request_concurrency_in_use');
 	t.is(apf.executing.unit, 'seats');
 	t.is(apf.executing.total, 1);
@@ -208,16 +228,8 @@ test('v1.31.0: executing seats fall back to the deprecated request_concurrency_i
 
 test('v1.35.0: apiserver_resource_objects and size estimates', (t) => {
 	const figures = deriveApiServerFigures(scrape('v1.35.0'));
-	t.is(figures.kubernetesVersion, 'v1.35.0');
-
-	t.is(figures.objectCounts.source, 'apiserver_resource_objects');
-	t.is(figures.objectCounts.byResource.length, 56);
-	t.is(figures.objectCounts.total, 460);
-	t.is(count(figures.objectCounts, '', 'pods'), 21);
 	t.is(count(figures.objectCounts, '', 'events'), 101);
-	t.is(count(figures.objectCounts, 'apps', 'deployments'), 6);
 
-	t.is(figures.sizeEstimates.source, 'apiserver_resource_size_estimate_bytes');
 	t.is(figures.sizeEstimates.note, '');
 	t.is(figures.sizeEstimates.byResource.length, 56);
 	t.deepEqual(figures.sizeEstimates.byResource[0], {group: '', resource: 'pods', bytes: 92_925});
@@ -233,35 +245,15 @@ test('v1.35.0: apiserver_resource_objects and size estimates', (t) => {
 		414_929,
 	);
 
-	t.is(figures.etcdSize.source, 'apiserver_storage_size_bytes');
-	t.is(figures.etcdSize.bytes, 2_093_056);
-
-	t.is(figures.watches.source, 'apiserver_longrunning_requests');
-	t.is(figures.watches.total, 170);
-	t.is(figures.watches.byResource.length, 55);
-	t.is(figures.watches.byResource.find((row) => row.resource === 'pods')?.count, 8);
-
-	t.is(figures.requests.total, 1873);
-	t.is(figures.requests.rows.length, 169);
-	t.is(requestValue(figures.requests.rows, {verb: 'LIST', resource: 'pods', code: '200'}), 28);
 	t.is(requestValue(figures.requests.rows, {verb: 'LIST'}), 56);
-
-	t.deepEqual(figures.inflight, {source: 'apiserver_current_inflight_requests', readOnly: 1, mutating: 1});
-	t.is(figures.apf.inQueue.rows.length, 7);
-	t.is(figures.apf.executing.rows.length, 10);
-	t.is(figures.apf.nominalLimits.byPriorityLevel['workload-low'], 245);
 });
 
 test('v1.35.0: without apiserver_resource_objects the deprecated storage objects are split into group and resource', (t) => {
-	const metrics = scrape('v1.35.0');
-	metrics.families.delete('apiserver_resource_objects');
-	const counts = deriveObjectCounts(metrics);
+	const counts = deriveObjectCounts(scrapeWithout('v1.35.0', ['apiserver_resource_objects']));
 	t.is(counts.source, 'apiserver_storage_objects');
-	t.is(counts.total, 460);
-	t.is(count(counts, 'apps', 'deployments'), 6);
+	sameCounts(t, counts, 'v1.35.0');
 	t.is(count(counts, 'apiextensions.k8s.io', 'customresourcedefinitions'), 0);
 	t.is(count(counts, 'apiextensions.k8s.io', 'customresourcedefinitions.apiextensions.k8s.io'), undefined);
-	t.is(count(counts, '', 'pods'), 21);
 });
 
 test('splitGroupResource', (t) => {
