@@ -165,13 +165,9 @@ test('static pods point at the manifest on their node', (t) => {
 });
 
 test('rows: BestEffort first, then Burstable by exposure (memory without limit, memory far below limit, cpu)', (t) => {
-	const s = state([
-		pod('a', 'cpu-only', CPU_ONLY, owned('StatefulSet', 'cpu-only')),
-		pod('a', 'far-below', MEMORY_FAR_BELOW, owned('StatefulSet', 'far-below')),
-		pod('a', 'fine', GUARANTEED, owned('StatefulSet', 'fine')),
-		pod('a', 'no-limit', NO_MEMORY_LIMIT, owned('StatefulSet', 'no-limit')),
-		pod('a', 'best-effort', BEST_EFFORT, owned('StatefulSet', 'best-effort')),
-	]);
+	const specs = {'cpu-only': CPU_ONLY, 'far-below': MEMORY_FAR_BELOW, fine: GUARANTEED, 'no-limit': NO_MEMORY_LIMIT, 'best-effort': BEST_EFFORT};
+	// One pod per spec, each of a StatefulSet of its own name.
+	const s = state(Object.entries(specs).map(([name, spec]) => pod('a', name, spec, owned('StatefulSet', name))));
 	const view = analyzeQos(s);
 	t.deepEqual(view.rows.map((r) => r.cells.workload), ['StatefulSet/best-effort', 'StatefulSet/no-limit', 'StatefulSet/far-below', 'StatefulSet/cpu-only']);
 	t.deepEqual(view.findings.map((f) => f.severity), ['critical', 'warning', 'info', 'info']);
@@ -245,18 +241,17 @@ test('a limits-only template is judged as its pods will be (requests defaulted)'
 });
 
 test('system namespaces are labelled, not hidden, and one step milder', (t) => {
-	const s = state([
-		pod('kube-system', 'coredns-1', NO_MEMORY_LIMIT, owned('StatefulSet', 'coredns')),
-		pod('kube-system', 'cni-1', BEST_EFFORT, owned('DaemonSet', 'cni')),
-		pod('platform', 'agent-1', BEST_EFFORT, owned('DaemonSet', 'agent')),
-		pod('apps', 'web-1', NO_MEMORY_LIMIT, owned('StatefulSet', 'web')),
-	]);
+	// One pod of each workload: where it runs, what its spec lacks, and the severity that gives.
+	const workloads = [
+		{namespace: 'kube-system', kind: 'StatefulSet', name: 'coredns', spec: NO_MEMORY_LIMIT, severity: 'info'},
+		{namespace: 'kube-system', kind: 'DaemonSet', name: 'cni', spec: BEST_EFFORT, severity: 'warning'},
+		{namespace: 'platform', kind: 'DaemonSet', name: 'agent', spec: BEST_EFFORT, severity: 'critical'},
+		{namespace: 'apps', kind: 'StatefulSet', name: 'web', spec: NO_MEMORY_LIMIT, severity: 'warning'},
+	] as const;
+	const s = state(workloads.map((w) => pod(w.namespace, `${w.name}-1`, w.spec, owned(w.kind, w.name))));
 	const view = analyzeQos(s);
 	t.is(rowOf(view, 'StatefulSet/coredns')!.cells.namespace, 'kube-system (system)');
-	t.is(findingOf(view, 'StatefulSet/coredns')!.severity, 'info');
-	t.is(findingOf(view, 'DaemonSet/cni')!.severity, 'warning');
-	t.is(findingOf(view, 'DaemonSet/agent')!.severity, 'critical');
-	t.is(findingOf(view, 'StatefulSet/web')!.severity, 'warning');
+	for (const w of workloads) t.is(findingOf(view, `${w.kind}/${w.name}`)!.severity, w.severity, `${w.kind}/${w.name}`);
 	t.regex(findingOf(view, 'DaemonSet/cni')!.summary, /^DaemonSet kube-system\/cni \(system\): /);
 	t.is(findingOf(view, 'DaemonSet/cni')!.evidence.namespaceType, 'system');
 	// An app BestEffort row comes before a system one.
