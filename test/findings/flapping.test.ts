@@ -29,11 +29,7 @@ function simulatorFlap(startAgo: number, elapsed: number): ReplicaPoint[] {
 }
 
 test('a swing must be at least max(1 pod, 10 % of its level)', (t) => {
-	t.is(swingThreshold(0), 1);
-	t.is(swingThreshold(3), 1);
-	t.is(swingThreshold(10), 1);
-	t.is(swingThreshold(20), 2);
-	t.is(swingThreshold(150), 15);
+	for (const [level, threshold] of [[0, 1], [3, 1], [10, 1], [20, 2], [150, 15]] as const) t.is(swingThreshold(level), threshold, `level ${level}`);
 });
 
 test('the simulator flap is found six minutes in with four reversals, not at five', (t) => {
@@ -69,13 +65,7 @@ test('an hour of the simulator flap: 39 reversals, critical, half period 90 s', 
 
 test('a steady HPA never flaps and has no churn', (t) => {
 	const score = scoreSeries(series([[2 * 86400, 3]]), NOW);
-	t.is(score.reversals, 0);
-	t.is(score.swings, 0);
-	t.is(score.churnPerHour, 0);
-	t.is(score.meanReplicas, 3);
-	t.is(score.spanMs, 60 * MIN);
-	t.is(score.points, 0);
-	t.false(score.flapping);
+	t.like(score, {reversals: 0, swings: 0, churnPerHour: 0, meanReplicas: 3, spanMs: 60 * MIN, points: 0, flapping: false});
 	t.is(flapScoreValue(score), 0);
 });
 
@@ -104,14 +94,9 @@ test('only the last 60 minutes count; the level before the window is where it st
 	// Eight swings 61–75 minutes ago, then one climb inside the window.
 	const old = series([[75 * 60, 3], [73 * 60, 10], [71 * 60, 3], [69 * 60, 10], [67 * 60, 3], [65 * 60, 10], [63 * 60, 3], [61 * 60, 10]]);
 	const score = scoreSeries([...old, ...series([[30 * 60, 3]])], NOW);
-	// The window starts at 10 (the last level before it) and drops once to 3.
-	t.is(score.reversals, 0);
-	t.is(score.swings, 1);
-	t.is(score.totalChange, 7);
-	t.is(score.points, 1);
-	t.is(score.spanMs, 60 * MIN);
-	// Mean: 10 for 30 min, 3 for 30 min → 6.5; churn 7 / 6.5 per hour.
-	t.is(score.meanReplicas, 6.5);
+	// The window starts at 10 (the last level before it) and drops once to 3. Mean: 10 for
+	// 30 min, 3 for 30 min → 6.5; churn 7 / 6.5 per hour.
+	t.like(score, {reversals: 0, swings: 1, totalChange: 7, points: 1, spanMs: 60 * MIN, meanReplicas: 6.5});
 	t.true(Math.abs(score.churnPerHour - 7 / 6.5) < 1e-9);
 });
 

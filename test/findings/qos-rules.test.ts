@@ -192,14 +192,9 @@ test('exposure: memory without a limit, then memory far below its limit, then cp
 });
 
 test('rounding: cpu to 50m below one core and 100m from one core, memory to 64Mi', (t) => {
-	t.is(roundCpuUp(1), 50);
-	t.is(roundCpuUp(180), 200);
-	t.is(roundCpuUp(200), 200);
-	t.is(roundCpuUp(999), 1000);
-	t.is(roundCpuUp(1350), 1400);
-	t.is(roundMemoryUp(1), 64 * 2 ** 20);
-	t.is(roundMemoryUp(390 * 2 ** 20), 448 * 2 ** 20);
-	t.is(roundMemoryUp(512 * 2 ** 20), 512 * 2 ** 20);
+	for (const [millis, rounded] of [[1, 50], [180, 200], [200, 200], [999, 1000], [1350, 1400]] as const) t.is(roundCpuUp(millis), rounded, `${millis}m`);
+	const mi = 2 ** 20;
+	for (const [bytes, rounded] of [[1, 64 * mi], [390 * mi, 448 * mi], [512 * mi, 512 * mi]] as const) t.is(roundMemoryUp(bytes), rounded, `${bytes} bytes`);
 });
 
 test('suggestions from usage: the larger of usage with headroom and the current request', (t) => {
