@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import fc from 'fast-check';
 import {needsSanitizing, sanitize, SANITIZE_MARKER as M} from '../../source/text/sanitize.js';
 
@@ -17,6 +17,11 @@ function tags(text: string): string {
 }
 
 const SCOTLAND = `\u{1F3F4}${tags('gbsct')}\u{E007F}`;
+
+/** Each [input, what sanitize makes of it]. */
+function sanitizes(t: ExecutionContext, cases: Array<[input: string, expected: string]>): void {
+	for (const [input, expected] of cases) t.is(sanitize(input), expected, JSON.stringify(input));
+}
 
 test('plain text passes unchanged', (t) => {
 	for (const s of ['', 'nginx-7c9f8d', 'kube-system/coredns', 'a b  c', '~!@#$%^&*()_+{}|:"<>?`-=[]\\;\',./']) {
@@ -96,9 +101,7 @@ test('a control string ends at CAN, SUB, or an ESC that is not ST', (t) => {
 });
 
 test('an unterminated control string loses its introducer and stays visible', (t) => {
-	t.is(sanitize('\x1b]52;c;SGVsbG8='), `${M}52;c;SGVsbG8=`);
-	t.is(sanitize('\x1bPpayload'), `${M}payload`);
-	t.is(sanitize('\x9dtitle'), `${M}title`);
+	sanitizes(t, [['\x1b]52;c;SGVsbG8=', `${M}52;c;SGVsbG8=`], ['\x1bPpayload', `${M}payload`], ['\x9dtitle', `${M}title`]]);
 });
 
 test('two-character and nF escapes are removed', (t) => {
@@ -108,18 +111,11 @@ test('two-character and nF escapes are removed', (t) => {
 });
 
 test('a lone ESC becomes a marker without eating what follows', (t) => {
-	t.is(sanitize('abc\x1b'), `abc${M}`);
-	t.is(sanitize('\x1bé'), `${M}é`);
-	t.is(sanitize('\x1b\x1b\x1b'), M.repeat(3));
-	t.is(sanitize('\x1b\n'), `${M} `);
+	sanitizes(t, [['abc\x1b', `abc${M}`], ['\x1bé', `${M}é`], ['\x1b\x1b\x1b', M.repeat(3)], ['\x1b\n', `${M} `]]);
 });
 
 test('tabs, newlines and line separators become one space each so a cell stays on one line', (t) => {
-	t.is(sanitize('a\tb\nc\r\nd'), 'a b c d');
-	t.is(sanitize('a\rb'), 'a b');
-	t.is(sanitize('a\vb\fc'), 'a b c');
-	t.is(sanitize('a\u2028b\u2029c'), 'a b c');
-	t.is(sanitize('\n\n'), '  ');
+	sanitizes(t, [['a\tb\nc\r\nd', 'a b c d'], ['a\rb', 'a b'], ['a\vb\fc', 'a b c'], ['a\u2028b\u2029c', 'a b c'], ['\n\n', '  ']]);
 });
 
 test('other C0 controls, DEL and C1 controls become markers', (t) => {
@@ -148,10 +144,7 @@ test('zero-width and invisible characters that can hide text are neutralised', (
 });
 
 test('ZWJ is kept only between pictographs', (t) => {
-	t.is(sanitize('👨\u200D'), `👨${M}`);
-	t.is(sanitize('\u200D👨'), `${M}👨`);
-	t.is(sanitize('👨\u200D\u200D👩'), `👨${M}${M}👩`);
-	t.is(sanitize('👨\x1b\u200D👩'), `👨${M}${M}👩`);
+	sanitizes(t, [['👨\u200D', `👨${M}`], ['\u200D👨', `${M}👨`], ['👨\u200D\u200D👩', `👨${M}${M}👩`], ['👨\x1b\u200D👩', `👨${M}${M}👩`]]);
 });
 
 test('tag characters smuggling invisible text become one marker', (t) => {

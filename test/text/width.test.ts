@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import fc from 'fast-check';
 import {sanitize} from '../../source/text/sanitize.js';
 import {displayWidth, fit, padEnd, padStart, truncate} from '../../source/text/width.js';
@@ -7,70 +7,56 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const FAMILY = '👨\u200D👩\u200D👧';
 
 test('displayWidth counts columns, not code units', (t) => {
-	t.is(displayWidth(''), 0);
-	t.is(displayWidth('abc'), 3);
-	t.is(displayWidth('日本語'), 6);
-	t.is(displayWidth('a日b'), 4);
-	t.is(displayWidth('😀'), 2);
-	t.is(displayWidth(FAMILY), 2);
-	t.is(displayWidth('👍🏽'), 2);
-	t.is(displayWidth('🇫🇷'), 2);
-	t.is(displayWidth('e\u0301'), 1);
-	t.is(displayWidth('café'), 4);
-	t.is(displayWidth('ｶﾀｶﾅ'), 4); // halfwidth katakana
-	t.is(displayWidth('ＡＢ'), 4); // fullwidth Latin
-	t.is(displayWidth('…'), 1);
-	t.is(displayWidth('\uFFFD'), 1);
+	const columns: Array<[string, number]> = [
+		['', 0], ['abc', 3], ['日本語', 6], ['a日b', 4], ['😀', 2], [FAMILY, 2], ['👍🏽', 2], ['🇫🇷', 2], ['e\u0301', 1], ['café', 4],
+		// Halfwidth katakana, fullwidth Latin, the ellipsis and the replacement character.
+		['ｶﾀｶﾅ', 4], ['ＡＢ', 4], ['…', 1], ['\uFFFD', 1],
+	];
+	for (const [text, width] of columns) t.is(displayWidth(text), width, JSON.stringify(text));
 });
 
+/** truncate(text, width, options) and what it gives. */
+type TruncateCase = [text: string, width: number, expected: string, options?: {ascii?: boolean}];
+
+function truncates(t: ExecutionContext, cases: TruncateCase[]): void {
+	for (const [text, width, expected, options] of cases) t.is(truncate(text, width, options), expected, `${JSON.stringify(text)} to ${width}`);
+}
+
 test('truncate leaves strings that fit alone', (t) => {
-	t.is(truncate('abc', 3), 'abc');
-	t.is(truncate('abc', 10), 'abc');
-	t.is(truncate('日本', 4), '日本');
-	t.is(truncate('', 0), '');
+	truncates(t, [['abc', 3, 'abc'], ['abc', 10, 'abc'], ['日本', 4, '日本'], ['', 0, '']]);
 });
 
 test('truncate cuts ASCII with an ellipsis', (t) => {
-	t.is(truncate('abcdef', 4), 'abc…');
-	t.is(truncate('abcdef', 4, {ascii: true}), 'abc~');
-	t.is(truncate('abcdef', 1), '…');
-	t.is(truncate('abcdef', 0), '');
-	t.is(truncate('abcdef', -3), '');
-	t.is(truncate('abcdef', 5.9), 'abcd…');
+	truncates(t, [['abcdef', 4, 'abc…'], ['abcdef', 4, 'abc~', {ascii: true}], ['abcdef', 1, '…'], ['abcdef', 0, ''], ['abcdef', -3, ''], ['abcdef', 5.9, 'abcd…']]);
 });
 
 test('truncate never splits a wide character', (t) => {
-	t.is(truncate('日本語テキスト', 5), '日本…');
-	t.is(truncate('日本語テキスト', 4), '日…'); // 本 would need columns 3-4, the ellipsis the 5th
+	// At 4 columns, 本 would need columns 3-4 and the ellipsis the 5th.
+	truncates(t, [['日本語テキスト', 5, '日本…'], ['日本語テキスト', 4, '日…'], ['a日本語', 3, 'a…'], ['日本語', 1, '…']]);
 	t.is(displayWidth(truncate('日本語テキスト', 4)), 3);
-	t.is(truncate('a日本語', 3), 'a…');
-	t.is(truncate('日本語', 1), '…');
 });
 
 test('truncate never splits a surrogate pair or an emoji sequence', (t) => {
-	t.is(truncate('😀😀😀', 4), '😀…');
-	t.is(truncate('😀😀😀', 2), '…');
-	t.is(truncate(`x${FAMILY}y${FAMILY}`, 4), `x${FAMILY}…`);
-	t.is(truncate(`x${FAMILY}y`, 3), 'x…');
-	t.is(truncate('👍🏽👍🏽', 3), '👍🏽…');
-	t.is(truncate('e\u0301e\u0301e\u0301', 2), 'e\u0301…');
+	truncates(t, [
+		['😀😀😀', 4, '😀…'], ['😀😀😀', 2, '…'], [`x${FAMILY}y${FAMILY}`, 4, `x${FAMILY}…`], [`x${FAMILY}y`, 3, 'x…'],
+		['👍🏽👍🏽', 3, '👍🏽…'], ['e\u0301e\u0301e\u0301', 2, 'e\u0301…'],
+	]);
 });
 
 test('padEnd and padStart pad by columns', (t) => {
-	t.is(padEnd('日本', 6), '日本  ');
-	t.is(padStart('日本', 6), '  日本');
-	t.is(padEnd('ab', 4), 'ab  ');
-	t.is(padStart('😀', 3), ' 😀');
-	t.is(padEnd('abcdef', 3), 'abcdef');
-	t.is(padStart('abcdef', 3), 'abcdef');
+	const pads: Array<[pad: typeof padEnd, text: string, width: number, expected: string]> = [
+		[padEnd, '日本', 6, '日本  '], [padStart, '日本', 6, '  日本'], [padEnd, 'ab', 4, 'ab  '], [padStart, '😀', 3, ' 😀'],
+		// Too long already: left as it is.
+		[padEnd, 'abcdef', 3, 'abcdef'], [padStart, 'abcdef', 3, 'abcdef'],
+	];
+	for (const [pad, text, width, expected] of pads) t.is(pad(text, width), expected, `${pad.name}(${JSON.stringify(text)}, ${width})`);
 });
 
 test('fit gives exactly the requested width', (t) => {
-	t.is(fit('abcdef', 4), 'abc…');
-	t.is(fit('ab', 4), 'ab  ');
-	t.is(fit('42', 5, {align: 'right'}), '   42');
-	t.is(fit('日本語テキスト', 4), '日… ');
-	t.is(fit('日本語テキスト', 4, {ascii: true, align: 'right'}), ' 日~');
+	const fits: Array<[text: string, width: number, expected: string, options?: Parameters<typeof fit>[2]]> = [
+		['abcdef', 4, 'abc…'], ['ab', 4, 'ab  '], ['42', 5, '   42', {align: 'right'}], ['日本語テキスト', 4, '日… '], ['日本語テキスト', 4, ' 日~', {ascii: true, align: 'right'}],
+	];
+	for (const [text, width, expected, options] of fits) t.is(fit(text, width, options), expected, `${JSON.stringify(text)} to ${width}`);
 });
 
 const textArb = fc
