@@ -31,11 +31,14 @@ test('everything fits at 80 columns, on one line', (t) => {
 });
 
 test('hints are dropped lowest priority first; ? and q stay even with the lowest priorities', (t) => {
-	t.is(text(60), '↑↓ move  / filter  s sort  ⏎ detail  f fix  ? help  q quit');
-	t.is(text(50), '↑↓ move  / filter  ⏎ detail  f fix  ? help  q quit');
-	t.is(text(43), '↑↓ move  / filter  ⏎ detail  ? help  q quit');
-	t.is(text(42), '↑↓ move  / filter  ? help  q quit');
-	t.is(text(30), '↑↓ move  ? help  q quit');
+	const lineAt: Array<[width: number, line: string]> = [
+		[60, '↑↓ move  / filter  s sort  ⏎ detail  f fix  ? help  q quit'],
+		[50, '↑↓ move  / filter  ⏎ detail  f fix  ? help  q quit'],
+		[43, '↑↓ move  / filter  ⏎ detail  ? help  q quit'],
+		[42, '↑↓ move  / filter  ? help  q quit'],
+		[30, '↑↓ move  ? help  q quit'],
+	];
+	for (const [width, line] of lineAt) t.is(text(width), line, `${width} columns`);
 });
 
 test('labels shorten only when no droppable hint is left', (t) => {
