@@ -13,7 +13,7 @@ import {ApiError, errors, groupResource} from './errors.js';
 import {managerFromUserAgent, type UserInfo} from './identity.js';
 import {updateManagedFields} from './managed-fields.js';
 import {applyJsonMergePatch, applyJsonPatch, applyServerSideApply, applyStrategicMergePatch, parseRawJson, PatchError, type RawJson} from './patch.js';
-import {schemaFor} from './patch-schema.js';
+import {schemaFor} from './schema/kinds.js';
 import type {Random} from './random.js';
 import {groupVersion, type Obj, type ResourceRegistry, type ResourceType} from './resources.js';
 import type {ObjectStore, StoredRecord} from './store.js';

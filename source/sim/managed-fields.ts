@@ -10,7 +10,8 @@
  * `v:"x"`, "i:0"), built once per fieldsV1 object (cached) and combined without
  * copying unchanged branches, so a write costs about the size of the object.
  */
-import {childNode, schemaFor, type ListNode, type StructNode, type TypeNode} from './patch-schema.js';
+import {schemaFor} from './schema/kinds.js';
+import {childNode, isAtomic, type ListNode, type StructNode, type TypeNode} from './schema/types.js';
 import {goJson, isJsonObject, jsonEqual, listItemIdentity, pathElementText, PatchError, type JsonObject} from './patch.js';
 
 /** The fieldsV1 JSON format: nested objects keyed by path elements, `.` marks a set node. */
@@ -303,11 +304,6 @@ function pathText(elements: readonly string[]): string {
 
 // ---------------------------------------------------------------------------------------
 // Field sets of objects
-
-function isAtomic(node: TypeNode | undefined): boolean {
-	if (node === undefined) return false;
-	return node.kind === 'list' ? node.listType === 'atomic' : node.atomic;
-}
 
 function itemElement(item: unknown, index: number, node: ListNode): string {
 	return listItemIdentity(item, node) ?? `i:${index}`;

@@ -9,7 +9,7 @@
  * Objects are plain JSON values. Nothing here mutates its inputs, and every result is a
  * fresh value that shares no structure with them.
  */
-import {childNode, type ListNode, type TypeNode} from './patch-schema.js';
+import {childNode, isAtomic, type ListNode, type TypeNode} from './schema/types.js';
 
 export type JsonObject = {[key: string]: unknown};
 
@@ -1143,12 +1143,6 @@ export function applyServerSideApply(live: unknown, applied: unknown, schema: Ty
 	return ssaMerge(isJsonObject(live) ? live : {}, applied, schema) as JsonObject;
 }
 
-function isAtomicNode(node: TypeNode | undefined): boolean {
-	if (node === undefined) return false;
-	if (node.kind === 'list') return node.listType === 'atomic';
-	return node.atomic;
-}
-
 /** JSON as Go's encoder writes it (HTML characters and line separators escaped). */
 export function goJson(value: unknown): string {
 	const json = JSON.stringify(value);
@@ -1215,7 +1209,7 @@ function valueText(value: unknown): string {
 
 /** What the real server checks while typing an applied configuration: keys present, no duplicates. */
 function validateApplied(value: unknown, node: TypeNode | undefined, path: string): void {
-	if (isAtomicNode(node)) return;
+	if (isAtomic(node)) return;
 	if (Array.isArray(value)) {
 		if (node?.kind !== 'list' || node.listType === 'atomic') return;
 		const seen = new Set<string>();
@@ -1242,7 +1236,7 @@ function validateApplied(value: unknown, node: TypeNode | undefined, path: strin
 
 function ssaMerge(live: unknown, applied: unknown, node: TypeNode | undefined): unknown {
 	if (applied === undefined) return cloneJson(live);
-	if (live === undefined || live === null || isAtomicNode(node)) return typedValue(applied);
+	if (live === undefined || live === null || isAtomic(node)) return typedValue(applied);
 	if (isJsonObject(applied) && isJsonObject(live)) {
 		const out = cloneJson(live);
 		for (const key of Object.keys(applied)) {

@@ -5,7 +5,7 @@ import {computeQosClass} from '../../source/sim/qos.js';
 import type {Obj} from '../../source/sim/resources.js';
 import {guardedJsonPatch} from '../../source/remedies/guarded-patch.js';
 import {applyJsonPatch, applyStrategicMergePatch, PatchError} from '../../source/sim/patch.js';
-import {schemaFor} from '../../source/sim/patch-schema.js';
+import {schemaFor} from '../../source/sim/schema/kinds.js';
 import {withSim} from '../helpers/sim.js';
 
 function c(name: string, role: SlimContainer['role'] = 'container'): SlimContainer {

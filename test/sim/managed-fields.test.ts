@@ -11,7 +11,7 @@ import {
 	type ManagedFieldsWrite,
 } from '../../source/sim/managed-fields.js';
 import {applyServerSideApply, applyStrategicMergePatch, cloneJson, PatchError, type JsonObject} from '../../source/sim/patch.js';
-import {schemaFor} from '../../source/sim/patch-schema.js';
+import {schemaFor} from '../../source/sim/schema/kinds.js';
 
 const deploymentSchema = schemaFor('apps/v1', 'Deployment');
 

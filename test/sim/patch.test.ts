@@ -13,7 +13,8 @@ import {
 	patchTypeOf,
 	type JsonObject,
 } from '../../source/sim/patch.js';
-import {childNode, describedKinds, schemaFor, type TypeNode} from '../../source/sim/patch-schema.js';
+import {describedKinds, schemaFor} from '../../source/sim/schema/kinds.js';
+import {childNode, type TypeNode} from '../../source/sim/schema/types.js';
 
 const deploymentSchema = schemaFor('apps/v1', 'Deployment');
 const podSchema = schemaFor('v1', 'Pod');
