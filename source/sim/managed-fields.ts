@@ -12,7 +12,9 @@
  */
 import {schemaFor} from './schema/kinds.js';
 import {childNode, isAtomic, type ListNode, type StructNode, type TypeNode} from './schema/types.js';
-import {goJson, isJsonObject, jsonEqual, listItemIdentity, pathElementText, PatchError, type JsonObject} from './patch.js';
+import {listItemIdentity, pathElementText} from './apply/path-elements.js';
+import {PatchError} from './patch/errors.js';
+import {goJson, isJsonObject, jsonEqual, type JsonObject} from './patch/json.js';
 
 /** The fieldsV1 JSON format: nested objects keyed by path elements, `.` marks a set node. */
 export type FieldsV1 = {[element: string]: FieldsV1};

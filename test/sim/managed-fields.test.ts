@@ -10,7 +10,10 @@ import {
 	type ManagedFieldsEntry,
 	type ManagedFieldsWrite,
 } from '../../source/sim/managed-fields.js';
-import {applyServerSideApply, applyStrategicMergePatch, cloneJson, PatchError, type JsonObject} from '../../source/sim/patch.js';
+import {applyServerSideApply} from '../../source/sim/apply/merge.js';
+import {PatchError} from '../../source/sim/patch/errors.js';
+import {cloneJson, type JsonObject} from '../../source/sim/patch/json.js';
+import {applyStrategicMergePatch} from '../../source/sim/patch/strategic-merge-patch.js';
 import {schemaFor} from '../../source/sim/schema/kinds.js';
 
 const deploymentSchema = schemaFor('apps/v1', 'Deployment');
