@@ -12,7 +12,7 @@ import {applyServerSideApply} from './apply/merge.js';
 import type {SimClock} from './clock.js';
 import {ApiError, errors, groupResource} from './errors.js';
 import {managerFromUserAgent, type UserInfo} from './identity.js';
-import {updateManagedFields} from './managed-fields.js';
+import {updateManagedFields} from './apply/managed-fields.js';
 import {PatchError} from './patch/errors.js';
 import {applyJsonPatch} from './patch/json-patch.js';
 import {applyJsonMergePatch} from './patch/merge-patch.js';
