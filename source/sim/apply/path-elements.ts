@@ -1,10 +1,11 @@
 /**
  * Path elements as structured-merge-diff and managedFields name a field: `f:name` for a
  * field, `k:{...}` for an item of a keyed list, `v:...` for an item of a set, `i:3` for
- * an item of any other list; and how Go prints them in messages.
+ * an item of any other list; their canonical form, the order the server writes them in,
+ * and how Go prints them in messages.
  */
-import type {ListNode} from '../schema/types.js';
 import {goJson, hasOwn, isJsonObject, type JsonObject} from '../patch/json.js';
+import type {ListNode} from '../schema/types.js';
 
 /**
  * The identity of an item of a keyed (`k:{...}`, key fields sorted by name) or set
@@ -60,7 +61,6 @@ function valueText(value: unknown): string {
 	if (typeof value === 'object') return JSON.stringify(value);
 	return String(value);
 }
-
 
 /** The path element of a list item: its identity, or its index when it has none. */
 export function itemElement(item: unknown, index: number, node: ListNode): string {
@@ -149,7 +149,6 @@ export function compareElements(a: string, b: string): number {
 	if (ra === 3) return Number(a.slice(2)) - Number(b.slice(2));
 	return a < b ? -1 : a > b ? 1 : 0;
 }
-
 
 /** Turns ['spec', 'replicas'] (or raw elements like 'k:{"name":"app"}') into path elements. */
 export function toElements(path: readonly string[]): string[] {
