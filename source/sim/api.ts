@@ -8,12 +8,17 @@
  */
 import {parse as parseYaml} from 'yaml';
 import {admitPodCreate, applyDefaults, validate} from './admission.js';
+import {applyServerSideApply} from './apply/merge.js';
 import type {SimClock} from './clock.js';
 import {ApiError, errors, groupResource} from './errors.js';
 import {managerFromUserAgent, type UserInfo} from './identity.js';
-import {updateManagedFields} from './managed-fields.js';
-import {applyJsonMergePatch, applyJsonPatch, applyServerSideApply, applyStrategicMergePatch, parseRawJson, PatchError, type RawJson} from './patch.js';
-import {schemaFor} from './patch-schema.js';
+import {updateManagedFields} from './apply/managed-fields.js';
+import {PatchError} from './patch/errors.js';
+import {applyJsonPatch} from './patch/json-patch.js';
+import {applyJsonMergePatch} from './patch/merge-patch.js';
+import {parseRawJson, type RawJson} from './patch/raw-json.js';
+import {applyStrategicMergePatch} from './patch/strategic-merge-patch.js';
+import {schemaFor} from './schema/kinds.js';
 import type {Random} from './random.js';
 import {groupVersion, type Obj, type ResourceRegistry, type ResourceType} from './resources.js';
 import type {ObjectStore, StoredRecord} from './store.js';

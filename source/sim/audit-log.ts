@@ -8,7 +8,7 @@
  */
 import {appendFileSync, writeFileSync} from 'node:fs';
 import {writeAuditEvent, type SimAuditEvent} from './audit-writer.js';
-import type {CompletedRequest} from './server.js';
+import type {CompletedRequest} from './http/request-record.js';
 
 export class SimAuditLog {
 	private pending: string[] = [];

@@ -59,6 +59,11 @@ export class Authorizer {
 		this.rules = rules;
 	}
 
+	/** The rules that name this user or one of its groups (SelfSubjectRulesReview lists them). */
+	rulesOf(user: UserInfo): RbacRule[] {
+		return this.rules.filter((rule) => subjectMatches(rule, user));
+	}
+
 	allowsResource(user: UserInfo, attributes: ResourceAttributes): boolean {
 		if (user.groups.includes('system:masters')) return true;
 		const resource = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource;

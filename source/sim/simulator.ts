@@ -22,6 +22,8 @@ import {nodeMetrics, podMetrics} from './controllers/usage.js';
 import {WorkloadControllers} from './controllers/workloads.js';
 import {typesFromCrd} from './crds.js';
 import {Faults, type FaultSettings} from './faults.js';
+import type {CompletedRequest} from './http/request-record.js';
+import {SimServer} from './http/server.js';
 import {ADMIN, type UserInfo} from './identity.js';
 import {SimMetrics} from './metrics.js';
 import {Random} from './random.js';
@@ -29,7 +31,6 @@ import {ALLOW_ALL, Authorizer, type RbacRule} from './rbac.js';
 import {RequestLog} from './request-log.js';
 import {builtinTypes, type Obj, ResourceRegistry, type ResourceType} from './resources.js';
 import {buildScenario, type ScenarioName} from './scenarios/index.js';
-import {type CompletedRequest, SimServer} from './server.js';
 import {ObjectStore} from './store.js';
 import {generateTls} from './tls.js';
 

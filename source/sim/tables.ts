@@ -3,6 +3,7 @@
  * asks for `as=Table` (kubectl get does), with the same columns and cell formats as the
  * real printers for the kinds the simulator serves, and Name/Age for everything else.
  */
+import {formatAge} from '../text/format.js';
 import type {Obj, ResourceType} from './resources.js';
 
 interface Column {
@@ -14,39 +15,11 @@ interface Column {
 	cell: (object: Obj, now: number) => string | number | boolean;
 }
 
-/** kubectl's HumanDuration, as the AGE column shows it. */
-export function humanAge(createdIso: string | undefined, now: number): string {
+/** kubectl's HumanDuration of the time since `createdIso`, as the AGE column shows it. */
+function humanAge(createdIso: string | undefined, now: number): string {
 	if (!createdIso) return '<unknown>';
 	const ms = now - Date.parse(createdIso);
-	if (Number.isNaN(ms)) return '<unknown>';
-	const seconds = Math.floor(ms / 1000);
-	if (seconds < -1) return '<invalid>';
-	if (seconds < 0) return '0s';
-	if (seconds < 60 * 2) return `${seconds}s`;
-	const minutes = Math.floor(seconds / 60);
-	if (minutes < 10) {
-		const s = seconds % 60;
-		return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-	}
-	if (minutes < 60 * 3) return `${minutes}m`;
-	const hours = Math.floor(seconds / 3600);
-	if (hours < 8) {
-		const m = minutes % 60;
-		return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-	}
-	if (hours < 48) return `${hours}h`;
-	if (hours < 24 * 8) {
-		const h = hours % 24;
-		return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
-	}
-	if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-	if (hours < 24 * 365 * 8) {
-		const days = Math.floor(hours / 24);
-		const y = Math.floor(days / 365);
-		const d = days % 365;
-		return d === 0 ? `${y}y` : `${y}y${d}d`;
-	}
-	return `${Math.floor(hours / 24 / 365)}y`;
+	return Number.isNaN(ms) ? '<unknown>' : formatAge(ms);
 }
 
 const name: Column = {name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0, cell: (o) => o.metadata?.name ?? ''};

@@ -342,41 +342,30 @@ export function generateTls(options: TlsOptions = {}): GeneratedTls {
 		],
 	});
 
-	const serverCertPem = certificate({
-		subject: name([[OID.commonName, options.commonName ?? DEFAULT_SERVER_CN]]),
+	/** A certificate the CA signs for a server or a client (`usage`: serverAuth or clientAuth). */
+	const leafCertificate = (subject: Buffer, key: KeyPair, usage: string, extra: Buffer[] = []): string => certificate({
+		subject,
 		issuer: caName,
-		subjectKey: serverKey,
+		subjectKey: key,
 		issuerKey: caKey,
 		notBefore,
 		notAfter,
 		extensions: [
 			leafConstraints,
 			extension(OID.keyUsage, true, derNamedBits([KEY_USAGE.digitalSignature])),
-			extension(OID.extKeyUsage, false, derSequence(derOid(OID.serverAuth))),
-			extension(OID.subjectKeyIdentifier, false, derOctetString(serverKey.keyId)),
+			extension(OID.extKeyUsage, false, derSequence(derOid(usage))),
+			extension(OID.subjectKeyIdentifier, false, derOctetString(key.keyId)),
 			authorityKeyId,
-			extension(OID.subjectAltName, false, derSequence(
-				...dnsNames.map((dns) => derImplicit(2, Buffer.from(dns, 'ascii'))),
-				...ipBytes.map((bytes) => derImplicit(7, bytes)),
-			)),
+			...extra,
 		],
 	});
-
-	const clientCertPem = certificate({
-		subject: name([[OID.organization, CLIENT_GROUP], [OID.commonName, options.clientUser ?? 'admin']]),
-		issuer: caName,
-		subjectKey: clientKey,
-		issuerKey: caKey,
-		notBefore,
-		notAfter,
-		extensions: [
-			leafConstraints,
-			extension(OID.keyUsage, true, derNamedBits([KEY_USAGE.digitalSignature])),
-			extension(OID.extKeyUsage, false, derSequence(derOid(OID.clientAuth))),
-			extension(OID.subjectKeyIdentifier, false, derOctetString(clientKey.keyId)),
-			authorityKeyId,
-		],
-	});
+	const serverCertPem = leafCertificate(name([[OID.commonName, options.commonName ?? DEFAULT_SERVER_CN]]), serverKey, OID.serverAuth, [
+		extension(OID.subjectAltName, false, derSequence(
+			...dnsNames.map((dns) => derImplicit(2, Buffer.from(dns, 'ascii'))),
+			...ipBytes.map((bytes) => derImplicit(7, bytes)),
+		)),
+	]);
+	const clientCertPem = leafCertificate(name([[OID.organization, CLIENT_GROUP], [OID.commonName, options.clientUser ?? 'admin']]), clientKey, OID.clientAuth);
 
 	return {
 		caCertPem,

@@ -4,8 +4,10 @@ import type {SlimContainer, SlimPodSpec} from '../../source/model/slim.js';
 import {computeQosClass} from '../../source/sim/qos.js';
 import type {Obj} from '../../source/sim/resources.js';
 import {guardedJsonPatch} from '../../source/remedies/guarded-patch.js';
-import {applyJsonPatch, applyStrategicMergePatch, PatchError} from '../../source/sim/patch.js';
-import {schemaFor} from '../../source/sim/patch-schema.js';
+import {PatchError} from '../../source/sim/patch/errors.js';
+import {applyJsonPatch} from '../../source/sim/patch/json-patch.js';
+import {applyStrategicMergePatch} from '../../source/sim/patch/strategic-merge-patch.js';
+import {schemaFor} from '../../source/sim/schema/kinds.js';
 import {withSim} from '../helpers/sim.js';
 
 function c(name: string, role: SlimContainer['role'] = 'container'): SlimContainer {

@@ -7,7 +7,8 @@
 import test from 'ava';
 import {goJsonText} from '../../source/kube/remedy-api.js';
 import {failedPatchTest, guardedJsonPatch, pointerOf, unguardedEdit} from '../../source/remedies/guarded-patch.js';
-import {applyJsonPatch, PatchError} from '../../source/sim/patch.js';
+import {PatchError} from '../../source/sim/patch/errors.js';
+import {applyJsonPatch} from '../../source/sim/patch/json-patch.js';
 
 type Obj = Record<string, any>;
 

@@ -49,12 +49,15 @@ test('real AKS captures (1.29 and 1.15) are rewritten byte for byte', (t) => {
 });
 
 test('Go escaping: HTML characters, line separators, control characters, invalid UTF-16', (t) => {
-	t.is(goJsonString('a&b<c>d'), '"a\\u0026b\\u003cc\\u003ed"');
-	t.is(goJsonString('q"\\'), '"q\\"\\\\"');
-	t.is(goJsonString('\n\r\t\b\f\u0001\u001f'), '"\\n\\r\\t\\b\\f\\u0001\\u001f"');
-	t.is(goJsonString('\u2028\u2029'), '"\\u2028\\u2029"');
-	t.is(goJsonString('\ud83d\ude00 é /'), '"\ud83d\ude00 é /"');
-	t.is(goJsonString('\ud800x'), '"\\ufffdx"');
+	const escaped: Array<[string, string]> = [
+		['a&b<c>d', '"a\\u0026b\\u003cc\\u003ed"'],
+		['q"\\', '"q\\"\\\\"'],
+		['\n\r\t\b\f\u0001\u001f', '"\\n\\r\\t\\b\\f\\u0001\\u001f"'],
+		['\u2028\u2029', '"\\u2028\\u2029"'],
+		['\ud83d\ude00 é /', '"\ud83d\ude00 é /"'],
+		['\ud800x', '"\\ufffdx"'],
+	];
+	for (const [text, json] of escaped) t.is(goJsonString(text), json, JSON.stringify(text));
 	fc.assert(fc.property(fc.string({unit: 'binary'}), (s) => JSON.parse(goJsonString(s)) === s));
 });
 
@@ -62,15 +65,18 @@ test('MicroTime and Go durations', (t) => {
 	t.is(microTime(Date.UTC(2026, 2, 10, 14, 0, 28, 208) + 0.21), '2026-03-10T14:00:28.208210Z');
 	t.is(microTime(Date.UTC(2026, 2, 10, 14, 0, 0)), '2026-03-10T14:00:00.000000Z');
 	t.is(microTime(Date.UTC(2026, 2, 10, 14, 0, 0) + 999.9996), '2026-03-10T14:00:01.000000Z');
-	t.is(goDuration(824.728242), '824.728242ms');
-	t.is(goDuration(1500), '1.5s');
-	t.is(goDuration(90_000), '1m30s');
-	t.is(goDuration(120_000), '2m0s');
-	t.is(goDuration(3_600_000), '1h0m0s');
-	t.is(goDuration(0.0015), '1.5\u00b5s');
-	t.is(goDuration(0.000001), '1ns');
-	t.is(goDuration(0), '0s');
-	t.is(goDuration(414_000), '6m54s');
+	const durations: Array<[number, string]> = [
+		[824.728242, '824.728242ms'],
+		[1500, '1.5s'],
+		[90_000, '1m30s'],
+		[120_000, '2m0s'],
+		[3_600_000, '1h0m0s'],
+		[0.0015, '1.5\u00b5s'],
+		[0.000001, '1ns'],
+		[0, '0s'],
+		[414_000, '6m54s'],
+	];
+	for (const [ms, text] of durations) t.is(goDuration(ms), text, String(ms));
 });
 
 test('written events read back through the product exactly (fast path)', (t) => {

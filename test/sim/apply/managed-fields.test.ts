@@ -2,16 +2,19 @@ import test from 'ava';
 import fc from 'fast-check';
 import {
 	fieldPaths,
-	fieldSetOf,
 	formatFieldPath,
 	managersOf,
 	maxUpdateManagers,
 	updateManagedFields,
 	type ManagedFieldsEntry,
 	type ManagedFieldsWrite,
-} from '../../source/sim/managed-fields.js';
-import {applyServerSideApply, applyStrategicMergePatch, cloneJson, PatchError, type JsonObject} from '../../source/sim/patch.js';
-import {schemaFor} from '../../source/sim/patch-schema.js';
+} from '../../../source/sim/apply/managed-fields.js';
+import {applyServerSideApply} from '../../../source/sim/apply/merge.js';
+import {fieldSetOf} from '../../../source/sim/apply/object-fields.js';
+import {PatchError} from '../../../source/sim/patch/errors.js';
+import {cloneJson, type JsonObject} from '../../../source/sim/patch/json.js';
+import {applyStrategicMergePatch} from '../../../source/sim/patch/strategic-merge-patch.js';
+import {schemaFor} from '../../../source/sim/schema/kinds.js';
 
 const deploymentSchema = schemaFor('apps/v1', 'Deployment');
 
@@ -31,6 +34,40 @@ function deployment(): JsonObject {
 						{name: 'app', image: 'shop:1', ports: [{containerPort: 8080}], resources: {}},
 						{name: 'proxy', image: 'envoy:1', env: [{name: 'MODE', value: 'edge'}]},
 					],
+				},
+			},
+		},
+	};
+}
+
+/**
+ * The fields of deployment()'s spec. `marked`: with the `.` an Update records for each
+ * map or list that appeared with the object; an applied configuration's set lists only
+ * what is inside them.
+ */
+function specFields(marked: boolean): JsonObject {
+	const dot = marked ? {'.': {}} : {};
+	return {
+		'f:replicas': {},
+		'f:selector': {},
+		'f:strategy': {'f:rollingUpdate': {...dot, 'f:maxSurge': {}}, 'f:type': {}},
+		'f:template': {
+			'f:metadata': {'f:labels': {...dot, 'f:app': {}}},
+			'f:spec': {
+				'f:containers': {
+					'k:{"name":"app"}': {
+						'.': {},
+						'f:image': {},
+						'f:name': {},
+						'f:ports': {...dot, 'k:{"containerPort":8080,"protocol":"TCP"}': {'.': {}, 'f:containerPort': {}}},
+						'f:resources': {},
+					},
+					'k:{"name":"proxy"}': {
+						'.': {},
+						'f:env': {...dot, 'k:{"name":"MODE"}': {'.': {}, 'f:name': {}, 'f:value': {}}},
+						'f:image': {},
+						'f:name': {},
+					},
 				},
 			},
 		},
@@ -85,31 +122,7 @@ test('fieldSetOf a Deployment with two containers', (t) => {
 			'f:name': {},
 			'f:namespace': {},
 		},
-		'f:spec': {
-			'f:replicas': {},
-			'f:selector': {},
-			'f:strategy': {'f:rollingUpdate': {'f:maxSurge': {}}, 'f:type': {}},
-			'f:template': {
-				'f:metadata': {'f:labels': {'f:app': {}}},
-				'f:spec': {
-					'f:containers': {
-						'k:{"name":"app"}': {
-							'.': {},
-							'f:image': {},
-							'f:name': {},
-							'f:ports': {'k:{"containerPort":8080,"protocol":"TCP"}': {'.': {}, 'f:containerPort': {}}},
-							'f:resources': {},
-						},
-						'k:{"name":"proxy"}': {
-							'.': {},
-							'f:env': {'k:{"name":"MODE"}': {'.': {}, 'f:name': {}, 'f:value': {}}},
-							'f:image': {},
-							'f:name': {},
-						},
-					},
-				},
-			},
-		},
+		'f:spec': specFields(false),
 	});
 });
 
@@ -158,31 +171,7 @@ test('create records the creator with the server\'s "." markers and without book
 			fieldsType: 'FieldsV1',
 			fieldsV1: {
 				'f:metadata': {'f:labels': {'.': {}, 'f:app': {}}},
-				'f:spec': {
-					'f:replicas': {},
-					'f:selector': {},
-					'f:strategy': {'f:rollingUpdate': {'.': {}, 'f:maxSurge': {}}, 'f:type': {}},
-					'f:template': {
-						'f:metadata': {'f:labels': {'.': {}, 'f:app': {}}},
-						'f:spec': {
-							'f:containers': {
-								'k:{"name":"app"}': {
-									'.': {},
-									'f:image': {},
-									'f:name': {},
-									'f:ports': {'.': {}, 'k:{"containerPort":8080,"protocol":"TCP"}': {'.': {}, 'f:containerPort': {}}},
-									'f:resources': {},
-								},
-								'k:{"name":"proxy"}': {
-									'.': {},
-									'f:env': {'.': {}, 'k:{"name":"MODE"}': {'.': {}, 'f:name': {}, 'f:value': {}}},
-									'f:image': {},
-									'f:name': {},
-								},
-							},
-						},
-					},
-				},
+				'f:spec': specFields(true),
 			},
 		},
 	]);
