@@ -23,7 +23,10 @@ import {AuditAggregator, aggregateKernel, type AggregateOptions, type Aggregator
 import {formatsKernel, LineDecoder} from './formats.js';
 import {recordKernel} from './record.js';
 import {scannerKernel} from './scanner.js';
-import {ByteLineFeeder, ControlFinder, createFeeder, gzipProblem, listAuditFiles, readFileInto, readStreamSpecInto, sourcesKernel, type ReadOptions, type ResumePoint} from './sources.js';
+import {ControlFinder, controlFinderKernel} from './control-finder.js';
+import {ByteLineFeeder, createFeeder, feederKernel} from './feeder.js';
+import {listAuditFiles} from './listing.js';
+import {gzipProblem, readFileInto, readingKernel, readStreamSpecInto, type ReadOptions, type ResumePoint} from './reading.js';
 import {streamKindOf} from './stream.js';
 
 /** What one worker is asked to read. */
@@ -137,7 +140,7 @@ function kernelItems(list: () => unknown[]): {name: string; value: unknown; text
  * nothing but Buffer and WebAssembly from its global scope.
  */
 export function kernelSource(): string {
-	const items = [recordKernel, scannerKernel, formatsKernel, aggregateKernel, sourcesKernel].flatMap(kernelItems);
+	const items = [recordKernel, scannerKernel, formatsKernel, aggregateKernel, controlFinderKernel, feederKernel, readingKernel].flatMap(kernelItems);
 	const names = new Set(items.map((i) => i.name));
 	// esbuild's keepNames helper (`__name`, renamed when minified) is called in class static blocks and around inner functions.
 	const helpers = new Set(['__name']);

@@ -74,7 +74,7 @@ test('worker threads on rotated files (one compressed) give what one pass gives'
 
 test('analysis then follow (resume point): nothing read twice, nothing written in between lost', async (t) => {
 	const {appendFileSync} = await import('node:fs');
-	const {AuditFollower} = await import('../../source/audit/sources.js');
+	const {AuditFollower} = await import('../../source/audit/follower.js');
 	for (const workers of [0, 2]) {
 		const dir = mkdtempSync(join(tmpdir(), 'assure-par-'));
 		t.teardown(() => rmSync(dir, {recursive: true, force: true}));

@@ -10,7 +10,11 @@ import {Readable} from 'node:stream';
 import {gzipSync} from 'node:zlib';
 import test from 'ava';
 import type {RecordSink} from '../../source/audit/formats.js';
-import {AuditFollower, AuditSourceError, ControlFinder, listAuditFiles, readAuditLog} from '../../source/audit/sources.js';
+import {ControlFinder} from '../../source/audit/control-finder.js';
+import {AuditSourceError} from '../../source/audit/errors.js';
+import {AuditFollower} from '../../source/audit/follower.js';
+import {listAuditFiles} from '../../source/audit/listing.js';
+import {readAuditLog} from '../../source/audit/reading.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
 
 const start = Date.UTC(2026, 2, 10, 14, 0, 0);

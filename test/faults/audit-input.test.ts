@@ -27,7 +27,9 @@ import test, {type ExecutionContext} from 'ava';
 import type {RecordSink} from '../../source/audit/formats.js';
 import {analyzeAuditLog} from '../../source/audit/parallel.js';
 import {recordFromEvent} from '../../source/audit/record.js';
-import {AuditFollower, ByteLineFeeder, createFeeder, readAuditLog, readFileInto} from '../../source/audit/sources.js';
+import {ByteLineFeeder, createFeeder} from '../../source/audit/feeder.js';
+import {AuditFollower} from '../../source/audit/follower.js';
+import {readAuditLog, readFileInto} from '../../source/audit/reading.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
 import {eventually} from '../helpers/sim.js';
 
