@@ -1,6 +1,7 @@
 /**
- * Input errors in words: the one place where a file-system error becomes one line for the
- * user (AuditSourceError), whatever part of the audit input met it.
+ * Input errors in words: the one place where a file-system error becomes the one line the
+ * user sees (AuditSourceError, "audit log: cannot read X: why"), whichever part of the
+ * audit input met it — listing, opening, reading, a stream.
  */
 
 /**
@@ -28,4 +29,9 @@ export class AuditSourceError extends Error {
 		super(message);
 		this.name = 'AuditSourceError';
 	}
+}
+
+/** The one line for an input (a path, `stdin`, `the directory X`) that could not be opened or read. */
+export function cannotRead(name: string, error: unknown): AuditSourceError {
+	return new AuditSourceError(`audit log: cannot read ${name}: ${describeFsError(error)}`);
 }

@@ -17,7 +17,7 @@ export interface FollowOptions {
 	/** Read what the file holds already (default true), or start at its end. */
 	fromStart?: boolean;
 	/**
-	 * Start at this byte offset of the file as it is now (a line start: ResumePoint.offset
+	 * Start at this byte offset of the file as it is now (a line start: ReadResult.resumeAt
 	 * after reading it with followLast), so nothing read already is read twice and nothing
 	 * written since is lost. Wins over fromStart.
 	 */

@@ -1,17 +1,28 @@
 /**
- * What `--audit-log` names, as a list of files read oldest first: one file; every log-like
- * file in a directory; or the matches of a glob (expanded here, once); rotated files
- * ordered by their first event. A stream (stdin `-`, a FIFO, a pipe) is named, never
- * opened or peeked at here.
+ * What `--audit-log` names: one stream (stdin `-`, a FIFO, a pipe, a character device),
+ * never opened or peeked at here (a look at its first bytes would consume them); or files
+ * read oldest first — one file, every log-like file in a directory, or the matches of a
+ * glob — with rotated files ordered by their first event.
  */
 import {isAscii} from 'node:buffer';
 import {createReadStream} from 'node:fs';
 import {readdir, stat} from 'node:fs/promises';
 import {basename, join, resolve} from 'node:path';
 import {createGunzip} from 'node:zlib';
-import {AuditSourceError, describeFsError} from './errors.js';
+import {AuditSourceError, cannotRead} from './errors.js';
 import {ByteLineFeeder} from './feeder.js';
 import {LineDecoder, type RecordSink} from './formats.js';
+import {streamKindOf, type StreamKind} from './stream.js';
+
+/** What `--audit-log` names: files, oldest first, or one stream. */
+export type AuditInput = {kind: 'files'; files: string[]} | {kind: StreamKind; spec: string};
+
+/** What `spec` names. The one place a glob is expanded; errors are AuditSourceErrors. */
+export async function listAuditInput(spec: string): Promise<AuditInput> {
+	const stream = await streamKindOf(spec);
+	if (stream !== undefined) return {kind: stream, spec};
+	return {kind: 'files', files: await listFiles(spec)};
+}
 
 /** Glob characters in one path segment. */
 function hasGlob(segment: string): boolean {
@@ -112,13 +123,8 @@ async function firstEventTime(path: string): Promise<number> {
 	}
 }
 
-/**
- * The files `--audit-log` names, oldest first: one file; every log-like file in a
- * directory; or the matches of a glob. `-` (stdin) and a FIFO or pipe are returned as they
- * are, never opened here (a look at a stream's first bytes would consume them).
- */
-export async function listAuditFiles(spec: string): Promise<string[]> {
-	if (spec === '-') return ['-'];
+/** The files `spec` names, oldest first: one file; every log-like file in a directory; or the matches of a glob. */
+async function listFiles(spec: string): Promise<string[]> {
 	let files: string[];
 	if (hasGlob(spec)) {
 		files = await expandGlob(spec);
@@ -128,14 +134,14 @@ export async function listAuditFiles(spec: string): Promise<string[]> {
 		try {
 			info = await stat(spec);
 		} catch (error) {
-			throw new AuditSourceError(`audit log: cannot read ${spec}: ${describeFsError(error)}`);
+			throw cannotRead(spec, error);
 		}
 		if (!info.isDirectory()) return [spec];
 		let names: string[];
 		try {
 			names = (await readdir(spec)).sort();
 		} catch (error) {
-			throw new AuditSourceError(`audit log: cannot read the directory ${spec}: ${describeFsError(error)}`);
+			throw cannotRead(`the directory ${spec}`, error);
 		}
 		const all: string[] = [];
 		for (const name of names) {
