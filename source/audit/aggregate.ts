@@ -10,8 +10,7 @@
  * ResponseStarted (still open) with its ResponseComplete (same auditID) only closing it;
  * formats without stages (GKE) count every entry.
  *
- * Runs inside the audit worker thread too: classes and function declarations only, no
- * module-level values.
+ * Shipped to the audit worker (README.md: the worker kernel).
  */
 import {unavailableMeasures, type AuditFormat, type AuditRecord} from './record.js';
 import type {SkipReason} from './formats.js';
@@ -1105,10 +1104,7 @@ export function snapshotOf(agg: AuditAggregator, options: SnapshotOptions = {}):
 	};
 }
 
-/**
- * This module's code the audit worker thread needs (see parallel.ts). A function, so that
- * its own source text names each item as this build binds it (bundlers rename).
- */
+/** This module's part of the worker kernel (see README.md). */
 export function aggregateKernel(): unknown[] {
 	return [LatencyHistogram, Field, Verbs, detach, userAgentProduct, normalCallerLabel, BoundedSet, ClientState, AuditAggregator];
 }

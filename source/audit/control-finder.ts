@@ -3,7 +3,7 @@
  * WebAssembly functions whose memory doubles as ByteLineFeeder's read buffer, so a chunk
  * is checked and hashed where it was read, without a copy.
  *
- * Shipped to the audit worker thread (see README.md: the worker kernel).
+ * Shipped to the audit worker (README.md: the worker kernel).
  */
 
 /**

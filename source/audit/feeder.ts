@@ -3,7 +3,7 @@
  * LineDecoder, in pieces decoded straight from the read buffer, with a cap on the length
  * of a line kept. One feeder per input; listing, reading and following all feed through one.
  *
- * Shipped to the audit worker thread (see README.md: the worker kernel).
+ * Shipped to the audit worker (README.md: the worker kernel).
  */
 import {isAscii} from 'node:buffer';
 import {ControlFinder} from './control-finder.js';

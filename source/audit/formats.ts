@@ -16,8 +16,7 @@
  * backend (`<ts> AUDIT: id="…" …`). A file whose first line is a lone `{` or `[` is one
  * pretty-printed JSON document and is decoded whole.
  *
- * Runs inside the audit worker thread too (see parallel.ts): function declarations and
- * classes only, no module-level values.
+ * Shipped to the audit worker (README.md: the worker kernel).
  */
 import {emptyRecord, finishRecord, parseGoDurationMs, parseTimestampMs, recordFromEvent, type AuditFormat, type AuditRecord} from './record.js';
 import {ScanCursor, scanEvent, scanEventText} from './scanner.js';
@@ -583,10 +582,7 @@ export function detectLineFormat(line: string): AuditFormat | 'batch' | undefine
 	return [...formats][0];
 }
 
-/**
- * This module's code the audit worker thread needs (see parallel.ts). A function, so that
- * its own source text names each item as this build binds it (bundlers rename).
- */
+/** This module's part of the worker kernel (see README.md). */
 export function formatsKernel(): unknown[] {
 	return [LineDecoder, stripBom, isLoneBracket, objectOf, stringOf, decodeValue, decodeAksRecord, dynamic, recordFromAksAudit, httpFromRpc, recordFromGke, goUnquote, recordFromLegacy];
 }

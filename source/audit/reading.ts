@@ -2,6 +2,8 @@
  * Reading an input to its end in this thread: a plain file (straight into the feeder's
  * buffer), a .gz (one cut short or corrupt is read up to the cut, and said), or a stream
  * (stdin, a FIFO, a pipe: see stream.ts) front to back as its bytes arrive.
+ *
+ * gzipProblem is shipped to the audit worker (README.md: the worker kernel).
  */
 import {open, type FileHandle} from 'node:fs/promises';
 import {createGunzip} from 'node:zlib';

@@ -8,8 +8,7 @@
  * JSON.parse path so both give the same record by construction, and `recordFromEvent`,
  * the JSON.parse reference the scanner is tested against.
  *
- * Functions below `emptyRecord` run inside the audit worker thread too (see parallel.ts):
- * they are plain function declarations that reference no module-level value.
+ * The items of recordKernel() are shipped to the audit worker (README.md: the worker kernel).
  */
 
 /** Where a record came from: the wrapper its event was found in. */
@@ -557,10 +556,7 @@ export function recordFromEvent(value: unknown, format: AuditFormat): AuditRecor
 	return finishRecord(r, ref !== undefined, typeof rr === 'string' && typeof st === 'string');
 }
 
-/**
- * This module's code the audit worker thread needs (see parallel.ts). A function, so that
- * its own source text names each item as this build binds it (bundlers rename).
- */
+/** This module's part of the worker kernel (see README.md). */
 export function recordKernel(): unknown[] {
 	return [emptyRecord, parseTimestampMs, TimeCache, twoDigits, shiftedDecimal, parseGoDurationMs, parseGoBool, decodeQueryPart, queryKeyBit, applyQuery, applyResourcePath, finishRecord, isNativeEvent, str, obj, firstString, recordFromEvent];
 }

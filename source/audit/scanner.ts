@@ -13,8 +13,7 @@
  * and the caller falls back to JSON.parse + recordFromEvent, so a record it returns is
  * always the record JSON.parse would give.
  *
- * Everything here also runs inside the audit worker thread (see parallel.ts): plain
- * function declarations and a class, no module-level values.
+ * Shipped to the audit worker (README.md: the worker kernel).
  */
 import {applyQuery, emptyRecord, finishRecord, isNativeEvent, parseGoDurationMs, parseTimestampMs, type AuditFormat, type AuditRecord} from './record.js';
 
@@ -1243,10 +1242,7 @@ export function scanEventText(c: ScanCursor, text: string, format: AuditFormat):
 	return scanEvent(c, a, format);
 }
 
-/**
- * This module's code the audit worker thread needs (see parallel.ts). A function, so that
- * its own source text names each item as this build binds it (bundlers rename).
- */
+/** This module's part of the worker kernel (see README.md). */
 export function scannerKernel(): unknown[] {
 	return [ScanCursor, TextCache, sampledHash, detachText, skipPlain, nextBackslash, skipWs, keyIs, hex4, readString, readEscaped, skipString, numberEnd, skipValue, literal, readKey, afterMember, openObject, stringOrEmpty, firstStringOf, scanUser, readGroups, scanExtra, scanImpersonated, scanSourceIPs, scanObjectRef, scanResponseStatus, scanAnnotations, topKey, lit, restOfString, cachedUser, cachedRef, cachedAnnotations, cachedAgent, cachedUri, quickStatus, quickSourceIPs, scanGoLayout, scanEvent, scanAnyLayout, scanEventText];
 }

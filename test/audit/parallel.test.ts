@@ -1,45 +1,19 @@
 /**
- * The full analysis on worker threads: the worker's code (built from the audit
- * functions' own source text) is self-contained, and splitting a log across workers —
- * byte ranges of one file, or rotated files — gives what one pass gives.
+ * Reading on worker threads (source/audit/parallel.ts): splitting a log across workers —
+ * byte ranges of one file, or rotated files — gives what one pass gives. (The workers'
+ * script itself: kernel.test.ts.)
  */
-import {readFileSync, writeFileSync} from 'node:fs';
+import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {runInNewContext} from 'node:vm';
 import {gzipSync} from 'node:zlib';
 import test from 'ava';
-import {AuditAggregator, snapshotOf, type AggregatorState} from '../../source/audit/aggregate.js';
-import {LineDecoder} from '../../source/audit/formats.js';
-import {kernelSource} from '../../source/audit/kernel.js';
+import {snapshotOf} from '../../source/audit/aggregate.js';
 import {openAuditSource} from '../../source/audit/source.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
-import {fixtureDir} from '../helpers/fixtures.js';
 import {rounded, tempDir} from './helpers.js';
 
 const start = Date.UTC(2026, 2, 10, 14, 0, 0);
 const lines = new AuditTraffic(defaultTrafficSpec(5, start, 8)).lines(start + 12 * 60_000);
-const fixture = `${fixtureDir('audit')}synthetic-mixed-shapes.jsonl`;
-
-test('the kernel script runs alone (no imports, no outer scope) and reads every shape like this thread', (t) => {
-	interface Kernel {
-		LineDecoder: new (sink: unknown) => {chunk(text: string): void; finish(): void};
-		AuditAggregator: new () => {exportState(): AggregatorState};
-	}
-	const kernel = runInNewContext(`${kernelSource()}\nauditKernel`, {Buffer, WebAssembly: (globalThis as unknown as {WebAssembly: unknown}).WebAssembly}) as Kernel;
-	const text = `${lines.slice(0, 300).join('\n')}\n${readFileSync(fixture, 'utf8')}`;
-	const isolated = new kernel.AuditAggregator();
-	const decoder = new kernel.LineDecoder(isolated);
-	decoder.chunk(text);
-	decoder.finish();
-	const here = new AuditAggregator();
-	const local = new LineDecoder(here);
-	local.chunk(text);
-	local.finish();
-	const a = new AuditAggregator();
-	a.merge(structuredClone(isolated.exportState()));
-	t.deepEqual(rounded(snapshotOf(a)), rounded(snapshotOf(here)));
-	t.is(snapshotOf(here).events, 321);
-});
 
 test('worker threads on byte ranges of one file give what one pass gives', async (t) => {
 	const dir = tempDir(t);
