@@ -83,7 +83,7 @@ function nodeArgs(script: string): string[] {
 function productScript(path: string, workers?: number): string {
 	return `
 import {openAuditSource} from ${JSON.stringify(sibling('../source/audit/source.js'))};
-import {snapshotOf} from ${JSON.stringify(sibling('../source/audit/aggregate.js'))};
+import {snapshotOf} from ${JSON.stringify(sibling('../source/audit/snapshot.js'))};
 const result = await openAuditSource(${JSON.stringify(path)}${workers === undefined ? '' : `, {workers: ${workers}}`});
 const snap = snapshotOf(result.aggregator);
 console.log(JSON.stringify({events: snap.events, requests: snap.requests, clients: snap.clients.length, workers: result.workers, fallback: result.fallback}));

@@ -6,8 +6,9 @@
  * could not be read. An input that cannot be read is a usage error (one line, exit 2).
  */
 import {basename} from 'node:path';
-import {snapshotOf, type AuditAggregator} from '../audit/aggregate.js';
+import type {AuditAggregator} from '../audit/aggregate.js';
 import {AuditSourceError} from '../audit/errors.js';
+import {snapshotOf} from '../audit/snapshot.js';
 import {openAuditSource, type AuditSource} from '../audit/source.js';
 import {UsageError} from '../errors.js';
 import {analyzeWatchers} from '../findings/watchers.js';

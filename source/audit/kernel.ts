@@ -6,15 +6,17 @@
  * alike in tsx (tests), in dist/ (tsc) and in one esbuild bundle, minified or not.
  */
 import {aggregateKernel, AuditAggregator} from './aggregate.js';
+import {clientKernel} from './client.js';
 import {ControlFinder, controlFinderKernel} from './control-finder.js';
 import {ByteLineFeeder, feederKernel} from './feeder.js';
 import {formatsKernel, LineDecoder} from './formats.js';
 import {gzipProblem, readingKernel} from './reading.js';
 import {recordKernel} from './record.js';
 import {scannerKernel} from './scanner.js';
+import {urisKernel} from './uris.js';
 
 /** Every module's kernel list, in an order where each class's static initializers find what they use. */
-const kernelLists = [recordKernel, scannerKernel, formatsKernel, aggregateKernel, controlFinderKernel, feederKernel, readingKernel];
+const kernelLists = [recordKernel, scannerKernel, formatsKernel, clientKernel, urisKernel, aggregateKernel, controlFinderKernel, feederKernel, readingKernel];
 
 /** The worker's driver, run after the kernel definitions. Plain JS: it is not compiled. */
 const driver = `

@@ -191,6 +191,23 @@ export function emptyRecord(format: AuditFormat): AuditRecord {
 }
 
 /**
+ * A copy of a string that does not keep a large source text alive: V8 slices of 13+
+ * characters reference their parent (here a whole 64 KiB chunk). Slicing a fresh
+ * concatenation flattens it into a new string first, so the copy references only that.
+ * Every string kept past its chunk (caches, clients, open watches) is such a copy.
+ */
+export function detachText(s: string): string {
+	return s.length < 13 ? s : `${s} `.slice(0, -1);
+}
+
+/** A record whose strings are detached from the text it was read from, to keep it. */
+export function detachRecord(r: AuditRecord): AuditRecord {
+	return {...r, auditID: detachText(r.auditID), requestURI: detachText(r.requestURI), path: detachText(r.path), userAgent: detachText(r.userAgent), user: detachText(r.user),
+		groups: r.groups.map(detachText), nodeName: detachText(r.nodeName), podName: detachText(r.podName), sourceIP: detachText(r.sourceIP), namespace: detachText(r.namespace), name: detachText(r.name),
+		fieldSelector: r.fieldSelector === undefined ? undefined : detachText(r.fieldSelector), labelSelector: r.labelSelector === undefined ? undefined : detachText(r.labelSelector)};
+}
+
+/**
  * RFC 3339 timestamp in [a, b) of `s` to epoch ms (fractional to the nanosecond digit).
  * Accepts `T` or a space between date and time, any number of fraction digits, and `Z`,
  * `±HH:MM` or nothing (UTC) as the zone, as Go, CloudWatch and Logs Insights write them.
@@ -558,5 +575,5 @@ export function recordFromEvent(value: unknown, format: AuditFormat): AuditRecor
 
 /** This module's part of the worker kernel (see README.md). */
 export function recordKernel(): unknown[] {
-	return [emptyRecord, parseTimestampMs, TimeCache, twoDigits, shiftedDecimal, parseGoDurationMs, parseGoBool, decodeQueryPart, queryKeyBit, applyQuery, applyResourcePath, finishRecord, isNativeEvent, str, obj, firstString, recordFromEvent];
+	return [emptyRecord, detachText, detachRecord, parseTimestampMs, TimeCache, twoDigits, shiftedDecimal, parseGoDurationMs, parseGoBool, decodeQueryPart, queryKeyBit, applyQuery, applyResourcePath, finishRecord, isNativeEvent, str, obj, firstString, recordFromEvent];
 }

@@ -15,7 +15,7 @@
  *
  * Shipped to the audit worker (README.md: the worker kernel).
  */
-import {applyQuery, emptyRecord, finishRecord, isNativeEvent, parseGoDurationMs, parseTimestampMs, type AuditFormat, type AuditRecord} from './record.js';
+import {applyQuery, detachText, emptyRecord, finishRecord, isNativeEvent, parseGoDurationMs, parseTimestampMs, type AuditFormat, type AuditRecord} from './record.js';
 
 /**
  * Scanning state over one text: the text, the end of the current line or range, the
@@ -130,15 +130,6 @@ function sampledHash(s: string, p: number, len: number, seed: number): number {
 	h = Math.imul(h ^ (h >>> 16), 0x27d4eb2f) ^ s.charCodeAt(p + (len >> 2));
 	h = Math.imul(h ^ (h >>> 15), 0x165667b1) ^ s.charCodeAt(p + len - (len >> 3) - 1);
 	return h ^ (h >>> 16);
-}
-
-/**
- * A copy of a string that does not keep a large source text alive: V8 slices of 13+
- * characters reference their parent (here a whole 64 KiB chunk). Slicing a fresh
- * concatenation flattens it into a new string first, so the copy references only that.
- */
-export function detachText(s: string): string {
-	return s.length < 13 ? s : `${s} `.slice(0, -1);
 }
 
 /** What the scanner keeps of a `user` object. nodeName is final (a kubelet's node included). */
@@ -1244,5 +1235,5 @@ export function scanEventText(c: ScanCursor, text: string, format: AuditFormat):
 
 /** This module's part of the worker kernel (see README.md). */
 export function scannerKernel(): unknown[] {
-	return [ScanCursor, TextCache, sampledHash, detachText, skipPlain, nextBackslash, skipWs, keyIs, hex4, readString, readEscaped, skipString, numberEnd, skipValue, literal, readKey, afterMember, openObject, stringOrEmpty, firstStringOf, scanUser, readGroups, scanExtra, scanImpersonated, scanSourceIPs, scanObjectRef, scanResponseStatus, scanAnnotations, topKey, lit, restOfString, cachedUser, cachedRef, cachedAnnotations, cachedAgent, cachedUri, quickStatus, quickSourceIPs, scanGoLayout, scanEvent, scanAnyLayout, scanEventText];
+	return [ScanCursor, TextCache, sampledHash, skipPlain, nextBackslash, skipWs, keyIs, hex4, readString, readEscaped, skipString, numberEnd, skipValue, literal, readKey, afterMember, openObject, stringOrEmpty, firstStringOf, scanUser, readGroups, scanExtra, scanImpersonated, scanSourceIPs, scanObjectRef, scanResponseStatus, scanAnnotations, topKey, lit, restOfString, cachedUser, cachedRef, cachedAnnotations, cachedAgent, cachedUri, quickStatus, quickSourceIPs, scanGoLayout, scanEvent, scanAnyLayout, scanEventText];
 }

@@ -7,7 +7,7 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
 import test from 'ava';
-import {snapshotOf} from '../../source/audit/aggregate.js';
+import {snapshotOf} from '../../source/audit/snapshot.js';
 import {openAuditSource} from '../../source/audit/source.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
 import {rounded, tempDir} from './helpers.js';

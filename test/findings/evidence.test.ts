@@ -11,7 +11,7 @@ import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import ts from 'typescript';
-import {snapshotOf} from '../../source/audit/aggregate.js';
+import {snapshotOf} from '../../source/audit/snapshot.js';
 import {openAuditSource} from '../../source/audit/source.js';
 import {describeEvidence, EVIDENCE, evidenceMeaning} from '../../source/findings/evidence.js';
 import {analyzeWatchers} from '../../source/findings/watchers.js';

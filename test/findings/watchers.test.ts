@@ -19,7 +19,7 @@ import {throttlePlan} from '../../source/remedies/apf.js';
 import {remedyCatalog} from '../../source/remedies/catalog.js';
 import {RemedyEngine} from '../../source/remedies/engine.js';
 import {Journal} from '../../source/remedies/journal.js';
-import {snapshotOf} from '../../source/audit/aggregate.js';
+import {snapshotOf} from '../../source/audit/snapshot.js';
 import {openAuditSource} from '../../source/audit/source.js';
 import {tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
 import {fixtureDir} from '../helpers/fixtures.js';
