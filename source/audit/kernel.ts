@@ -8,15 +8,20 @@
 import {aggregateKernel, AuditAggregator} from './aggregate.js';
 import {clientKernel} from './client.js';
 import {ControlFinder, controlFinderKernel} from './control-finder.js';
+import {eventFieldsKernel} from './event-fields.js';
 import {ByteLineFeeder, feederKernel} from './feeder.js';
+import {fieldsKernel} from './fields.js';
 import {formatsKernel, LineDecoder} from './formats.js';
+import {goLayoutKernel} from './go-layout.js';
+import {jsonScanKernel} from './json-scan.js';
 import {gzipProblem, readingKernel} from './reading.js';
 import {recordKernel} from './record.js';
+import {scanCursorKernel} from './scan-cursor.js';
 import {scannerKernel} from './scanner.js';
 import {urisKernel} from './uris.js';
 
 /** Every module's kernel list, in an order where each class's static initializers find what they use. */
-const kernelLists = [recordKernel, scannerKernel, formatsKernel, clientKernel, urisKernel, aggregateKernel, controlFinderKernel, feederKernel, readingKernel];
+const kernelLists = [fieldsKernel, recordKernel, scanCursorKernel, jsonScanKernel, eventFieldsKernel, goLayoutKernel, scannerKernel, formatsKernel, clientKernel, urisKernel, aggregateKernel, controlFinderKernel, feederKernel, readingKernel];
 
 /** The worker's driver, run after the kernel definitions. Plain JS: it is not compiled. */
 const driver = `
