@@ -5,8 +5,8 @@
  * event (a JSON string or an object) is scanned or mapped. Anything that is not an
  * audit event is counted as skipped, never fatal.
  *
- * Shapes (kubernetes-facts §6, fixtures in test/fixtures/audit): native audit.k8s.io
- * events (also an EventList from the webhook backend); AKS diagnostic records
+ * Shapes (fixtures in test/fixtures/audit, where they come from in its SOURCES.md):
+ * native audit.k8s.io events (also an EventList from the webhook backend); AKS diagnostic records
  * (`properties.log` string or object, category kube-audit[-admin]) alone (storage
  * account) or in `{"records":[…]}` (Event Hub); Log Analytics AzureDiagnostics rows
  * (`log_s`) and AKSAudit rows (PascalCase); EKS CloudWatch items (`logStreamName` +
