@@ -75,9 +75,9 @@ function nodeArgs(script: string): string[] {
 /** The product: full analysis of the log (all clients, windows, histograms, worst URIs). */
 function productScript(path: string, workers?: number): string {
 	return `
-import {analyzeAuditLog} from ${JSON.stringify(sibling('../source/audit/parallel.js'))};
-import {snapshotOf} from ${JSON.stringify(sibling('../source/audit/aggregate.js'))};
-const result = await analyzeAuditLog(${JSON.stringify(path)}${workers === undefined ? '' : `, {workers: ${workers}}`});
+import {openAuditSource} from ${JSON.stringify(sibling('../source/audit/source.js'))};
+import {snapshotOf} from ${JSON.stringify(sibling('../source/audit/snapshot.js'))};
+const result = await openAuditSource(${JSON.stringify(path)}${workers === undefined ? '' : `, {workers: ${workers}}`});
 const snap = snapshotOf(result.aggregator);
 console.log(JSON.stringify({events: snap.events, requests: snap.requests, clients: snap.clients.length, workers: result.workers, fallback: result.fallback}));
 `;

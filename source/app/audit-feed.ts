@@ -1,19 +1,15 @@
 /**
- * The audit log as the watchers pane's source: read what the log holds (files in time
- * order, .gz included), then — in the TUI, for a plain file — follow it like `tail -F`
- * (rotation and copytruncate handled by the follower). A stream (stdin, a FIFO, a pipe
- * such as `<(ssh cp1 tail -F …)`) is read as its bytes arrive: in the TUI while the panes
- * run, until its end of file (which the pane and the header then say); in report mode to
- * its end before the report. The aggregate is turned into the pane on demand; the header
- * shows the source, whether it is streaming, and how far behind it is.
+ * The audit log as the watchers pane's source: the audit source (audit/source.ts: read
+ * what the log holds, then in the TUI follow the newest plain file like `tail -F`, or
+ * read a stream as its bytes arrive) turned into the pane on demand, and the words for the
+ * header: the source, whether it is streaming or has ended, how far behind it is, what
+ * could not be read. An input that cannot be read is a usage error (one line, exit 2).
  */
-import {stat} from 'node:fs/promises';
 import {basename} from 'node:path';
-import {AuditAggregator, snapshotOf} from '../audit/aggregate.js';
-import type {RecordSink} from '../audit/formats.js';
-import {analyzeAuditLog} from '../audit/parallel.js';
-import {AuditFollower, AuditSourceError, createFeeder, describeFsError, listAuditFiles} from '../audit/sources.js';
-import {openAuditStream, streamKindOf, streamLabel, type StreamKind} from '../audit/stream.js';
+import type {AuditAggregator} from '../audit/aggregate.js';
+import {AuditSourceError} from '../audit/errors.js';
+import {snapshotOf} from '../audit/snapshot.js';
+import {openAuditSource, type AuditSource} from '../audit/source.js';
 import {UsageError} from '../errors.js';
 import {analyzeWatchers} from '../findings/watchers.js';
 import type {PaneView} from '../findings/model.js';
@@ -41,216 +37,71 @@ export type AuditFeed = WatchersSource & {close(): Promise<void>; aggregator: Au
 const LIVE_WITHIN_MS = 5 * 60_000;
 
 export async function openAuditFeed(options: AuditFeedOptions): Promise<AuditFeed> {
-	const stream = await streamKindOf(options.path);
-	if (stream !== undefined && options.follow) return openLiveStream(options, stream);
-	let files: string[];
+	let source: AuditSource;
 	try {
-		files = await listAuditFiles(options.path);
+		source = await openAuditSource(options.path, {follow: options.follow, stdin: options.stdin, ...(options.sinceMs === undefined ? {} : {sinceMs: options.sinceMs}), ...(options.pollMs === undefined ? {} : {pollMs: options.pollMs})});
 	} catch (error) {
 		if (error instanceof AuditSourceError) throw new UsageError(error.message);
 		throw error;
 	}
-	let end = Date.now();
-	if (!options.follow && files.length > 0 && stream === undefined) {
-		try {
-			end = (await stat(files.at(-1)!)).mtimeMs;
-		} catch {
-			end = Date.now();
-		}
-	}
-	const sinceMs = options.sinceMs !== undefined ? end - options.sinceMs : undefined;
-	let result;
-	try {
-		result = await analyzeAuditLog(options.path, {aggregate: {sinceMs}, stdin: options.stdin, followLast: options.follow});
-	} catch (error) {
-		if (error instanceof AuditSourceError) throw new UsageError(error.message);
-		throw error;
-	}
-	const aggregator = result.aggregator;
+	const aggregator = source.aggregator;
+	const label = options.label ?? source.label;
+	const streaming = source.input.kind !== 'files' && options.follow;
+	let version = 1;
+	source.onChange(() => version++);
 	// Parts of the input that could not be read (a .gz cut short): said in the pane, not lost.
-	const problems = [...result.problems];
+	const problems = source.problems;
 	const problemLines = problems.length === 0 ? [] : [...problems.slice(0, 3).map((p) => `! ${p}`), ...(problems.length > 3 ? [`! and ${problems.length - 3} more parts of the input could not be read`] : [])];
-	const listeners = new Set<() => void>();
-	let version = 1;
-	const changed = () => {
-		version++;
-		for (const listener of listeners) listener();
-	};
-	let follower: AuditFollower | undefined;
-	let notice: string | undefined;
-	const newest = files.at(-1);
-	if (options.follow && newest && stream === undefined && !newest.endsWith('.gz')) {
-		const sink = {
-			record: (r: Parameters<AuditAggregator['record']>[0]) => {
-				aggregator.record(r);
-				scheduled ??= setTimeout(() => {
-					scheduled = undefined;
-					changed();
-				}, 500);
-			},
-			skip: (reason: Parameters<AuditAggregator['skip']>[0]) => aggregator.skip(reason),
-		};
-		let scheduled: NodeJS.Timeout | undefined;
-		// Continue exactly where the analysis stopped reading (nothing lost, nothing twice).
-		follower = new AuditFollower(newest, sink, {fromStart: false, ...(result.resume ? {startAt: result.resume.offset} : {}), pollMs: options.pollMs ?? 500, onNotice: (message) => {
-			notice = message;
-			changed();
-		}});
-		follower.start();
-	}
-	const source = options.label ?? (stream !== undefined ? streamLabel(options.path, stream) : files.length === 1 ? files[0]! : `${files.length} files`);
-	return {
-		aggregator,
-		get version() {
-			return version;
-		},
-		analyze(state: ClusterState): PaneView {
-			const snapshot = snapshotOf(aggregator, follower ? {nowMs: Date.now()} : {});
-			const view = analyzeWatchers(snapshot, state, {source});
-			const extra = [...problemLines, ...(notice ? [notice] : [])];
-			return extra.length > 0 ? {...view, header: [...view.header, ...extra]} : view;
-		},
-		info(): HeaderInfo['audit'] {
-			const last = Number.isFinite(aggregator.lastMs) ? aggregator.lastMs : undefined;
-			return {
-				source,
-				...(follower && last !== undefined ? {lagMs: Math.max(0, Date.now() - last)} : {}),
-				records: aggregator.events,
-				skipped: [...aggregator.skipped.values()].reduce((n, v) => n + v, 0),
-				skippedBy: Object.fromEntries([...aggregator.skipped].sort(([a], [b]) => a.localeCompare(b))),
-				problems,
-			};
-		},
-		onChange(listener) {
-			listeners.add(listener);
-			return () => listeners.delete(listener);
-		},
-		async close() {
-			await follower?.stop();
-			follower = undefined;
-		},
-	};
-}
-
-/** Where a live stream is: opened and quiet so far, bringing bytes, at its end, or failed. */
-type StreamState = {is: 'open'} | {is: 'streaming'} | {is: 'ended'} | {is: 'failed'; reason: string};
-
-/**
- * A stream in the TUI: opened without blocking (a FIFO may have no writer yet), read as
- * its bytes arrive into the aggregator while the panes run, until its end of file — which
- * ends the stream, not the program.
- */
-async function openLiveStream(options: AuditFeedOptions, kind: StreamKind): Promise<AuditFeed> {
-	const label = options.label ?? streamLabel(options.path, kind);
-	if (kind === 'stdin' && options.stdin.isTTY) throw new UsageError('--audit-log -: stdin is a terminal, not an audit log; pipe the log in (… | kubectl assure --audit-log -) or name a file');
-	let input: NodeJS.ReadableStream & {destroy(): void};
-	try {
-		input = await openAuditStream(options.path, kind, options.stdin);
-	} catch (error) {
-		throw new UsageError(`audit log: cannot read ${label}: ${describeFsError(error)}`);
-	}
-	const aggregator = new AuditAggregator({sinceMs: options.sinceMs !== undefined ? Date.now() - options.sinceMs : undefined, partial: false});
-	const listeners = new Set<() => void>();
-	let version = 1;
-	const changed = () => {
-		version++;
-		for (const listener of listeners) listener();
-	};
-	let scheduled: NodeJS.Timeout | undefined;
-	const soon = () => {
-		scheduled ??= setTimeout(() => {
-			scheduled = undefined;
-			changed();
-		}, 500);
-	};
-	const sink: RecordSink = {
-		record(r) {
-			aggregator.record(r);
-			soon();
-		},
-		skip(reason) {
-			aggregator.skip(reason);
-			soon();
-		},
-	};
-	const feeder = createFeeder(sink, 1 << 20);
-	feeder.decoder.begin();
-	let state: StreamState = {is: 'open'};
-	let closed = false;
-	const finish = (next: StreamState) => {
-		if (state.is === 'ended' || state.is === 'failed') return;
-		// The last line counts even without a newline: the stream ended there.
-		feeder.end();
-		state = next;
-		if (scheduled !== undefined) clearTimeout(scheduled);
-		scheduled = undefined;
-		changed();
-	};
-	const onData = (chunk: Buffer | string) => {
-		const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-		if (state.is === 'open') {
-			state = {is: 'streaming'};
-			soon();
-		}
-		feeder.push(data);
-	};
-	const onEnd = () => finish({is: 'ended'});
-	const onError = (error: unknown) => finish({is: 'failed', reason: describeFsError(error)});
-	input.on('data', onData);
-	input.once('end', onEnd);
-	input.once('error', onError);
-	const live = (): boolean => state.is === 'streaming' && Number.isFinite(aggregator.lastMs) && Date.now() - aggregator.lastMs < LIVE_WITHIN_MS;
-	// The header has room for about 30 characters: a long path shows as its last part.
+	// A live stream's header has room for about 30 characters: a long path shows as its last part.
 	const short = label.length > 18 ? `…/${basename(label)}` : label;
-	const status = (): string => {
+	/** Events still arriving and recent: the windows end now, and the header shows the lag. */
+	const live = (): boolean => {
+		const state = source.state.is;
+		if (state === 'following') return true;
+		return state === 'streaming' && Number.isFinite(aggregator.lastMs) && Date.now() - aggregator.lastMs < LIVE_WITHIN_MS;
+	};
+	const streamStatus = (): string => {
 		const events = `${formatCount(aggregator.events)} events`;
+		const state = source.state;
 		switch (state.is) {
 			case 'open':
-				return `streaming from ${short}: nothing yet${kind === 'pipe' ? ' (waiting for a writer)' : ''}`;
+				return `streaming from ${short}: nothing yet${source.input.kind === 'pipe' ? ' (waiting for a writer)' : ''}`;
 			case 'streaming':
 				return `streaming from ${short}: ${events} so far`;
 			case 'ended':
 				return `${short} ended (end of file) after ${events}; restart to read it again`;
 			case 'failed':
 				return `! ${short} failed (${state.reason}) after ${events}; what it brought stays`;
+			default:
+				return '';
 		}
 	};
+	const skipped = (): Pick<NonNullable<HeaderInfo['audit']>, 'records' | 'skipped' | 'skippedBy'> => ({
+		records: aggregator.events,
+		skipped: [...aggregator.skipped.values()].reduce((n, v) => n + v, 0),
+		skippedBy: Object.fromEntries([...aggregator.skipped].sort(([a], [b]) => a.localeCompare(b))),
+	});
 	return {
 		aggregator,
 		get version() {
 			return version;
 		},
-		analyze(clusterState: ClusterState): PaneView {
+		analyze(state: ClusterState): PaneView {
 			const snapshot = snapshotOf(aggregator, live() ? {nowMs: Date.now()} : {});
-			const view = analyzeWatchers(snapshot, clusterState, {source: label});
-			return {...view, header: [...view.header, status()]};
+			const view = analyzeWatchers(snapshot, state, {source: label});
+			const extra = streaming ? [streamStatus()] : [...problemLines, ...(source.notice ? [source.notice] : [])];
+			return extra.length > 0 ? {...view, header: [...view.header, ...extra]} : view;
 		},
 		info(): HeaderInfo['audit'] {
+			const lagMs = live() && Number.isFinite(aggregator.lastMs) ? {lagMs: Math.max(0, Date.now() - aggregator.lastMs)} : {};
+			if (!streaming) return {source: label, ...lagMs, ...skipped(), problems};
+			const state = source.state;
 			const word = state.is === 'open' || state.is === 'streaming' ? 'streaming' : state.is === 'ended' ? 'ended' : 'failed';
-			return {
-				source: `${short} (${word})`,
-				...(live() ? {lagMs: Math.max(0, Date.now() - aggregator.lastMs)} : {}),
-				records: aggregator.events,
-				skipped: [...aggregator.skipped.values()].reduce((n, v) => n + v, 0),
-				skippedBy: Object.fromEntries([...aggregator.skipped].sort(([a], [b]) => a.localeCompare(b))),
-				problems: state.is === 'failed' ? [`audit log: ${label} could not be read on: ${state.reason}`] : [],
-			};
+			return {source: `${short} (${word})`, ...lagMs, ...skipped(), problems: state.is === 'failed' ? [`audit log: ${label} could not be read on: ${state.reason}`] : []};
 		},
 		onChange(listener) {
-			listeners.add(listener);
-			return () => listeners.delete(listener);
+			return source.onChange(listener);
 		},
-		async close() {
-			if (closed) return;
-			closed = true;
-			if (scheduled !== undefined) clearTimeout(scheduled);
-			scheduled = undefined;
-			input.off('data', onData);
-			input.off('end', onEnd);
-			input.off('error', onError);
-			// A late error after we stopped listening must not become an uncaught one.
-			input.on('error', () => undefined);
-			input.destroy();
-		},
+		close: () => source.close(),
 	};
 }

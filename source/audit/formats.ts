@@ -18,11 +18,12 @@
  * backend (`<ts> AUDIT: id="…" …`). A file whose first line is a lone `{` or `[` is one
  * pretty-printed JSON document and is decoded whole.
  *
- * Runs inside the audit worker thread too (see parallel.ts): function declarations and
- * classes only, no module-level values.
+ * Shipped to the audit worker (README.md: the worker kernel).
  */
-import {emptyRecord, finishRecord, parseGoDurationMs, parseTimestampMs, recordFromEvent, type AuditFormat, type AuditRecord} from './record.js';
-import {ScanCursor, scanEvent, scanEventText} from './scanner.js';
+import {parseTimestampMs} from './fields.js';
+import {applyAnnotations, emptyRecord, finishRecord, objectOf, recordFromEvent, stringOf, type AuditFormat, type AuditRecord} from './record.js';
+import {ScanCursor} from './scan-cursor.js';
+import {scanEvent, scanEventText} from './scanner.js';
 
 /**
  * Why a line or record was not counted as an audit event. 'line-too-long': a line of
@@ -162,15 +163,8 @@ export class LineDecoder {
 					return;
 				}
 			}
-			let value: unknown;
-			this.parsed++;
-			try {
-				value = JSON.parse(text.slice(p, b));
-			} catch {
-				this.sink.skip('invalid-json');
-				return;
-			}
-			decodeValue(this, value, 'native');
+			const value = this.parse(text.slice(p, b));
+			if (value !== undefined) decodeValue(this, value, 'native');
 			return;
 		}
 		if (ch >= 48 && ch <= 57) {
@@ -201,17 +195,22 @@ export class LineDecoder {
 			this.sink.record(r);
 			return;
 		}
-		let value: unknown;
-		this.parsed++;
-		try {
-			value = JSON.parse(stripBom(text));
-		} catch {
-			this.sink.skip('invalid-json');
-			return;
-		}
+		const value = this.parse(stripBom(text));
+		if (value === undefined) return;
 		const rec = recordFromEvent(value, format);
 		if (rec !== null) this.sink.record(rec);
 		else this.sink.skip('not-audit');
+	}
+
+	/** JSON text the scanner could not vouch for, parsed; undefined (and one skip) when it is not JSON. */
+	private parse(text: string): unknown {
+		this.parsed++;
+		try {
+			return JSON.parse(text);
+		} catch {
+			this.sink.skip('invalid-json');
+			return undefined;
+		}
 	}
 }
 
@@ -232,14 +231,6 @@ function isLoneBracket(text: string, p: number, b: number): boolean {
 		i++;
 	}
 	return true;
-}
-
-function objectOf(v: unknown): Record<string, unknown> | undefined {
-	return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function stringOf(v: unknown): string {
-	return typeof v === 'string' ? v : '';
 }
 
 /** A parsed JSON value of any known shape, unwrapped into records. */
@@ -434,13 +425,7 @@ export function recordFromGke(o: Record<string, unknown>, proto: Record<string, 
 	const ts = stringOf(o['timestamp']);
 	r.receivedMs = parseTimestampMs(ts, 0, ts.length);
 	const labels = objectOf(o['labels']);
-	if (labels !== undefined) {
-		r.decision = stringOf(labels['authorization.k8s.io/decision']);
-		const total = labels['apiserver.latency.k8s.io/total'];
-		if (typeof total === 'string') r.latencyMs = parseGoDurationMs(total);
-		const wait = labels['apiserver.latency.k8s.io/apf-queue-wait'];
-		if (typeof wait === 'string') r.apfQueueWaitMs = parseGoDurationMs(wait);
-	}
+	if (labels !== undefined) applyAnnotations(r, labels);
 	// resourceName "core/v1/namespaces/shop/pods/web" or "cilium.io/v2/ciliumendpoints": rebuild the path.
 	const parts = resourceName.split('/');
 	if (parts.length >= 3) {
@@ -585,10 +570,7 @@ export function detectLineFormat(line: string): AuditFormat | 'batch' | undefine
 	return [...formats][0];
 }
 
-/**
- * This module's code the audit worker thread needs (see parallel.ts). A function, so that
- * its own source text names each item as this build binds it (bundlers rename).
- */
+/** This module's part of the worker kernel (see README.md). */
 export function formatsKernel(): unknown[] {
-	return [LineDecoder, stripBom, isLoneBracket, objectOf, stringOf, decodeValue, decodeAksRecord, dynamic, recordFromAksAudit, httpFromRpc, recordFromGke, goUnquote, recordFromLegacy];
+	return [LineDecoder, stripBom, isLoneBracket, decodeValue, decodeAksRecord, dynamic, recordFromAksAudit, httpFromRpc, recordFromGke, goUnquote, recordFromLegacy];
 }

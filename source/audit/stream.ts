@@ -42,11 +42,12 @@ function openNonBlocking(path: string): Promise<number> {
 }
 
 /**
- * Opens the stream `spec` names for reading, without blocking a thread. Errors are the
- * system's (ENOENT, EACCES, ENXIO…), for the caller to word.
+ * Opens the stream `spec` names for reading, without blocking a thread (`-`: `stdin`,
+ * default process.stdin). Errors are the system's (ENOENT, EACCES, ENXIO…), for the caller
+ * to word (errors.ts).
  */
-export async function openAuditStream(spec: string, kind: StreamKind, stdin: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream & {destroy(): void}> {
-	if (kind === 'stdin') return stdin as NodeJS.ReadableStream & {destroy(): void};
+export async function openAuditStream(spec: string, kind: StreamKind, stdin?: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream & {destroy(): void}> {
+	if (kind === 'stdin') return (stdin ?? process.stdin) as NodeJS.ReadableStream & {destroy(): void};
 	if (kind === 'device') return createReadStream(spec);
 	const fd = await openNonBlocking(spec);
 	try {

@@ -7,7 +7,7 @@
  * callers (kubelets, probes, the control plane) are labelled, not hidden, and not flagged.
  * Where the client is a workload in the cluster, the detail names it and the fix.
  */
-import type {AuditSnapshot, ClientStats, WindowName, WindowStats} from '../audit/aggregate.js';
+import type {AuditSnapshot, ClientStats, WindowName, WindowStats} from '../audit/snapshot.js';
 import type {ClusterState} from '../model/state.js';
 import {formatCount} from '../text/format.js';
 import {type Column, type Finding, idPart, type PaneView, type Row, type Severity} from './model.js';

@@ -5,7 +5,9 @@
  */
 import {readFileSync} from 'node:fs';
 import test from 'ava';
-import {AuditAggregator, LatencyHistogram, normalCallerLabel, snapshotOf, userAgentProduct, type AuditSnapshot, type ClientStats} from '../../source/audit/aggregate.js';
+import {AuditAggregator} from '../../source/audit/aggregate.js';
+import {LatencyHistogram, normalCallerLabel, userAgentProduct} from '../../source/audit/client.js';
+import {snapshotOf, type AuditSnapshot, type ClientStats} from '../../source/audit/snapshot.js';
 import {LineDecoder} from '../../source/audit/formats.js';
 import {emptyRecord, type AuditRecord} from '../../source/audit/record.js';
 import {fixtureDir} from '../helpers/fixtures.js';

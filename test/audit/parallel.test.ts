@@ -1,56 +1,26 @@
 /**
- * The full analysis on worker threads: the worker's code (built from the audit
- * functions' own source text) is self-contained, and splitting a log across workers —
- * byte ranges of one file, or rotated files — gives what one pass gives.
+ * Reading on worker threads (source/audit/parallel.ts): splitting a log across workers —
+ * byte ranges of one file, or rotated files — gives what one pass gives. (The workers'
+ * script itself: kernel.test.ts.)
  */
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {runInNewContext} from 'node:vm';
 import {gzipSync} from 'node:zlib';
 import test from 'ava';
-import {AuditAggregator, snapshotOf, type AggregatorState} from '../../source/audit/aggregate.js';
-import {LineDecoder} from '../../source/audit/formats.js';
-import {analyzeAuditLog, kernelSource} from '../../source/audit/parallel.js';
+import {snapshotOf} from '../../source/audit/snapshot.js';
+import {openAuditSource} from '../../source/audit/source.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
-import {fixtureDir} from '../helpers/fixtures.js';
+import {rounded, tempDir} from './helpers.js';
 
 const start = Date.UTC(2026, 2, 10, 14, 0, 0);
 const lines = new AuditTraffic(defaultTrafficSpec(5, start, 8)).lines(start + 12 * 60_000);
-const fixture = `${fixtureDir('audit')}synthetic-mixed-shapes.jsonl`;
-
-function rounded(value: unknown): unknown {
-	return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(10)) : v)));
-}
-
-test('the kernel script runs alone (no imports, no outer scope) and reads every shape like this thread', (t) => {
-	interface Kernel {
-		LineDecoder: new (sink: unknown) => {chunk(text: string): void; finish(): void};
-		AuditAggregator: new () => {exportState(): AggregatorState};
-	}
-	const kernel = runInNewContext(`${kernelSource()}\nauditKernel`, {Buffer, WebAssembly: (globalThis as unknown as {WebAssembly: unknown}).WebAssembly}) as Kernel;
-	const text = `${lines.slice(0, 300).join('\n')}\n${readFileSync(fixture, 'utf8')}`;
-	const isolated = new kernel.AuditAggregator();
-	const decoder = new kernel.LineDecoder(isolated);
-	decoder.chunk(text);
-	decoder.finish();
-	const here = new AuditAggregator();
-	const local = new LineDecoder(here);
-	local.chunk(text);
-	local.finish();
-	const a = new AuditAggregator();
-	a.merge(structuredClone(isolated.exportState()));
-	t.deepEqual(rounded(snapshotOf(a)), rounded(snapshotOf(here)));
-	t.is(snapshotOf(here).events, 321);
-});
 
 test('worker threads on byte ranges of one file give what one pass gives', async (t) => {
-	const dir = mkdtempSync(join(tmpdir(), 'assure-par-'));
-	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+	const dir = tempDir(t);
 	const path = join(dir, 'audit.log');
 	writeFileSync(path, `${lines.join('\n')}\n`);
-	const single = await analyzeAuditLog(path, {workers: 0});
-	const parallel = await analyzeAuditLog(path, {workers: 3, minParallelBytes: 1});
+	const single = await openAuditSource(path, {workers: 0});
+	const parallel = await openAuditSource(path, {workers: 3, minParallelBytes: 1});
 	t.is(single.workers, 0);
 	t.is(parallel.workers, 3);
 	t.is(parallel.fallback, undefined);
@@ -59,38 +29,14 @@ test('worker threads on byte ranges of one file give what one pass gives', async
 });
 
 test('worker threads on rotated files (one compressed) give what one pass gives', async (t) => {
-	const dir = mkdtempSync(join(tmpdir(), 'assure-par-'));
-	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+	const dir = tempDir(t);
 	const third = Math.floor(lines.length / 3);
 	writeFileSync(join(dir, 'audit-1.log'), `${lines.slice(0, third).join('\n')}\n`);
 	writeFileSync(join(dir, 'audit-2.log.gz'), gzipSync(`${lines.slice(third, 2 * third).join('\n')}\n`));
 	writeFileSync(join(dir, 'audit.log'), `${lines.slice(2 * third).join('\n')}\n`);
-	const single = await analyzeAuditLog(dir, {workers: 0});
-	const parallel = await analyzeAuditLog(dir, {workers: 2, minParallelBytes: 1});
+	const single = await openAuditSource(dir, {workers: 0});
+	const parallel = await openAuditSource(dir, {workers: 2, minParallelBytes: 1});
 	t.true(parallel.workers >= 2);
 	t.is(parallel.fallback, undefined);
 	t.deepEqual(rounded(snapshotOf(parallel.aggregator)), rounded(snapshotOf(single.aggregator)));
-});
-
-test('analysis then follow (resume point): nothing read twice, nothing written in between lost', async (t) => {
-	const {appendFileSync} = await import('node:fs');
-	const {AuditFollower} = await import('../../source/audit/sources.js');
-	for (const workers of [0, 2]) {
-		const dir = mkdtempSync(join(tmpdir(), 'assure-par-'));
-		t.teardown(() => rmSync(dir, {recursive: true, force: true}));
-		const path = join(dir, 'audit.log');
-		const cut = lines[300]!;
-		writeFileSync(path, `${lines.slice(0, 300).join('\n')}\n${cut.slice(0, 200)}`);
-		const result = await analyzeAuditLog(path, {workers, minParallelBytes: 1, followLast: true});
-		t.is(result.workers, workers);
-		t.is(result.aggregator.events, 300);
-		t.deepEqual(result.resume, {path, offset: Buffer.byteLength(`${lines.slice(0, 300).join('\n')}\n`)});
-		// Written after the analysis, before the follower's first look.
-		appendFileSync(path, `${cut.slice(200)}\n${lines.slice(301, 320).join('\n')}\n`);
-		const follower = new AuditFollower(path, result.aggregator, {startAt: result.resume!.offset});
-		await follower.poll();
-		await follower.stop();
-		t.is(result.aggregator.events, 320);
-		t.is(snapshotOf(result.aggregator).skipped, 0);
-	}
 });

@@ -4,7 +4,8 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import {applyQuery, applyResourcePath, emptyRecord, parseGoDurationMs, parseTimestampMs, type AuditRecord} from '../../source/audit/record.js';
+import {applyQuery, applyResourcePath, parseGoDurationMs, parseTimestampMs} from '../../source/audit/fields.js';
+import {emptyRecord, type AuditRecord} from '../../source/audit/record.js';
 
 function query(uri: string): AuditRecord {
 	const r = emptyRecord('native');

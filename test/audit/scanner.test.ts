@@ -7,10 +7,11 @@
 import {deepStrictEqual} from 'node:assert/strict';
 import test from 'ava';
 import fc from 'fast-check';
-import {createFeeder} from '../../source/audit/sources.js';
+import {createFeeder} from '../../source/audit/feeder.js';
 import {LineDecoder} from '../../source/audit/formats.js';
 import {recordFromEvent, type AuditRecord} from '../../source/audit/record.js';
-import {ScanCursor, scanEventText} from '../../source/audit/scanner.js';
+import {ScanCursor} from '../../source/audit/scan-cursor.js';
+import {scanEventText} from '../../source/audit/scanner.js';
 import {goJsonString} from '../../source/sim/audit-writer.js';
 
 /** A record, or a skipped line (why it was skipped is informational: not compared). */

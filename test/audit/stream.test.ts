@@ -1,19 +1,20 @@
 /**
- * Audit input that is a stream (source/audit/stream.ts, source/app/audit-feed.ts): a FIFO
- * with no writer yet is opened without waiting and without holding a thread of libuv's
- * pool; a writer that sends events slowly fills the pane as they come; its end of file
+ * Audit input that is a stream (source/audit/stream.ts, source.ts; source/app/audit-feed.ts):
+ * a FIFO with no writer yet is opened without waiting and without holding a thread of
+ * libuv's pool; a writer that sends events slowly fills the pane as they come; its end of file
  * ends the stream (said, not fatal); report mode reads a FIFO to its end and counts
  * exactly what the same file gives; stdin is read as a stream too.
  */
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {PassThrough} from 'node:stream';
 import test, {type ExecutionContext} from 'ava';
 import {openAuditFeed} from '../../source/app/audit-feed.js';
-import {listAuditFiles, readAuditLog} from '../../source/audit/sources.js';
+import {listAuditInput} from '../../source/audit/listing.js';
+import {openAuditSource} from '../../source/audit/source.js';
 import {streamKindOf} from '../../source/audit/stream.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
@@ -82,7 +83,9 @@ test('what names a stream: -, a FIFO, a character device; files and directories 
 	t.is(await streamKindOf(dir), undefined);
 	t.is(await streamKindOf(join(dir, 'missing')), undefined);
 	// Listing never opens a stream (a look at its first bytes would consume them).
-	t.deepEqual(await listAuditFiles(path), [path]);
+	t.deepEqual(await listAuditInput(path), {kind: 'pipe', spec: path});
+	t.deepEqual(await listAuditInput('-'), {kind: 'stdin', spec: '-'});
+	t.deepEqual(await listAuditInput(file), {kind: 'files', files: [file]});
 });
 
 test('a FIFO without a writer: the feed opens at once and holds no thread; a slow writer fills it; its end is said', async (t) => {
@@ -143,17 +146,18 @@ test('report mode over a FIFO reads it to its end and gives the same numbers as 
 	await fromFile.close();
 });
 
-test('readAuditLog reads a FIFO named on its own, without seeking', async (t) => {
+test('a FIFO named on its own is read to its end, without seeking', async (t) => {
 	const dir = tempDir(t);
 	const file = join(dir, 'audit.log');
 	writeFileSync(file, `${lines.join('\n')}\n`);
 	const path = fifo(t);
 	const writer = slowWriter(t, file, path, 500, 10);
-	let n = 0;
-	const result = await readAuditLog(path, {record: () => n++, skip: () => undefined});
+	const source = await openAuditSource(path);
 	t.is(await exited(writer), 0);
-	t.is(n, lines.length);
-	t.is(result.bytes, readFileSync(file).length);
+	t.is(source.aggregator.events, lines.length);
+	t.deepEqual([...source.aggregator.skipped], []);
+	t.deepEqual(source.state, {is: 'read'});
+	t.is(source.label, path);
 });
 
 test('stdin in the TUI: read while the panes run, its end said, not fatal', async (t) => {

@@ -24,43 +24,18 @@ import {join} from 'node:path';
 import {Readable} from 'node:stream';
 import {constants as zlibConstants, gunzipSync, gzipSync} from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
-import type {RecordSink} from '../../source/audit/formats.js';
-import {analyzeAuditLog} from '../../source/audit/parallel.js';
 import {recordFromEvent} from '../../source/audit/record.js';
-import {AuditFollower, ByteLineFeeder, createFeeder, readAuditLog, readFileInto} from '../../source/audit/sources.js';
+import {ByteLineFeeder, createFeeder} from '../../source/audit/feeder.js';
+import {AuditFollower} from '../../source/audit/follower.js';
+import {readFileInto} from '../../source/audit/reading.js';
+import {openAuditSource} from '../../source/audit/source.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
 import {eventually} from '../helpers/sim.js';
+import {followed, keysOf, RecordingAggregator, tempDir} from '../audit/helpers.js';
 
 const start = Date.UTC(2026, 2, 10, 14, 0, 0);
 /** 4220 distinct events (auditID/stage), about 1.1 KiB each. */
 const good = new AuditTraffic(defaultTrafficSpec(23, start, 4)).lines(start + 30 * 60_000);
-
-interface Collected extends RecordSink {
-	keys: string[];
-	skipped: string[];
-}
-
-function collector(): Collected {
-	const keys: string[] = [];
-	const skipped: string[] = [];
-	return {
-		keys,
-		skipped,
-		record(r) {
-			keys.push(`${r.auditID}/${r.stage}`);
-		},
-		skip(reason) {
-			skipped.push(reason);
-		},
-	};
-}
-
-function keysOf(lines: readonly string[]): string[] {
-	return lines.map((l) => {
-		const e = JSON.parse(l) as {auditID: string; stage: string};
-		return `${e.auditID}/${e.stage}`;
-	});
-}
 
 /** The same keys in the same order; on a difference, a short account of it (not two lists of thousands). */
 function sameSequence(t: ExecutionContext, actual: readonly string[], expected: readonly string[], what = 'keys'): void {
@@ -95,23 +70,11 @@ function countBy(values: readonly string[]): Record<string, number> {
 	return out;
 }
 
-function tempDir(t: {teardown(fn: () => void): void}): string {
-	const dir = mkdtempSync(join(tmpdir(), 'assure-faults-'));
-	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
-	return dir;
-}
-
 /** A log of the first `lines` good events, followed: the first poll is done. */
-async function following(t: ExecutionContext, lines: number): Promise<{dir: string; path: string; sink: Collected; notices: string[]; follower: AuditFollower}> {
-	const dir = tempDir(t);
-	const path = join(dir, 'audit.log');
-	writeFileSync(path, `${good.slice(0, lines).join('\n')}\n`);
-	const sink = collector();
-	const notices: string[] = [];
-	const follower = new AuditFollower(path, sink, {onNotice: (m) => notices.push(m)});
-	t.teardown(() => follower.stop());
-	await follower.poll();
-	return {dir, path, sink, notices, follower};
+async function following(t: ExecutionContext, lines: number): Promise<ReturnType<typeof followed>> {
+	const log = followed(t, good.slice(0, lines));
+	await log.follower.poll();
+	return log;
 }
 
 /** mulberry32: a small seeded PRNG, so every corpus is the same on every run. */
@@ -199,13 +162,13 @@ process.once('message', async (job) => {
 });
 `;
 
-async function burstWhileFollowed(t: {teardown(fn: () => void): void; log(...values: unknown[]): void}, mode: 'rename' | 'copytruncate', seed: number): Promise<{sink: Collected; follower: AuditFollower; notices: string[]; rotations: number}> {
+async function burstWhileFollowed(t: {teardown(fn: () => void): void; log(...values: unknown[]): void}, mode: 'rename' | 'copytruncate', seed: number): Promise<{sink: RecordingAggregator; follower: AuditFollower; notices: string[]; rotations: number}> {
 	const dir = tempDir(t);
 	const path = join(dir, 'audit.log');
 	writeFileSync(path, '');
 	const writer = join(dir, 'writer.mjs');
 	writeFileSync(writer, WRITER);
-	const sink = collector();
+	const sink = new RecordingAggregator();
 	const notices: string[] = [];
 	const follower = new AuditFollower(path, sink, {pollMs: 2, onNotice: (m) => notices.push(m)});
 	t.teardown(() => follower.stop());
@@ -255,7 +218,7 @@ test('rename rotation during a burst of writes while followed: every event exact
 	const {sink, follower, notices, rotations} = await burstWhileFollowed(t, 'rename', 7);
 	t.true(rotations >= 8, `${rotations} rotations`);
 	sameSequence(t, sink.keys, keysOf(good));
-	t.deepEqual(sink.skipped, []);
+	t.deepEqual(sink.skips, []);
 	t.is(follower.stats.rotations, rotations);
 	t.is(follower.stats.gaps, 0);
 	t.deepEqual(notices, []);
@@ -266,7 +229,7 @@ test('copytruncate during a burst of writes while followed: every event exactly 
 	t.true(rotations >= 8, `${rotations} truncations`);
 	t.is(sink.keys.length, good.length);
 	sameSequence(t, sink.keys, keysOf(good));
-	t.deepEqual(sink.skipped, []);
+	t.deepEqual(sink.skips, []);
 	t.is(follower.stats.truncations, rotations);
 	t.is(follower.stats.gaps, 0);
 	t.deepEqual(notices, []);
@@ -286,7 +249,7 @@ test('copytruncate, scripted: a burst, a partial line, truncation, more writes â
 	appendFileSync(path, `${good.slice(500, 700).join('\n')}\n`);
 	await follower.poll();
 	sameSequence(t, sink.keys, keysOf(good.slice(0, 700)));
-	t.deepEqual(sink.skipped, []);
+	t.deepEqual(sink.skips, []);
 	t.like(follower.stats, {truncations: 1, recovered: 1, gaps: 0});
 	t.deepEqual(notices, []);
 });
@@ -320,7 +283,7 @@ test.serial('copytruncate right after the follower checked the file: nothing of 
 	proto.read = read;
 	t.false(armed, 'the fault was injected');
 	sameSequence(t, sink.keys, keysOf(good.slice(0, 300)));
-	t.deepEqual(sink.skipped, []);
+	t.deepEqual(sink.skips, []);
 	t.like(follower.stats, {truncations: 1, recovered: 1, gaps: 0});
 	t.deepEqual(notices, []);
 });
@@ -339,7 +302,7 @@ test('copytruncate with writes lost between the copy and the truncation: the gap
 	appendFileSync(path, `${good.slice(150, 200).join('\n')}\n`);
 	await follower.poll();
 	sameSequence(t, sink.keys, [...keysOf(good.slice(0, 102)), ...keysOf(good.slice(150, 200))]);
-	t.deepEqual(sink.skipped, [], 'the half line read before the truncation is dropped, not decoded');
+	t.deepEqual(sink.skips, [], 'the half line read before the truncation is dropped, not decoded');
 	t.like(follower.stats, {truncations: 1, gaps: 1});
 	t.is(notices.length, 1);
 	t.regex(notices[0]!, /^audit log .*audit\.log was truncated; lines written just before it may be missing \(a partial line of 200 bytes dropped\)$/);
@@ -393,7 +356,7 @@ test.serial('rename rotation again while the follower opens the new file: the fi
 	restore();
 	t.false(armed, 'the fault was injected');
 	sameSequence(t, sink.keys, keysOf(good.slice(0, 250)));
-	t.deepEqual(sink.skipped, []);
+	t.deepEqual(sink.skips, []);
 	t.like(follower.stats, {rotations: 2, gaps: 0});
 	t.deepEqual(notices, []);
 });
@@ -416,11 +379,7 @@ test('rename rotation twice between two reads: the generation in between is repo
 });
 
 test('poll after stop reads nothing (it used to read the whole file again)', async (t) => {
-	const dir = tempDir(t);
-	const path = join(dir, 'audit.log');
-	writeFileSync(path, `${good.slice(0, 30).join('\n')}\n`);
-	const sink = collector();
-	const follower = new AuditFollower(path, sink);
+	const {path, sink, follower} = followed(t, good.slice(0, 30));
 	await follower.poll();
 	await follower.stop();
 	appendFileSync(path, `${good.slice(30, 40).join('\n')}\n`);
@@ -464,31 +423,24 @@ test('a .gz cut short (in a header, mid-member, in a trailer, in the second memb
 	for (const {at, what} of cuts) {
 		const path = join(dir, `audit-${at}.log.gz`);
 		writeFileSync(path, whole.subarray(0, at));
-		const sink = collector();
-		const problems: string[] = [];
-		const result = await readAuditLog(path, sink, {onProblem: (m) => problems.push(m)});
+		const sink = new RecordingAggregator();
+		const {problems} = await openAuditSource(path, {aggregator: sink, workers: 0});
 		const expected = keysOf([...first, ...second]).slice(0, sink.keys.length);
 		sameSequence(t, sink.keys, expected, `${what}: the events before the cut, in order`);
 		if (at >= a.length) t.true(sink.keys.length >= first.length, `${what}: the whole first member`);
 		if (at === whole.length - 1) t.is(sink.keys.length, first.length + second.length, `${what}: every event (only the trailer is cut)`);
 		if (at > 0 && at < a.length / 2) t.true(sink.keys.length < first.length, `${what}: not more than was there`);
-		t.deepEqual(sink.skipped, ['gzip-error'], `${what}: one skip`);
+		t.deepEqual(sink.skips, ['gzip-error'], `${what}: one skip`);
+		t.deepEqual([...sink.skipped], [['gzip-error', 1]], what);
 		t.deepEqual(problems, [`audit log: ${path} is cut short or corrupt (unexpected end of file): read up to byte ${decompressible(whole.subarray(0, at))} of its decompressed data, the rest is missing`], what);
-		t.deepEqual(result.problems, problems);
-		// The analysis the CLI uses: the same, no exception.
-		const analyzed = await analyzeAuditLog(path, {workers: 0});
-		t.is(analyzed.aggregator.events, sink.keys.length, what);
-		t.deepEqual([...analyzed.aggregator.skipped], [['gzip-error', 1]], what);
-		t.deepEqual(analyzed.problems, problems, what);
 	}
 	// Not gzip at all: nothing read, the same one line.
 	const bogus = join(dir, 'bogus.log.gz');
 	writeFileSync(bogus, `${first.join('\n')}\n`);
-	const problems: string[] = [];
-	const sink = collector();
-	await readAuditLog(bogus, sink, {onProblem: (m) => problems.push(m)});
+	const sink = new RecordingAggregator();
+	const {problems} = await openAuditSource(bogus, {aggregator: sink, workers: 0});
 	sameSequence(t, sink.keys, []);
-	t.deepEqual(sink.skipped, ['gzip-error']);
+	t.deepEqual(sink.skips, ['gzip-error']);
 	t.deepEqual(problems, [`audit log: ${bogus} is cut short or corrupt (incorrect header check): read up to byte 0 of its decompressed data, the rest is missing`]);
 });
 
@@ -501,20 +453,19 @@ test('a cut .gz among rotated files: the other files are read whole, in order', 
 	const gz = gzipSync(`${b.join('\n')}\n`);
 	writeFileSync(join(dir, 'audit-2.log.gz'), gz.subarray(0, Math.floor(gz.length * 0.6)));
 	writeFileSync(join(dir, 'audit.log'), `${c.join('\n')}\n`);
-	const sink = collector();
-	const problems: string[] = [];
-	await readAuditLog(dir, sink, {onProblem: (m) => problems.push(m)});
+	const sink = new RecordingAggregator();
+	const {problems} = await openAuditSource(dir, {aggregator: sink, workers: 0});
 	const fromGz = sink.keys.length - a.length - c.length;
 	t.true(fromGz > 0 && fromGz < b.length, `${fromGz} events from the cut file`);
 	sameSequence(t, sink.keys, [...keysOf(a), ...keysOf(b).slice(0, fromGz), ...keysOf(c)]);
-	t.deepEqual(sink.skipped, ['gzip-error']);
+	t.deepEqual(sink.skips, ['gzip-error']);
 	t.is(problems.length, 1);
-	for (const workers of [0, 2]) {
-		const analyzed = await analyzeAuditLog(dir, {workers, minParallelBytes: 1});
-		t.is(analyzed.aggregator.events, sink.keys.length, `${workers} workers`);
-		t.deepEqual(analyzed.problems, problems, `${workers} workers`);
-		t.is(analyzed.fallback, undefined, `${workers} workers: no fallback`);
-	}
+	// Worker threads (rotated files go to workers whole): the same.
+	const parallel = await openAuditSource(dir, {workers: 2, minParallelBytes: 1});
+	t.is(parallel.workers, 2);
+	t.is(parallel.fallback, undefined);
+	t.is(parallel.aggregator.events, sink.keys.length);
+	t.deepEqual(parallel.problems, problems);
 });
 
 // ---------------------------------------------------------------------------------------
@@ -656,11 +607,11 @@ test('10,000 randomly corrupted lines among good events: every good event counte
 	writeFileSync(path, corpus.bytes);
 
 	// A file (read straight into WebAssembly memory, 4 MiB at a time).
-	const file = collector();
-	await readAuditLog(path, file);
+	const file = new RecordingAggregator();
+	await openAuditSource(path, {aggregator: file, workers: 0});
 	sameSequence(t, file.keys, corpus.goodKeys);
-	t.is(file.skipped.length, 10_000);
-	t.deepEqual(countBy(file.skipped), corpus.reasons);
+	t.is(file.skips.length, 10_000);
+	t.deepEqual(countBy(file.skips), corpus.reasons);
 
 	// stdin in random pieces (lines and UTF-8 sequences cut anywhere).
 	const random = prng(99);
@@ -670,41 +621,37 @@ test('10,000 randomly corrupted lines among good events: every good event counte
 		pieces.push(corpus.bytes.subarray(at, at + n));
 		at += n;
 	}
-	const stdin = collector();
-	await readAuditLog('-', stdin, {stdin: Readable.from(pieces)});
+	const stdin = new RecordingAggregator();
+	await openAuditSource('-', {aggregator: stdin, stdin: Readable.from(pieces)});
 	sameSequence(t, stdin.keys, corpus.goodKeys);
-	t.deepEqual(countBy(stdin.skipped), corpus.reasons);
+	t.deepEqual(countBy(stdin.skips), corpus.reasons);
 
 	// Worker threads on byte ranges of the file, merged.
-	const parallel = await analyzeAuditLog(path, {workers: 2, minParallelBytes: 1});
+	const parallel = await openAuditSource(path, {workers: 2, minParallelBytes: 1});
 	t.is(parallel.workers, 2);
 	t.is(parallel.fallback, undefined);
 	t.is(parallel.aggregator.events, corpus.goodKeys.length);
 	t.deepEqual(Object.fromEntries(parallel.aggregator.skipped), corpus.reasons);
 
 	// Followed while it is written in the same random pieces, polled after every few.
-	const followed = join(dir, 'followed.log');
-	writeFileSync(followed, '');
-	const again = collector();
-	const follower = new AuditFollower(followed, again);
-	t.teardown(() => follower.stop());
+	const {path: written, sink: again, follower} = followed(t, []);
 	await follower.poll();
 	for (let i = 0; i < pieces.length;) {
 		const n = 1 + int(random, 40);
-		appendFileSync(followed, Buffer.concat(pieces.slice(i, i + n)));
+		appendFileSync(written, Buffer.concat(pieces.slice(i, i + n)));
 		i += n;
 		await follower.poll();
 	}
 	sameSequence(t, again.keys, corpus.goodKeys);
-	t.deepEqual(countBy(again.skipped), corpus.reasons);
+	t.deepEqual(countBy(again.skips), corpus.reasons);
 });
 
 test('the batch rule: a JSON array line is a batch, each item that is not an event is skipped once', async (t) => {
-	const sink = collector();
+	const sink = new RecordingAggregator();
 	const text = [good[0]!, '[1,2,3]', `[${good[1]!},{"kind":"Pod"}]`, '[]', '{"records":[{"a":1},{"b":2}]}', '', '   ', good[2]!].join('\n');
-	await readAuditLog('-', sink, {stdin: Readable.from([Buffer.from(text)])});
+	await openAuditSource('-', {aggregator: sink, stdin: Readable.from([Buffer.from(text)])});
 	sameSequence(t, sink.keys, keysOf([good[0]!, good[1]!, good[2]!]));
-	t.deepEqual(sink.skipped, ['not-audit', 'not-audit', 'not-audit', 'not-audit', 'not-audit', 'not-audit', 'not-audit']);
+	t.deepEqual(sink.skips, ['not-audit', 'not-audit', 'not-audit', 'not-audit', 'not-audit', 'not-audit', 'not-audit']);
 });
 
 // ---------------------------------------------------------------------------------------
@@ -720,13 +667,13 @@ test('the line cap is exact and does not depend on where reads end', async (t) =
 	const text = Buffer.from(`${before}\n${line}\n${after}\n`);
 	for (const [cap, kept] of [[len + 1, true], [len, false]] as const) {
 		for (const piece of [1, 7, 333, len, len + 1, 4096, text.length]) {
-			const sink = collector();
+			const sink = new RecordingAggregator();
 			const feeder = createFeeder(sink, 1 << 16, cap);
 			feeder.decoder.begin();
 			for (let at = 0; at < text.length; at += piece) feeder.push(text.subarray(at, at + piece));
 			feeder.end();
 			sameSequence(t, sink.keys, keysOf(kept ? [before, line, after] : [before, after]), `cap ${cap}, pieces of ${piece}`);
-			t.deepEqual(sink.skipped, kept ? [] : ['line-too-long'], `cap ${cap}, pieces of ${piece}`);
+			t.deepEqual(sink.skips, kept ? [] : ['line-too-long'], `cap ${cap}, pieces of ${piece}`);
 			t.true(feeder.capacity <= Math.max(cap, 1), `the buffer (${feeder.capacity}) never outgrows the cap`);
 		}
 	}
@@ -755,13 +702,13 @@ test('a single 100 MB line (with and without a newline) among good events: skipp
 	const timer = setInterval(() => {
 		peak = Math.max(peak, process.memoryUsage().rss);
 	}, 2);
-	const sink = collector();
+	const sink = new RecordingAggregator();
 	const feeder = createFeeder(sink);
 	await readFileInto(path, feeder);
 	clearInterval(timer);
 	peak = Math.max(peak, process.memoryUsage().rss);
 	sameSequence(t, sink.keys, expected);
-	t.deepEqual(sink.skipped, ['line-too-long', 'line-too-long']);
+	t.deepEqual(sink.skips, ['line-too-long', 'line-too-long']);
 	t.is(feeder.capacity, ByteLineFeeder.defaultMaxLine, 'the buffer stopped growing at the cap');
 	t.true(ByteLineFeeder.defaultMaxLine <= 32 << 20);
 	const growth = (peak - before) / (1 << 20);
@@ -769,20 +716,20 @@ test('a single 100 MB line (with and without a newline) among good events: skipp
 	t.true(growth < 192, `rss grew by ${growth.toFixed(0)} MiB reading two 100 MiB lines`);
 
 	// The analysis the CLI uses, and stdin.
-	const analyzed = await analyzeAuditLog(path, {workers: 0});
+	const analyzed = await openAuditSource(path, {workers: 0});
 	t.is(analyzed.aggregator.events, 200);
 	t.deepEqual([...analyzed.aggregator.skipped], [['line-too-long', 2]]);
-	const piped = collector();
-	await readAuditLog('-', piped, {stdin: (await import('node:fs')).createReadStream(path, {highWaterMark: 1 << 20})});
+	const piped = new RecordingAggregator();
+	await openAuditSource('-', {aggregator: piped, stdin: (await import('node:fs')).createReadStream(path, {highWaterMark: 1 << 20})});
 	sameSequence(t, piped.keys, expected);
-	t.deepEqual(piped.skipped, ['line-too-long', 'line-too-long']);
+	t.deepEqual(piped.skips, ['line-too-long', 'line-too-long']);
 });
 
 test('followed: a giant line being written is dropped as it comes and counted once when it ends', async (t) => {
 	const dir = tempDir(t);
 	const path = join(dir, 'audit.log');
 	writeFileSync(path, `${good.slice(0, 10).join('\n')}\n`);
-	const sink = collector();
+	const sink = new RecordingAggregator();
 	const follower = new AuditFollower(path, sink, {maxLine: 1 << 20});
 	t.teardown(() => follower.stop());
 	await follower.poll();
@@ -790,12 +737,12 @@ test('followed: a giant line being written is dropped as it comes and counted on
 	for (let i = 0; i < 10; i++) {
 		appendFileSync(path, block);
 		await follower.poll();
-		t.deepEqual(sink.skipped, [], 'not counted before its end');
+		t.deepEqual(sink.skips, [], 'not counted before its end');
 	}
 	appendFileSync(path, `\n${good.slice(10, 20).join('\n')}\n`);
 	await follower.poll();
 	sameSequence(t, sink.keys, keysOf(good.slice(0, 20)));
-	t.deepEqual(sink.skipped, ['line-too-long']);
+	t.deepEqual(sink.skips, ['line-too-long']);
 });
 
 // ---------------------------------------------------------------------------------------

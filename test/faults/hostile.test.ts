@@ -31,7 +31,7 @@ import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import stringWidth from 'string-width';
 import {parse as parseYaml} from 'yaml';
-import {userAgentProduct} from '../../source/audit/aggregate.js';
+import {userAgentProduct} from '../../source/audit/client.js';
 import {openAuditFeed} from '../../source/app/audit-feed.js';
 import {AppController} from '../../source/app/controller.js';
 import {ScaledClock} from '../../source/clock.js';

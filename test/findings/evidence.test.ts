@@ -11,8 +11,8 @@ import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import ts from 'typescript';
-import {snapshotOf} from '../../source/audit/aggregate.js';
-import {analyzeAuditLog} from '../../source/audit/parallel.js';
+import {snapshotOf} from '../../source/audit/snapshot.js';
+import {openAuditSource} from '../../source/audit/source.js';
 import {describeEvidence, EVIDENCE, evidenceMeaning} from '../../source/findings/evidence.js';
 import {analyzeWatchers} from '../../source/findings/watchers.js';
 import {emptyState} from '../../source/model/empty-state.js';
@@ -130,7 +130,7 @@ test('every key of every finding on the demo scenarios has a label; -o json keep
 	const path = join(tempDir(), 'audit.log');
 	await withSim({scenario: 'incident', auditLog: path, controllers: false}, async () => {
 		for (const log of [path, `${fixtureDir('audit')}synthetic-native-heavy-watchers.jsonl`]) {
-			const {aggregator} = await analyzeAuditLog(log, {workers: 0});
+			const {aggregator} = await openAuditSource(log, {workers: 0});
 			findings.push(...analyzeWatchers(snapshotOf(aggregator), emptyState()).findings.map((f) => ({type: f.type, evidence: {...f.evidence}})));
 		}
 	});

@@ -19,15 +19,15 @@ import {throttlePlan} from '../../source/remedies/apf.js';
 import {remedyCatalog} from '../../source/remedies/catalog.js';
 import {RemedyEngine} from '../../source/remedies/engine.js';
 import {Journal} from '../../source/remedies/journal.js';
-import {snapshotOf} from '../../source/audit/aggregate.js';
-import {analyzeAuditLog} from '../../source/audit/parallel.js';
+import {snapshotOf} from '../../source/audit/snapshot.js';
+import {openAuditSource} from '../../source/audit/source.js';
 import {tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
 import {fixtureDir} from '../helpers/fixtures.js';
 
 const FIXTURE = `${fixtureDir('audit')}synthetic-native-heavy-watchers.jsonl`;
 
 test('the synthetic fixture: acme-inventory and cilium-agent lead, with their reasons; informers are not flagged', async (t) => {
-	const {aggregator} = await analyzeAuditLog(FIXTURE, {workers: 0});
+	const {aggregator} = await openAuditSource(FIXTURE, {workers: 0});
 	const view = analyzeWatchers(snapshotOf(aggregator), emptyState());
 	const flagged = view.findings.map((f) => ('client' in f.subject ? f.subject.client.userAgent.split('/')[0] : ''));
 	t.deepEqual(flagged.slice(0, 2), ['acme-inventory', 'cilium-agent']);
@@ -44,7 +44,7 @@ test('the synthetic fixture: acme-inventory and cilium-agent lead, with their re
 });
 
 test('GKE logs say which measures they cannot give', async (t) => {
-	const {aggregator} = await analyzeAuditLog(`${fixtureDir('audit')}synthetic-gke-cloudlogging.jsonl`, {workers: 0});
+	const {aggregator} = await openAuditSource(`${fixtureDir('audit')}synthetic-gke-cloudlogging.jsonl`, {workers: 0});
 	const view = analyzeWatchers(snapshotOf(aggregator), emptyState());
 	t.true(view.header.some((line) => line.startsWith('unavailable from this log format:')));
 	t.true((view.notes ?? []).length > 0);
