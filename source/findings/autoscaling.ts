@@ -37,7 +37,7 @@ import type {ObjectRef, SlimHpa, SlimNode, SlimScaledObject, SlimWorkload} from 
 import {mergeReplicaHistory} from '../model/rescale.js';
 import {nodeGroupStatusFor, parseAutoscalerStatus, type AutoscalerStatus} from '../model/autoscaler-status.js';
 import {allWorkloads, workloadLookup, dampenHpaPatch, dampenScaledObjectPatch, hpaTarget, namespaceIndex, type NamespaceIndex, overprovisioningForPool, OVERPROVISIONING_PRIORITY, podRequests, POOL_LABEL_KEYS, quotaForNamespace} from '../remedies/autoscaling-plans.js';
-import {formatCpu, formatMemory} from '../k8s/quantity.js';
+import {formatCpu, formatMemory} from '../formats/quantity.js';
 import {formatAge} from '../text/format.js';
 import {FLAP_WINDOW_MS, flapScoreValue, medianHalfPeriod, scoreSeries, type FlapScore, type FlapState} from './flapping.js';
 import {findingId, SEVERITY_RANK, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from './model.js';

@@ -8,7 +8,7 @@
  * System namespaces are labelled "(system)", not hidden, and their findings are one step
  * milder. Only running and pending pods count (finished pods are the etcd pane's business).
  */
-import {formatCpu, formatMemory} from '../k8s/quantity.js';
+import {formatCpu, formatMemory} from '../formats/quantity.js';
 import type {ObjectRef, SlimPod} from '../model/slim.js';
 import {accessKey, objectKey, type ClusterState} from '../model/state.js';
 import {findingId, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from './model.js';

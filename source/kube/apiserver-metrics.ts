@@ -5,7 +5,7 @@
  * changed across Kubernetes versions; each figure tries the current name first, falls back
  * to older ones, and says in `source` which metric it used (null when none was present).
  */
-import {labelValue, type MetricFamilies, type MetricFamily} from './prometheus.js';
+import {labelValue, type MetricFamilies, type MetricFamily} from '../formats/prometheus-text.js';
 
 /** A group/resource pair; group '' is the core group. */
 export interface GroupResource {

@@ -10,7 +10,7 @@
 import {type ApiServerFigures, deriveApiServerFigures} from './apiserver-metrics.js';
 import {ApiStatusError, type KubeClient} from './client.js';
 import type {Discovery, DiscoveredResource} from './discovery.js';
-import {parsePrometheusText} from './prometheus.js';
+import {parsePrometheusText} from '../formats/prometheus-text.js';
 import {resourcePath} from './reflector.js';
 import type {ResourceCount, CountPoint} from '../model/state.js';
 

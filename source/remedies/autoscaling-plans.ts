@@ -22,7 +22,7 @@
  *   that never preempts, and a Deployment of pause pods sized to a share of the group's
  *   typical node, pinned to the group by its node label, with the cost stated in words.
  */
-import {formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+import {formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import type {ScalingRules, SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimWorkload} from '../model/slim.js';
 import {objectKey, type ClusterState, type Keyed} from '../model/state.js';
 

@@ -10,7 +10,7 @@ import {owningWorkload} from '../findings/qos.js';
 import {type ContainerUsage, suggestGuaranteed} from '../findings/qos-rules.js';
 import {deleteTargetsFor, finishedJobsFor, namespaceObjectCounts, oldReplicaSetsOf} from '../findings/etcd.js';
 import {Interner, podSpec} from '../kube/projections.js';
-import {parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import type {ObjectRef} from '../model/slim.js';
 import {objectKey} from '../model/state.js';
 import {dampenHpaPatch, dampenScaledObjectPatch, type MergePatchPlan, overprovisioningForPool, quotaForNamespace} from './autoscaling-plans.js';

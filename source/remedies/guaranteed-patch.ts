@@ -12,7 +12,7 @@
  * server-side dry-run create: admission (LimitRange, mutating webhooks that inject
  * sidecars) can change what pods get, and the dry-run's status.qosClass is the truth.
  */
-import {parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import type {SlimPodSpec} from '../model/slim.js';
 
 export interface GuaranteedValues {

@@ -20,7 +20,7 @@ import {
 } from '../../source/findings/etcd.js';
 import type {Finding, PaneView} from '../../source/findings/model.js';
 import {deriveApiServerFigures, type ApiServerFigures} from '../../source/kube/apiserver-metrics.js';
-import {parsePrometheusText} from '../../source/kube/prometheus.js';
+import {parsePrometheusText} from '../../source/formats/prometheus-text.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import type {SlimClaim, SlimCronJob, SlimHpa, SlimJob, SlimPersistentVolume, SlimPod, SlimQuota, SlimWorkload} from '../../source/model/slim.js';
 import {objectKey, type ClusterState, type CountPoint, type EventSourceRate, type ResourceCount} from '../../source/model/state.js';

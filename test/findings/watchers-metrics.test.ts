@@ -9,7 +9,7 @@
 import {readFileSync} from 'node:fs';
 import test from 'ava';
 import {deriveApiServerFigures, type ApiServerFigures} from '../../source/kube/apiserver-metrics.js';
-import {parsePrometheusText} from '../../source/kube/prometheus.js';
+import {parsePrometheusText} from '../../source/formats/prometheus-text.js';
 import {analyzeWatchersFromMetrics} from '../../source/findings/watchers-metrics.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import {AppController} from '../../source/app/controller.js';

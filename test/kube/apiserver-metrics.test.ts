@@ -16,7 +16,7 @@ import {
 	splitGroupResource,
 	type RequestCount,
 } from '../../source/kube/apiserver-metrics.js';
-import {parsePrometheusText, type MetricFamilies} from '../../source/kube/prometheus.js';
+import {parsePrometheusText, type MetricFamilies} from '../../source/formats/prometheus-text.js';
 import {writePrometheusText} from '../../source/sim/prometheus-writer.js';
 import {fixtureDir} from '../helpers/fixtures.js';
 

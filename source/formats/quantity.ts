@@ -22,6 +22,9 @@
  * or bytes are rounded up (float noise below one part in 10^9 is ignored), so a limit
  * is never formatted below what was asked. `formatMemory(b, {approximate: true})` gives
  * a short lossy form for display only ("1.5Gi", "977Mi").
+ *
+ * A format shared by the product (projections, findings, plans) and the simulator (admission,
+ * QoS classes, usage).
  */
 import {sanitize} from '../text/sanitize.js';
 

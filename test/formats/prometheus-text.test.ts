@@ -1,5 +1,5 @@
 /**
- * Tests for the Prometheus text parser (source/kube/prometheus.ts) and writer
+ * Tests for the Prometheus text parser (source/formats/prometheus-text.ts) and writer
  * (source/sim/prometheus-writer.ts): the three real kube-apiserver scrapes, a hand-written
  * page with escapes and malformed lines, and a write → parse round-trip property.
  */
@@ -14,7 +14,7 @@ import {
 	type MetricFamily,
 	type MetricType,
 	type Sample,
-} from '../../source/kube/prometheus.js';
+} from '../../source/formats/prometheus-text.js';
 import {
 	escapeHelp,
 	escapeLabelValue,

@@ -5,6 +5,9 @@
  * under their family), and never gives up on a page because of one bad line: malformed
  * lines are recorded in `errors` with their line number and skipped. Names and label
  * values are interned and copied out of the page, so kept results never pin the page text.
+ *
+ * A format, not a source: the product reads /metrics with it (source/kube/apiserver-metrics.ts,
+ * counts.ts) and the simulator's writer (source/sim/prometheus-writer.ts) is checked against it.
  */
 import {Buffer} from 'node:buffer';
 

@@ -7,7 +7,7 @@ import {
 	parseMemoryBytes,
 	parseQuantity,
 	QuantityError,
-} from '../../source/k8s/quantity.js';
+} from '../../source/formats/quantity.js';
 
 test('parseQuantity reads every suffix family', (t) => {
 	const cases: Array<[string, number]> = [
