@@ -16,7 +16,7 @@ import {AuditFollower, AuditSourceError, createFeeder, describeFsError, listAudi
 import {openAuditStream, streamKindOf, streamLabel, type StreamKind} from '../audit/stream.js';
 import {UsageError} from '../errors.js';
 import {analyzeWatchers} from '../findings/watchers.js';
-import type {PaneView} from '../findings/model.js';
+import type {PaneView} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
 import {formatCount} from '../text/format.js';
 import type {HeaderInfo, WatchersSource} from './controller.js';

@@ -9,7 +9,7 @@ import {notAskedCoverage, paneCoverage, unreadText} from './coverage.js';
 import {analyzeAutoscaling} from '../findings/autoscaling.js';
 import {analyzeEtcd} from '../findings/etcd.js';
 import type {FlapState} from '../findings/flapping.js';
-import {type Finding, type Pane, PANES, type PaneView} from '../findings/model.js';
+import {type Finding, type Pane, PANES, type PaneView} from '../model/finding.js';
 import {analyzeQos, QosMemo} from '../findings/qos.js';
 import {analyzeWatchersFromMetrics} from '../findings/watchers-metrics.js';
 import type {ConnectionState} from '../kube/client.js';

@@ -14,7 +14,7 @@ import {join} from 'node:path';
 import {AppController, type WatchersSource} from '../app/controller.js';
 import {isAbortError, wallClock} from '../clock.js';
 import {EXIT, UsageError} from '../errors.js';
-import {PANES, type Pane, type Severity} from '../findings/model.js';
+import {PANES, type Pane, type Severity} from '../model/finding.js';
 import {resolveConfig, type ResolvedConfig} from '../kube/kubeconfig.js';
 import {PluginInterrupted} from '../kube/credentials.js';
 import {remedyApi} from '../kube/remedy-api.js';

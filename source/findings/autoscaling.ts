@@ -40,7 +40,7 @@ import {allWorkloads, workloadLookup, dampenHpaPatch, dampenScaledObjectPatch, h
 import {formatCpu, formatMemory} from '../formats/quantity.js';
 import {formatAge} from '../text/format.js';
 import {FLAP_WINDOW_MS, flapScoreValue, medianHalfPeriod, scoreSeries, type FlapScore, type FlapState} from './flapping.js';
-import {findingId, SEVERITY_RANK, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from './model.js';
+import {findingId, SEVERITY_RANK, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from '../model/finding.js';
 
 export const AT_MAX_MINUTES = 15;
 export const MISMATCH_MINUTES = 15;

@@ -26,7 +26,7 @@
  * - namespace without an object-count quota: 100+ objects counted; warning from 1,000 or
  *   when the namespace also piles up Jobs, pods or ReplicaSets.
  */
-import {findingId, SEVERITY_RANK, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from './model.js';
+import {findingId, SEVERITY_RANK, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from '../model/finding.js';
 import type {ObjectRef, SlimJob, SlimPod, SlimWorkload} from '../model/slim.js';
 import {objectKey, type ClusterState, type CountPoint, type EventSourceRate, type ResourceCount} from '../model/state.js';
 import {

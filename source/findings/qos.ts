@@ -11,7 +11,7 @@
 import {formatCpu, formatMemory} from '../formats/quantity.js';
 import type {ObjectRef, SlimPod} from '../model/slim.js';
 import {accessKey, objectKey, type ClusterState} from '../model/state.js';
-import {findingId, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from './model.js';
+import {findingId, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from '../model/finding.js';
 import {
 	asPodWouldGet,
 	CPU_HEADROOM,

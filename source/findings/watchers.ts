@@ -10,7 +10,7 @@
 import type {AuditSnapshot, ClientStats, WindowName, WindowStats} from '../audit/aggregate.js';
 import type {ClusterState} from '../model/state.js';
 import {formatCount} from '../text/format.js';
-import {type Column, type Finding, idPart, type PaneView, type Row, type Severity} from './model.js';
+import {type Column, type Finding, idPart, type PaneView, type Row, type Severity} from '../model/finding.js';
 import {owningWorkload} from './qos.js';
 
 export const WATCHER_COLUMNS: Column[] = [

@@ -9,7 +9,7 @@
 import {EventEmitter} from 'node:events';
 import {type Clock, wallClock} from '../clock.js';
 import {ConnectionError} from '../errors.js';
-import type {Pane} from '../findings/model.js';
+import type {Pane} from '../model/finding.js';
 import {type AccessAnswer, objectKey} from '../model/state.js';
 import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import {PodUsageTable} from '../model/pod-usage.js';

@@ -14,7 +14,7 @@ import {type Change, diffObjects, type DiffLine, pathText, renderChanges, render
 import {failedPatchTest, isJsonPatch, JSON_PATCH, unguardedEdit} from './guarded-patch.js';
 import type {Journal, JournalEntry} from './journal.js';
 import {type Obj, type Operation, type PlanContext, type RemedyApi, type RemedyDefinition, type RemedyPlan, statusOf} from './types.js';
-import type {Finding} from '../findings/model.js';
+import type {Finding} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
 
 export interface Prepared {

@@ -5,7 +5,7 @@
  * parameters, and whether it can be undone. The engine (engine.ts) does the rest through a
  * RemedyApi, which the data layer implements — remedies never speak HTTP themselves.
  */
-import type {Finding} from '../findings/model.js';
+import type {Finding} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
 import type {PlannedRequest, RequestBody} from './etcd-plans.js';
 

@@ -13,7 +13,7 @@
  * (clamped) and takes the row now there. A pane not yet looked at keeps its cursor on top.
  */
 import type {Views} from '../app/controller.js';
-import {type Finding, type Pane, PANES, type PaneView, type Row} from '../findings/model.js';
+import {type Finding, type Pane, PANES, type PaneView, type Row} from '../model/finding.js';
 import {confirmDialogKey, confirmDialogLines, diffPage} from './components/confirm-dialog.js';
 import {detailViewLines} from './components/detail-view.js';
 import {helpOverlayKey, helpOverlayLines, helpPage} from './components/help-overlay.js';

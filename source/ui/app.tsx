@@ -14,7 +14,7 @@
 import {Box, useApp, useInput, useStdout} from 'ink';
 import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
 import type {AppController, HeaderInfo} from '../app/controller.js';
-import {type Pane, PANES, type PaneView} from '../findings/model.js';
+import {type Pane, PANES, type PaneView} from '../model/finding.js';
 import type {RemedyEngine} from '../remedies/engine.js';
 import {formatAge} from '../text/format.js';
 import {sanitize} from '../text/sanitize.js';

@@ -18,8 +18,9 @@ import {
 	resourceRowId,
 	usageBar,
 } from '../../source/findings/etcd.js';
-import type {Finding, PaneView} from '../../source/findings/model.js';
-import {deriveApiServerFigures, type ApiServerFigures} from '../../source/kube/apiserver-metrics.js';
+import type {Finding, PaneView} from '../../source/model/finding.js';
+import {deriveApiServerFigures} from '../../source/kube/apiserver-metrics.js';
+import type {ApiServerFigures} from '../../source/model/apiserver-figures.js';
 import {parsePrometheusText} from '../../source/formats/prometheus-text.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import type {SlimClaim, SlimCronJob, SlimHpa, SlimJob, SlimPersistentVolume, SlimPod, SlimQuota, SlimWorkload} from '../../source/model/slim.js';

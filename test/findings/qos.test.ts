@@ -1,6 +1,6 @@
 import test from 'ava';
 import {analyzeQos, owningWorkload, QosMemo} from '../../source/findings/qos.js';
-import type {PaneView} from '../../source/findings/model.js';
+import type {PaneView} from '../../source/model/finding.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import {PodUsageTable} from '../../source/model/pod-usage.js';
 import type {ResourcePair, SlimContainer, SlimJob, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimWorkload} from '../../source/model/slim.js';

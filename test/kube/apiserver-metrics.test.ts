@@ -14,8 +14,8 @@ import {
 	deriveOpenWatches,
 	diffCounters,
 	splitGroupResource,
-	type RequestCount,
 } from '../../source/kube/apiserver-metrics.js';
+import type {RequestCount} from '../../source/model/apiserver-figures.js';
 import {parsePrometheusText, type MetricFamilies} from '../../source/formats/prometheus-text.js';
 import {writePrometheusText} from '../../source/sim/prometheus-writer.js';
 import {fixtureDir} from '../helpers/fixtures.js';

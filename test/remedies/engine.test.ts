@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import test from 'ava';
 import {AppController} from '../../source/app/controller.js';
 import {ScaledClock} from '../../source/clock.js';
-import type {Finding} from '../../source/findings/model.js';
+import type {Finding} from '../../source/model/finding.js';
 import {resolveConfig} from '../../source/kube/kubeconfig.js';
 import {remedyApi} from '../../source/kube/remedy-api.js';
 import {Session} from '../../source/kube/session.js';

@@ -6,7 +6,7 @@
  * must not come back silently.
  */
 import test from 'ava';
-import type {Finding} from '../../source/findings/model.js';
+import type {Finding} from '../../source/model/finding.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import {RemedyEngine} from '../../source/remedies/engine.js';
 import type {Operation, RemedyApi, RemedyDefinition, RemedyPlan} from '../../source/remedies/types.js';

@@ -8,7 +8,7 @@
 import test, {type ExecutionContext} from 'ava';
 import {render} from 'ink-testing-library';
 import {AppController, type Views} from '../../source/app/controller.js';
-import type {Finding, Pane, PaneView, Row} from '../../source/findings/model.js';
+import type {Finding, Pane, PaneView, Row} from '../../source/model/finding.js';
 import type {RemedyEngine} from '../../source/remedies/engine.js';
 import {App} from '../../source/ui/app.js';
 import {makeTheme} from '../../source/ui/theme.js';

@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import type {Views} from '../../source/app/controller.js';
-import type {Finding, Pane, PaneView, Row} from '../../source/findings/model.js';
+import type {Finding, Pane, PaneView, Row} from '../../source/model/finding.js';
 import {currentRow, type Effect, initialState, reduceEvent, reduceKeys, type UiEnv, type UiState} from '../../source/ui/app-state.js';
 import {detailViewLines} from '../../source/ui/components/detail-view.js';
 import {type KeyPress, splitTyped} from '../../source/ui/keys.js';

@@ -12,7 +12,7 @@
 import test from 'ava';
 import chalk from 'chalk';
 import {render} from 'ink-testing-library';
-import type {Column, Row} from '../../source/findings/model.js';
+import type {Column, Row} from '../../source/model/finding.js';
 import {DataTable, dataTableLines} from '../../source/ui/components/data-table.js';
 import {lineText, sortRows} from '../../source/ui/table-layout.js';
 import {makeTheme} from '../../source/ui/theme.js';

@@ -4,7 +4,7 @@
  * construction, short, unique and stable.
  */
 import test from 'ava';
-import {findingId, idPart} from '../../source/findings/model.js';
+import {findingId, idPart} from '../../source/model/finding.js';
 
 const SAFE = /^[A-Za-z0-9._/@+=,~-]+$/;
 

@@ -2,9 +2,11 @@
  * A finding is data: what is wrong, about which subject, how bad, the evidence in numbers
  * and short strings, the objects behind it, and the remedies that apply. Each pane's
  * analyzer returns its findings and the table the pane shows. Nothing here touches a
- * terminal or the network; report mode prints the same data.
+ * terminal or the network; report mode prints the same data. The types are in model/
+ * because every layer above it speaks of panes and findings: the sources (which inputs a
+ * pane reads), the analyzers, the remedies, the UI and the reports.
  */
-import type {ObjectRef} from '../model/slim.js';
+import type {ObjectRef} from './slim.js';
 
 export type Pane = 'etcd' | 'watchers' | 'autoscaling' | 'qos';
 export const PANES: readonly Pane[] = ['etcd', 'watchers', 'autoscaling', 'qos'];
