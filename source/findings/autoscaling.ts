@@ -36,7 +36,10 @@ import {objectKey, type ClusterState, type ReplicaPoint} from '../model/state.js
 import type {ObjectRef, SlimHpa, SlimNode, SlimScaledObject, SlimWorkload} from '../model/slim.js';
 import {mergeReplicaHistory} from '../model/rescale.js';
 import {nodeGroupStatusFor, parseAutoscalerStatus, type AutoscalerStatus} from '../model/autoscaler-status.js';
-import {allWorkloads, workloadLookup, dampenHpaPatch, dampenScaledObjectPatch, hpaTarget, namespaceIndex, type NamespaceIndex, overprovisioningForPool, OVERPROVISIONING_PRIORITY, podRequests, POOL_LABEL_KEYS, quotaForNamespace} from '../remedies/autoscaling-plans.js';
+import {POOL_LABEL_KEYS} from '../model/node-pools.js';
+import {podRequests} from '../model/pod-requests.js';
+import {allWorkloads, hpaTarget, namespaceIndex, type NamespaceIndex, workloadLookup} from '../model/workloads.js';
+import {dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, OVERPROVISIONING_PRIORITY, quotaForNamespace} from '../remedies/autoscaling-plans.js';
 import {formatCpu, formatMemory} from '../formats/quantity.js';
 import {formatAge} from '../text/format.js';
 import {FLAP_WINDOW_MS, flapScoreValue, medianHalfPeriod, scoreSeries, type FlapScore, type FlapState} from './flapping.js';

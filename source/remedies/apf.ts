@@ -8,7 +8,7 @@
  */
 import type {ClusterState} from '../model/state.js';
 import type {SlimFlowSchema} from '../model/slim.js';
-import {serviceAccountOf} from '../findings/watchers.js';
+import {serviceAccountOf} from '../model/users.js';
 import {resourcePath} from './etcd-plans.js';
 import type {Obj, Operation, RemedyDefinition} from './types.js';
 

@@ -22,9 +22,12 @@
  *   that never preempts, and a Deployment of pause pods sized to a share of the group's
  *   typical node, pinned to the group by its node label, with the cost stated in words.
  */
-import {formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
-import type {ScalingRules, SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimWorkload} from '../model/slim.js';
-import {objectKey, type ClusterState, type Keyed} from '../model/state.js';
+import {formatCpu, formatMemory} from '../formats/quantity.js';
+import {poolLabelKey} from '../model/node-pools.js';
+import {podRequests} from '../model/pod-requests.js';
+import type {ScalingRules, SlimHpa} from '../model/slim.js';
+import type {ClusterState} from '../model/state.js';
+import {hpaTarget, namespaceIndex, type NamespaceIndex, workloadLookup} from '../model/workloads.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | {[key: string]: JsonValue};
 export type JsonObject = {[key: string]: JsonValue};
@@ -145,63 +148,6 @@ export function dampenScaledObjectPatch(scaledObject: {namespace: string; name: 
 	};
 }
 
-// ---- Pod requests ----
-
-export interface PodRequests {
-	/** undefined when some container has no request (nor limit) for it. */
-	cpuMillis?: number;
-	memoryBytes?: number;
-}
-
-function amount(resource: 'cpu' | 'memory', value: string | undefined): number | undefined {
-	if (value === undefined) return undefined;
-	try {
-		return resource === 'cpu' ? parseCpuMillis(value) : parseMemoryBytes(value);
-	} catch {
-		return undefined;
-	}
-}
-
-function resourceRequest(spec: SlimPodSpec, resource: 'cpu' | 'memory'): number | undefined {
-	const podLevel = spec.podResources ? amount(resource, spec.podResources.requests[resource] ?? spec.podResources.limits[resource]) : undefined;
-	if (podLevel !== undefined) return podLevel;
-	let regular = 0;
-	let sidecars = 0;
-	let maxInit = 0;
-	for (const c of spec.containers) {
-		// A request defaults to the limit when only the limit is set (Pod defaulting).
-		const value = amount(resource, c.requests[resource] ?? c.limits[resource]);
-		if (value === undefined) return undefined;
-		if (c.role === 'container') regular += value;
-		else if (c.role === 'sidecar') sidecars += value;
-		else maxInit = Math.max(maxInit, value + sidecars);
-	}
-	return Math.max(regular + sidecars, maxInit);
-}
-
-/**
- * A pod's effective requests as quota admission counts them: regular containers plus
- * sidecars, or the largest init container (plus the sidecars started before it), whichever
- * is larger; pod-level resources when set.
- */
-export function podRequests(spec: SlimPodSpec): Readonly<PodRequests> {
-	const known = requestsBySpec.get(spec);
-	if (known !== undefined) return known;
-	const out: PodRequests = {};
-	const cpu = resourceRequest(spec, 'cpu');
-	if (cpu !== undefined) out.cpuMillis = cpu;
-	const memory = resourceRequest(spec, 'memory');
-	if (memory !== undefined) out.memoryBytes = memory;
-	requestsBySpec.set(spec, out);
-	return out;
-}
-
-/**
- * Pod specs are interned and never changed once built (source/kube/projections.ts), so a
- * spec's requests are worked out once: 150,000 pods share a few thousand specs.
- */
-const requestsBySpec = new WeakMap<SlimPodSpec, Readonly<PodRequests>>();
-
 // ---- ResourceQuota ----
 
 export interface QuotaOptions {
@@ -221,84 +167,8 @@ export interface QuotaPlan {
 	hpaMaxPods: number;
 }
 
-/** The per-kind workload maps by kind name. */
-function workloadMaps(state: ClusterState): Record<string, Keyed<SlimWorkload> | undefined> {
-	return {Deployment: state.deployments, StatefulSet: state.statefulSets, ReplicaSet: state.replicaSets, DaemonSet: state.daemonSets};
-}
-
-/**
- * Every workload once, from the per-kind maps and the combined one (which keeps one object
- * when two kinds share a name).
- */
-export function allWorkloads(state: ClusterState): SlimWorkload[] {
-	const out: SlimWorkload[] = [];
-	const listed = new Set<SlimWorkload>();
-	const byKind = workloadMaps(state);
-	for (const map of Object.values(byKind)) {
-		for (const w of map?.values() ?? []) {
-			out.push(w);
-			listed.add(w);
-		}
-	}
-	// The combined map holds the same objects (the store builds it from the per-kind ones);
-	// it adds only what a per-kind map lacks, and that is rare enough to key by string.
-	const extra = new Set<string>();
-	for (const w of state.workloads?.values() ?? []) {
-		if (listed.has(w)) continue;
-		const key = `${w.namespace}/${w.kind}/${w.name}`;
-		if (byKind[w.kind]?.has(objectKey(w.namespace, w.name)) || extra.has(key)) continue;
-		extra.add(key);
-		out.push(w);
-	}
-	return out;
-}
-
-/** A workload by namespace, kind and name. */
-export type WorkloadLookup = (namespace: string, kind: string, name: string) => SlimWorkload | undefined;
-
-/** Looks workloads up in the state's per-kind maps (then the combined one), without indexing them again. */
-export function workloadLookup(state: ClusterState): WorkloadLookup {
-	const byKind = workloadMaps(state);
-	return (namespace, kind, name) => {
-		const key = objectKey(namespace, name);
-		const own = byKind[kind]?.get(key);
-		if (own !== undefined) return own;
-		const any = state.workloads?.get(key);
-		return any?.kind === kind ? any : undefined;
-	};
-}
-
-/** The workload an HPA scales, when it is one the state holds. */
-export function hpaTarget(hpa: SlimHpa, lookup: WorkloadLookup): SlimWorkload | undefined {
-	return lookup(hpa.namespace, hpa.target.kind, hpa.target.name);
-}
-
 function roundUp(value: number, step: number): number {
 	return Math.ceil(value / step - 1e-9) * step;
-}
-
-/** Pods and workloads grouped by namespace, so planning quotas for many namespaces reads each object once. */
-export interface NamespaceIndex {
-	pods: ReadonlyMap<string, readonly SlimPod[]>;
-	workloads: ReadonlyMap<string, readonly SlimWorkload[]>;
-	/** HPAs by namespace, sorted by name. */
-	hpas: ReadonlyMap<string, readonly SlimHpa[]>;
-}
-
-function groupBy<T extends {namespace: string}>(items: Iterable<T>): Map<string, T[]> {
-	const out = new Map<string, T[]>();
-	for (const item of items) {
-		const list = out.get(item.namespace);
-		if (list) list.push(item);
-		else out.set(item.namespace, [item]);
-	}
-	return out;
-}
-
-export function namespaceIndex(state: ClusterState): NamespaceIndex {
-	const hpas = groupBy(state.hpas.values());
-	for (const list of hpas.values()) list.sort((a, b) => a.name.localeCompare(b.name));
-	return {pods: groupBy(state.pods.values()), workloads: groupBy(allWorkloads(state)), hpas};
 }
 
 /** A ResourceQuota for `namespace` bounding what its HPAs can add; undefined without HPAs. */
@@ -390,23 +260,6 @@ export function quotaForNamespace(state: ClusterState, namespace: string, option
 }
 
 // ---- Over-provisioning ----
-
-/** Node labels that name a pool, most specific first. */
-export const POOL_LABEL_KEYS: readonly string[] = [
-	'kubernetes.azure.com/agentpool',
-	'agentpool',
-	'eks.amazonaws.com/nodegroup',
-	'cloud.google.com/gke-nodepool',
-	'karpenter.sh/nodepool',
-	'node.kubernetes.io/pool',
-];
-
-/** The label (key) that pins pods to `pool` on these nodes. */
-export function poolLabelKey(nodes: readonly SlimNode[], pool: string): string | undefined {
-	for (const key of POOL_LABEL_KEYS) if (nodes.some((n) => n.labels?.[key] === pool)) return key;
-	for (const n of nodes) for (const [key, value] of Object.entries(n.labels ?? {})) if (value === pool) return key;
-	return undefined;
-}
 
 export interface OverprovisioningOptions {
 	/** Share of a typical node each pause pod requests; default 0.5. */

@@ -6,13 +6,13 @@
  * operations, paces batches within the client's budget, and states the risk. The engine
  * does the access check, dry run, diff, apply and undo.
  */
-import {owningWorkload} from '../findings/qos.js';
 import {type ContainerUsage, suggestGuaranteed} from '../findings/qos-rules.js';
 import {deleteTargetsFor, finishedJobsFor, namespaceObjectCounts, oldReplicaSetsOf} from '../findings/etcd.js';
 import {Interner, podSpec} from '../kube/projections.js';
 import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import type {ObjectRef} from '../model/slim.js';
 import {objectKey} from '../model/state.js';
+import {owningWorkload} from '../model/workloads.js';
 import {dampenHpaPatch, dampenScaledObjectPatch, type MergePatchPlan, overprovisioningForPool, quotaForNamespace} from './autoscaling-plans.js';
 import {batchRequests, chooseJobTtl, cronJobTtlPatch, jobTtlPatch, objectQuotaPlan, type PlannedRequest, resourcePath, revisionHistoryLimitPatch, volumeDeletePlan, batchedDeletePlan} from './etcd-plans.js';
 import {throttleClient} from './apf.js';

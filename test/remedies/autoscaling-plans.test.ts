@@ -1,5 +1,5 @@
 import test from 'ava';
-import {dampenBehavior, dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, podRequests, poolLabelKey, quotaForNamespace, type JsonObject} from '../../source/remedies/autoscaling-plans.js';
+import {dampenBehavior, dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, quotaForNamespace, type JsonObject} from '../../source/remedies/autoscaling-plans.js';
 import {guardedJsonPatch} from '../../source/remedies/guarded-patch.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import type {SlimContainer, SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimScaledObject, SlimWorkload} from '../../source/model/slim.js';
@@ -94,19 +94,6 @@ test('a KEDA-owned HPA is dampened through its ScaledObject (a JSON patch: CRDs 
 		{op: 'add', path: '/spec/advanced/horizontalPodAutoscalerConfig/behavior/scaleDown', value: {stabilizationWindowSeconds: 720}},
 		{op: 'add', path: '/spec/advanced/horizontalPodAutoscalerConfig/behavior/scaleUp/stabilizationWindowSeconds', value: 60},
 	]);
-});
-
-test('pod requests follow defaulting, sidecars and init containers', (t) => {
-	t.deepEqual(podRequests({containers: [container({cpu: '250m', memory: '256Mi'}), container({cpu: '50m', memory: '64Mi'})]}), {cpuMillis: 300, memoryBytes: 320 * 1024 ** 2});
-	// Limits-only: requests default to limits.
-	t.deepEqual(podRequests({containers: [container({}, {cpu: '500m', memory: '1Gi'})]}), {cpuMillis: 500, memoryBytes: 1024 ** 3});
-	// A missing request for one resource leaves that resource unknown.
-	t.deepEqual(podRequests({containers: [container({cpu: '100m'})]}), {cpuMillis: 100});
-	// Init containers count when larger; sidecars add to the app containers and to later init containers.
-	t.deepEqual(podRequests({containers: [container({cpu: '1', memory: '1Gi'}, {}, 'init', 'i1'), container({cpu: '100m', memory: '64Mi'}, {}, 'sidecar', 's'), container({cpu: '200m', memory: '128Mi'})]}), {cpuMillis: 1000, memoryBytes: 1024 ** 3});
-	t.deepEqual(podRequests({containers: [container({cpu: '100m', memory: '64Mi'}, {}, 'sidecar', 's'), container({cpu: '1', memory: '1Gi'}, {}, 'init', 'i1'), container({cpu: '200m', memory: '128Mi'})]}), {cpuMillis: 1100, memoryBytes: 1024 ** 3 + 64 * 1024 ** 2});
-	// Pod-level resources decide alone.
-	t.deepEqual(podRequests({containers: [container({})], podResources: {requests: {cpu: '2', memory: '2Gi'}, limits: {}}}), {cpuMillis: 2000, memoryBytes: 2 * 1024 ** 3});
 });
 
 test('a quota from the HPAs\' max × per-pod requests plus other pods plus 25 % surge', (t) => {
@@ -204,10 +191,8 @@ test('over-provisioning reuses a PriorityClass at -10 and avoids a taken name', 
 	t.is((renamed?.priorityClass?.metadata as {name: string}).name, 'overprovisioning-assure');
 });
 
-test('no plan without nodes or a pool label', (t) => {
+test('no plan without nodes', (t) => {
 	t.is(overprovisioningForPool(emptyState({now: NOW}), 'burst'), undefined);
-	t.is(poolLabelKey([node('n', 'p', {other: 'x'})], 'p'), undefined);
-	t.is(poolLabelKey([node('n', 'p', {'custom/group': 'p'})], 'p'), 'custom/group');
 });
 
 test('an HPA on a StatefulSet finds it even when a Deployment has the same name', (t) => {
