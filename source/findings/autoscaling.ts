@@ -39,7 +39,7 @@ import {nodeGroupStatusFor, parseAutoscalerStatus, type AutoscalerStatus} from '
 import {POOL_LABEL_KEYS} from '../model/node-pools.js';
 import {podRequests} from '../model/pod-requests.js';
 import {allWorkloads, hpaTarget, namespaceIndex, type NamespaceIndex, workloadLookup} from '../model/workloads.js';
-import {dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, OVERPROVISIONING_PRIORITY, quotaForNamespace} from '../remedies/autoscaling-plans.js';
+import {dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, OVERPROVISIONING_PRIORITY, quotaForNamespace} from '../plans/autoscaling.js';
 import {formatCpu, formatMemory} from '../formats/quantity.js';
 import {formatAge} from '../text/format.js';
 import {FLAP_WINDOW_MS, flapScoreValue, medianHalfPeriod, scoreSeries, type FlapScore, type FlapState} from './flapping.js';

@@ -37,7 +37,7 @@ import {
 	SUGGESTED_REVISION_HISTORY_LIMIT,
 	type DeleteTarget,
 	type TtlChoice,
-} from '../remedies/etcd-plans.js';
+} from '../plans/etcd.js';
 import {formatAge, formatBytes, formatCount, formatPercent} from '../text/format.js';
 
 const MINUTE = 60_000;

@@ -9,7 +9,8 @@
  * (lazyNode.equal: bytes.Equal of the compacted text), so a tested value holding `&` would
  * fail against the server's `\u0026` if it were sent as JavaScript writes it.
  */
-import type {Operation, RemedyApi} from '../remedies/types.js';
+import type {Operation} from '../plans/request.js';
+import type {RemedyApi} from '../remedies/types.js';
 import type {AccessChecker} from './access.js';
 import {ApiStatusError, type KubeClient} from './client.js';
 

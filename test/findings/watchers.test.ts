@@ -16,7 +16,7 @@ import {remedyApi} from '../../source/kube/remedy-api.js';
 import {Session} from '../../source/kube/session.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import {serviceAccountOf} from '../../source/model/users.js';
-import {throttlePlan} from '../../source/remedies/apf.js';
+import {throttlePlan} from '../../source/plans/apf.js';
 import {remedyCatalog} from '../../source/remedies/catalog.js';
 import {RemedyEngine} from '../../source/remedies/engine.js';
 import {Journal} from '../../source/remedies/journal.js';

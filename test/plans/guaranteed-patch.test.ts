@@ -1,9 +1,9 @@
 import test from 'ava';
-import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath, type GuaranteedValues, type JsonObject} from '../../source/remedies/guaranteed-patch.js';
+import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath, type GuaranteedValues, type JsonObject} from '../../source/plans/guaranteed-patch.js';
 import type {SlimContainer, SlimPodSpec} from '../../source/model/slim.js';
 import {computeQosClass} from '../../source/sim/qos.js';
 import type {Obj} from '../../source/sim/resources.js';
-import {guardedJsonPatch} from '../../source/remedies/guarded-patch.js';
+import {guardedJsonPatch} from '../../source/plans/guarded-patch.js';
 import {applyJsonPatch, applyStrategicMergePatch, PatchError} from '../../source/sim/patch.js';
 import {schemaFor} from '../../source/sim/patch-schema.js';
 import {withSim} from '../helpers/sim.js';

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import {goJsonText} from '../../source/kube/remedy-api.js';
-import {failedPatchTest, guardedJsonPatch, pointerOf, unguardedEdit} from '../../source/remedies/guarded-patch.js';
+import {failedPatchTest, guardedJsonPatch, pointerOf, unguardedEdit} from '../../source/plans/guarded-patch.js';
 import {applyJsonPatch, PatchError} from '../../source/sim/patch.js';
 
 type Obj = Record<string, any>;

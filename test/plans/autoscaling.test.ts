@@ -1,6 +1,6 @@
 import test from 'ava';
-import {dampenBehavior, dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, quotaForNamespace, type JsonObject} from '../../source/remedies/autoscaling-plans.js';
-import {guardedJsonPatch} from '../../source/remedies/guarded-patch.js';
+import {dampenBehavior, dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, quotaForNamespace, type JsonObject} from '../../source/plans/autoscaling.js';
+import {guardedJsonPatch} from '../../source/plans/guarded-patch.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import type {SlimContainer, SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimScaledObject, SlimWorkload} from '../../source/model/slim.js';
 

@@ -17,39 +17,11 @@
  */
 import type {ObjectRef} from '../model/slim.js';
 import {formatAge} from '../text/format.js';
-import {guardedJsonPatch, JSON_PATCH, type JsonPatchOperation} from './guarded-patch.js';
+import {guardedJsonPatch} from './guarded-patch.js';
+import {JSON_PATCH, type PlannedRequest, resourcePath} from './request.js';
 
 const SECOND = 1000;
 const HOUR_SECONDS = 3600;
-
-export type PatchContentType = typeof JSON_PATCH;
-
-/** A request body: an object (create, DeleteOptions) or a JSON patch. */
-export type RequestBody = Readonly<Record<string, unknown>> | readonly JsonPatchOperation[];
-
-/** One HTTP request a remedy would send. `path` has no query string; the caller adds `dryRun=All`. */
-export interface PlannedRequest {
-	method: 'POST' | 'PATCH' | 'DELETE';
-	path: string;
-	contentType?: PatchContentType | 'application/json';
-	body: RequestBody;
-	/** The object the request changes (for a POST: the object it creates). */
-	target: ObjectRef;
-	/** One line for the plan view, no trailing period. */
-	description: string;
-}
-
-/** Names are DNS labels/subdomains on a real server; encode anyway so a path never breaks. */
-function segment(s: string): string {
-	return encodeURIComponent(s);
-}
-
-/** `/api/v1/...` for the core group, `/apis/<group>/<version>/...` otherwise. */
-export function resourcePath(group: string, version: string, resource: string, namespace: string | undefined, name?: string): string {
-	const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
-	const scope = namespace ? `/namespaces/${segment(namespace)}` : '';
-	return `${base}${scope}/${resource}${name === undefined ? '' : `/${segment(name)}`}`;
-}
 
 // ---------------------------------------------------------------------------------------
 // ttlSecondsAfterFinished

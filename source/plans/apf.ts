@@ -4,13 +4,14 @@
  * the client's service account (or user) there for LIST and WATCH, named after the subject,
  * with a matchingPrecedence just ahead of the built-in schema that classifies it today
  * (never ahead of exempt/probes, and under 900 for kube-system service accounts). Uses
- * flowcontrol v1 (GA 1.29), or v1beta3 where discovery says so. Undo deletes both.
+ * flowcontrol v1 (GA 1.29), or v1beta3 where discovery says so. Undo deletes both. The
+ * remedy that asks for the parameters and states the risk is throttle-client in
+ * source/remedies/catalog.ts.
  */
 import type {ClusterState} from '../model/state.js';
 import type {SlimFlowSchema} from '../model/slim.js';
 import {serviceAccountOf} from '../model/users.js';
-import {resourcePath} from './etcd-plans.js';
-import type {Obj, Operation, RemedyDefinition} from './types.js';
+import {type Obj, type Operation, resourcePath} from './request.js';
 
 export const THROTTLE_SHARES = 5;
 
@@ -83,27 +84,7 @@ function create(object: Obj, resource: string, version: string): Operation {
 	};
 }
 
-export const throttleClient: RemedyDefinition = {
-	id: 'throttle-client',
-	title: 'Throttle the client with API Priority and Fairness',
-	async plan(context) {
-		const subject = context.finding.subject;
-		if (!('client' in subject)) throw new Error('throttle-client needs a client finding');
-		const user = subject.client.user;
-		if (!user || user === 'system:admin' || user.startsWith('system:node:')) throw new Error(`${user || 'an anonymous client'} cannot be given its own priority level safely`);
-		const version = context.state.apiVersions?.get('flowcontrol.apiserver.k8s.io') ?? (context.api.serverMinor !== undefined && context.api.serverMinor < 29 ? 'v1beta3' : 'v1');
-		const shares = {name: 'shares', label: 'nominal concurrency shares', value: String(THROTTLE_SHARES), validate: (v: string) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 100 ? undefined : 'shares: a whole number from 1 to 100')};
-		const plan = throttlePlan(context.state, user, {shares: Number(context.params.shares ?? shares.value), version});
-		return {
-			findingId: context.finding.id,
-			remedyId: 'throttle-client',
-			title: `Throttle ${user} (LIST and WATCH) with API Priority and Fairness`,
-			risk: `Its LISTs and WATCHes beyond ${plan.priorityLevel.spec.limited.nominalConcurrencyShares} shares of concurrency are rejected with 429: a client that does not back off will fail more (that is the point); system:masters is always exempt`,
-			warnings: [plan.reason, 'Check it bites: apiserver_flowcontrol_rejected_requests_total{flow_schema="' + String(plan.flowSchema.metadata.name) + '"} and the X-Kubernetes-PF-FlowSchema-UID response header'],
-			batches: [[create(plan.priorityLevel, 'prioritylevelconfigurations', version), create(plan.flowSchema, 'flowschemas', version)]],
-			intervalMs: 1000,
-			params: [shares],
-			undoable: true,
-		};
-	},
-};
+/** The two creates that throttle a client: its PriorityLevelConfiguration, then its FlowSchema. */
+export function throttleOperations(plan: {priorityLevel: Obj; flowSchema: Obj}, version: string): Operation[] {
+	return [create(plan.priorityLevel, 'prioritylevelconfigurations', version), create(plan.flowSchema, 'flowschemas', version)];
+}

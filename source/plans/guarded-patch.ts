@@ -35,14 +35,7 @@
  * applyJSPatch): `failedPatchTest` recognises that answer, which the engine treats like a
  * 409 — the object changed where the remedy writes: re-plan and ask again.
  */
-import type {Operation} from './types.js';
-
-export const JSON_PATCH = 'application/json-patch+json';
-
-export type JsonPatchOperation =
-	| {op: 'test'; path: string; value: unknown}
-	| {op: 'add' | 'replace'; path: string; value: unknown}
-	| {op: 'remove'; path: string};
+import {JSON_PATCH, type JsonPatchOperation, type Operation} from './request.js';
 
 type Obj = Record<string, unknown>;
 

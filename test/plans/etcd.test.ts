@@ -1,5 +1,5 @@
 /**
- * Tests for the etcd pane's remedy builders (source/remedies/etcd-plans.ts): the TTL rule
+ * Tests for the etcd pane's remedy builders (source/plans/etcd.ts): the TTL rule
  * on several cadences, the patch bodies and their preconditions, batch sizes from a QPS
  * budget, the PV delete warnings per reclaim policy and server version, the
  * revisionHistoryLimit plan, and quota values that never fall below usage.
@@ -16,7 +16,6 @@ import {
 	jobTtlPatch,
 	objectQuotaPlan,
 	quotaHard,
-	resourcePath,
 	revisionHistoryLimitPatch,
 	roundUpTwoDigits,
 	TTL_MAX_SECONDS,
@@ -24,7 +23,7 @@ import {
 	validateTtlSeconds,
 	volumeDeletePlan,
 	type DeleteTarget,
-} from '../../source/remedies/etcd-plans.js';
+} from '../../source/plans/etcd.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -34,14 +33,6 @@ const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 function runsEvery(intervalMs: number, n: number): Array<{created: number; finished: number}> {
 	return Array.from({length: n}, (_, i) => ({created: NOW - (i + 1) * intervalMs - 30_000, finished: NOW - (i + 1) * intervalMs}));
 }
-
-test('resourcePath builds core, grouped, namespaced and cluster-scoped paths', (t) => {
-	t.is(resourcePath('', 'v1', 'pods', 'ns', 'p'), '/api/v1/namespaces/ns/pods/p');
-	t.is(resourcePath('batch', 'v1', 'jobs', 'ns', 'j'), '/apis/batch/v1/namespaces/ns/jobs/j');
-	t.is(resourcePath('', 'v1', 'persistentvolumes', undefined, 'pv-1'), '/api/v1/persistentvolumes/pv-1');
-	t.is(resourcePath('', 'v1', 'resourcequotas', 'ns'), '/api/v1/namespaces/ns/resourcequotas');
-	t.is(resourcePath('', 'v1', 'pods', 'ns', 'a/b'), '/api/v1/namespaces/ns/pods/a%2Fb');
-});
 
 test('chooseJobTtl: a CronJob every 2 minutes gets the 1h floor', (t) => {
 	const choice = chooseJobTtl(runsEvery(2 * MIN, 130));
