@@ -17,7 +17,7 @@ import {EXIT, UsageError} from '../errors.js';
 import {PANES, type Pane, type Severity} from '../model/finding.js';
 import {resolveConfig, type ResolvedConfig} from '../kube/kubeconfig.js';
 import {PluginInterrupted} from '../kube/credentials.js';
-import {remedyApi} from '../kube/remedy-api.js';
+import {remedyApi} from '../remedies/remedy-api.js';
 import {Session} from '../kube/session.js';
 import {remedyCatalog} from '../remedies/catalog.js';
 import {RemedyEngine} from '../remedies/engine.js';

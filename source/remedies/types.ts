@@ -2,8 +2,9 @@
  * The remedy model. A remedy is data: the exact requests it would send (method, path,
  * content type, body with its precondition: a JSON patch's tests of the fields it writes,
  * a DELETE's uid and resourceVersion; their types are in source/plans/request.ts), a risk
- * line, editable parameters, and whether it can be undone. The engine (engine.ts) does the rest through a
- * RemedyApi, which the data layer implements — remedies never speak HTTP themselves.
+ * line, editable parameters, and whether it can be undone. The engine (engine.ts) does the
+ * rest through a RemedyApi (remedy-api.ts sends through the session's client): plans never
+ * speak HTTP.
  */
 import type {Finding} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';

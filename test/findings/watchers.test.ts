@@ -12,7 +12,7 @@ import {openAuditFeed} from '../../source/app/audit-feed.js';
 import {AppController} from '../../source/app/controller.js';
 import {analyzeWatchers, assessClient} from '../../source/findings/watchers.js';
 import {resolveConfig} from '../../source/kube/kubeconfig.js';
-import {remedyApi} from '../../source/kube/remedy-api.js';
+import {remedyApi} from '../../source/remedies/remedy-api.js';
 import {Session} from '../../source/kube/session.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import {serviceAccountOf} from '../../source/model/users.js';

@@ -5,7 +5,7 @@
  * when the server refuses them.
  */
 import test from 'ava';
-import {goJsonText} from '../../source/kube/remedy-api.js';
+import {goJsonText} from '../../source/remedies/remedy-api.js';
 import {failedPatchTest, guardedJsonPatch, pointerOf, unguardedEdit} from '../../source/plans/guarded-patch.js';
 import {applyJsonPatch, PatchError} from '../../source/sim/patch.js';
 

@@ -10,7 +10,7 @@ import {AppController} from '../../source/app/controller.js';
 import {ScaledClock} from '../../source/clock.js';
 import type {Finding} from '../../source/model/finding.js';
 import {resolveConfig} from '../../source/kube/kubeconfig.js';
-import {goJsonText, remedyApi} from '../../source/kube/remedy-api.js';
+import {goJsonText, remedyApi} from '../../source/remedies/remedy-api.js';
 import {Session} from '../../source/kube/session.js';
 import {remedyCatalog} from '../../source/remedies/catalog.js';
 import {RemedyEngine} from '../../source/remedies/engine.js';

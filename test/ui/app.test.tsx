@@ -11,7 +11,7 @@ import {render} from 'ink-testing-library';
 import {AppController} from '../../source/app/controller.js';
 import {ScaledClock} from '../../source/clock.js';
 import {resolveConfig} from '../../source/kube/kubeconfig.js';
-import {remedyApi} from '../../source/kube/remedy-api.js';
+import {remedyApi} from '../../source/remedies/remedy-api.js';
 import {Session} from '../../source/kube/session.js';
 import {remedyCatalog} from '../../source/remedies/catalog.js';
 import {RemedyEngine} from '../../source/remedies/engine.js';

@@ -9,12 +9,10 @@
  * (lazyNode.equal: bytes.Equal of the compacted text), so a tested value holding `&` would
  * fail against the server's `\u0026` if it were sent as JavaScript writes it.
  */
-import type {Operation} from '../plans/request.js';
-import type {RemedyApi} from '../remedies/types.js';
-import type {AccessChecker} from './access.js';
-import {ApiStatusError, type KubeClient} from './client.js';
-
-type Obj = Record<string, any>;
+import type {AccessChecker} from '../kube/access.js';
+import {ApiStatusError, type KubeClient} from '../kube/client.js';
+import type {Obj, Operation} from '../plans/request.js';
+import type {RemedyApi} from './types.js';
 
 export function remedyApi(client: KubeClient, access: AccessChecker, serverMinor?: number): RemedyApi {
 	return {
