@@ -19,7 +19,8 @@ import {analyzeWatchers} from '../findings/watchers.js';
 import type {PaneView} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
 import {formatCount} from '../text/format.js';
-import type {HeaderInfo, WatchersSource} from './controller.js';
+import type {WatchersSource} from './controller.js';
+import type {HeaderInfo} from './header.js';
 
 export interface AuditFeedOptions {
 	/** --audit-log: a file, directory, glob, FIFO or pipe, or "-" for stdin. */

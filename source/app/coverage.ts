@@ -6,7 +6,7 @@
  * for the UI.
  */
 import type {InputStatus, Pane, PaneCoverage, PaneInput} from '../model/finding.js';
-import type {HeaderInfo} from './controller.js';
+import type {HeaderInfo} from './header.js';
 import type {InputReading, SessionInputs} from '../kube/session.js';
 
 type Need = 'required' | 'optional';

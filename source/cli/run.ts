@@ -226,7 +226,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 		if (!report) {
 			const {runTui} = await tui!;
 			if (session?.credentials.wantsTerminal && !(await interactiveLogin(session))) return EXIT_INTERRUPTED;
-			return await connectBehind(session, options.requestTimeoutMs, (signal) => runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env, signal}));
+			return await connectBehind(session, options.requestTimeoutMs, (signal) => runTui({controller, session, engine, readOnly: options.readOnly, stdout: context.stdout, stdin: context.stdin, env: context.env, signal}));
 		}
 		if (session) {
 			await session.connect(options.requestTimeoutMs > 0 ? wallClock.now() + options.requestTimeoutMs : undefined);

@@ -10,7 +10,7 @@ import {render} from 'ink-testing-library';
 import {AppController, type Views} from '../../source/app/controller.js';
 import type {Finding, Pane, PaneView, Row} from '../../source/model/finding.js';
 import type {RemedyEngine} from '../../source/remedies/engine.js';
-import {App} from '../../source/ui/app.js';
+import {Screen} from '../../source/ui/screen.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {eventually, sleep} from '../helpers/sim.js';
 
@@ -70,7 +70,7 @@ function start(t: ExecutionContext, views: Views, firstPane: Pane = 'etcd') {
 	const controller = new AppController({readOnly: false, live: false});
 	controller.views = views;
 	const {engine, asked} = recordingEngine();
-	const ui = render(<App controller={controller} engine={engine} theme={theme} readOnly={false} width={80} height={24} firstPane={firstPane} />);
+	const ui = render(<Screen controller={controller} engine={engine} theme={theme} readOnly={false} width={80} height={24} firstPane={firstPane} />);
 	// Unmounted however the test ends: the app's header timer would keep the worker alive.
 	t.teardown(() => ui.unmount());
 	const frame = () => ui.lastFrame() ?? '';

@@ -17,7 +17,7 @@ import {remedyCatalog} from '../../source/remedies/catalog.js';
 import {RemedyEngine} from '../../source/remedies/engine.js';
 import {Journal} from '../../source/remedies/journal.js';
 import type {Simulator, SimulatorOptions} from '../../source/sim/simulator.js';
-import {App} from '../../source/ui/app.js';
+import {Screen} from '../../source/ui/screen.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {eventually, sleep, tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
 
@@ -43,7 +43,7 @@ async function withApp(options: SimulatorOptions & {token?: string; readOnly?: b
 		const engine = readOnly ? undefined : new RemedyEngine(remedyApi(session.client, session.access, 32), journal, {context: 'test', user: 'tester'}, remedyCatalog());
 		const controller = new AppController({session, engine, readOnly, minIntervalMs: 100});
 		const theme = makeTheme({color: false, unicode: true});
-		const ui = render(<App controller={controller} engine={engine} theme={theme} readOnly={readOnly} width={110} height={32} />);
+		const ui = render(<Screen controller={controller} engine={engine} theme={theme} readOnly={readOnly} width={110} height={32} />);
 		const frame = () => ui.lastFrame() ?? '';
 		const harness: Harness = {
 			sim,

@@ -1,11 +1,12 @@
 /**
- * The terminal UI: a header (context, server, connection state and the age of the last
- * event, read-only badge, audit source and lag), the four panes switched with 1–4 and Tab,
- * each a table with a cursor, filter and sort; a detail view per finding with its evidence,
- * series, objects and remedies; the remedy dialog (plan → access → dry run → diff →
- * confirm, focus on Cancel → apply → result) and undo; help; key hints that always fit.
+ * The terminal UI's screen, the root component Ink renders: a header (context, server,
+ * connection state and the age of the last event, read-only badge, audit source and lag),
+ * the four panes switched with 1–4 and Tab, each a table with a cursor, filter and sort; a
+ * detail view per finding with its evidence, series, objects and remedies; the remedy
+ * dialog (plan → access → dry run → diff → confirm, focus on Cancel → apply → result) and
+ * undo; help; key hints that always fit.
  *
- * This component holds the state (app-state.ts) and runs what it asks for: every key of a
+ * This component holds the state (screen-state.ts) and runs what it asks for: every key of a
  * read goes through the reducer in order, on the latest state (kept in a ref, so keys
  * that arrive before the next render see what the previous key did); the remedy engine's
  * answers and new views come back as events. Components only render what the controller
@@ -13,12 +14,13 @@
  */
 import {Box, useApp, useInput, useStdout} from 'ink';
 import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
-import type {AppController, HeaderInfo} from '../app/controller.js';
+import type {AppController} from '../app/controller.js';
+import type {HeaderInfo} from '../app/header.js';
 import {type Pane, PANES, type PaneView} from '../model/finding.js';
 import type {RemedyEngine} from '../remedies/engine.js';
 import {formatAge} from '../text/format.js';
 import {sanitize} from '../text/sanitize.js';
-import {type Effect, currentFinding, currentRows, detailProps, dialogHeight, initialState, reduceEvent, reduceKeys, screenLayout, type Step, type UiEnv, type UiEvent, type UiState} from './app-state.js';
+import {type Effect, currentFinding, currentRows, detailProps, dialogHeight, initialState, reduceEvent, reduceKeys, screenLayout, type Step, type UiEnv, type UiEvent, type UiState} from './screen-state.js';
 import {ConfirmDialog} from './components/confirm-dialog.js';
 import {DataTable, StyledLines} from './components/data-table.js';
 import {detailViewLines} from './components/detail-view.js';
@@ -31,7 +33,7 @@ import {dialogProps, editedParam} from './remedy-dialog.js';
 import {fitLine, type Span} from './table-layout.js';
 import {asciiText, type Theme} from './theme.js';
 
-export interface AppProps {
+export interface ScreenProps {
 	controller: AppController;
 	engine?: RemedyEngine;
 	theme: Theme;
@@ -92,7 +94,7 @@ function useUiStore(initial: () => UiState, run: (effect: Effect) => void): {sta
 	return {state: ref.current, apply};
 }
 
-export function App(props: AppProps) {
+export function Screen(props: ScreenProps) {
 	const {controller, engine, theme, readOnly} = props;
 	const {exit} = useApp();
 	const {width, height} = useTerminalSize({width: props.width, height: props.height});

@@ -9,11 +9,11 @@
 import test from 'ava';
 import type {Views} from '../../source/app/controller.js';
 import type {Finding, Pane, PaneView, Row} from '../../source/model/finding.js';
-import {currentRow, type Effect, initialState, reduceEvent, reduceKeys, type UiEnv, type UiState} from '../../source/ui/app-state.js';
+import {currentRow, type Effect, initialState, reduceEvent, reduceKeys, type UiEnv, type UiState} from '../../source/ui/screen-state.js';
 import {detailViewLines} from '../../source/ui/components/detail-view.js';
 import {type KeyPress, splitTyped} from '../../source/ui/keys.js';
 import {makeTheme} from '../../source/ui/theme.js';
-import {detailProps, screenLayout} from '../../source/ui/app-state.js';
+import {detailProps, screenLayout} from '../../source/ui/screen-state.js';
 
 const theme = makeTheme({color: false, unicode: true});
 const env: UiEnv = {width: 80, height: 24, theme, readOnly: false, remedies: true};
