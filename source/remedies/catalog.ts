@@ -7,7 +7,10 @@
  * does the access check, dry run, diff, apply and undo.
  */
 import {type ContainerUsage, suggestGuaranteed} from '../findings/qos-rules.js';
-import {deleteTargetsFor, finishedJobsFor, namespaceObjectCounts, oldReplicaSetsOf} from '../findings/etcd.js';
+import {deleteTargetsFor} from '../findings/etcd.js';
+import {finishedJobsFor} from '../findings/etcd/jobs.js';
+import {namespaceObjectCounts} from '../findings/etcd/namespaces.js';
+import {oldReplicaSetsOf} from '../findings/etcd/replicasets.js';
 import {Interner, podSpec} from '../kube/projections.js';
 import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import type {ObjectRef} from '../model/slim.js';

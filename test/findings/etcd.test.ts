@@ -6,18 +6,13 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import {
-	analyzeEtcd,
-	countObjectsByNamespace,
-	deleteTargetsFor,
-	finishedJobsFor,
-	finishedPodsFor,
-	MAX_OBJECTS,
-	oldReplicaSetsOf,
-	qualifiedResource,
-	resourceRowId,
-	usageBar,
-} from '../../source/findings/etcd.js';
+import {analyzeEtcd, deleteTargetsFor} from '../../source/findings/etcd.js';
+import {MAX_OBJECTS, qualifiedResource, resourceRowId} from '../../source/findings/etcd/context.js';
+import {finishedJobsFor} from '../../source/findings/etcd/jobs.js';
+import {countObjectsByNamespace} from '../../source/findings/etcd/namespaces.js';
+import {finishedPodsFor} from '../../source/findings/etcd/pods.js';
+import {oldReplicaSetsOf} from '../../source/findings/etcd/replicasets.js';
+import {usageBar} from '../../source/findings/etcd/size.js';
 import type {Finding, PaneView} from '../../source/model/finding.js';
 import {deriveApiServerFigures} from '../../source/kube/apiserver-metrics.js';
 import type {ApiServerFigures} from '../../source/model/apiserver-figures.js';
