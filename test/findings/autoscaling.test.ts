@@ -1,5 +1,7 @@
 import test from 'ava';
-import {analyzeAutoscaling, detectFight, isAutoscalerManager, replicaSpark} from '../../source/findings/autoscaling.js';
+import {analyzeAutoscaling} from '../../source/findings/autoscaling.js';
+import {replicaSpark} from '../../source/findings/autoscaling/context.js';
+import {detectFight, isAutoscalerManager} from '../../source/findings/autoscaling/fight.js';
 import type {FlapState} from '../../source/findings/flapping.js';
 import type {Finding} from '../../source/model/finding.js';
 import {emptyState} from '../../source/model/empty-state.js';
