@@ -29,14 +29,13 @@
  */
 import {SEVERITY_RANK, type Column, type PaneView, type Row} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
-import type {DeleteTarget} from '../plans/etcd.js';
 import {formatBytes, formatCount, formatPercent} from '../text/format.js';
 import {type Context, maxSeverity} from './etcd/context.js';
 import {eventStormFindings} from './etcd/events.js';
-import {finishedJobsFor, jobFindings} from './etcd/jobs.js';
+import {jobFindings} from './etcd/jobs.js';
 import {growthText, kindFigures, kindFindings, oversizedFindings} from './etcd/kinds.js';
 import {namespaceQuotaFindings} from './etcd/namespaces.js';
-import {finishedPodFindings, finishedPodsFor} from './etcd/pods.js';
+import {finishedPodFindings} from './etcd/pods.js';
 import {replicaSetFindings} from './etcd/replicasets.js';
 import {etcdFigure, type EtcdSizeOptions} from './etcd/size.js';
 import {claimFindings, volumeFindings} from './etcd/volumes.js';
@@ -44,17 +43,6 @@ import {claimFindings, volumeFindings} from './etcd/volumes.js';
 export interface EtcdPaneOptions extends EtcdSizeOptions {
 	/** Limit namespaced findings to one namespace (default: the state's scope). */
 	namespace?: string;
-}
-
-/** DELETE targets (with uid and resourceVersion preconditions) for a job-without-ttl or finished-pods finding. */
-export function deleteTargetsFor(state: ClusterState, id: string): DeleteTarget[] {
-	if (id.startsWith('job-without-ttl/')) {
-		return finishedJobsFor(state, id).map((job) => ({group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespace: job.namespace, name: job.name, uid: job.uid, resourceVersion: job.resourceVersion}));
-	}
-	if (id.startsWith('finished-pods/')) {
-		return finishedPodsFor(state, id).map((pod) => ({group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, resourceVersion: pod.resourceVersion}));
-	}
-	return [];
 }
 
 const TYPE_ORDER = [

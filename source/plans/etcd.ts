@@ -1,106 +1,38 @@
 /**
  * Pure builders for the etcd pane's remedies: each returns the HTTP requests it would send
  * (method, path, content type, body) plus the numbers and the plain-language rule behind
- * its choices, so the caller can show them, dry-run them, apply them and journal them.
+ * its choices, so the caller can show them, dry-run them, apply them and journal them. The
+ * values they write are what the findings suggest (source/findings/etcd/: job-ttl.ts,
+ * object-quota.ts, replicasets.ts).
  *
- * - `chooseJobTtl`: ttlSecondsAfterFinished from a group's job history.
- * - `cronJobTtlPatch` / `jobTtlPatch`: JSON patches setting that TTL, guarded by a test of
- *   the field as planned (guarded-patch.ts), so a status write does not conflict.
+ * - `cronJobTtlPatch` / `jobTtlPatch`: JSON patches setting ttlSecondsAfterFinished, guarded
+ *   by a test of the field as planned (guarded-patch.ts), so a status write does not conflict.
  * - `batchedDeletePlan`: DELETEs with propagationPolicy Background and uid/resourceVersion
  *   preconditions, cut into batches a QPS budget allows (the caller paces them);
- *   `batchRequests` batches any requests the same way (e.g. one TTL patch per Job).
+ *   `batchRequests` batches any requests the same way (e.g. one TTL patch per Job);
+ *   `deleteTargetsFor`: what a job-without-ttl or finished-pods finding deletes.
  * - `volumeDeletePlan`: deleting a Released PersistentVolume, with what happens to its disk.
  * - `revisionHistoryLimitPatch`: a Deployment's revisionHistoryLimit (3 by default), the
  *   same way guarded.
- * - `objectQuotaPlan`: an object-count ResourceQuota sized from today's counts.
+ * - `objectQuotaPlan`: the object-count ResourceQuota to create.
  * Nothing here does I/O.
  */
+import {finishedJobsFor} from '../findings/etcd/jobs.js';
+import {objectQuota, type QuotaLine} from '../findings/etcd/object-quota.js';
+import {finishedPodsFor} from '../findings/etcd/pods.js';
+import {REVISION_HISTORY_RULE, SUGGESTED_REVISION_HISTORY_LIMIT} from '../findings/etcd/replicasets.js';
 import type {ObjectRef} from '../model/slim.js';
-import {formatAge} from '../text/format.js';
+import type {ClusterState} from '../model/state.js';
 import {guardedJsonPatch} from './guarded-patch.js';
 import {JSON_PATCH, type PlannedRequest, resourcePath} from './request.js';
 
 const SECOND = 1000;
-const HOUR_SECONDS = 3600;
 
 // ---------------------------------------------------------------------------------------
 // ttlSecondsAfterFinished
 
-/** One finished (or running) Job of a group, as far as the TTL choice needs it. */
-export interface JobRun {
-	/** Epoch ms. */
-	created: number;
-	finished?: number;
-	failed?: boolean;
-}
-
-export interface TtlChoice {
-	seconds: number;
-	/** "1h", "14h", "24h". */
-	text: string;
-	/** The rule and the numbers it used, one line. */
-	rule: string;
-	/** Median time between runs, when there were at least two. */
-	cadenceSeconds?: number;
-	/** About how many finished Jobs the group keeps with this TTL (seconds / cadence). */
-	jobsKept?: number;
-}
-
-/** Finished runs a TTL should keep around: enough to see a pattern of failures, not a pile. */
-export const TTL_RUNS_KEPT = 20;
-/** Floor: a failure must still be there when whoever is paged gets to it. */
-export const TTL_MIN_SECONDS = HOUR_SECONDS;
-/** Ceiling: after a day a run's logs belong in the log store, not in etcd. */
-export const TTL_MAX_SECONDS = 24 * HOUR_SECONDS;
 /** ttlSecondsAfterFinished and revisionHistoryLimit are int32 fields. */
 export const INT32_MAX = 2_147_483_647;
-
-export const TTL_RULE = `about ${TTL_RUNS_KEPT} runs' worth (${TTL_RUNS_KEPT} x the median time between runs), at least 1h so a failure can still be debugged by whoever is paged, at most 24h (older runs belong in the log store, not etcd), rounded up to whole hours`;
-
-function median(values: readonly number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	const mid = Math.floor(sorted.length / 2);
-	return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function hoursText(seconds: number): string {
-	if (seconds % HOUR_SECONDS === 0) return `${seconds / HOUR_SECONDS}h`;
-	return formatAge(seconds * SECOND);
-}
-
-/**
- * The TTL for a group of Jobs (one CronJob's, or one namespace's standalone Jobs): about
- * TTL_RUNS_KEPT runs' worth of the group's cadence, clamped to [1h, 24h] and rounded up to
- * whole hours. With fewer than two runs there is no cadence: one day.
- */
-export function chooseJobTtl(runs: readonly JobRun[]): TtlChoice {
-	const times = runs.map((run) => run.finished ?? run.created).filter((t) => Number.isFinite(t)).sort((a, b) => a - b);
-	const gaps: number[] = [];
-	for (let i = 1; i < times.length; i++) {
-		const gap = times[i]! - times[i - 1]!;
-		if (gap > 0) gaps.push(gap);
-	}
-	if (gaps.length === 0) {
-		return {
-			seconds: TTL_MAX_SECONDS,
-			text: hoursText(TTL_MAX_SECONDS),
-			rule: `${TTL_RULE}; fewer than two runs with distinct finish times, so no cadence to go by: 24h`,
-		};
-	}
-	const cadenceSeconds = Math.max(1, Math.round(median(gaps) / SECOND));
-	const wanted = TTL_RUNS_KEPT * cadenceSeconds;
-	const clamped = Math.min(TTL_MAX_SECONDS, Math.max(TTL_MIN_SECONDS, wanted));
-	const seconds = Math.ceil(clamped / HOUR_SECONDS) * HOUR_SECONDS;
-	const jobsKept = Math.max(1, Math.round(seconds / cadenceSeconds));
-	const bound = wanted < TTL_MIN_SECONDS ? ' -> raised to the 1h floor' : wanted > TTL_MAX_SECONDS ? ' -> capped at 24h' : '';
-	return {
-		seconds,
-		text: hoursText(seconds),
-		rule: `${TTL_RULE}: runs every ${formatAge(cadenceSeconds * SECOND)} (median), ${TTL_RUNS_KEPT} x ${formatAge(cadenceSeconds * SECOND)} = ${formatAge(wanted * SECOND)}${bound} -> ${hoursText(seconds)}, keeping about ${jobsKept} finished Jobs`,
-		cadenceSeconds,
-		jobsKept,
-	};
-}
 
 /** Throws a RangeError unless `seconds` is a valid ttlSecondsAfterFinished (an int32 ≥ 0). */
 export function validateTtlSeconds(seconds: number): void {
@@ -270,6 +202,17 @@ export function batchedDeletePlan(targets: readonly DeleteTarget[], budget: Requ
 	return batchRequests(targets.map(deleteRequest), budget);
 }
 
+/** DELETE targets (with uid and resourceVersion preconditions) for a job-without-ttl or finished-pods finding. */
+export function deleteTargetsFor(state: ClusterState, id: string): DeleteTarget[] {
+	if (id.startsWith('job-without-ttl/')) {
+		return finishedJobsFor(state, id).map((job) => ({group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespace: job.namespace, name: job.name, uid: job.uid, resourceVersion: job.resourceVersion}));
+	}
+	if (id.startsWith('finished-pods/')) {
+		return finishedPodsFor(state, id).map((pod) => ({group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, resourceVersion: pod.resourceVersion}));
+	}
+	return [];
+}
+
 // ---------------------------------------------------------------------------------------
 // Released PersistentVolumes
 
@@ -347,14 +290,6 @@ export function volumeDeletePlan(volume: VolumeToDelete, options: {serverMinor?:
 // ---------------------------------------------------------------------------------------
 // revisionHistoryLimit
 
-/**
- * Three old ReplicaSets cover `kubectl rollout undo` (one step back) and a second look
- * further back, while cutting the default ten per Deployment to three.
- */
-export const SUGGESTED_REVISION_HISTORY_LIMIT = 3;
-
-export const REVISION_HISTORY_RULE = `revisionHistoryLimit ${SUGGESTED_REVISION_HISTORY_LIMIT}: enough for kubectl rollout undo and one more step back; the default keeps 10 old ReplicaSets per Deployment`;
-
 export interface OldReplicaSet {
 	name: string;
 	revision?: number;
@@ -397,42 +332,6 @@ export function revisionHistoryLimitPatch(deployment: PlannedObject, oldReplicaS
 // ---------------------------------------------------------------------------------------
 // Object-count ResourceQuota
 
-/** Headroom: 50% over today's count (a rolling update surges 25% by default), at least 10 objects. */
-export const QUOTA_HEADROOM_FACTOR = 1.5;
-export const QUOTA_MIN_HEADROOM = 10;
-
-export const QUOTA_RULE = 'hard = today\'s count (plus what autoscalers may still add) x 1.5, at least +10, rounded up to two significant digits; never below current usage, because a quota below usage blocks every new object of that kind in the namespace at once';
-
-/** Round up to two significant digits: 99 -> 99, 263 -> 270, 1234 -> 1300. */
-export function roundUpTwoDigits(n: number): number {
-	const whole = Math.ceil(n);
-	if (whole < 100 || whole >= 1e15) return whole;
-	const step = 10 ** (String(whole).length - 2);
-	return Math.ceil(whole / step) * step;
-}
-
-/** The hard limit for one count: never below `used`. */
-export function quotaHard(used: number, reserve = 0): number {
-	if (!Number.isFinite(used) || used < 0) throw new RangeError(`object count must be a non-negative number, got ${used}`);
-	const base = Math.ceil(used + Math.max(0, Number.isFinite(reserve) ? reserve : 0));
-	const hard = roundUpTwoDigits(Math.max(Math.ceil(base * QUOTA_HEADROOM_FACTOR), base + QUOTA_MIN_HEADROOM));
-	return Math.max(hard, Math.ceil(used));
-}
-
-const LEGACY_COUNT_KEYS = new Set(['configmaps', 'persistentvolumeclaims', 'replicationcontrollers', 'resourcequotas', 'secrets', 'services', 'services.loadbalancers', 'services.nodeports']);
-
-/** Whether a ResourceQuota key bounds an object count (`count/<resource>[.<group>]` or a legacy key; `pods` only counts non-terminal pods, so it does not). */
-export function isObjectCountKey(key: string): boolean {
-	return /^count\/[a-z0-9.-]+$/.test(key) || LEGACY_COUNT_KEYS.has(key);
-}
-
-export interface QuotaLine {
-	key: string;
-	used: number;
-	reserve: number;
-	hard: number;
-}
-
 export interface ObjectQuotaPlan {
 	request: PlannedRequest;
 	quota: {
@@ -445,34 +344,16 @@ export interface ObjectQuotaPlan {
 	rule: string;
 }
 
-export const OBJECT_QUOTA_NAME = 'object-counts';
-
 /**
- * A new ResourceQuota with one `count/…` limit per key of `usage` (today's counts in the
- * namespace), sized by `quotaHard`. `reserve` adds what may legitimately appear soon (e.g.
- * pods the namespace's HPAs may still add). The name avoids `existingNames` (quotas are
- * additive: a second quota does not replace the first).
+ * The ResourceQuota `objectQuota` sizes for `namespace` (source/findings/etcd/object-quota.ts),
+ * and the POST that creates it.
  */
 export function objectQuotaPlan(
 	namespace: string,
 	usage: Readonly<Record<string, number>>,
 	options: {reserve?: Readonly<Record<string, number>>; existingNames?: readonly string[]; name?: string} = {},
 ): ObjectQuotaPlan {
-	const keys = Object.keys(usage).sort();
-	if (keys.length === 0) throw new RangeError('an object-count quota needs at least one count');
-	const lines: QuotaLine[] = [];
-	const hard: Record<string, string> = {};
-	for (const key of keys) {
-		if (!isObjectCountKey(key)) throw new RangeError(`"${key}" is not an object-count quota key (expected count/<resource>[.<group>])`);
-		const used = usage[key]!;
-		const reserve = Math.max(0, options.reserve?.[key] ?? 0);
-		const limit = quotaHard(used, reserve);
-		lines.push({key, used, reserve, hard: limit});
-		hard[key] = String(limit);
-	}
-	const taken = new Set(options.existingNames ?? []);
-	let name = options.name ?? OBJECT_QUOTA_NAME;
-	for (let i = 2; taken.has(name); i++) name = `${options.name ?? OBJECT_QUOTA_NAME}-${i}`;
+	const {name, lines, hard, rule} = objectQuota(usage, options);
 	const quota = {
 		apiVersion: 'v1' as const,
 		kind: 'ResourceQuota' as const,
@@ -490,6 +371,6 @@ export function objectQuotaPlan(
 		},
 		quota,
 		lines,
-		rule: QUOTA_RULE,
+		rule,
 	};
 }

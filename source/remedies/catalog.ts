@@ -7,7 +7,6 @@
  * does the access check, dry run, diff, apply and undo.
  */
 import {type ContainerUsage, suggestGuaranteed} from '../findings/qos-rules.js';
-import {deleteTargetsFor} from '../findings/etcd.js';
 import {finishedJobsFor} from '../findings/etcd/jobs.js';
 import {namespaceObjectCounts} from '../findings/etcd/namespaces.js';
 import {oldReplicaSetsOf} from '../findings/etcd/replicasets.js';
@@ -18,7 +17,7 @@ import {objectKey} from '../model/state.js';
 import {owningWorkload} from '../model/workloads.js';
 import {dampenHpaPatch, dampenScaledObjectPatch, type MergePatchPlan, overprovisioningForPool, quotaForNamespace} from '../plans/autoscaling.js';
 import {THROTTLE_SHARES, throttleOperations, throttlePlan} from '../plans/apf.js';
-import {batchRequests, chooseJobTtl, cronJobTtlPatch, jobTtlPatch, objectQuotaPlan, revisionHistoryLimitPatch, volumeDeletePlan, batchedDeletePlan} from '../plans/etcd.js';
+import {batchRequests, cronJobTtlPatch, deleteTargetsFor, jobTtlPatch, objectQuotaPlan, revisionHistoryLimitPatch, volumeDeletePlan, batchedDeletePlan} from '../plans/etcd.js';
 import {guardedJsonPatch} from '../plans/guarded-patch.js';
 import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath} from '../plans/guaranteed-patch.js';
 import {JSON_PATCH, kindResource, type Obj, type Operation, operation, resourcePath} from '../plans/request.js';
@@ -388,6 +387,3 @@ export function remedyCatalog(extra: readonly RemedyDefinition[] = []): Map<stri
 	];
 	return new Map(all.map((definition) => [definition.id, definition]));
 }
-
-/** Choose a TTL from a CronJob's history (exported for the detail view). */
-export {chooseJobTtl};

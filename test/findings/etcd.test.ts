@@ -6,7 +6,8 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import {analyzeEtcd, deleteTargetsFor} from '../../source/findings/etcd.js';
+import {analyzeEtcd} from '../../source/findings/etcd.js';
+import {deleteTargetsFor} from '../../source/plans/etcd.js';
 import {MAX_OBJECTS, qualifiedResource, resourceRowId} from '../../source/findings/etcd/context.js';
 import {finishedJobsFor} from '../../source/findings/etcd/jobs.js';
 import {countObjectsByNamespace} from '../../source/findings/etcd/namespaces.js';

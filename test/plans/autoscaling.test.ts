@@ -1,5 +1,6 @@
 import test from 'ava';
-import {dampenBehavior, dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, quotaForNamespace, type JsonObject} from '../../source/plans/autoscaling.js';
+import {dampenBehavior, type JsonObject} from '../../source/findings/autoscaling/dampen.js';
+import {dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, quotaForNamespace} from '../../source/plans/autoscaling.js';
 import {guardedJsonPatch} from '../../source/plans/guarded-patch.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import type {SlimContainer, SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimScaledObject, SlimWorkload} from '../../source/model/slim.js';

@@ -1,25 +1,19 @@
 /**
- * Tests for the etcd pane's remedy builders (source/plans/etcd.ts): the TTL rule
- * on several cadences, the patch bodies and their preconditions, batch sizes from a QPS
- * budget, the PV delete warnings per reclaim policy and server version, the
- * revisionHistoryLimit plan, and quota values that never fall below usage.
+ * Tests for the etcd pane's remedy builders (source/plans/etcd.ts): the patch bodies and
+ * their preconditions, batch sizes from a QPS budget, the PV delete warnings per reclaim
+ * policy and server version, the revisionHistoryLimit plan, and quotas that never fall
+ * below usage.
  */
 import test from 'ava';
 import fc from 'fast-check';
 import {
 	batchedDeletePlan,
 	batchRequests,
-	chooseJobTtl,
 	cronJobTtlPatch,
 	deleteBatchSize,
-	isObjectCountKey,
 	jobTtlPatch,
 	objectQuotaPlan,
-	quotaHard,
 	revisionHistoryLimitPatch,
-	roundUpTwoDigits,
-	TTL_MAX_SECONDS,
-	TTL_MIN_SECONDS,
 	validateTtlSeconds,
 	volumeDeletePlan,
 	type DeleteTarget,
@@ -29,57 +23,6 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
-
-function runsEvery(intervalMs: number, n: number): Array<{created: number; finished: number}> {
-	return Array.from({length: n}, (_, i) => ({created: NOW - (i + 1) * intervalMs - 30_000, finished: NOW - (i + 1) * intervalMs}));
-}
-
-test('chooseJobTtl: a CronJob every 2 minutes gets the 1h floor', (t) => {
-	const choice = chooseJobTtl(runsEvery(2 * MIN, 130));
-	t.is(choice.seconds, 3600);
-	t.is(choice.text, '1h');
-	t.is(choice.cadenceSeconds, 120);
-	t.is(choice.jobsKept, 30);
-	t.regex(choice.rule, /20 runs/);
-	t.regex(choice.rule, /raised to the 1h floor/);
-});
-
-test('chooseJobTtl: jobs every 40 minutes keep about 20 runs, rounded up to whole hours', (t) => {
-	const choice = chooseJobTtl(runsEvery(40 * MIN, 90));
-	// 20 × 40 min = 13h20m → 14h.
-	t.is(choice.seconds, 14 * 3600);
-	t.is(choice.text, '14h');
-	t.is(choice.jobsKept, 21);
-	t.notRegex(choice.rule, /floor|capped/);
-});
-
-test('chooseJobTtl: a daily job is capped at 24h, a lone job gets 24h', (t) => {
-	const daily = chooseJobTtl(runsEvery(DAY, 5));
-	t.is(daily.seconds, 24 * 3600);
-	t.regex(daily.rule, /capped at 24h/);
-	const lone = chooseJobTtl([{created: NOW - HOUR, finished: NOW - 50 * MIN}]);
-	t.is(lone.seconds, 24 * 3600);
-	t.is(lone.cadenceSeconds, undefined);
-	t.regex(lone.rule, /no cadence/);
-	t.is(chooseJobTtl([]).seconds, 24 * 3600);
-});
-
-test('chooseJobTtl: the median cadence ignores one odd gap', (t) => {
-	const runs = runsEvery(10 * MIN, 20);
-	runs.push({created: NOW - 30 * DAY, finished: NOW - 30 * DAY});
-	// 20 × 10 min = 200 min → 4h.
-	t.is(chooseJobTtl(runs).seconds, 4 * 3600);
-});
-
-test('chooseJobTtl always returns whole hours between 1h and 24h', (t) => {
-	fc.assert(
-		fc.property(fc.array(fc.record({created: fc.integer({min: 0, max: NOW}), finished: fc.option(fc.integer({min: 0, max: NOW}), {nil: undefined})}), {maxLength: 60}), (runs) => {
-			const {seconds} = chooseJobTtl(runs);
-			return seconds >= TTL_MIN_SECONDS && seconds <= TTL_MAX_SECONDS && seconds % 3600 === 0;
-		}),
-	);
-	t.pass();
-});
 
 test('validateTtlSeconds accepts int32 seconds and rejects the rest', (t) => {
 	t.notThrows(() => validateTtlSeconds(0));
@@ -249,37 +192,6 @@ test('revisionHistoryLimitPatch sets 3 and lists the old ReplicaSets the control
 	t.deepEqual(custom.removes, []);
 	t.deepEqual(custom.request.body, [{op: 'test', path: '/spec/revisionHistoryLimit', value: 10}, {op: 'replace', path: '/spec/revisionHistoryLimit', value: 5}]);
 	t.throws(() => revisionHistoryLimitPatch({namespace: 'a', name: 'b', planned: deployment}, [], -1), {instanceOf: RangeError});
-});
-
-test('roundUpTwoDigits and quotaHard', (t) => {
-	t.is(roundUpTwoDigits(99), 99);
-	t.is(roundUpTwoDigits(100), 100);
-	t.is(roundUpTwoDigits(263), 270);
-	t.is(roundUpTwoDigits(1234), 1300);
-	t.is(roundUpTwoDigits(1300), 1300);
-	// 50% headroom, at least +10, two significant digits.
-	t.is(quotaHard(0), 10);
-	t.is(quotaHard(5), 15);
-	t.is(quotaHard(30), 45);
-	t.is(quotaHard(130), 200);
-	t.is(quotaHard(182), 280);
-	t.is(quotaHard(20, 7), 41);
-	t.throws(() => quotaHard(-1), {instanceOf: RangeError});
-});
-
-test('quotaHard is never below usage plus reserve', (t) => {
-	fc.assert(
-		fc.property(fc.integer({min: 0, max: 5_000_000}), fc.integer({min: 0, max: 10_000}), (used, reserve) => {
-			const hard = quotaHard(used, reserve);
-			return Number.isInteger(hard) && hard >= used + reserve + 10 && hard >= Math.ceil((used + reserve) * 1.5);
-		}),
-	);
-	t.pass();
-});
-
-test('isObjectCountKey knows count/ keys and legacy keys, but not pods or compute resources', (t) => {
-	for (const key of ['count/pods', 'count/jobs.batch', 'count/deployments.apps', 'configmaps', 'secrets', 'services']) t.true(isObjectCountKey(key), key);
-	for (const key of ['pods', 'requests.cpu', 'limits.memory', 'requests.storage', 'count/']) t.false(isObjectCountKey(key), key);
 });
 
 test('objectQuotaPlan creates a ResourceQuota from today\'s counts with headroom', (t) => {

@@ -6,9 +6,9 @@
 import {findingId, type Finding, type RemedyRef, type Row} from '../../model/finding.js';
 import type {ObjectRef, SlimHpa} from '../../model/slim.js';
 import type {ReplicaPoint} from '../../model/state.js';
-import {dampenHpaPatch, dampenScaledObjectPatch} from '../../plans/autoscaling.js';
 import {flapScoreValue, medianHalfPeriod} from '../flapping.js';
 import {type HpaContext, MINUTE, replicaSpark, round1, worst} from './context.js';
+import {dampenBehavior} from './dampen.js';
 import type {Fight} from './fight.js';
 
 export const AT_MAX_MINUTES = 15;
@@ -98,19 +98,18 @@ export function flappingFinding(c: HpaContext, facts: HpaFacts, now: number): Fi
 	const {objects, series, keda, subjectName, baseEvidence} = facts;
 	const half = medianHalfPeriod(score);
 	const suggested = half === undefined ? 600 : Math.min(3600, Math.max(600, Math.ceil((2 * half) / MINUTE) * 60));
-	const plan = keda
-		? dampenScaledObjectPatch(c.scaledObject ?? {namespace: hpa.namespace, name: hpa.scaledObject!, ...(hpa.behavior ? {behavior: hpa.behavior} : {})}, {scaleDownWindowSeconds: suggested})
-		: dampenHpaPatch(hpa, {scaleDownWindowSeconds: suggested});
-	const remedies: RemedyRef[] = plan
-		? [keda ? {id: 'dampen-scaledobject', title: `Patch ScaledObject ${hpa.scaledObject}: ${plan.changes.join('; ')}`} : {id: 'dampen-hpa', title: `Patch HPA ${hpa.name}: ${plan.changes.join('; ')}`}]
+	// A KEDA-owned HPA is dampened through its ScaledObject's behavior (its HPA's when the ScaledObject is not known).
+	const change = dampenBehavior(keda && c.scaledObject ? c.scaledObject.behavior : hpa.behavior, {scaleDownWindowSeconds: suggested});
+	const remedies: RemedyRef[] = change
+		? [keda ? {id: 'dampen-scaledobject', title: `Patch ScaledObject ${hpa.scaledObject}: ${change.changes.join('; ')}`} : {id: 'dampen-hpa', title: `Patch HPA ${hpa.name}: ${change.changes.join('; ')}`}]
 		: [];
 	const detail = [
 		`Reversed direction ${score.reversals} times in the last 60 minutes (swings of at least max(1 pod, 10 %)); churn ${round1(score.churnPerHour)}/h (pods added and removed per hour, in multiples of the mean of ${round1(score.meanReplicas)} replicas); largest swing ${score.largestSwing} pods.`,
 		`Behavior: ${behaviorText(hpa.behavior)} (* = default: scale-down window 300 s, scale-up window 0 s).`,
 	];
 	if (score.approximate > 0) detail.push(`${score.approximate} of ${score.points} points are approximate: backfilled from SuccessfulRescale events, which keep only a count and first/last times.`);
-	if (plan) {
-		detail.push(`The remedy changes ${plan.changes.join('; ')}${plan.kept.length > 0 ? `, and keeps ${plan.kept.join(', ')}` : ''}.`);
+	if (change) {
+		detail.push(`The remedy changes ${change.changes.join('; ')}${change.kept.length > 0 ? `, and keeps ${change.kept.join(', ')}` : ''}.`);
 		if (keda) detail.push(`KEDA owns HPA ${hpa.name} and reverts direct edits, so the ScaledObject's spec.advanced.horizontalPodAutoscalerConfig.behavior is patched instead.`);
 	} else detail.push('The stabilization windows are already long: the metric itself probably oscillates (check the scaler, its target value, and readiness of new pods).');
 	return {

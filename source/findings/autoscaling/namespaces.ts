@@ -9,8 +9,8 @@ import {podRequests} from '../../model/pod-requests.js';
 import type {ObjectRef, SlimHpa} from '../../model/slim.js';
 import type {ClusterState} from '../../model/state.js';
 import {hpaTarget, namespaceIndex, type NamespaceIndex, type WorkloadLookup} from '../../model/workloads.js';
-import {quotaForNamespace} from '../../plans/autoscaling.js';
 import {unreadableReason} from './context.js';
+import {hpaQuota} from './quota.js';
 
 export const UNBOUNDED_PODS = 10;
 
@@ -49,7 +49,7 @@ export function unboundedNamespaceFindings(state: ClusterState, hpas: readonly S
 			}
 			const subject: ObjectRef = {kind: 'Namespace', name: ns};
 			scope ??= namespaceIndex(state);
-			const plan = quotaForNamespace(state, ns, {}, scope);
+			const quota = hpaQuota(state, ns, {}, scope);
 			findings.push({
 				id: findingId('namespace-unbounded-hpa', subject),
 				pane: 'autoscaling',
@@ -62,14 +62,14 @@ export function unboundedNamespaceFindings(state: ClusterState, hpas: readonly S
 					podsHpasCanAdd: canAdd,
 					cpuHpasCanAdd: `${requestsKnown ? '' : '≥ '}${formatCpu(cpu)}`,
 					memoryHpasCanAdd: `${requestsKnown ? '' : '≥ '}${formatMemory(memory, {approximate: true})}`,
-					...(plan?.hard.pods !== undefined ? {quotaPods: plan.hard.pods} : {}),
-					...(plan?.hard['requests.cpu'] !== undefined ? {quotaRequestsCpu: plan.hard['requests.cpu']} : {}),
-					...(plan?.hard['requests.memory'] !== undefined ? {quotaRequestsMemory: plan.hard['requests.memory']} : {}),
+					...(quota?.hard.pods !== undefined ? {quotaPods: quota.hard.pods} : {}),
+					...(quota?.hard['requests.cpu'] !== undefined ? {quotaRequestsCpu: quota.hard['requests.cpu']} : {}),
+					...(quota?.hard['requests.memory'] !== undefined ? {quotaRequestsMemory: quota.hard['requests.memory']} : {}),
 				},
 				objects: list.slice(0, 10).map((h) => ({kind: 'HorizontalPodAutoscaler', namespace: ns, name: h.name})),
 				objectsTotal: list.length,
-				remedies: plan ? [{id: 'create-quota', title: `Create ResourceQuota ${ns}/${String((plan.object.metadata as {name: string}).name)} (${Object.entries(plan.hard).map(([k, v]) => `${k}=${v}`).join(', ')})`}] : [],
-				detail: plan ? ['Derived from:', ...plan.derivation.map((d) => `  ${d}`), ...plan.omitted.map((o) => `Left out ${o}.`)] : [],
+				remedies: quota ? [{id: 'create-quota', title: `Create ResourceQuota ${ns}/${quota.name} (${Object.entries(quota.hard).map(([k, v]) => `${k}=${v}`).join(', ')})`}] : [],
+				detail: quota ? ['Derived from:', ...quota.derivation.map((d) => `  ${d}`), ...quota.omitted.map((o) => `Left out ${o}.`)] : [],
 			});
 		}
 	}

@@ -11,9 +11,9 @@ import {POOL_LABEL_KEYS} from '../../model/node-pools.js';
 import type {ObjectRef, SlimNode, SlimWorkload} from '../../model/slim.js';
 import type {ClusterState, NodeGroupSeries, ReplicaPoint} from '../../model/state.js';
 import {allWorkloads} from '../../model/workloads.js';
-import {overprovisioningForPool, OVERPROVISIONING_PRIORITY} from '../../plans/autoscaling.js';
 import {flapScoreValue, scoreSeries, type FlapScore, type FlapState} from '../flapping.js';
 import {type HpaContext, MINUTE, replicaSpark, round1, unreadableReason, worst} from './context.js';
+import {OVERPROVISIONING_PRIORITY, overprovisioningSizing} from './overprovisioning.js';
 
 export const SHORT_LIVED_NODE_MS = 30 * 60_000;
 
@@ -126,7 +126,7 @@ function noOverprovisioningFinding(g: NodeGroup, state: ClusterState, workloads:
 	const {pool, subject, nodes} = g;
 	const present = overprovisioningPresent(state, workloads, pool, nodes);
 	if (present.working) return undefined;
-	const plan = overprovisioningForPool(state, pool);
+	const sizing = overprovisioningSizing(state, pool);
 	return {
 		id: findingId('no-overprovisioning', subject),
 		pane: 'autoscaling',
@@ -136,15 +136,15 @@ function noOverprovisioningFinding(g: NodeGroup, state: ClusterState, workloads:
 		summary: `Node group ${pool} churns and has no over-provisioning to absorb scale-ups`,
 		evidence: {
 			negativePriorityClasses: present.negativeClasses,
-			...(plan ? {pausePodCpu: formatCpu(plan.perPod.cpuMillis), pausePodMemory: formatMemory(plan.perPod.memoryBytes), pausePods: plan.replicas} : {}),
+			...(sizing ? {pausePodCpu: formatCpu(sizing.perPod.cpuMillis), pausePodMemory: formatMemory(sizing.perPod.memoryBytes), pausePods: sizing.replicas} : {}),
 		},
 		objects: nodes.slice(0, 10).map((n) => ({kind: 'Node', name: n.name})),
 		objectsTotal: nodes.length,
-		remedies: plan ? [{id: 'create-overprovisioning', title: `Create PriorityClass ${plan.priorityClassName} (${OVERPROVISIONING_PRIORITY}) and ${plan.replicas} pause pod${plan.replicas === 1 ? '' : 's'} of ${formatCpu(plan.perPod.cpuMillis)} CPU / ${formatMemory(plan.perPod.memoryBytes, {approximate: true})} in ${pool}`}] : [],
+		remedies: sizing ? [{id: 'create-overprovisioning', title: `Create PriorityClass ${sizing.priorityClassName} (${OVERPROVISIONING_PRIORITY}) and ${sizing.replicas} pause pod${sizing.replicas === 1 ? '' : 's'} of ${formatCpu(sizing.perPod.cpuMillis)} CPU / ${formatMemory(sizing.perPod.memoryBytes, {approximate: true})} in ${pool}`}] : [],
 		detail: [
 			'Pause pods at priority -10 hold spare room; a real pod preempts them at once and the cluster-autoscaler adds a node for the pause pods instead of for the real pod.',
 			...(present.tooLow.length > 0 ? [`Pods at priority below ${OVERPROVISIONING_PRIORITY} (${present.tooLow.join(', ')}) are expendable: the cluster-autoscaler ignores them, so they keep no capacity.`] : []),
-			...(plan ? [`Cost: ${plan.cost}`, ...plan.notes] : ['No remedy: the group\'s nodes carry no pool label to pin pause pods to.']),
+			...(sizing ? [`Cost: ${sizing.cost}`, ...sizing.notes] : ['No remedy: the group\'s nodes carry no pool label to pin pause pods to.']),
 		],
 	};
 }

@@ -7,9 +7,9 @@
 import {findingId, type Finding, type RemedyRef, type Severity} from '../../model/finding.js';
 import type {ObjectRef, SlimJob} from '../../model/slim.js';
 import {objectKey, type ClusterState} from '../../model/state.js';
-import {chooseJobTtl, type TtlChoice} from '../../plans/etcd.js';
 import {formatAge} from '../../text/format.js';
 import {add, bounded, type Context, finishedAt, JOB_PILE_MIN, PILE_CRITICAL, plural, ROW_JOBS} from './context.js';
+import {chooseJobTtl, type TtlChoice} from './job-ttl.js';
 import type {KindFigures} from './kinds.js';
 
 function jobRef(job: SlimJob): ObjectRef {

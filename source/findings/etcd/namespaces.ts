@@ -5,9 +5,9 @@
 import {findingId, type Severity} from '../../model/finding.js';
 import type {ObjectRef, SlimWorkload} from '../../model/slim.js';
 import type {ClusterState} from '../../model/state.js';
-import {isObjectCountKey, objectQuotaPlan} from '../../plans/etcd.js';
 import {formatCount} from '../../text/format.js';
 import {add, type Context, plural, ROW_NAMESPACES} from './context.js';
+import {isObjectCountKey, objectQuota} from './object-quota.js';
 
 export const NAMESPACE_OBJECTS_MIN = 100;
 export const NAMESPACE_OBJECTS_WARNING = 1000;
@@ -79,15 +79,15 @@ export function namespaceQuotaFindings(ctx: Context, pilingUp: ReadonlySet<strin
 		const entry = counts.get(ns);
 		if (entry === undefined || entry.total < NAMESPACE_OBJECTS_MIN) continue;
 		const {usage, reserve, total} = entry;
-		const plan = objectQuotaPlan(ns, usage, {reserve, existingNames: quotaNames.get(ns) ?? []});
+		const quota = objectQuota(usage, {reserve, existingNames: quotaNames.get(ns) ?? []});
 		const piling = pilingUp.has(ns);
 		const severity: Severity = total >= NAMESPACE_OBJECTS_WARNING || piling ? 'warning' : 'info';
 		const subject: ObjectRef = {kind: 'Namespace', name: ns};
 		const evidence: Record<string, number | string> = {
 			objects: total,
 			quotas: (quotaNames.get(ns) ?? []).length,
-			proposed: plan.lines.map((l) => `${l.key}=${l.hard}`).join(', '),
-			quotaRule: plan.rule,
+			proposed: quota.lines.map((l) => `${l.key}=${l.hard}`).join(', '),
+			quotaRule: quota.rule,
 			severityRule: `info from ${NAMESPACE_OBJECTS_MIN} objects, warning from ${formatCount(NAMESPACE_OBJECTS_WARNING)} or when objects already pile up in it (finished Jobs, pods or old ReplicaSets)`,
 		};
 		for (const [key, n] of Object.entries(usage)) evidence[key] = n;
@@ -101,7 +101,7 @@ export function namespaceQuotaFindings(ctx: Context, pilingUp: ReadonlySet<strin
 			evidence,
 			objects: [subject],
 			objectsTotal: 1,
-			remedies: [{id: 'create-object-quota', title: `Create ResourceQuota ${plan.quota.metadata.name} (${plan.lines.map((l) => `${l.key}=${l.hard}`).join(', ')})`}],
+			remedies: [{id: 'create-object-quota', title: `Create ResourceQuota ${quota.name} (${quota.lines.map((l) => `${l.key}=${l.hard}`).join(', ')})`}],
 			detail: [
 				'Counts cover the kinds kubectl assure lists (pods, Jobs, CronJobs, workloads, claims, HPAs); ConfigMaps and Secrets are not counted here.',
 				'A count quota is a fence, not a cleanup: it stops a runaway controller from filling etcd, and blocks new objects of that kind once reached.',

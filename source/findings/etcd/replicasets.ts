@@ -1,14 +1,21 @@
 /**
  * replicaset-history: Deployments keeping 10 or more old (zero-replica) ReplicaSets, with
  * revisionHistoryLimit unset, at the default 10 or above; and the old ReplicaSets of one
- * Deployment for the remedy.
+ * Deployment for the remedy. The limit it suggests is 3.
  */
 import {findingId, type Severity} from '../../model/finding.js';
 import type {ObjectRef, SlimWorkload} from '../../model/slim.js';
 import {objectKey, type ClusterState} from '../../model/state.js';
-import {REVISION_HISTORY_RULE, SUGGESTED_REVISION_HISTORY_LIMIT} from '../../plans/etcd.js';
 import {add, bounded, type Context, plural, ROW_REPLICASETS} from './context.js';
 import type {KindFigures} from './kinds.js';
+
+/**
+ * Three old ReplicaSets cover `kubectl rollout undo` (one step back) and a second look
+ * further back, while cutting the default ten per Deployment to three.
+ */
+export const SUGGESTED_REVISION_HISTORY_LIMIT = 3;
+
+export const REVISION_HISTORY_RULE = `revisionHistoryLimit ${SUGGESTED_REVISION_HISTORY_LIMIT}: enough for kubectl rollout undo and one more step back; the default keeps 10 old ReplicaSets per Deployment`;
 
 export const REPLICASET_HISTORY_MIN = 10;
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
