@@ -33,7 +33,7 @@ await session.start();
 const controller = new AppController({session, readOnly: true});
 const stdout = new FakeTty();
 const stdin = fakeStdin();
-const exit = runTui({controller, options: {readOnly: true} as Parameters<typeof runTui>[0]['options'], stdout: stdout as unknown as NodeJS.WriteStream, stdin, env: {TERM: 'xterm-256color', LANG: 'C.UTF-8'}});
+const exit = runTui({controller, readOnly: true, stdout: stdout as unknown as NodeJS.WriteStream, stdin, env: {TERM: 'xterm-256color', LANG: 'C.UTF-8'}});
 await session.waitForSync(undefined, {counts: true});
 const syncedMs = performance.now() - started;
 await sleep(1000);

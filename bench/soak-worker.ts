@@ -41,7 +41,7 @@ const watchers = await openAuditFeed({path: auditLog!, follow: true, stdin: proc
 const controller = new AppController({session, watchers, readOnly: true});
 const stdout = new FakeTty();
 const stdin = fakeStdin();
-const exit = runTui({controller, options: {readOnly: true} as Parameters<typeof runTui>[0]['options'], stdout: stdout as unknown as NodeJS.WriteStream, stdin, env: {TERM: 'xterm-256color', LANG: 'C.UTF-8'}});
+const exit = runTui({controller, readOnly: true, stdout: stdout as unknown as NodeJS.WriteStream, stdin, env: {TERM: 'xterm-256color', LANG: 'C.UTF-8'}});
 await session.waitForSync(session.clock.now() + 600_000, {counts: true});
 say({ready: true});
 const lag = monitorEventLoopDelay({resolution: 10});

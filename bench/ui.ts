@@ -115,7 +115,7 @@ export function startStorm(sim: Simulator, rate: number): {stop: () => number} {
 async function runUi(mode: 'product' | 'naive', seconds: number, log: (line: string) => void): Promise<UiRun> {
 	// Both sides start with every module loaded: this measures rendering, not module loading
 	// (process start is measured with the release binaries).
-	await Promise.all([import('ink'), import('react'), import('../source/ui/app.js'), import('../source/ui/theme.js'), import('../source/ui/run-tui.js')]);
+	await Promise.all([import('ink'), import('react'), import('../source/ui/screen.js'), import('../source/ui/theme.js'), import('../source/ui/run-tui.js')]);
 	const sim = await startSimulator({scenario: 'incident', controllers: false});
 	const stdout = new FakeTty();
 	const stdin = fakeStdin();
@@ -134,15 +134,14 @@ async function runUi(mode: 'product' | 'naive', seconds: number, log: (line: str
 	let unmount: () => void;
 	if (mode === 'product') {
 		const {runTui} = await import('../source/ui/run-tui.js');
-		const options = {readOnly: true} as Parameters<typeof runTui>[0]['options'];
-		exit = runTui({controller, options, stdout: stdout as unknown as NodeJS.WriteStream, stdin, env: {TERM: 'xterm-256color', LANG: 'en_US.UTF-8'}});
+		exit = runTui({controller, readOnly: true, stdout: stdout as unknown as NodeJS.WriteStream, stdin, env: {TERM: 'xterm-256color', LANG: 'en_US.UTF-8'}});
 		unmount = () => stdin.emit('end');
 	} else {
 		const {render} = await import('ink');
 		const {createElement} = await import('react');
-		const {App} = await import('../source/ui/app.js');
+		const {Screen} = await import('../source/ui/screen.js');
 		const {makeTheme} = await import('../source/ui/theme.js');
-		const instance = render(createElement(App, {controller, theme: makeTheme({color: true, unicode: true}), readOnly: true}), {stdout: stdout as unknown as NodeJS.WriteStream, stdin, debug: true, exitOnCtrlC: false, patchConsole: false, maxFps: 1000});
+		const instance = render(createElement(Screen, {controller, theme: makeTheme({color: true, unicode: true}), readOnly: true}), {stdout: stdout as unknown as NodeJS.WriteStream, stdin, debug: true, exitOnCtrlC: false, patchConsole: false, maxFps: 1000});
 		exit = instance.waitUntilExit();
 		unmount = () => instance.unmount();
 	}

@@ -12,10 +12,11 @@ import {snapshotOf} from '../audit/snapshot.js';
 import {openAuditSource, type AuditSource} from '../audit/source.js';
 import {UsageError} from '../errors.js';
 import {analyzeWatchers} from '../findings/watchers.js';
-import type {PaneView} from '../findings/model.js';
+import type {PaneView} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
 import {formatCount} from '../text/format.js';
-import type {HeaderInfo, WatchersSource} from './controller.js';
+import type {WatchersSource} from './controller.js';
+import type {HeaderInfo} from './header.js';
 
 export interface AuditFeedOptions {
 	/** --audit-log: a file, directory, glob, FIFO or pipe, or "-" for stdin. */

@@ -9,11 +9,11 @@ import {notAskedCoverage, paneCoverage, unreadText} from './coverage.js';
 import {analyzeAutoscaling} from '../findings/autoscaling.js';
 import {analyzeEtcd} from '../findings/etcd.js';
 import type {FlapState} from '../findings/flapping.js';
-import {type Finding, type Pane, PANES, type PaneView} from '../findings/model.js';
+import {type Finding, type Pane, PANES, type PaneView} from '../model/finding.js';
 import {analyzeQos, QosMemo} from '../findings/qos.js';
 import {analyzeWatchersFromMetrics} from '../findings/watchers-metrics.js';
-import type {ConnectionState} from '../kube/client.js';
 import type {Session} from '../kube/session.js';
+import type {HeaderInfo} from './header.js';
 import {emptyState} from '../model/empty-state.js';
 import type {ClusterState} from '../model/state.js';
 import type {RemedyEngine} from '../remedies/engine.js';
@@ -22,18 +22,6 @@ export type Views = Record<Pane, PaneView>;
 
 /** The order the panes are analyzed in (autoscaling first: its flap states carry over). */
 const ANALYSIS_ORDER: readonly Pane[] = ['autoscaling', 'etcd', 'watchers', 'qos'];
-
-export interface HeaderInfo {
-	context: string;
-	server?: string;
-	connection: ConnectionState;
-	/** ms since the last watch event or bookmark (or a reflector's LIST); /metrics polls and other answers do not count. */
-	lastEventAgeMs?: number;
-	readOnly: boolean;
-	audit?: {source: string; lagMs?: number; records: number; skipped: number; skippedBy?: Record<string, number>; problems?: readonly string[]};
-	namespace?: string;
-	syncing: boolean;
-}
 
 /** Something that turns an audit log into the watchers pane (see source/app/audit-feed.ts). */
 export interface WatchersSource {

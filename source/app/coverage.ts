@@ -5,8 +5,8 @@
  * it, warns on stderr and exits 4 when a pane asked for has no data; the views carry it
  * for the UI.
  */
-import type {InputStatus, Pane, PaneCoverage, PaneInput} from '../findings/model.js';
-import type {HeaderInfo} from './controller.js';
+import type {InputStatus, Pane, PaneCoverage, PaneInput} from '../model/finding.js';
+import type {HeaderInfo} from './header.js';
 import type {InputReading, SessionInputs} from '../kube/session.js';
 
 type Need = 'required' | 'optional';

@@ -10,7 +10,7 @@ import {SCENARIOS, type ScenarioName} from '../sim/scenarios/index.js';
 import {sanitize} from '../text/sanitize.js';
 import {VERSION} from '../version.js';
 import {UsageError} from '../errors.js';
-import {PANES, type Pane} from '../findings/model.js';
+import {PANES, type Pane} from '../model/finding.js';
 
 export type OutputFormat = 'json' | 'yaml' | 'markdown';
 export type Severity = 'info' | 'warning' | 'critical';

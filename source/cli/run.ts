@@ -14,10 +14,10 @@ import {join} from 'node:path';
 import {AppController, type WatchersSource} from '../app/controller.js';
 import {isAbortError, wallClock} from '../clock.js';
 import {EXIT, UsageError} from '../errors.js';
-import {PANES, type Pane, type Severity} from '../findings/model.js';
+import {PANES, type Pane, type Severity} from '../model/finding.js';
 import {resolveConfig, type ResolvedConfig} from '../kube/kubeconfig.js';
 import {PluginInterrupted} from '../kube/credentials.js';
-import {remedyApi} from '../kube/remedy-api.js';
+import {remedyApi} from '../remedies/remedy-api.js';
 import {Session} from '../kube/session.js';
 import {remedyCatalog} from '../remedies/catalog.js';
 import {RemedyEngine} from '../remedies/engine.js';
@@ -226,7 +226,7 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 		if (!report) {
 			const {runTui} = await tui!;
 			if (session?.credentials.wantsTerminal && !(await interactiveLogin(session))) return EXIT_INTERRUPTED;
-			return await connectBehind(session, options.requestTimeoutMs, (signal) => runTui({controller, session, engine, options, stdout: context.stdout, stdin: context.stdin, env: context.env, signal}));
+			return await connectBehind(session, options.requestTimeoutMs, (signal) => runTui({controller, session, engine, readOnly: options.readOnly, stdout: context.stdout, stdin: context.stdin, env: context.env, signal}));
 		}
 		if (session) {
 			await session.connect(options.requestTimeoutMs > 0 ? wallClock.now() + options.requestTimeoutMs : undefined);

@@ -53,7 +53,7 @@ const SIZE_BYTES: EvidenceEntry = {
 
 /** Every evidence key the analyzers in this folder emit. */
 export const EVIDENCE: Readonly<Record<string, EvidenceEntry>> = {
-	// autoscaling: flapping and fights (source/findings/autoscaling.ts, flapping.ts)
+	// autoscaling: flapping and fights (source/findings/autoscaling/, flapping.ts)
 	reversals60m: {label: 'reversals, last 60 min', unit: 'number'},
 	churnPerHour: {label: 'churn (replica changes / mean replicas)', unit: 'per-hour'},
 	swings: {label: 'significant swings, last 60 min', unit: 'number'},
@@ -103,7 +103,7 @@ export const EVIDENCE: Readonly<Record<string, EvidenceEntry>> = {
 	pausePodMemory: {label: 'memory per pause pod', unit: 'text'},
 	pausePods: {label: 'pause pods', unit: 'number'},
 
-	// etcd (source/findings/etcd.ts)
+	// etcd (source/findings/etcd/)
 	bytes: SIZE_BYTES,
 	quotaBytes: {label: 'etcd quota', unit: 'bytes'},
 	quota: {label: 'quota from', unit: 'text'},

@@ -32,7 +32,7 @@
  * Points with the same time are one observation (the last holds): a node count recorded
  * node by node while a LIST arrives is not a climb.
  */
-import type {Severity} from './model.js';
+import type {Severity} from '../model/finding.js';
 import type {ReplicaPoint} from '../model/state.js';
 
 export const FLAP_WINDOW_MS = 60 * 60_000;

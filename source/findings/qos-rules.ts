@@ -20,7 +20,7 @@
  * `gaps` says, per container, what keeps the pod from Guaranteed; `suggestGuaranteed`
  * proposes requests = limits values per container, and says where each value came from.
  */
-import {formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+import {formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import type {ResourcePair, SlimContainer, SlimPodSpec} from '../model/slim.js';
 
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';

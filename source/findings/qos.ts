@@ -8,10 +8,11 @@
  * System namespaces are labelled "(system)", not hidden, and their findings are one step
  * milder. Only running and pending pods count (finished pods are the etcd pane's business).
  */
-import {formatCpu, formatMemory} from '../k8s/quantity.js';
+import {formatCpu, formatMemory} from '../formats/quantity.js';
 import type {ObjectRef, SlimPod} from '../model/slim.js';
 import {accessKey, objectKey, type ClusterState} from '../model/state.js';
-import {findingId, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from './model.js';
+import {type Owner, owningWorkload} from '../model/workloads.js';
+import {findingId, type Column, type Finding, type PaneView, type RemedyRef, type Row, type Severity} from '../model/finding.js';
 import {
 	asPodWouldGet,
 	CPU_HEADROOM,
@@ -89,13 +90,6 @@ const COLUMNS: readonly Column[] = [
 	{key: 'priority', title: 'PRIORITY', width: 22, minWidth: 8, priority: 2},
 ];
 
-interface Owner {
-	kind: string;
-	name: string;
-	/** Static pods: the node whose manifest defines the pod. */
-	staticOn?: string;
-}
-
 interface Group {
 	owner: Owner;
 	namespace: string;
@@ -122,44 +116,6 @@ function isLive(pod: SlimPod): boolean {
 /** The server's answer when it has one, the rules otherwise. */
 export function podClass(pod: SlimPod): QosClass {
 	return pod.qosClass ?? qosClassOf(pod.spec);
-}
-
-/** "web-7d4f9c6b8" → "web" when a Deployment of that name exists (the ReplicaSet itself is not known). */
-function deploymentFromReplicaSetName(state: ClusterState, namespace: string, rsName: string): string | undefined {
-	const cut = rsName.lastIndexOf('-');
-	if (cut <= 0) return undefined;
-	const candidate = rsName.slice(0, cut);
-	return state.workloads.get(objectKey(namespace, candidate))?.kind === 'Deployment' ? candidate : undefined;
-}
-
-/** "nightly-29001234" → "nightly" when a CronJob of that name exists (the Job itself is not known). */
-function cronJobFromJobName(state: ClusterState, namespace: string, jobName: string): string | undefined {
-	const match = /^(.+)-\d+$/.exec(jobName);
-	if (!match) return undefined;
-	return state.cronJobs.has(objectKey(namespace, match[1]!)) ? match[1] : undefined;
-}
-
-/** The workload a pod belongs to: pod → ReplicaSet → Deployment, pod → Job → CronJob, or the direct owner. */
-export function owningWorkload(state: ClusterState, pod: SlimPod): Owner {
-	const owner = pod.owner;
-	if (owner === undefined) return {kind: 'Pod', name: pod.name};
-	if (owner.kind === 'Node') return {kind: 'Pod', name: pod.name, staticOn: owner.name};
-	if (owner.kind === 'ReplicaSet') {
-		const rs = state.workloads.get(objectKey(pod.namespace, owner.name));
-		if (rs !== undefined && rs.kind === 'ReplicaSet') {
-			// A Deployment, or another controller that manages ReplicaSets (an Argo Rollout, say).
-			if (rs.owner !== undefined) return {kind: rs.owner.kind, name: rs.owner.name};
-			return {kind: 'ReplicaSet', name: owner.name};
-		}
-		const deployment = deploymentFromReplicaSetName(state, pod.namespace, owner.name);
-		return deployment !== undefined ? {kind: 'Deployment', name: deployment} : {kind: 'ReplicaSet', name: owner.name};
-	}
-	if (owner.kind === 'Job') {
-		const job = state.jobs.get(objectKey(pod.namespace, owner.name));
-		const cronJob = job !== undefined ? job.cronJob : cronJobFromJobName(state, pod.namespace, owner.name);
-		return cronJob !== undefined ? {kind: 'CronJob', name: cronJob} : {kind: 'Job', name: owner.name};
-	}
-	return {kind: owner.kind, name: owner.name};
 }
 
 function poolOf(state: ClusterState, pod: SlimPod): string {

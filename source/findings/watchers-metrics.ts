@@ -8,7 +8,7 @@
 import {diffCounters} from '../kube/apiserver-metrics.js';
 import type {ClusterState} from '../model/state.js';
 import {formatCount} from '../text/format.js';
-import {type Column, type Finding, findingId, type PaneView, type Row} from './model.js';
+import {type Column, type Finding, findingId, type PaneView, type Row} from '../model/finding.js';
 
 export const AUDIT_HOWTO: readonly string[] = [
 	'no per-client data: pass --audit-log (a file, a directory of rotated files, or - for stdin).',

@@ -9,9 +9,10 @@
  */
 import type {AuditSnapshot, ClientStats, WindowName, WindowStats} from '../audit/snapshot.js';
 import type {ClusterState} from '../model/state.js';
+import {serviceAccountOf} from '../model/users.js';
+import {owningWorkload} from '../model/workloads.js';
 import {formatCount} from '../text/format.js';
-import {type Column, type Finding, idPart, type PaneView, type Row, type Severity} from './model.js';
-import {owningWorkload} from './qos.js';
+import {type Column, type Finding, idPart, type PaneView, type Row, type Severity} from '../model/finding.js';
 
 export const WATCHER_COLUMNS: Column[] = [
 	{key: 'client', title: 'CLIENT', width: 26, minWidth: 12, priority: 10},
@@ -99,12 +100,6 @@ export function assessClient(client: ClientStats, windowName: WindowName): Clien
 	}
 	if (w.errors5xx > 0) reasons.push(`${formatCount(w.errors5xx)} × 5xx`);
 	return {client, window: w, score, reasons, label: client.label};
-}
-
-/** The service account a user name stands for, if any. */
-export function serviceAccountOf(user: string): {namespace: string; name: string} | undefined {
-	const match = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);
-	return match ? {namespace: match[1]!, name: match[2]!} : undefined;
 }
 
 /** The workload in the cluster that runs as this service account (most pods first), if the state knows it. */

@@ -9,7 +9,7 @@ import type {Clock} from '../clock.js';
 import type {SlimClaim, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimNode, SlimPersistentVolume, SlimPod, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../model/slim.js';
 import {type AccessAnswer, type ClusterState, type CountPoint, type EventSourceRate, type NodeGroupSeries, objectKey, type ReplicaPoint, type RescaleEvent, type ResourceCount} from '../model/state.js';
 import type {PodUsage} from '../model/pod-usage.js';
-import type {ApiServerFigures} from './apiserver-metrics.js';
+import type {ApiServerFigures} from '../model/apiserver-figures.js';
 import {Interner, projectClaim, projectCronJob, projectFlowSchema, projectHpa, projectJob, projectNode, projectPod, projectPriorityClass, projectQuota, projectScaledObject, projectVolume, projectWorkload} from './projections.js';
 import type {ReflectorHandler} from './reflector.js';
 

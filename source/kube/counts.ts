@@ -7,10 +7,11 @@
  * counted, never read. Object sizes, where the server gives none, are estimated from a
  * small sample of objects of the kinds that look large.
  */
-import {type ApiServerFigures, deriveApiServerFigures} from './apiserver-metrics.js';
+import type {ApiServerFigures} from '../model/apiserver-figures.js';
+import {deriveApiServerFigures} from './apiserver-metrics.js';
 import {ApiStatusError, type KubeClient} from './client.js';
 import type {Discovery, DiscoveredResource} from './discovery.js';
-import {parsePrometheusText} from './prometheus.js';
+import {parsePrometheusText} from '../formats/prometheus-text.js';
 import {resourcePath} from './reflector.js';
 import type {ResourceCount, CountPoint} from '../model/state.js';
 

@@ -6,7 +6,7 @@
  * 150,000 pods from a few thousand templates cost far less than their JSON.
  */
 import type {ReplicaWriter, ResourcePair, ScalingRules, SlimClaim, SlimContainer, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimMeta, SlimNode, SlimPersistentVolume, SlimPod, SlimPodSpec, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../model/slim.js';
-import {parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 
 type Obj = Record<string, any>;
 

@@ -9,9 +9,9 @@
 import {EventEmitter} from 'node:events';
 import {type Clock, wallClock} from '../clock.js';
 import {ConnectionError} from '../errors.js';
-import type {Pane} from '../findings/model.js';
+import type {Pane} from '../model/finding.js';
 import {type AccessAnswer, objectKey} from '../model/state.js';
-import {parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import {PodUsageTable} from '../model/pod-usage.js';
 import {userAgent as defaultUserAgent} from '../version.js';
 import {AccessChecker} from './access.js';

@@ -4,7 +4,7 @@
  * figures, and what the user may do. The data layer (source/kube/) keeps it current; the
  * analyzers (source/findings/) are pure functions of it.
  */
-import type {ApiServerFigures} from '../kube/apiserver-metrics.js';
+import type {ApiServerFigures} from './apiserver-figures.js';
 import type {PodUsage} from './pod-usage.js';
 import type {SlimClaim, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimNode, SlimPersistentVolume, SlimPod, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from './slim.js';
 

@@ -1,57 +1,27 @@
 /**
- * Every remedy a finding can offer, bound to the pure builders that make its requests:
- * it reads the live object it will change (the current values, which its JSON patch then
- * tests: the precondition is on the fields it writes, not on the whole object's
- * resourceVersion, so a controller's status write does not conflict), builds the
+ * Every remedy a finding can offer, bound to the pure builders that make its requests
+ * (source/plans/): it reads the live object it will change (the current values, which its
+ * JSON patch then tests: the precondition is on the fields it writes, not on the whole
+ * object's resourceVersion, so a controller's status write does not conflict), builds the
  * operations, paces batches within the client's budget, and states the risk. The engine
  * does the access check, dry run, diff, apply and undo.
  */
-import {owningWorkload} from '../findings/qos.js';
 import {type ContainerUsage, suggestGuaranteed} from '../findings/qos-rules.js';
-import {deleteTargetsFor, finishedJobsFor, namespaceObjectCounts, oldReplicaSetsOf} from '../findings/etcd.js';
+import {finishedJobsFor} from '../findings/etcd/jobs.js';
+import {namespaceObjectCounts} from '../findings/etcd/namespaces.js';
+import {oldReplicaSetsOf} from '../findings/etcd/replicasets.js';
 import {Interner, podSpec} from '../kube/projections.js';
-import {parseCpuMillis, parseMemoryBytes} from '../k8s/quantity.js';
+import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import type {ObjectRef} from '../model/slim.js';
 import {objectKey} from '../model/state.js';
-import {dampenHpaPatch, dampenScaledObjectPatch, type MergePatchPlan, overprovisioningForPool, quotaForNamespace} from './autoscaling-plans.js';
-import {batchRequests, chooseJobTtl, cronJobTtlPatch, jobTtlPatch, objectQuotaPlan, type PlannedRequest, resourcePath, revisionHistoryLimitPatch, volumeDeletePlan, batchedDeletePlan} from './etcd-plans.js';
-import {throttleClient} from './apf.js';
-import {guardedJsonPatch, JSON_PATCH} from './guarded-patch.js';
-import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath} from './guaranteed-patch.js';
-import type {Obj, Operation, PlanContext, RemedyDefinition, RemedyParam, RemedyPlan} from './types.js';
-
-const KIND_RESOURCES: Record<string, {group: string; version: string; resource: string}> = {
-	Pod: {group: '', version: 'v1', resource: 'pods'},
-	Job: {group: 'batch', version: 'v1', resource: 'jobs'},
-	CronJob: {group: 'batch', version: 'v1', resource: 'cronjobs'},
-	Deployment: {group: 'apps', version: 'v1', resource: 'deployments'},
-	StatefulSet: {group: 'apps', version: 'v1', resource: 'statefulsets'},
-	DaemonSet: {group: 'apps', version: 'v1', resource: 'daemonsets'},
-	HorizontalPodAutoscaler: {group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers'},
-	ScaledObject: {group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects'},
-	ResourceQuota: {group: '', version: 'v1', resource: 'resourcequotas'},
-	PersistentVolume: {group: '', version: 'v1', resource: 'persistentvolumes'},
-	PriorityClass: {group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses'},
-	FlowSchema: {group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'flowschemas'},
-	PriorityLevelConfiguration: {group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'prioritylevelconfigurations'},
-};
-
-export function kindResource(kind: string): {group: string; version: string; resource: string} {
-	const known = KIND_RESOURCES[kind];
-	if (!known) throw new Error(`no API resource known for kind ${kind}`);
-	return known;
-}
-
-/** A PlannedRequest (from the pure builders) as an engine Operation. */
-export function operation(request: PlannedRequest | (Omit<PlannedRequest, 'method'> & {method: Operation['method']})): Operation {
-	const {group, resource} = kindResource(request.target.kind);
-	return {
-		...request,
-		method: request.method,
-		resource: {group, resource},
-		verb: request.method === 'POST' ? 'create' : request.method === 'PATCH' ? 'patch' : 'delete',
-	};
-}
+import {owningWorkload} from '../model/workloads.js';
+import {dampenHpaPatch, dampenScaledObjectPatch, type MergePatchPlan, overprovisioningForPool, quotaForNamespace} from '../plans/autoscaling.js';
+import {THROTTLE_SHARES, throttleOperations, throttlePlan} from '../plans/apf.js';
+import {batchRequests, cronJobTtlPatch, deleteTargetsFor, jobTtlPatch, objectQuotaPlan, revisionHistoryLimitPatch, volumeDeletePlan, batchedDeletePlan} from '../plans/etcd.js';
+import {guardedJsonPatch} from '../plans/guarded-patch.js';
+import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath} from '../plans/guaranteed-patch.js';
+import {JSON_PATCH, kindResource, type Obj, type Operation, operation, resourcePath} from '../plans/request.js';
+import type {PlanContext, RemedyDefinition, RemedyParam, RemedyPlan} from './types.js';
 
 /** The change of a merge-patch-shaped plan, sent as a JSON patch that tests what it writes on `planned` (the live object read for the plan). */
 function guardedPatchOperation(plan: MergePatchPlan, kind: string, planned: Obj): Operation {
@@ -366,6 +336,31 @@ const makeGuaranteed: RemedyDefinition = {
 	},
 };
 
+const throttleClient: RemedyDefinition = {
+	id: 'throttle-client',
+	title: 'Throttle the client with API Priority and Fairness',
+	async plan(context) {
+		const subject = context.finding.subject;
+		if (!('client' in subject)) throw new Error('throttle-client needs a client finding');
+		const user = subject.client.user;
+		if (!user || user === 'system:admin' || user.startsWith('system:node:')) throw new Error(`${user || 'an anonymous client'} cannot be given its own priority level safely`);
+		const version = context.state.apiVersions?.get('flowcontrol.apiserver.k8s.io') ?? (context.api.serverMinor !== undefined && context.api.serverMinor < 29 ? 'v1beta3' : 'v1');
+		const shares = {name: 'shares', label: 'nominal concurrency shares', value: String(THROTTLE_SHARES), validate: (v: string) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 100 ? undefined : 'shares: a whole number from 1 to 100')};
+		const plan = throttlePlan(context.state, user, {shares: Number(context.params.shares ?? shares.value), version});
+		return {
+			findingId: context.finding.id,
+			remedyId: 'throttle-client',
+			title: `Throttle ${user} (LIST and WATCH) with API Priority and Fairness`,
+			risk: `Its LISTs and WATCHes beyond ${plan.priorityLevel.spec.limited.nominalConcurrencyShares} shares of concurrency are rejected with 429: a client that does not back off will fail more (that is the point); system:masters is always exempt`,
+			warnings: [plan.reason, 'Check it bites: apiserver_flowcontrol_rejected_requests_total{flow_schema="' + String(plan.flowSchema.metadata.name) + '"} and the X-Kubernetes-PF-FlowSchema-UID response header'],
+			batches: [throttleOperations(plan, version)],
+			intervalMs: 1000,
+			params: [shares],
+			undoable: true,
+		};
+	},
+};
+
 function quantityOk(value: string, parse: (s: string) => number): boolean {
 	try {
 		return parse(value.trim()) > 0;
@@ -392,6 +387,3 @@ export function remedyCatalog(extra: readonly RemedyDefinition[] = []): Map<stri
 	];
 	return new Map(all.map((definition) => [definition.id, definition]));
 }
-
-/** Choose a TTL from a CronJob's history (exported for the detail view). */
-export {chooseJobTtl};

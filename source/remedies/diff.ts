@@ -5,7 +5,8 @@
  * (a JSON patch that tests the values the remedy set, then puts the old ones back) without
  * keeping whole objects.
  */
-import {type JsonPatchOperation, pointerToken} from './guarded-patch.js';
+import {pointerToken} from '../plans/guarded-patch.js';
+import type {JsonPatchOperation} from '../plans/request.js';
 
 type Obj = Record<string, any>;
 
@@ -145,7 +146,7 @@ export function locate(live: unknown, path: readonly PathStep[]): Location | und
 /**
  * The undo of a patch as a JSON patch against the live object. It tests exactly the
  * fields it puts back — each still holds the value the remedy set, or is still absent if
- * the remedy removed it (a test of null: see guarded-patch.ts) — and the name of each
+ * the remedy removed it (a test of null: see source/plans/guarded-patch.ts) — and the name of each
  * list item on the way at its index (so a reorder fails the undo instead of restoring the
  * wrong container); then it puts the old values back. A status write since the remedy
  * does not matter; someone else's edit of those fields makes the server refuse it (422)

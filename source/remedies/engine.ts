@@ -5,16 +5,17 @@
  * shown disabled with the reason) → server dry-run (dryRun=All) → a diff of live vs
  * dry-run result, changed fields only → the UI confirms (focus on Cancel) → apply with
  * the preconditions the plan carries: a PATCH is a JSON patch that tests the fields it
- * writes (guarded-patch.ts), so a controller's status write meanwhile does not matter,
+ * writes (source/plans/guarded-patch.ts), so a controller's status write meanwhile does not matter,
  * while someone else's edit of those fields fails it (422, or 409 for a resourceVersion
  * precondition): the engine says so and the UI re-plans and asks again — nothing is
  * clobbered → a journal line → `u` undoes the last remedy of the session with the same care.
  */
 import {type Change, diffObjects, type DiffLine, pathText, renderChanges, renderCreation, undoJsonPatch} from './diff.js';
-import {failedPatchTest, isJsonPatch, JSON_PATCH, unguardedEdit} from './guarded-patch.js';
+import {failedPatchTest, isJsonPatch, unguardedEdit} from '../plans/guarded-patch.js';
+import {JSON_PATCH, type Obj, type Operation} from '../plans/request.js';
 import type {Journal, JournalEntry} from './journal.js';
-import {type Obj, type Operation, type PlanContext, type RemedyApi, type RemedyDefinition, type RemedyPlan, statusOf} from './types.js';
-import type {Finding} from '../findings/model.js';
+import {type PlanContext, type RemedyApi, type RemedyDefinition, type RemedyPlan, statusOf} from './types.js';
+import type {Finding} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
 
 export interface Prepared {

@@ -1,29 +1,14 @@
 /**
  * The remedy model. A remedy is data: the exact requests it would send (method, path,
  * content type, body with its precondition: a JSON patch's tests of the fields it writes,
- * a DELETE's uid and resourceVersion), a risk line, editable
- * parameters, and whether it can be undone. The engine (engine.ts) does the rest through a
- * RemedyApi, which the data layer implements — remedies never speak HTTP themselves.
+ * a DELETE's uid and resourceVersion; their types are in source/plans/request.ts), a risk
+ * line, editable parameters, and whether it can be undone. The engine (engine.ts) does the
+ * rest through a RemedyApi (remedy-api.ts sends through the session's client): plans never
+ * speak HTTP.
  */
-import type {Finding} from '../findings/model.js';
+import type {Finding} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
-import type {PlannedRequest, RequestBody} from './etcd-plans.js';
-
-export type Obj = Record<string, any>;
-
-/**
- * One request a remedy sends. A PATCH is a JSON patch whose tests check the fields it
- * writes (guarded-patch.ts); the engine refuses one that writes a field it did not test.
- */
-export interface Operation extends Omit<PlannedRequest, 'method' | 'contentType' | 'body'> {
-	method: 'POST' | 'PATCH' | 'DELETE';
-	contentType?: string;
-	body?: RequestBody;
-	/** API group/resource of the target, for access reviews. */
-	resource: {group: string; resource: string};
-	/** The verb an access review asks about. */
-	verb: 'create' | 'patch' | 'delete';
-}
+import type {Obj, Operation} from '../plans/request.js';
 
 export interface RemedyParam {
 	name: string;

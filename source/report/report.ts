@@ -7,10 +7,11 @@
  * format or bidi character escaped.
  */
 import {Document as YamlDocument, visit as visitYaml} from 'yaml';
-import type {HeaderInfo, Views} from '../app/controller.js';
+import type {Views} from '../app/controller.js';
+import type {HeaderInfo} from '../app/header.js';
 import {missing} from '../app/coverage.js';
 import {describeEvidence} from '../findings/evidence.js';
-import {type Finding, type InputStatus, PANES, type Pane, type PaneView, SEVERITY_RANK, type Severity, severityAtLeast, subjectText} from '../findings/model.js';
+import {type Finding, type InputStatus, PANES, type Pane, type PaneView, SEVERITY_RANK, type Severity, severityAtLeast, subjectText} from '../model/finding.js';
 import {sanitize} from '../text/sanitize.js';
 
 /** An input a pane could not read (or read only in part), and why. */

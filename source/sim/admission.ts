@@ -4,7 +4,7 @@
  * defaults), strategy hooks (status.qosClass on Pod creation) and validation (422 with
  * field causes). Only what a client of the simulator can observe is modelled.
  */
-import {parseQuantity} from '../k8s/quantity.js';
+import {parseQuantity} from '../formats/quantity.js';
 import type {StatusCause} from './errors.js';
 import {computeQosClass} from './qos.js';
 import type {Obj} from './resources.js';

@@ -7,7 +7,7 @@
  * Requests and watches count both what the server really serves and what the scenario's
  * simulated clients do (countTraffic), as a real server's metrics count every client.
  */
-import type {MetricFamily, Sample} from '../kube/prometheus.js';
+import type {MetricFamily, Sample} from '../formats/prometheus-text.js';
 import type {SimApi} from './api.js';
 import type {SimAuditEvent} from './audit-writer.js';
 import type {Obj, ResourceType} from './resources.js';

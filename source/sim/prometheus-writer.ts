@@ -3,7 +3,7 @@
  * server's `/metrics`. Families become `# HELP`/`# TYPE` blocks with escaped HELP text and
  * label values, labels in a stable order (by name, `le`/`quantile` last), and histograms
  * built with cumulative `le` buckets ending in `+Inf`, `_sum` and `_count`. What it writes
- * parses back to the same families with source/kube/prometheus.ts.
+ * parses back to the same families with source/formats/prometheus-text.ts.
  */
 import {
 	isValidLabelName,
@@ -12,7 +12,7 @@ import {
 	setLabel,
 	type MetricFamily,
 	type Sample,
-} from '../kube/prometheus.js';
+} from '../formats/prometheus-text.js';
 
 /** Formats a sample value the way Prometheus clients do for the special values. */
 export function formatSampleValue(value: number): string {

@@ -5,7 +5,7 @@
  * containers, ephemeral containers do not; requests and limits are summed over containers
  * and compared as sums; pod-level spec.resources decides alone when it is set.
  */
-import {parseQuantity} from '../k8s/quantity.js';
+import {parseQuantity} from '../formats/quantity.js';
 import type {Obj} from './resources.js';
 
 const QOS_RESOURCES = ['cpu', 'memory'];

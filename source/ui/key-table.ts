@@ -1,6 +1,6 @@
 /**
  * Every key of the terminal UI, declared once. The table drives the dispatch (the state
- * reducer in app-state.ts and the dialog, help and prompt key functions look a key up
+ * reducer in screen-state.ts and the dialog, help and prompt key functions look a key up
  * here and act on the action they get), the `?` help overlay (grouped from the same
  * entries) and the hint line under every screen (HINTS names actions; their keys come
  * from here). A key added, moved or removed here is added, moved or removed everywhere.

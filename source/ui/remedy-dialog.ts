@@ -6,7 +6,7 @@
  * app runs. Each preparation has a token, so an answer for a dialog that was cancelled or
  * re-planned meanwhile is dropped.
  */
-import type {Finding} from '../findings/model.js';
+import type {Finding} from '../model/finding.js';
 import type {ApplyResult, Prepared} from '../remedies/engine.js';
 import type {RemedyParam} from '../remedies/types.js';
 import {sanitize} from '../text/sanitize.js';

@@ -13,11 +13,10 @@ import {closeSync, openSync} from 'node:fs';
 import {ReadStream} from 'node:tty';
 import {render} from 'ink';
 import type {AppController} from '../app/controller.js';
-import type {RunOptions} from '../cli/flags.js';
 import {EXIT, UsageError} from '../errors.js';
 import type {Session} from '../kube/session.js';
 import type {RemedyEngine} from '../remedies/engine.js';
-import {App} from './app.js';
+import {Screen} from './screen.js';
 import {makeTheme} from './theme.js';
 import {detectTerminal} from './terminal.js';
 
@@ -25,7 +24,8 @@ export interface TuiOptions {
 	controller: AppController;
 	session?: Session;
 	engine?: RemedyEngine;
-	options: RunOptions;
+	/** --read-only: no remedy is offered and no mutating request sent. */
+	readOnly: boolean;
 	stdout: NodeJS.WriteStream;
 	stdin: NodeJS.ReadStream;
 	env: NodeJS.ProcessEnv;
@@ -72,7 +72,7 @@ export function keyInput(stdin: NodeJS.ReadStream, ttyPath = '/dev/tty'): {input
 	};
 }
 
-export async function runTui({controller, engine, options, stdout, stdin, env, signal}: TuiOptions): Promise<number> {
+export async function runTui({controller, engine, readOnly, stdout, stdin, env, signal}: TuiOptions): Promise<number> {
 	const terminal = detectTerminal(env, stdout);
 	const theme = makeTheme({color: terminal.color, unicode: terminal.unicode});
 	// Before the screen is taken: without a terminal to read keys from, one line and exit 2.
@@ -94,7 +94,7 @@ export async function runTui({controller, engine, options, stdout, stdin, env, s
 	};
 	process.once('exit', restore);
 	let exitReason = '';
-	const instance = render(<App controller={controller} engine={engine} theme={theme} readOnly={options.readOnly} />, {
+	const instance = render(<Screen controller={controller} engine={engine} theme={theme} readOnly={readOnly} />, {
 		stdout,
 		stdin: keys.input,
 		exitOnCtrlC: false,

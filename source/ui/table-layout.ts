@@ -9,7 +9,7 @@
  * cluster or an audit log passes `safeText` (the one sanitizer, plus ASCII folding on a
  * non-UTF-8 terminal) before it is measured.
  */
-import type {Cell, Column, Row} from '../findings/model.js';
+import type {Cell, Column, Row} from '../model/finding.js';
 import {sanitize} from '../text/sanitize.js';
 import {sparkline} from '../text/sparkline.js';
 import {displayWidth, fit, truncate} from '../text/width.js';

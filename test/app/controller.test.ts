@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import {AppController, type WatchersSource} from '../../source/app/controller.js';
-import type {PaneView} from '../../source/findings/model.js';
+import type {PaneView} from '../../source/model/finding.js';
 
 /** An audit-log stand-in whose version the test moves; its pane counts its analyses. */
 function fakeWatchers(): WatchersSource & {bump(): void; analyzed: number} {

@@ -7,7 +7,7 @@
 import test from 'ava';
 import {AUDIT_LOG, METRICS, OBJECT_COUNTS, PANE_INPUTS, POD_METRICS, paneCoverage} from '../../source/app/coverage.js';
 import {AppController} from '../../source/app/controller.js';
-import {PANES, type PaneCoverage} from '../../source/findings/model.js';
+import {PANES, type PaneCoverage} from '../../source/model/finding.js';
 import {resolveConfig} from '../../source/kube/kubeconfig.js';
 import {type InputReading, PANE_KINDS, Session, type SessionInputs} from '../../source/kube/session.js';
 import type {StoreKind} from '../../source/kube/cluster-store.js';

@@ -41,7 +41,7 @@ import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.j
 import {startSimulator, type Simulator} from '../../source/sim/simulator.js';
 import {sanitize} from '../../source/text/sanitize.js';
 import {displayWidth, fit, truncate} from '../../source/text/width.js';
-import {App} from '../../source/ui/app.js';
+import {Screen} from '../../source/ui/screen.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {eventually, sleep, writeKubeconfig} from '../helpers/sim.js';
 
@@ -258,7 +258,7 @@ test('the TUI, colourless: no ESC, C1, bidi or zero-width character reaches a fr
 	await session.start();
 	const watchers = await openAuditFeed({path: auditPath, follow: false, stdin: process.stdin});
 	const controller = new AppController({session, watchers, readOnly: true, minIntervalMs: 100});
-	const ui = render(createElement(App, {controller, theme: makeTheme({color: false, unicode: true}), readOnly: true, width, height}));
+	const ui = render(createElement(Screen, {controller, theme: makeTheme({color: false, unicode: true}), readOnly: true, width, height}));
 	const frames: string[] = [];
 	const frame = (): string => {
 		const f = ui.lastFrame() ?? '';

@@ -14,7 +14,7 @@ import {resolveConfig} from '../../source/kube/kubeconfig.js';
 import {Session} from '../../source/kube/session.js';
 import type {RequestLogEntry} from '../../source/sim/request-log.js';
 import type {Simulator, SimulatorOptions} from '../../source/sim/simulator.js';
-import {App} from '../../source/ui/app.js';
+import {Screen} from '../../source/ui/screen.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {eventually, sleep, withSim, writeKubeconfig} from '../helpers/sim.js';
 
@@ -35,7 +35,7 @@ async function withTui(options: SimulatorOptions & {token?: string}, fn: (r: Run
 		await session.connect();
 		await session.start();
 		const controller = new AppController({session, readOnly: true, minIntervalMs: 100});
-		const ui = render(<App controller={controller} theme={makeTheme({color: false, unicode: true})} readOnly width={110} height={30} />);
+		const ui = render(<Screen controller={controller} theme={makeTheme({color: false, unicode: true})} readOnly width={110} height={30} />);
 		const frame = () => ui.lastFrame() ?? '';
 		try {
 			await session.waitForSync(session.clock.now() + 600_000);

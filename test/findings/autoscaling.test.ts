@@ -1,7 +1,9 @@
 import test from 'ava';
-import {analyzeAutoscaling, detectFight, isAutoscalerManager, replicaSpark} from '../../source/findings/autoscaling.js';
+import {analyzeAutoscaling} from '../../source/findings/autoscaling.js';
+import {replicaSpark} from '../../source/findings/autoscaling/context.js';
+import {detectFight, isAutoscalerManager} from '../../source/findings/autoscaling/fight.js';
 import type {FlapState} from '../../source/findings/flapping.js';
-import type {Finding} from '../../source/findings/model.js';
+import type {Finding} from '../../source/model/finding.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import type {SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../../source/model/slim.js';
 import type {ClusterState, NodeGroupSeries, ReplicaPoint, RescaleEvent} from '../../source/model/state.js';

@@ -39,7 +39,8 @@ function literalKeys(node: ts.Node, out: Set<string>, locals: ReadonlyMap<string
 /** Every evidence key written in the analyzers: `evidence: {…}`, `const evidence = {…}`, `evidence.key = …`. */
 function sourceKeys(): Map<string, string> {
 	const keys = new Map<string, string>();
-	for (const file of readdirSync(FINDINGS_DIR).filter((f) => f.endsWith('.ts') && f !== 'evidence.ts')) {
+	// Pane analyzers with several finding groups keep them in a folder (findings/etcd/, findings/autoscaling/).
+	for (const file of readdirSync(FINDINGS_DIR, {recursive: true, encoding: 'utf8'}).filter((f) => f.endsWith('.ts') && f !== 'evidence.ts')) {
 		const source = ts.createSourceFile(file, readFileSync(join(FINDINGS_DIR, file), 'utf8'), ts.ScriptTarget.Latest, true);
 		const locals = new Map<string, ts.Expression>();
 		const collect = (node: ts.Node) => {

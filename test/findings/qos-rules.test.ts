@@ -13,7 +13,7 @@ import {
 	usesPodLevelResources,
 	type QosClass,
 } from '../../source/findings/qos-rules.js';
-import {parseCpuMillis, parseMemoryBytes} from '../../source/k8s/quantity.js';
+import {parseCpuMillis, parseMemoryBytes} from '../../source/formats/quantity.js';
 import type {ResourcePair, SlimContainer, SlimPodSpec} from '../../source/model/slim.js';
 import {computeQosClass} from '../../source/sim/qos.js';
 

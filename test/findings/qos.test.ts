@@ -1,10 +1,11 @@
 import test from 'ava';
-import {analyzeQos, owningWorkload, QosMemo} from '../../source/findings/qos.js';
-import type {PaneView} from '../../source/findings/model.js';
+import {analyzeQos, QosMemo} from '../../source/findings/qos.js';
+import type {PaneView} from '../../source/model/finding.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import {PodUsageTable} from '../../source/model/pod-usage.js';
 import type {ResourcePair, SlimContainer, SlimJob, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimWorkload} from '../../source/model/slim.js';
 import {accessKey, objectKey, type ClusterState} from '../../source/model/state.js';
+import {owningWorkload} from '../../source/model/workloads.js';
 import type {Obj} from '../../source/sim/resources.js';
 import {buildScenario, type ScenarioName} from '../../source/sim/scenarios/index.js';
 import {Simulator} from '../../source/sim/simulator.js';

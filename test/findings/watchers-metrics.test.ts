@@ -8,8 +8,9 @@
  */
 import {readFileSync} from 'node:fs';
 import test from 'ava';
-import {deriveApiServerFigures, type ApiServerFigures} from '../../source/kube/apiserver-metrics.js';
-import {parsePrometheusText} from '../../source/kube/prometheus.js';
+import {deriveApiServerFigures} from '../../source/kube/apiserver-metrics.js';
+import type {ApiServerFigures} from '../../source/model/apiserver-figures.js';
+import {parsePrometheusText} from '../../source/formats/prometheus-text.js';
 import {analyzeWatchersFromMetrics} from '../../source/findings/watchers-metrics.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import {AppController} from '../../source/app/controller.js';

@@ -5,7 +5,7 @@
  */
 import {ScaledClock} from '../../source/clock.js';
 import type {AppController} from '../../source/app/controller.js';
-import type {Finding} from '../../source/findings/model.js';
+import type {Finding} from '../../source/model/finding.js';
 import {resolveConfig} from '../../source/kube/kubeconfig.js';
 import {Session, type SessionOptions} from '../../source/kube/session.js';
 import type {Simulator} from '../../source/sim/simulator.js';

@@ -14,9 +14,9 @@ import {
 	deriveOpenWatches,
 	diffCounters,
 	splitGroupResource,
-	type RequestCount,
 } from '../../source/kube/apiserver-metrics.js';
-import {parsePrometheusText, type MetricFamilies} from '../../source/kube/prometheus.js';
+import type {RequestCount} from '../../source/model/apiserver-figures.js';
+import {parsePrometheusText, type MetricFamilies} from '../../source/formats/prometheus-text.js';
 import {writePrometheusText} from '../../source/sim/prometheus-writer.js';
 import {fixtureDir} from '../helpers/fixtures.js';
 

@@ -6,10 +6,11 @@
  * must not come back silently.
  */
 import test from 'ava';
-import type {Finding} from '../../source/findings/model.js';
+import type {Finding} from '../../source/model/finding.js';
 import {emptyState} from '../../source/model/empty-state.js';
 import {RemedyEngine} from '../../source/remedies/engine.js';
-import type {Operation, RemedyApi, RemedyDefinition, RemedyPlan} from '../../source/remedies/types.js';
+import type {Operation} from '../../source/plans/request.js';
+import type {RemedyApi, RemedyDefinition, RemedyPlan} from '../../source/remedies/types.js';
 
 const finding: Finding = {id: 'f', pane: 'autoscaling', type: 't', severity: 'warning', subject: {kind: 'HorizontalPodAutoscaler', namespace: 'ns', name: 'h'}, summary: 's', evidence: {}, remedies: [{id: 'x', title: 'x'}]};
 

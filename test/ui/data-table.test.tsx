@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import {render} from 'ink-testing-library';
-import type {Column, Row} from '../../source/findings/model.js';
+import type {Column, Row} from '../../source/model/finding.js';
 import {DataTable, dataTableLines} from '../../source/ui/components/data-table.js';
 import {lineText, sortRows} from '../../source/ui/table-layout.js';
 import {displayWidth} from '../../source/text/width.js';

@@ -5,7 +5,7 @@
  * the content with an indicator of what is above and below, ASCII under LANG=C.
  */
 import test from 'ava';
-import type {Finding} from '../../source/findings/model.js';
+import type {Finding} from '../../source/model/finding.js';
 import {detailContent, detailViewLines, evidenceLines} from '../../source/ui/components/detail-view.js';
 import {lineText, lineWidth} from '../../source/ui/table-layout.js';
 import {makeTheme} from '../../source/ui/theme.js';

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import type {Column, Row} from '../../source/findings/model.js';
+import type {Column, Row} from '../../source/model/finding.js';
 import {
 	filterRows,
 	fitLine,

@@ -3,7 +3,7 @@
  * the running pods. Usage is deterministic per container (from the pod's uid) and drifts
  * slowly with simulated time; containers without requests still use something.
  */
-import {parseCpuMillis, parseMemoryBytes} from '../../k8s/quantity.js';
+import {parseCpuMillis, parseMemoryBytes} from '../../formats/quantity.js';
 import type {SimApi} from '../api.js';
 import type {Obj} from '../resources.js';
 

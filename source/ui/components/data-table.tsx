@@ -22,7 +22,7 @@
  */
 import {Box, Text} from 'ink';
 import {useRef} from 'react';
-import type {Column, Row, Severity} from '../../findings/model.js';
+import type {Column, Row, Severity} from '../../model/finding.js';
 import {
 	cellText,
 	fitLine,

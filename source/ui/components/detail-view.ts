@@ -11,7 +11,7 @@
  * as no longer reported.
  */
 import {describeEvidence} from '../../findings/evidence.js';
-import {type Finding, subjectText} from '../../findings/model.js';
+import {type Finding, subjectText} from '../../model/finding.js';
 import {displayWidth, padEnd} from '../../text/width.js';
 import {REMEDY_LETTERS} from '../key-table.js';
 import {clamp, fitLine, positionText, safeText, type Span, type StyledLine, wrapText} from '../table-layout.js';
