@@ -32,7 +32,10 @@ export interface FaultSettings {
 	 * behind the client's resourceVersion answers a watch-list with.
 	 */
 	tooLargeNextWatches?: number;
-	/** Refuse connections outright (the server going away): sockets are destroyed on arrival. */
+	/**
+	 * The server gone away: open connections are cut when this is set (keep-alive ones too,
+	 * or a client would go on being answered on them), and new ones are destroyed on arrival.
+	 */
 	down?: boolean;
 }
 
@@ -41,12 +44,21 @@ export class Faults {
 	/** Counters for what was injected, for tests and the request log. */
 	readonly injected = {throttled: 0, errors: 0, expired: 0, halfOpen: 0, refused: 0, tooLarge: 0, restored: 0};
 
+	private readonly goneDown = new Set<() => void>();
+
 	constructor(private readonly random: Random, initial: FaultSettings = {}) {
 		this.settings = {...initial};
 	}
 
 	set(settings: FaultSettings): void {
+		const wasDown = this.settings.down === true;
 		this.settings = {...this.settings, ...settings};
+		if (!wasDown && this.settings.down === true) for (const listener of this.goneDown) listener();
+	}
+
+	/** Call `listener` each time `down` is set (the server cuts its connections then). */
+	onDown(listener: () => void): void {
+		this.goneDown.add(listener);
 	}
 
 	clear(): void {

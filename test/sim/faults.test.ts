@@ -108,8 +108,22 @@ test('the server going away (refused, or reset) and coming back', async (t) => {
 		await sim.server.comeBack();
 		t.is((await fetch(`${sim.url}/version`, {headers: UA})).status, 200);
 
+		// A keep-alive connection opened before the server goes away is cut too.
+		const agent = new http.Agent({keepAlive: true, maxSockets: 1});
+		const warm = await new Promise<number | undefined>((resolve, reject) => {
+			http.get(`${sim.url}/version`, {agent}, (response) => {
+				response.resume();
+				response.on('end', () => resolve(response.statusCode));
+			}).on('error', reject);
+		});
+		t.is(warm, 200);
 		sim.faults.set({down: true});
-		sim.server.dropConnections();
+		const onKeptConnection = await new Promise<string>((resolve) => {
+			const request = http.get(`${sim.url}/version`, {agent}, (response) => resolve(`status ${response.statusCode}`));
+			request.on('error', (error) => resolve(error.message));
+		});
+		agent.destroy();
+		t.not(onKeptConnection, 'status 200');
 		const reset = await new Promise<string>((resolve) => {
 			const request = http.get(`${sim.url}/version`, (response) => resolve(`status ${response.statusCode}`));
 			request.on('error', (error) => resolve(error.message));

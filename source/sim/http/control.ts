@@ -23,7 +23,6 @@ export async function handleControl(server: SimServer, req: IncomingMessage, res
 		}
 		case 'POST /__sim/faults':
 			options.faults.set(body);
-			if (body.down) server.dropConnections();
 			ok({faults: options.faults.settings});
 			return;
 		case 'DELETE /__sim/faults':

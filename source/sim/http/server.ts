@@ -88,6 +88,7 @@ export class SimServer {
 			socket.on('close', () => this.sockets.delete(socket));
 		};
 		this.server.on(tls ? 'secureConnection' : 'connection', onConnection);
+		options.faults.onDown(() => this.dropConnections());
 		if (tls) this.server.on('connection', (socket: Socket) => {
 			if (this.options.faults.settings.down) socket.destroy();
 		});
