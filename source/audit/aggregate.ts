@@ -11,7 +11,8 @@
  */
 import {ClientState, Field, LatencyHistogram, MinuteRing, normalCallerLabel, userAgentProduct, Verbs, type ClientData} from './client.js';
 import type {SkipReason} from './formats.js';
-import {detachRecord, detachText, type AuditRecord} from './record.js';
+import type {AuditRecord} from './audit-record.js';
+import {detachRecord, detachText} from './record.js';
 import {WorstUris, type UriStat} from './uris.js';
 
 /** A watch still open: enough to close it and attribute it. */

@@ -9,7 +9,7 @@
  */
 import {parseGoDurationMs} from './fields.js';
 import {enterObject, keyIs, nextKey, numberEnd, optionalString, skipValue, stringElement, stringOrEmpty} from './json-scan.js';
-import type {AuditRecord} from './record.js';
+import type {AuditRecord} from './audit-record.js';
 import type {ScanCursor} from './scan-cursor.js';
 
 /** Reads `user` (or resets it for a non-object); false when malformed. */

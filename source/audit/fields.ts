@@ -6,7 +6,7 @@
  *
  * Shipped to the audit worker (README.md: the worker kernel).
  */
-import type {AuditRecord} from './record.js';
+import type {AuditRecord} from './audit-record.js';
 
 /**
  * RFC 3339 timestamp in [a, b) of `s` to epoch ms (fractional to the nanosecond digit).

@@ -21,7 +21,8 @@
  * Shipped to the audit worker (README.md: the worker kernel).
  */
 import {parseTimestampMs} from './fields.js';
-import {applyAnnotations, emptyRecord, finishRecord, objectOf, recordFromEvent, stringOf, type AuditFormat, type AuditRecord} from './record.js';
+import type {AuditFormat, AuditRecord} from './audit-record.js';
+import {applyAnnotations, emptyRecord, finishRecord, objectOf, recordFromEvent, stringOf} from './record.js';
 import {ScanCursor} from './scan-cursor.js';
 import {scanEvent, scanEventText} from './scanner.js';
 

@@ -10,7 +10,8 @@
 import {scanAnnotations, scanImpersonated, scanObjectRef, scanResponseStatus, scanSourceIPs, scanUser} from './event-fields.js';
 import {applyQuery, parseTimestampMs} from './fields.js';
 import {lit, nextBackslash, restOfString, skipPlain, skipValue, skipWs} from './json-scan.js';
-import {detachText, emptyRecord, finishRecord, type AuditFormat, type AuditRecord} from './record.js';
+import type {AuditFormat, AuditRecord} from './audit-record.js';
+import {detachText, emptyRecord, finishRecord} from './record.js';
 import type {AnnotationInfo, RefInfo, ScanCursor, UserInfo} from './scan-cursor.js';
 
 /** The user object at p (Go layout: it ends at the first `},"`), from the cache or scanned and cached. */

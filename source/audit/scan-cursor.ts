@@ -6,7 +6,8 @@
  *
  * Shipped to the audit worker (README.md: the worker kernel).
  */
-import {detachText, type AuditRecord} from './record.js';
+import type {AuditRecord} from './audit-record.js';
+import {detachText} from './record.js';
 
 /**
  * Scanning state over one text: the text, the end of the current line or range, the

@@ -17,7 +17,8 @@ import {scanAnnotations, scanImpersonated, scanObjectRef, scanResponseStatus, sc
 import {parseTimestampMs} from './fields.js';
 import {scanGoLayout} from './go-layout.js';
 import {enterObject, keyIs, nextKey, optionalString, skipValue, skipWs, stringOrEmpty} from './json-scan.js';
-import {emptyRecord, finishRecord, isNativeEvent, type AuditFormat, type AuditRecord} from './record.js';
+import type {AuditFormat, AuditRecord} from './audit-record.js';
+import {emptyRecord, finishRecord, isNativeEvent} from './record.js';
 import type {ScanCursor} from './scan-cursor.js';
 
 /**

@@ -6,7 +6,8 @@
  */
 import type {AuditAggregator} from './aggregate.js';
 import {Field, LatencyHistogram, Verbs, type ClientState, type MinuteRing} from './client.js';
-import {unavailableMeasures, type AuditFormat} from './record.js';
+import type {AuditFormat} from './audit-record.js';
+import {unavailableMeasures} from './record.js';
 import type {UriStat} from './uris.js';
 
 export type WindowName = '1m' | '5m' | '15m' | 'all';

@@ -5,7 +5,8 @@
  *
  * Shipped to the audit worker (README.md: the worker kernel).
  */
-import {detachText, type AuditRecord} from './record.js';
+import type {AuditRecord} from './audit-record.js';
+import {detachText} from './record.js';
 
 /** One worst-URI entry (ranked by total server time). */
 export interface UriStat {

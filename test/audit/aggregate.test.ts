@@ -9,7 +9,8 @@ import {AuditAggregator} from '../../source/audit/aggregate.js';
 import {LatencyHistogram, normalCallerLabel, userAgentProduct} from '../../source/audit/client.js';
 import {snapshotOf, type AuditSnapshot, type ClientStats} from '../../source/audit/snapshot.js';
 import {LineDecoder} from '../../source/audit/formats.js';
-import {emptyRecord, type AuditRecord} from '../../source/audit/record.js';
+import type {AuditRecord} from '../../source/audit/audit-record.js';
+import {emptyRecord} from '../../source/audit/record.js';
 import {fixtureDir} from '../helpers/fixtures.js';
 
 const fixture = readFileSync(`${fixtureDir('audit')}synthetic-native-heavy-watchers.jsonl`, 'utf8');

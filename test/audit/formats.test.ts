@@ -6,7 +6,8 @@
 import {readFileSync} from 'node:fs';
 import test from 'ava';
 import {detectLineFormat, LineDecoder} from '../../source/audit/formats.js';
-import {unavailableMeasures, type AuditRecord} from '../../source/audit/record.js';
+import type {AuditRecord} from '../../source/audit/audit-record.js';
+import {unavailableMeasures} from '../../source/audit/record.js';
 import {fixtureDir} from '../helpers/fixtures.js';
 
 const dir = fixtureDir('audit');

@@ -10,7 +10,7 @@ import {join} from 'node:path';
 import {AuditAggregator} from '../../source/audit/aggregate.js';
 import {AuditFollower, type FollowOptions} from '../../source/audit/follower.js';
 import {LineDecoder, type SkipReason} from '../../source/audit/formats.js';
-import type {AuditRecord} from '../../source/audit/record.js';
+import type {AuditRecord} from '../../source/audit/audit-record.js';
 
 export class RecordingAggregator extends AuditAggregator {
 	/** `auditID/stage` of each record, in the order read (a watch has two events with one ID). */

@@ -5,7 +5,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import {applyQuery, applyResourcePath, parseGoDurationMs, parseTimestampMs} from '../../source/audit/fields.js';
-import {emptyRecord, type AuditRecord} from '../../source/audit/record.js';
+import type {AuditRecord} from '../../source/audit/audit-record.js';
+import {emptyRecord} from '../../source/audit/record.js';
 
 function query(uri: string): AuditRecord {
 	const r = emptyRecord('native');

@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs';
 import test from 'ava';
 import fc from 'fast-check';
 import {LineDecoder} from '../../source/audit/formats.js';
-import type {AuditRecord} from '../../source/audit/record.js';
+import type {AuditRecord} from '../../source/audit/audit-record.js';
 import {goDuration, goJsonString, microTime, writeAuditEvent, type SimAuditEvent} from '../../source/sim/audit-writer.js';
 import {fixtureDir} from '../helpers/fixtures.js';
 
