@@ -111,7 +111,7 @@ function ptyChild(scriptPid: number): number | undefined {
 			// Gone.
 		}
 		for (const child of children) {
-			let command = '';
+			let command: string;
 			try {
 				command = readFileSync(`/proc/${child}/cmdline`, 'utf8');
 			} catch {

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
 	const qps = Number(qpsText ?? 5);
 	const heapBefore = heap();
 	const started = performance.now();
-	let pods = 0;
+	let pods: number;
 	let keep: unknown;
 	if (mode === 'informer') {
 		const kc = new KubeConfig();

@@ -319,7 +319,7 @@ export class AuditFollower {
 	private async copyRest(path: string): Promise<Buffer | 'short' | undefined> {
 		const from = this.position - this.tail.length;
 		const kept: Buffer[] = [];
-		let size = 0;
+		let size: number;
 		try {
 			if (path.endsWith('.gz')) {
 				let offset = 0;

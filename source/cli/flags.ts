@@ -228,7 +228,7 @@ function normalizeArgs(argv: string[], flags: Record<string, FlagSpec>): string[
 			continue;
 		}
 		let spec: FlagSpec | undefined;
-		let hasValue = false;
+		let hasValue: boolean;
 		let shown: string;
 		if (arg.startsWith('--')) {
 			const eq = arg.indexOf('=');

@@ -12,8 +12,8 @@ import type {PodUsage} from '../model/pod-usage.js';
 import type {ApiServerFigures} from '../model/apiserver-figures.js';
 import {Interner, projectClaim, projectCronJob, projectFlowSchema, projectHpa, projectJob, projectNode, projectPod, projectPriorityClass, projectQuota, projectScaledObject, projectVolume, projectWorkload} from './projections.js';
 import type {ReflectorHandler} from './reflector.js';
+import type {Obj} from '../formats/json-object.js';
 
-type Obj = Record<string, any>;
 
 export const MAX_REPLICA_POINTS = 720;
 export const MAX_COUNT_POINTS = 360;

@@ -209,7 +209,7 @@ export class PluginRun {
 			child.stdout?.on('data', (chunk: Buffer) => {
 				stdoutBytes += chunk.length;
 				if (stdoutBytes > MAX_STDOUT) {
-					this.kill();
+					void this.kill();
 					reject(new CredentialError(`exec credential plugin "${exec.command}" printed more than ${MAX_STDOUT} bytes`));
 					return;
 				}
@@ -247,7 +247,7 @@ export class PluginRun {
 			});
 			if (options.timeoutMs && options.timeoutMs > 0) {
 				this.timer = setTimeout(() => {
-					this.kill();
+					void this.kill();
 					reject(new CredentialError(`exec credential plugin "${this.name}" did not finish within ${formatLimit(options.timeoutMs!)}`));
 				}, options.timeoutMs);
 			}

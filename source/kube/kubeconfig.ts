@@ -16,6 +16,7 @@ import {homedir} from 'node:os';
 import {delimiter, dirname, isAbsolute, join, resolve} from 'node:path';
 import {parse as parseYaml, YAMLError, type ErrorCode} from 'yaml';
 import {UsageError} from '../errors.js';
+import type {Obj} from '../formats/json-object.js';
 
 export interface Cluster {
 	readonly name: string;
@@ -34,9 +35,9 @@ export interface User {
 	readonly keyData?: string;
 	readonly keyFile?: string;
 	/** The kubeconfig's `exec` stanza, as written. */
-	readonly exec?: Record<string, any>;
+	readonly exec?: Obj;
 	/** The kubeconfig's `auth-provider` stanza, as written (only oidc with an id-token is used; others are refused on connect). */
-	readonly authProvider?: Record<string, any>;
+	readonly authProvider?: Obj;
 	readonly token?: string;
 	readonly tokenFile?: string;
 	readonly username?: string;
@@ -65,12 +66,11 @@ export interface ResolvedConfig {
 	userBase?: string;
 }
 
-type Raw = Record<string, any>;
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** Make the file references of one kubeconfig file absolute, relative to that file. */
-function absolutize(entry: Raw, keys: string[], base: string): Raw {
+function absolutize(entry: Obj, keys: string[], base: string): Obj {
 	const out = {...entry};
 	for (const key of keys) {
 		if (typeof out[key] === 'string' && out[key] !== '' && !isAbsolute(out[key])) out[key] = resolve(base, out[key]);
@@ -78,7 +78,7 @@ function absolutize(entry: Raw, keys: string[], base: string): Raw {
 	return out;
 }
 
-function readConfigFile(path: string): Raw {
+function readConfigFile(path: string): Obj {
 	let text: string;
 	try {
 		text = readFileSync(path, 'utf8');
@@ -96,16 +96,16 @@ function readConfigFile(path: string): Raw {
 	}
 	if (parsed === null || parsed === undefined) return {};
 	if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`invalid kubeconfig ${path}: not a kubeconfig (expected a mapping with clusters, users and contexts)`);
-	const raw = parsed as Raw;
+	const raw = parsed as Obj;
 	for (const key of ['clusters', 'users', 'contexts']) {
 		if (raw[key] !== undefined && raw[key] !== null && !Array.isArray(raw[key])) throw new UsageError(`invalid kubeconfig ${path}: "${key}" must be a list`);
 	}
 	const base = dirname(resolve(path));
 	return {
 		...raw,
-		clusters: ((raw.clusters ?? []) as Raw[]).filter(Boolean).map((c) => ({...c, cluster: absolutize(c.cluster ?? {}, ['certificate-authority'], base)})),
-		users: ((raw.users ?? []) as Raw[]).filter(Boolean).map((u) => ({...u, user: absolutize(u.user ?? {}, ['client-certificate', 'client-key', 'tokenFile'], base), _base: base})),
-		contexts: ((raw.contexts ?? []) as Raw[]).filter(Boolean),
+		clusters: ((raw.clusters ?? []) as Obj[]).filter(Boolean).map((c) => ({...c, cluster: absolutize(c.cluster ?? {}, ['certificate-authority'], base)})),
+		users: ((raw.users ?? []) as Obj[]).filter(Boolean).map((u) => ({...u, user: absolutize(u.user ?? {}, ['client-certificate', 'client-key', 'tokenFile'], base), _base: base})),
+		contexts: ((raw.contexts ?? []) as Obj[]).filter(Boolean),
 	};
 }
 
@@ -129,13 +129,13 @@ function yamlProblem(error: unknown): string {
 }
 
 /** Merge files as kubectl does: for each named entry and for current-context, the first file wins. */
-export function mergeConfigs(files: Array<{path: string; raw: Raw}>): Raw {
-	const merged: Raw = {clusters: [], users: [], contexts: []};
+export function mergeConfigs(files: Array<{path: string; raw: Obj}>): Obj {
+	const merged: Obj = {clusters: [], users: [], contexts: []};
 	const seen = {clusters: new Set<string>(), users: new Set<string>(), contexts: new Set<string>()};
 	for (const {raw} of files) {
 		if (merged['current-context'] === undefined && raw['current-context']) merged['current-context'] = raw['current-context'];
 		for (const key of ['clusters', 'users', 'contexts'] as const) {
-			for (const entry of (raw[key] ?? []) as Raw[]) {
+			for (const entry of (raw[key] ?? []) as Obj[]) {
 				if (typeof entry?.name !== 'string' || seen[key].has(entry.name)) continue;
 				seen[key].add(entry.name);
 				merged[key].push(entry);
@@ -145,7 +145,7 @@ export function mergeConfigs(files: Array<{path: string; raw: Raw}>): Raw {
 	return merged;
 }
 
-function inClusterConfig(env: NodeJS.ProcessEnv): Raw | undefined {
+function inClusterConfig(env: NodeJS.ProcessEnv): Obj | undefined {
 	const host = env.KUBERNETES_SERVICE_HOST;
 	const port = env.KUBERNETES_SERVICE_PORT;
 	if (!host || !port || !existsSync(join(SERVICE_ACCOUNT, 'token'))) return undefined;
@@ -175,7 +175,7 @@ export interface ResolveOptions {
 
 export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
 	const env = options.env ?? process.env;
-	let merged: Raw;
+	let merged: Obj;
 	let source: string;
 	if (options.kubeconfig) {
 		merged = mergeConfigs([{path: options.kubeconfig, raw: readConfigFile(options.kubeconfig)}]);
@@ -199,21 +199,21 @@ export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
 			source = 'in-cluster service account';
 		}
 	}
-	const contexts = (merged.contexts as Raw[]).map((c) => c.name as string);
+	const contexts = (merged.contexts as Obj[]).map((c) => c.name as string);
 	const contextName = options.context ?? merged['current-context'];
 	if (!contextName) {
 		throw new UsageError(contexts.length > 0 ? `no current context is set in ${source}: pass --context (available: ${contexts.join(', ')})` : `no contexts in ${source}`);
 	}
-	const rawContext = (merged.contexts as Raw[]).find((c) => c.name === contextName);
+	const rawContext = (merged.contexts as Obj[]).find((c) => c.name === contextName);
 	if (!rawContext) {
 		throw new UsageError(`context "${contextName}" not found in ${source}${contexts.length > 0 ? `; available contexts: ${contexts.join(', ')}` : ''}`);
 	}
 	const clusterName = rawContext.context?.cluster;
 	const userName = rawContext.context?.user;
-	const rawCluster = (merged.clusters as Raw[]).find((c) => c.name === clusterName);
+	const rawCluster = (merged.clusters as Obj[]).find((c) => c.name === clusterName);
 	if (!rawCluster) throw new UsageError(`context "${contextName}" refers to cluster "${clusterName ?? ''}", which is not in ${source}`);
 	if (!rawCluster.cluster?.server) throw new UsageError(`cluster "${clusterName}" in ${source} has no server`);
-	const rawUser = (merged.users as Raw[]).find((u) => u.name === userName) ?? {name: userName ?? '', user: {}};
+	const rawUser = (merged.users as Obj[]).find((u) => u.name === userName) ?? {name: userName ?? '', user: {}};
 	const cluster: Cluster = {name: rawCluster.name, server: rawCluster.cluster.server, caData: rawCluster.cluster['certificate-authority-data'], caFile: rawCluster.cluster['certificate-authority'], skipTLSVerify: rawCluster.cluster['insecure-skip-tls-verify'] === true, tlsServerName: rawCluster.cluster['tls-server-name'], proxyUrl: rawCluster.cluster['proxy-url']};
 	const user: User = {name: rawUser.name, certData: rawUser.user?.['client-certificate-data'], certFile: rawUser.user?.['client-certificate'], keyData: rawUser.user?.['client-key-data'], keyFile: rawUser.user?.['client-key'], exec: rawUser.user?.exec, authProvider: rawUser.user?.['auth-provider'], token: rawUser.user?.token, username: rawUser.user?.username, password: rawUser.user?.password, impersonateUser: rawUser.user?.as, ...(rawUser.user?.tokenFile ? {tokenFile: rawUser.user.tokenFile as string} : {})};
 	const context: Context = {name: contextName, cluster: rawCluster.name, user: rawUser.name, namespace: rawContext.context?.namespace};

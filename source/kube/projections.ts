@@ -7,8 +7,8 @@
  */
 import type {ReplicaWriter, ResourcePair, ScalingRules, SlimClaim, SlimContainer, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimMeta, SlimNode, SlimPersistentVolume, SlimPod, SlimPodSpec, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../model/slim.js';
 import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
+import type {Obj} from '../formats/json-object.js';
 
-type Obj = Record<string, any>;
 
 /**
  * A map that forgets what has not been asked for lately, for the Interner: two generations.

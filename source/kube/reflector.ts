@@ -22,8 +22,8 @@
  */
 import {type Clock, isAbortError} from '../clock.js';
 import {ApiStatusError, backoffDelay, isTooLargeResourceVersion, type KubeClient} from './client.js';
+import type {Obj} from '../formats/json-object.js';
 
-type Obj = Record<string, any>;
 
 export interface ReflectorTarget {
 	group: string;

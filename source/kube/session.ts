@@ -24,8 +24,8 @@ import type {ResolvedConfig} from './kubeconfig.js';
 import {Reflector, resourcePath, type ReflectorTarget, type TimeTravel} from './reflector.js';
 import {NetworkError, Transport} from './transport.js';
 import {ProxyAuthError} from './tunnel.js';
+import type {Obj} from '../formats/json-object.js';
 
-type Obj = Record<string, any>;
 
 interface KindSpec {
 	kind: StoreKind;
@@ -339,16 +339,17 @@ export class Session extends EventEmitter {
 
 	/** Runs `fn` after `firstMs`, then `everyMs` after each run ends (a function: the pause may depend on the last run). */
 	private schedule(fn: () => Promise<void>, everyMs: number | (() => number), firstMs: number): void {
-		const run = async () => {
+		// Never rejects: a run's failure is the loop's own business, and it goes on.
+		const run = async (): Promise<void> => {
 			if (this.stopped) return;
 			try {
 				await fn();
 			} catch (error) {
 				if ((error as Error).name === 'AbortError') return;
 			}
-			if (!this.stopped) this.timers.push(this.clock.setTimeout(run, typeof everyMs === 'number' ? everyMs : everyMs()));
+			if (!this.stopped) this.timers.push(this.clock.setTimeout(() => void run(), typeof everyMs === 'number' ? everyMs : everyMs()));
 		};
-		this.timers.push(this.clock.setTimeout(run, firstMs));
+		this.timers.push(this.clock.setTimeout(() => void run(), firstMs));
 	}
 
 	/** /metrics (≤ 2 a minute): etcd size, counts, open watches, APF; LIST-based counts when unreadable. */

@@ -247,7 +247,7 @@ type Opener = (target: Target) => Promise<net.Socket>;
  * http:// server (through SOCKS5) the tunnel is the connection.
  */
 export function tunnelAgent(secure: boolean, options: https.AgentOptions, open: Opener): http.Agent {
-	const create = (agentOptions: Record<string, any>, callback: (error: Error | null, socket?: Duplex) => void): void => {
+	const create = (agentOptions: Record<string, unknown>, callback: (error: Error | null, socket?: Duplex) => void): void => {
 		const target = {host: String(agentOptions.host ?? agentOptions.hostname).replace(/^\[(.*)\]$/, '$1'), port: Number(agentOptions.port)};
 		open(target).then((socket) => {
 			if (!secure) {
@@ -259,14 +259,14 @@ export function tunnelAgent(secure: boolean, options: https.AgentOptions, open: 
 	};
 	if (secure) {
 		return new (class extends https.Agent {
-			override createConnection(agentOptions: Record<string, any>, callback: (error: Error | null, socket?: Duplex) => void): undefined {
+			override createConnection(agentOptions: Record<string, unknown>, callback: (error: Error | null, socket?: Duplex) => void): undefined {
 				create(agentOptions, callback);
 				return undefined;
 			}
 		})(options);
 	}
 	return new (class extends http.Agent {
-		override createConnection(agentOptions: Record<string, any>, callback: (error: Error | null, socket?: Duplex) => void): undefined {
+		override createConnection(agentOptions: Record<string, unknown>, callback: (error: Error | null, socket?: Duplex) => void): undefined {
 			create(agentOptions, callback);
 			return undefined;
 		}

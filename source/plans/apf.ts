@@ -11,7 +11,8 @@
 import type {ClusterState} from '../model/state.js';
 import type {SlimFlowSchema} from '../model/slim.js';
 import {serviceAccountOf} from '../model/users.js';
-import {type Obj, type Operation, resourcePath} from './request.js';
+import {type Operation, resourcePath} from './request.js';
+import type {Obj} from '../formats/json-object.js';
 
 export const THROTTLE_SHARES = 5;
 

@@ -47,7 +47,7 @@ function checkedValues(what: string, values: GuaranteedValues): GuaranteedValues
 		cpu = parseCpuMillis(values.cpu);
 		memory = parseMemoryBytes(values.memory);
 	} catch (error) {
-		throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+		throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
 	}
 	// A zero quantity does not count for QoS: the pod would not become Guaranteed.
 	if (cpu <= 0) throw new Error(`${what}: cpu must be more than 0 (got "${values.cpu}")`);

@@ -7,8 +7,6 @@
  */
 import type {ObjectRef} from '../model/slim.js';
 
-/** A Kubernetes object, or an API server's answer, as plain JSON. */
-export type Obj = Record<string, any>;
 
 export const JSON_PATCH = 'application/json-patch+json';
 

@@ -20,8 +20,9 @@ import {THROTTLE_SHARES, throttleOperations, throttlePlan} from '../plans/apf.js
 import {batchRequests, cronJobTtlPatch, deleteTargetsFor, jobTtlPatch, objectQuotaPlan, revisionHistoryLimitPatch, volumeDeletePlan, batchedDeletePlan} from '../plans/etcd.js';
 import {guardedJsonPatch} from '../plans/guarded-patch.js';
 import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath} from '../plans/guaranteed-patch.js';
-import {JSON_PATCH, kindResource, type Obj, type Operation, operation, resourcePath} from '../plans/request.js';
+import {JSON_PATCH, kindResource, type Operation, operation, resourcePath} from '../plans/request.js';
 import type {PlanContext, RemedyDefinition, RemedyParam, RemedyPlan} from './types.js';
+import type {Obj} from '../formats/json-object.js';
 
 /** The change of a merge-patch-shaped plan, sent as a JSON patch that tests what it writes on `planned` (the live object read for the plan). */
 function guardedPatchOperation(plan: MergePatchPlan, kind: string, planned: Obj): Operation {

@@ -7,8 +7,8 @@
  */
 import {pointerToken} from '../plans/guarded-patch.js';
 import type {JsonPatchOperation} from '../plans/request.js';
+import type {Obj} from '../formats/json-object.js';
 
-type Obj = Record<string, any>;
 
 /** A path step: an object key, or a list item identified by its name. */
 export type PathStep = string | {list: string; name: string};

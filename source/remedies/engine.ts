@@ -12,11 +12,12 @@
  */
 import {type Change, diffObjects, type DiffLine, pathText, renderChanges, renderCreation, undoJsonPatch} from './diff.js';
 import {failedPatchTest, isJsonPatch, unguardedEdit} from '../plans/guarded-patch.js';
-import {JSON_PATCH, type Obj, type Operation} from '../plans/request.js';
+import {JSON_PATCH, type Operation} from '../plans/request.js';
 import type {Journal, JournalEntry} from './journal.js';
 import {type PlanContext, type RemedyApi, type RemedyDefinition, type RemedyPlan, statusOf} from './types.js';
 import type {Finding} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
+import type {Obj} from '../formats/json-object.js';
 
 export interface Prepared {
 	plan: RemedyPlan;

@@ -11,7 +11,8 @@
  */
 import type {AccessChecker} from '../kube/access.js';
 import {ApiStatusError, type KubeClient} from '../kube/client.js';
-import type {Obj, Operation} from '../plans/request.js';
+import type {Operation} from '../plans/request.js';
+import type {Obj} from '../formats/json-object.js';
 import type {RemedyApi} from './types.js';
 
 export function remedyApi(client: KubeClient, access: AccessChecker, serverMinor?: number): RemedyApi {

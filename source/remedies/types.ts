@@ -8,7 +8,8 @@
  */
 import type {Finding} from '../model/finding.js';
 import type {ClusterState} from '../model/state.js';
-import type {Obj, Operation} from '../plans/request.js';
+import type {Operation} from '../plans/request.js';
+import type {Obj} from '../formats/json-object.js';
 
 export interface RemedyParam {
 	name: string;

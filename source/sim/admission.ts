@@ -7,7 +7,7 @@
 import {parseQuantity} from '../formats/quantity.js';
 import type {StatusCause} from './errors.js';
 import {computeQosClass} from './qos.js';
-import type {Obj} from './resources.js';
+import type {Obj} from '../formats/json-object.js';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

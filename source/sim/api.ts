@@ -20,8 +20,9 @@ import {parseRawJson, type RawJson} from './patch/raw-json.js';
 import {applyStrategicMergePatch} from './patch/strategic-merge-patch.js';
 import {schemaFor} from './schema/kinds.js';
 import type {Random} from './random.js';
-import {groupVersion, type Obj, type ResourceRegistry, type ResourceType} from './resources.js';
+import {groupVersion, type ResourceRegistry, type ResourceType} from './resources.js';
 import type {ObjectStore, StoredRecord} from './store.js';
+import type {Obj} from '../formats/json-object.js';
 
 export interface RequestContext {
 	user: UserInfo;

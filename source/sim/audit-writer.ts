@@ -57,7 +57,6 @@ function hex4(code: number): string {
 
 /** A JSON string as Go's encoding/json writes it (HTML-safe escaping on). */
 export function goJsonString(s: string): string {
-	// eslint-disable-next-line no-control-regex
 	if (!/[<>&"\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/.test(s)) return `"${s}"`;
 	let out = '"';
 	for (let i = 0; i < s.length; i++) {

@@ -3,7 +3,8 @@
  * types (custom: JSON and merge/json/apply patches only, status and scale subresources as
  * the CRD declares); when it is deleted they go away.
  */
-import type {Obj, ResourceType} from './resources.js';
+import type {ResourceType} from './resources.js';
+import type {Obj} from '../formats/json-object.js';
 
 export function typesFromCrd(crd: Obj): ResourceType[] {
 	const spec = (crd.spec ?? {}) as Obj;

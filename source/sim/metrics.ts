@@ -10,7 +10,8 @@
 import type {MetricFamily, Sample} from '../formats/prometheus-text.js';
 import type {SimApi} from './api.js';
 import type {SimAuditEvent} from './audit-writer.js';
-import type {Obj, ResourceType} from './resources.js';
+import type {ResourceType} from './resources.js';
+import type {Obj} from '../formats/json-object.js';
 import {qualifiedResource} from './resources.js';
 import {writePrometheusText} from './prometheus-writer.js';
 

@@ -5,7 +5,7 @@
  * runtime.Unknown envelope, and the message (field numbers from
  * k8s.io/api/authorization/v1/generated.proto). Everything else answers 415.
  */
-import type {Obj} from './resources.js';
+import type {Obj} from '../formats/json-object.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);

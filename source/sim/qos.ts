@@ -6,7 +6,7 @@
  * and compared as sums; pod-level spec.resources decides alone when it is set.
  */
 import {parseQuantity} from '../formats/quantity.js';
-import type {Obj} from './resources.js';
+import type {Obj} from '../formats/json-object.js';
 
 const QOS_RESOURCES = ['cpu', 'memory'];
 

@@ -5,7 +5,7 @@
  * GetAttrs functions define them). Custom resources are added at run time when a
  * CustomResourceDefinition is created.
  */
-export type Obj = Record<string, any>;
+import type {Obj} from '../formats/json-object.js';
 
 export interface ResourceType {
 	group: string;

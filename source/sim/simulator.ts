@@ -29,10 +29,11 @@ import {SimMetrics} from './metrics.js';
 import {Random} from './random.js';
 import {ALLOW_ALL, Authorizer, type RbacRule} from './rbac.js';
 import {RequestLog} from './request-log.js';
-import {builtinTypes, type Obj, ResourceRegistry, type ResourceType} from './resources.js';
+import {builtinTypes, ResourceRegistry, type ResourceType} from './resources.js';
 import {buildScenario, type ScenarioName} from './scenarios/index.js';
 import {ObjectStore} from './store.js';
 import {generateTls} from './tls.js';
+import type {Obj} from '../formats/json-object.js';
 
 export interface SimulatorOptions {
 	scenario?: ScenarioName;
@@ -123,9 +124,9 @@ export class Simulator {
 		this.authorizer = new Authorizer(options.rbac ?? ALLOW_ALL);
 		this.requestLog = new RequestLog(options.requestLog);
 		if (options.https) this.tls = generateTls();
-		let server: SimServer | undefined;
-		this.metrics = new SimMetrics(this.api, this.minor, this.gitVersion, () => server?.openWatches() ?? new Map());
-		server = new SimServer({
+		// The metrics read the server's open watches when scraped, after it is made.
+		this.metrics = new SimMetrics(this.api, this.minor, this.gitVersion, () => server.openWatches());
+		const server = new SimServer({
 			api: this.api,
 			authenticator: this.authenticator,
 			authorizer: this.authorizer,

@@ -6,7 +6,7 @@
  * across pages as etcd does, and backups of the whole state that can be restored (an etcd
  * restored from a snapshot: the state and the resourceVersion go back in time).
  */
-import type {Obj} from './resources.js';
+import type {Obj} from '../formats/json-object.js';
 
 export interface StoredRecord {
 	readonly key: string;

@@ -4,7 +4,8 @@
  * real printers for the kinds the simulator serves, and Name/Age for everything else.
  */
 import {formatAge} from '../text/format.js';
-import type {Obj, ResourceType} from './resources.js';
+import type {ResourceType} from './resources.js';
+import type {Obj} from '../formats/json-object.js';
 
 interface Column {
 	name: string;

@@ -55,20 +55,22 @@ export function rounded(value: unknown): unknown {
 }
 
 /** A temporary directory, removed after the test. */
-export function tempDir(t: {teardown(fn: () => void): void}, prefix = 'assure-audit-'): string {
+export function tempDir(t: {teardown(fn: () => void | Promise<void>): void}, prefix = 'assure-audit-'): string {
 	const dir = mkdtempSync(join(tmpdir(), prefix));
 	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
 	return dir;
 }
 
 /** `dir/audit.log` holding `lines`, and a follower of it (not polled yet) that records into `sink` and keeps its notices. */
-export function followed(t: {teardown(fn: () => void): void}, lines: readonly string[], options: FollowOptions = {}): {dir: string; path: string; sink: RecordingAggregator; notices: string[]; follower: AuditFollower} {
+export function followed(t: {teardown(fn: () => void | Promise<void>): void}, lines: readonly string[], options: FollowOptions = {}): {dir: string; path: string; sink: RecordingAggregator; notices: string[]; follower: AuditFollower} {
 	const dir = tempDir(t);
 	const path = join(dir, 'audit.log');
 	writeFileSync(path, lines.length === 0 ? '' : `${lines.join('\n')}\n`);
 	const sink = new RecordingAggregator();
 	const notices: string[] = [];
 	const follower = new AuditFollower(path, sink, {onNotice: (m) => notices.push(m), ...options});
-	t.teardown(() => follower.stop());
+	t.teardown(async () => {
+		await follower.stop();
+	});
 	return {dir, path, sink, notices, follower};
 }

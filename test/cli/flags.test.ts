@@ -77,7 +77,7 @@ test('help and version', (t) => {
 	if (help.command === 'help') {
 		t.regex(help.text, /^Examples:$/m);
 		t.regex(help.text, /^Options:$/m);
-		t.regex(help.text, /^Usage:\n  kubectl assure \[options\]$/m);
+		t.regex(help.text, /^Usage:\n {2}kubectl assure \[options\]$/m);
 		t.regex(help.text, /--context='':/);
 		t.regex(help.text, /-A, --all-namespaces=false:/);
 	}

@@ -162,7 +162,7 @@ process.once('message', async (job) => {
 });
 `;
 
-async function burstWhileFollowed(t: {teardown(fn: () => void): void; log(...values: unknown[]): void}, mode: 'rename' | 'copytruncate', seed: number): Promise<{sink: RecordingAggregator; follower: AuditFollower; notices: string[]; rotations: number}> {
+async function burstWhileFollowed(t: {teardown(fn: () => void | Promise<void>): void; log(...values: unknown[]): void}, mode: 'rename' | 'copytruncate', seed: number): Promise<{sink: RecordingAggregator; follower: AuditFollower; notices: string[]; rotations: number}> {
 	const dir = tempDir(t);
 	const path = join(dir, 'audit.log');
 	writeFileSync(path, '');
@@ -171,7 +171,9 @@ async function burstWhileFollowed(t: {teardown(fn: () => void): void; log(...val
 	const sink = new RecordingAggregator();
 	const notices: string[] = [];
 	const follower = new AuditFollower(path, sink, {pollMs: 2, onNotice: (m) => notices.push(m)});
-	t.teardown(() => follower.stop());
+	t.teardown(async () => {
+		await follower.stop();
+	});
 	follower.start();
 	const random = prng(seed);
 	const rotateAt: number[] = [];

@@ -6,7 +6,7 @@ import {PodUsageTable} from '../../source/model/pod-usage.js';
 import type {ResourcePair, SlimContainer, SlimJob, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimWorkload} from '../../source/model/slim.js';
 import {accessKey, objectKey, type ClusterState} from '../../source/model/state.js';
 import {owningWorkload} from '../../source/model/workloads.js';
-import type {Obj} from '../../source/sim/resources.js';
+import type {Obj} from '../../source/formats/json-object.js';
 import {buildScenario, type ScenarioName} from '../../source/sim/scenarios/index.js';
 import {Simulator} from '../../source/sim/simulator.js';
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath, type GuaranteedValues, type JsonObject} from '../../source/plans/guaranteed-patch.js';
 import type {SlimContainer, SlimPodSpec} from '../../source/model/slim.js';
 import {computeQosClass} from '../../source/sim/qos.js';
-import type {Obj} from '../../source/sim/resources.js';
+import type {Obj} from '../../source/formats/json-object.js';
 import {guardedJsonPatch} from '../../source/plans/guarded-patch.js';
 import {PatchError} from '../../source/sim/patch/errors.js';
 import {applyJsonPatch} from '../../source/sim/patch/json-patch.js';

@@ -9,8 +9,8 @@ import {goJsonText} from '../../source/remedies/remedy-api.js';
 import {failedPatchTest, guardedJsonPatch, pointerOf, unguardedEdit} from '../../source/plans/guarded-patch.js';
 import {PatchError} from '../../source/sim/patch/errors.js';
 import {applyJsonPatch} from '../../source/sim/patch/json-patch.js';
+import type {Obj} from '../../source/formats/json-object.js';
 
-type Obj = Record<string, any>;
 
 function deployment(): Obj {
 	return {

@@ -18,6 +18,7 @@ import {simulateKrewInstall, validateKrewManifest} from '../../tools/release/kre
 import {verifyCodeSignature} from '../../tools/release/macho.js';
 import {readTar} from '../../tools/release/tar.js';
 import {tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
+import type {Obj} from '../../source/formats/json-object.js';
 
 let built: ReleaseResult;
 const log: string[] = [];
@@ -173,7 +174,7 @@ test('linux-x64 re-executes itself once, as the same process, with JavaScriptCor
 test('the real kubectl finds it as `kubectl assure` on PATH and passes --context and -n through', async (t) => {
 	await withSim({scenario: 'incident', controllers: false}, async (sim) => {
 		// Two contexts: the current one points at a closed port, so only --context reaches the simulator.
-		const config = parse(readFileSync(writeKubeconfig(sim), 'utf8')) as any;
+		const config = parse(readFileSync(writeKubeconfig(sim), 'utf8')) as Obj;
 		const real = config.contexts[0].name as string;
 		config.clusters.push({name: 'closed', cluster: {server: 'https://127.0.0.1:1'}});
 		config.contexts.push({name: 'decoy', context: {cluster: 'closed', user: config.users[0].name}});

@@ -12,6 +12,7 @@ import {parse, stringify} from 'yaml';
 import {krewManifest, simulateKrewInstall, validateKrewManifest, wrap, type ManifestSpec} from '../../tools/release/krew.js';
 import {PLUGIN, TARGETS, archiveName, binaryName, releaseUri} from '../../tools/release/build.js';
 import {readTar, tarBytes, tarGz} from '../../tools/release/tar.js';
+import type {Obj} from '../../source/formats/json-object.js';
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -33,7 +34,7 @@ function spec(overrides: Partial<ManifestSpec> = {}): ManifestSpec {
 }
 
 /** The manifest as a document, edited by `edit`, back to YAML. */
-function edited(edit: (document: any) => void): string {
+function edited(edit: (document: Obj) => void): string {
 	const document = parse(krewManifest(spec()));
 	edit(document);
 	return stringify(document);
@@ -43,10 +44,10 @@ test('a generated manifest is valid, and names its file as an index wants', (t) 
 	const text = krewManifest(spec());
 	t.deepEqual(validateKrewManifest(text, {fileName: 'assure.yaml'}).problems, []);
 	t.deepEqual(validateKrewManifest(text, {fileName: 'krew-manifest.yaml'}).problems, ['an index manifest for "assure" must be named assure.yaml, not krew-manifest.yaml']);
-	for (const line of (parse(text) as any).spec.description.split('\n')) t.true(line.length <= 80, line);
+	for (const line of (parse(text) as Obj).spec.description.split('\n')) t.true(line.length <= 80, line);
 });
 
-const broken: Array<[string, (document: any) => void, RegExp]> = [
+const broken: Array<[string, (document: Obj) => void, RegExp]> = [
 	['apiVersion', (d) => { d.apiVersion = 'krew.googlecontainertools.github.com/v1alpha1'; }, /apiVersion must be/],
 	['kind', (d) => { d.kind = 'Plug'; }, /kind must be Plugin/],
 	['name', (d) => { d.metadata.name = 'as sure'; }, /metadata.name/],

@@ -10,11 +10,12 @@ import {LineDecoder} from '../../source/audit/formats.js';
 import type {AuditRecord} from '../../source/audit/audit-record.js';
 import {goDuration, goJsonString, microTime, writeAuditEvent, type SimAuditEvent} from '../../source/sim/audit-writer.js';
 import {fixtureDir} from '../helpers/fixtures.js';
+import type {Obj} from '../../source/formats/json-object.js';
 
 const dir = fixtureDir('audit');
 
 /** A parsed native event as the writer's input. */
-function toSim(e: Record<string, any>): SimAuditEvent {
+function toSim(e: Obj): SimAuditEvent {
 	return {
 		level: e.level,
 		auditID: e.auditID,

@@ -7,11 +7,13 @@
 import test from 'ava';
 import type {Simulator} from '../../source/sim/simulator.js';
 import {eventually, withSim} from '../helpers/sim.js';
+import type {Obj} from '../../source/formats/json-object.js';
 
 interface Response {
 	status: number;
 	headers: Headers;
-	body: any;
+	// Undefined when the answer is not JSON (a test that reads it expects JSON).
+	body: Obj;
 	text: string;
 }
 
@@ -26,20 +28,20 @@ async function call(sim: Simulator, method: string, path: string, options: {body
 	}
 	const response = await fetch(`${sim.url}${path}`, {method, headers, body});
 	const text = await response.text();
-	let parsed: unknown;
+	let parsed: Obj | undefined;
 	try {
 		parsed = JSON.parse(text);
 	} catch {
 		parsed = undefined;
 	}
-	return {status: response.status, headers: response.headers, body: parsed, text};
+	return {status: response.status, headers: response.headers, body: parsed as Obj, text};
 }
 
 /** Read a watch stream until `until` says stop (or the timeout); returns the events. */
-async function watch(sim: Simulator, path: string, until: (events: any[]) => boolean, action?: () => void | Promise<void>, timeoutMs = 5000): Promise<{status: number; events: any[]}> {
+async function watch(sim: Simulator, path: string, until: (events: Obj[]) => boolean, action?: () => void | Promise<void>, timeoutMs = 5000): Promise<{status: number; events: Obj[]}> {
 	const controller = new AbortController();
 	const response = await fetch(`${sim.url}${path}`, {signal: controller.signal, headers: {'User-Agent': 'assure-test/1.0'}});
-	const events: any[] = [];
+	const events: Obj[] = [];
 	const timer = setTimeout(() => controller.abort(), timeoutMs);
 	if (action) await action();
 	try {
@@ -75,14 +77,14 @@ test('LIST pages with limit/continue, counts with remainingItemCount, and stays 
 		const rv = first.body.metadata.resourceVersion;
 		// A pod created between pages does not show up in this list (a snapshot, as etcd gives).
 		sim.api.create(sim.type('', 'pods'), 'default', {metadata: {name: 'zzz-between-pages'}, spec: {containers: [{name: 'c', image: 'i'}]}}, {user: {name: 'test', groups: []}});
-		const names = first.body.items.map((p: any) => `${p.metadata.namespace}/${p.metadata.name}`);
+		const names = first.body.items.map((p: Obj) => `${p.metadata.namespace}/${p.metadata.name}`);
 		let token = first.body.metadata.continue;
 		let pages = 1;
 		while (token) {
 			const page = await call(sim, 'GET', `/api/v1/pods?limit=100&continue=${encodeURIComponent(token)}`);
 			t.is(page.status, 200);
 			t.is(page.body.metadata.resourceVersion, rv, 'every page reads at the first page\'s resourceVersion');
-			names.push(...page.body.items.map((p: any) => `${p.metadata.namespace}/${p.metadata.name}`));
+			names.push(...page.body.items.map((p: Obj) => `${p.metadata.namespace}/${p.metadata.name}`));
 			token = page.body.metadata.continue;
 			pages++;
 		}
@@ -123,13 +125,13 @@ test('label and field selectors, metadata-only and Table responses', async (t) =
 		const byLabel = await call(sim, 'GET', '/api/v1/namespaces/checkout/pods?labelSelector=app%3Dcart');
 		t.is(byLabel.body.items.length, 3);
 		const notIn = await call(sim, 'GET', `/api/v1/namespaces/checkout/pods?labelSelector=${encodeURIComponent('app notin (cart,storefront)')}`);
-		t.true(notIn.body.items.every((p: any) => !['cart', 'storefront'].includes(p.metadata.labels.app)));
+		t.true(notIn.body.items.every((p: Obj) => !['cart', 'storefront'].includes(p.metadata.labels.app)));
 		const node = sim.store.resource('nodes').sorted()[0]!.name;
 		const onNode = await call(sim, 'GET', `/api/v1/pods?fieldSelector=spec.nodeName%3D${node}`);
 		t.true(onNode.body.items.length > 0);
-		t.true(onNode.body.items.every((p: any) => p.spec.nodeName === node));
+		t.true(onNode.body.items.every((p: Obj) => p.spec.nodeName === node));
 		const failed = await call(sim, 'GET', '/api/v1/pods?fieldSelector=status.phase%3DFailed');
-		t.true(failed.body.items.every((p: any) => p.status.phase === 'Failed'));
+		t.true(failed.body.items.every((p: Obj) => p.status.phase === 'Failed'));
 		const rescale = await call(sim, 'GET', '/api/v1/events?fieldSelector=involvedObject.kind%3DHorizontalPodAutoscaler');
 		t.true(rescale.body.items.length >= 2);
 		const unsupported = await call(sim, 'GET', '/api/v1/pods?fieldSelector=spec.bogus%3Dx');
@@ -147,7 +149,7 @@ test('label and field selectors, metadata-only and Table responses', async (t) =
 
 		const table = await call(sim, 'GET', '/apis/apps/v1/namespaces/checkout/deployments', {accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json'});
 		t.is(table.body.kind, 'Table');
-		t.deepEqual(table.body.columnDefinitions.filter((c: any) => c.priority === 0).map((c: any) => c.name), ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']);
+		t.deepEqual(table.body.columnDefinitions.filter((c: Obj) => c.priority === 0).map((c: Obj) => c.name), ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']);
 		t.is(table.body.rows.length, 5);
 		t.is(table.body.rows[0].object.kind, 'PartialObjectMetadata');
 
@@ -172,8 +174,9 @@ test('WATCH: initial ADDED events, live events with selector transitions, bookma
 		const changes = events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.object.metadata.name}`);
 		t.deepEqual(changes, ['ADDED b', 'MODIFIED b', 'DELETED b'], 'leaving the selector is a DELETED');
 		const bookmark = events.find((e) => e.type === 'BOOKMARK');
-		t.deepEqual(Object.keys(bookmark.object.metadata), ['resourceVersion', 'creationTimestamp']);
-		t.is(bookmark.object.kind, 'ConfigMap');
+		t.truthy(bookmark);
+		t.deepEqual(Object.keys(bookmark!.object.metadata), ['resourceVersion', 'creationTimestamp']);
+		t.is(bookmark!.object.kind, 'ConfigMap');
 
 		// Without a resourceVersion the watch starts with the current state as ADDED.
 		const fresh = await watch(sim, '/api/v1/namespaces/default/configmaps?watch=true', (e) => e.length >= 3);
@@ -199,7 +202,7 @@ test('WATCH: sendInitialEvents (WatchList) on 1.32, refused on 1.33', async (t) 
 	await withSim({scenario: 'empty', minor: 32}, async (sim) => {
 		const {events} = await watch(sim, '/api/v1/namespaces?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true', (e) => e.some((x) => x.type === 'BOOKMARK'));
 		const end = events.find((e) => e.type === 'BOOKMARK');
-		t.is(end.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+		t.is(end?.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
 		t.is(events.filter((e) => e.type === 'ADDED').length, sim.store.resource('namespaces').size);
 	});
 	await withSim({scenario: 'empty', minor: 33}, async (sim) => {
@@ -306,7 +309,7 @@ test('scale and status subresources; generation; graceful pod deletion; Job dele
 		t.is(scaled.status, 200);
 		const deployment = (await call(sim, 'GET', '/apis/apps/v1/namespaces/checkout/deployments/cart')).body;
 		t.is(deployment.spec.replicas, 4);
-		t.true(deployment.metadata.managedFields.some((m: any) => m.subresource === 'scale' && JSON.stringify(m.fieldsV1).includes('f:replicas')));
+		t.true(deployment.metadata.managedFields.some((m: Obj) => m.subresource === 'scale' && JSON.stringify(m.fieldsV1).includes('f:replicas')));
 		await eventually(() => sim.api.objects('pods', 'checkout').filter((p) => p.metadata.labels.app === 'cart' && p.status.phase === 'Running').length === 4, 10_000, 'four cart pods');
 
 		// A status write through the main resource is ignored.
@@ -340,11 +343,11 @@ test('/version, discovery and /metrics reflect the version played and the state'
 		const version = await call(sim, 'GET', '/version');
 		t.is(version.body.minor, '35');
 		const groups = await call(sim, 'GET', '/apis');
-		t.true(groups.body.groups.some((g: any) => g.name === 'keda.sh'));
+		t.true(groups.body.groups.some((g: Obj) => g.name === 'keda.sh'));
 		const core = await call(sim, 'GET', '/api/v1');
-		const pods = core.body.resources.find((r: any) => r.name === 'pods');
+		const pods = core.body.resources.find((r: Obj) => r.name === 'pods');
 		t.deepEqual(pods.shortNames, ['po']);
-		t.true(core.body.resources.some((r: any) => r.name === 'pods/status'));
+		t.true(core.body.resources.some((r: Obj) => r.name === 'pods/status'));
 		const metrics = (await call(sim, 'GET', '/metrics')).text;
 		const podCount = sim.store.resource('pods').size;
 		t.regex(metrics, new RegExp(`^apiserver_resource_objects\\{group="",resource="pods"\\} ${podCount}$`, 'm'));

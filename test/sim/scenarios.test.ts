@@ -5,7 +5,7 @@
  * and that scenarios are deterministic for a seed.
  */
 import test from 'ava';
-import type {Obj} from '../../source/sim/resources.js';
+import type {Obj} from '../../source/formats/json-object.js';
 import {Simulator} from '../../source/sim/simulator.js';
 import {eventually, withSim} from '../helpers/sim.js';
 

@@ -11,22 +11,23 @@ import {spawn} from 'node:child_process';
 import test from 'ava';
 import type {Simulator} from '../../source/sim/simulator.js';
 import {eventually, kubectl, sleep, tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
+import type {Obj} from '../../source/formats/json-object.js';
 
 const UA = {'User-Agent': 'assure-test/1.0'};
 const ctx = {user: {name: 'test', groups: ['system:masters']}};
 
 interface WatchRead {
 	status: number;
-	events: any[];
+	events: Obj[];
 	/** The server ended the stream (rather than our abort). */
 	ended: boolean;
 }
 
 /** Read a watch until the server ends it, or `until` holds (then abort; after 15 s, fail). */
-async function readWatch(sim: Simulator, path: string, until?: (events: any[]) => boolean): Promise<WatchRead> {
+async function readWatch(sim: Simulator, path: string, until?: (events: Obj[]) => boolean): Promise<WatchRead> {
 	const controller = new AbortController();
 	const response = await fetch(`${sim.url}${path}`, {signal: controller.signal, headers: UA});
-	const events: any[] = [];
+	const events: Obj[] = [];
 	let ended = false;
 	const timer = setTimeout(() => controller.abort(new Error(`no end to ${path} after 15 s: ${JSON.stringify(events)}`)), 15_000);
 	try {
@@ -58,17 +59,17 @@ async function readWatch(sim: Simulator, path: string, until?: (events: any[]) =
 	return {status: response.status, events, ended};
 }
 
-async function post(sim: Simulator, path: string, body: unknown = {}): Promise<{status: number; body: any}> {
+async function post(sim: Simulator, path: string, body: unknown = {}): Promise<{status: number; body: Obj}> {
 	const response = await fetch(`${sim.url}${path}`, {method: 'POST', headers: {...UA, 'Content-Type': 'application/json'}, body: JSON.stringify(body)});
-	return {status: response.status, body: await response.json()};
+	return {status: response.status, body: (await response.json()) as Obj};
 }
 
-async function get(sim: Simulator, path: string): Promise<{status: number; body: any}> {
+async function get(sim: Simulator, path: string): Promise<{status: number; body: Obj}> {
 	const response = await fetch(`${sim.url}${path}`, {headers: UA});
-	return {status: response.status, body: await response.json()};
+	return {status: response.status, body: (await response.json()) as Obj};
 }
 
-const summary = (events: any[]) => events.map((e) => e.type === 'BOOKMARK' ? `BOOKMARK ${e.object.metadata.resourceVersion}` : `${e.type} ${e.object?.metadata?.name ?? e.object?.code}`);
+const summary = (events: Obj[]) => events.map((e) => e.type === 'BOOKMARK' ? `BOOKMARK ${e.object.metadata.resourceVersion}` : `${e.type} ${e.object?.metadata?.name ?? e.object?.code}`);
 
 test('bookmarks: about every minute and one before the deadline, to cached watches that asked for them, once the server is past the watch', async (t) => {
 	// 60×: a simulated minute is a second; every watch times out after 130 simulated seconds.
@@ -143,7 +144,7 @@ test('"Too large resource version": a LIST or a watch-list from a version the se
 		sim.api.create(sim.type('', 'configmaps'), 'default', {metadata: {name: 'arrives'}}, ctx);
 		const served = await pending;
 		t.is(served.status, 200);
-		t.deepEqual(served.body.items.map((item: any) => item.metadata.name), ['arrives']);
+		t.deepEqual(served.body.items.map((item: Obj) => item.metadata.name), ['arrives']);
 	});
 });
 
@@ -173,7 +174,7 @@ test('restore: the state and the resourceVersion go back to the snapshot, watche
 		t.is(sim.faults.injected.restored, 1);
 
 		const configMaps = await get(sim, '/api/v1/namespaces/default/configmaps');
-		t.deepEqual(configMaps.body.items.map((item: any) => item.metadata.name).sort(), ['deleted-after', 'kept']);
+		t.deepEqual(configMaps.body.items.map((item: Obj) => item.metadata.name).sort(), ['deleted-after', 'kept']);
 		t.is(configMaps.body.metadata.resourceVersion, String(snapshotRv), 'the list\'s resourceVersion went back');
 		t.deepEqual((await get(sim, '/apis/apps/v1/namespaces/default/deployments')).body.items, []);
 		t.is((await get(sim, '/__sim/state')).body.resourceVersion, snapshotRv);

@@ -477,7 +477,7 @@ export function adHocSign(file: Buffer, options: {identifier: string}): Buffer {
 	try {
 		macho = parseMachO(input);
 	} catch (error) {
-		throw new Error(`adHocSign: ${(error as Error).message}`);
+		throw new Error(`adHocSign: ${(error as Error).message}`, {cause: error});
 	}
 	const text = macho.segments.find((segment) => segment.name === '__TEXT');
 	const linkedit = macho.segments.find((segment) => segment.name === '__LINKEDIT');

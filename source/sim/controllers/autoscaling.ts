@@ -14,7 +14,8 @@
  * the ScaledObject whenever it changes — reverting direct edits, as KEDA does.
  */
 import {ApiError} from '../errors.js';
-import type {Obj, ResourceType} from '../resources.js';
+import type {ResourceType} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import {type ControllerContext, keyOf, ownerRef} from './context.js';
 
 /** Demand at a simulated time, in pods' worth of load at the HPA's target utilization. */

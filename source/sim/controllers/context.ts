@@ -6,7 +6,8 @@
 import type {SimApi} from '../api.js';
 import type {SimClock, SimTimer} from '../clock.js';
 import type {Random} from '../random.js';
-import type {Obj, ResourceType} from '../resources.js';
+import type {ResourceType} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import type {LiveEvent} from '../store.js';
 
 export interface ControllerContext {

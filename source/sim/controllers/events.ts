@@ -5,7 +5,8 @@
  * events TTL); and a scenario can start an "event storm" — a controller publishing new,
  * distinct events at a steady rate, as a custom pub/sub over events does.
  */
-import type {Obj, ResourceType} from '../resources.js';
+import type {ResourceType} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import type {ControllerContext} from './context.js';
 
 export interface StormSpec {

@@ -6,7 +6,8 @@
  * (pod GC). Optional node heartbeats (Lease renewals) generate the steady write traffic a
  * real cluster has.
  */
-import type {Obj, ResourceType} from '../resources.js';
+import type {ResourceType} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import {type ControllerContext, controllerOf, keyOf, splitKey, WorkQueue} from './context.js';
 
 export interface KubeletOptions {

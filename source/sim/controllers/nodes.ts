@@ -6,7 +6,8 @@
  * its events (ScaledUpGroup, ScaleDownEmpty, TriggeredScaleUp, ScaleDown).
  */
 import {stringify as toYaml} from 'yaml';
-import type {Obj, ResourceType} from '../resources.js';
+import type {ResourceType} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import type {ControllerContext} from './context.js';
 
 export type Provider = 'aks' | 'eks' | 'gke' | 'kubeadm' | 'karpenter';

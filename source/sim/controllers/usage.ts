@@ -5,7 +5,7 @@
  */
 import {parseCpuMillis, parseMemoryBytes} from '../../formats/quantity.js';
 import type {SimApi} from '../api.js';
-import type {Obj} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 
 function hash(text: string): number {
 	let h = 2166136261;

@@ -5,7 +5,8 @@
  * to completion), CronJob (Jobs on schedule, history limits), the TTL-after-finished
  * controller and the garbage collector (background, foreground and orphan deletion).
  */
-import type {Obj, ResourceType} from '../resources.js';
+import type {ResourceType} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import type {StoredRecord} from '../store.js';
 import {type ControllerContext, controllerOf, keyOf, ownerRef, splitKey, templateHash, WorkQueue} from './context.js';
 

@@ -5,7 +5,7 @@
  */
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {UserInfo} from '../identity.js';
-import type {Obj} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import {parseJsonBody, readBody} from './request.js';
 import {sendJson} from './respond.js';
 import type {SimServer} from './server.js';

@@ -3,7 +3,8 @@
  * (APIGroupList), /apis/<group> (APIGroup), and the APIResourceList of each group
  * version with its resources, subresources, verbs, short names and categories.
  */
-import type {Obj, ResourceRegistry} from '../resources.js';
+import type {ResourceRegistry} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 
 /** Legacy (unaggregated) discovery documents. */
 export function discoveryDocument(registry: ResourceRegistry, path: string, port: number): Obj | undefined {

@@ -7,7 +7,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {SimApi} from '../api.js';
 import {errors} from '../errors.js';
-import {groupVersion, type Obj} from '../resources.js';
+import {groupVersion} from '../resources.js';
 import type {StoredRecord} from '../store.js';
 import {partialMetadata, tableColumnDefinitions, tableRow} from '../tables.js';
 import {negotiate} from './negotiate.js';
@@ -15,6 +15,7 @@ import type {Query, Route} from './request.js';
 import {sendJson, sendObject, setResponseBytes} from './respond.js';
 import {selectionOf} from './selection.js';
 import {tooLargeResourceVersion, waitUntilFresh} from './watch-cache.js';
+import type {Obj} from '../../formats/json-object.js';
 
 interface ContinueToken {
 	v: string;

@@ -7,7 +7,8 @@ import type {IncomingMessage} from 'node:http';
 import type {DeleteOptions} from '../api.js';
 import {ApiError, errors} from '../errors.js';
 import {decodeAuthorizationReview, PROTOBUF_CONTENT_TYPE, ProtobufError} from '../protobuf.js';
-import type {Obj, ResourceRegistry, ResourceType} from '../resources.js';
+import type {ResourceRegistry, ResourceType} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 
 export interface Route {
 	kind: 'resource';

@@ -6,10 +6,11 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {RequestContext} from '../api.js';
 import {errors} from '../errors.js';
-import {groupVersion, type Obj, type ResourceType} from '../resources.js';
+import {groupVersion, type ResourceType} from '../resources.js';
 import {parseJsonBody, type Query, type Route} from './request.js';
 import {sendJson} from './respond.js';
 import type {SimServer} from './server.js';
+import type {Obj} from '../../formats/json-object.js';
 
 /** A request for one of these kinds (its body already read). */
 export function handleVirtual(server: SimServer, req: IncomingMessage, res: ServerResponse, route: Route, query: Query, ctx: RequestContext, bodyText: string): void {

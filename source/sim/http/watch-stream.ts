@@ -7,11 +7,12 @@
  */
 import type {ServerResponse} from 'node:http';
 import type {SimTimer} from '../clock.js';
-import {groupVersion, type Obj, type ResourceType} from '../resources.js';
+import {groupVersion, type ResourceType} from '../resources.js';
 import type {StoreEvent, StoredRecord} from '../store.js';
 import {partialMetadata, tableColumnDefinitions, tableRow} from '../tables.js';
 import type {Format} from './negotiate.js';
 import type {SimServer} from './server.js';
+import type {Obj} from '../../formats/json-object.js';
 
 /** The bookmark before a watch's deadline goes this long before it (cache_watcher.go nextBookmarkTime). */
 const PRE_TIMEOUT_BOOKMARK_MS = 2000;

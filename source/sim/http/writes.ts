@@ -6,10 +6,11 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {DeleteOptions, RequestContext, SimApi} from '../api.js';
 import {ApiError, errors} from '../errors.js';
-import {groupVersion, type Obj} from '../resources.js';
+import {groupVersion} from '../resources.js';
 import {deleteOptionsOf, parseJsonBody, readBody, type Query, type Route} from './request.js';
 import {sendJson} from './respond.js';
 import {selectRecords} from './selection.js';
+import type {Obj} from '../../formats/json-object.js';
 
 /** A write to a resource route; reads the body first. */
 export async function handleWrite(api: SimApi, req: IncomingMessage, res: ServerResponse, route: Route, query: Query, ctx: RequestContext): Promise<void> {

@@ -439,7 +439,7 @@ function mergeSlice(
 
 /** Handles `$patch` items of a keyed list: delete removes matches, replace drops the live list. */
 function applyListDirectives(original: unknown[], patch: unknown[], mergeKey: string, backing?: BackingArray): [unknown[], unknown[]] {
-	let live = original.slice();
+	const live = original.slice();
 	const plain: unknown[] = [];
 	let replace = false;
 	for (const item of patch) {

@@ -8,7 +8,8 @@ import {applyDefaults} from '../admission.js';
 import {templateHash} from '../controllers/context.js';
 import {nodeName, nodeObject, type NodePoolSpec} from '../controllers/nodes.js';
 import {computeQosClass} from '../qos.js';
-import type {Obj, ResourceType} from '../resources.js';
+import type {ResourceType} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import type {Simulator} from '../simulator.js';
 
 export interface ContainerSpec {

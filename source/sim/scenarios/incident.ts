@@ -14,7 +14,7 @@
  */
 import type {NodePoolSpec} from '../controllers/nodes.js';
 import {crdObject} from '../crds.js';
-import type {Obj} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import type {Simulator} from '../simulator.js';
 import type {ClusterBuilder, ContainerSpec} from './builder.js';
 import {seedNamespaceDefaults, seedSystem} from './system.js';

@@ -4,7 +4,7 @@
  * FlowSchemas and PriorityLevelConfigurations with their real precedences and shares),
  * default ServiceAccounts and kube-root-ca.crt ConfigMaps.
  */
-import type {Obj} from '../resources.js';
+import type {Obj} from '../../formats/json-object.js';
 import type {ClusterBuilder} from './builder.js';
 
 const levels: Array<[string, number | undefined, number]> = [
