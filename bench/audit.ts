@@ -41,9 +41,11 @@ async function measure(command: string, args: string[]): Promise<RunResult> {
 	const started = performance.now();
 	const {child, done} = collect(useTime ? timeBinary : command, argv);
 	let sampled = 0;
-	const sampler = useTime ? undefined : setInterval(() => {
-		sampled = Math.max(sampled, treeRss(child.pid ?? -1));
-	}, 20);
+	const sampler = useTime
+		? undefined
+		: setInterval(() => {
+				sampled = Math.max(sampled, treeRss(child.pid ?? -1));
+			}, 20);
 	const {code, stdout, stderr} = await done;
 	const ms = performance.now() - started;
 	if (sampler !== undefined) clearInterval(sampler);
@@ -130,7 +132,9 @@ export const suite: BenchSuite = {
 				}
 				const seen = JSON.parse(product[0]!.stdout) as {events: number; workers: number; fallback?: string};
 				const naiveSeen = JSON.parse(naive[0]!.stdout) as {events: number};
-				log(`product read ${seen.events} events on ${seen.workers} worker thread(s)${seen.fallback ? ` (fallback: ${seen.fallback})` : ''}; naive loop ${naiveSeen.events}; jq top: ${jq[0]!.stdout.split('\n')[0]?.trim()}`);
+				log(
+					`product read ${seen.events} events on ${seen.workers} worker thread(s)${seen.fallback ? ` (fallback: ${seen.fallback})` : ''}; naive loop ${naiveSeen.events}; jq top: ${jq[0]!.stdout.split('\n')[0]?.trim()}`,
+				);
 				const ms = median(product.map((r) => r.ms));
 				const msSingle = median(single.map((r) => r.ms));
 				const msJq = median(jq.map((r) => r.ms));
@@ -138,20 +142,68 @@ export const suite: BenchSuite = {
 				const rss = Math.max(...product.map((r) => r.peakRss));
 				const rssSingle = Math.max(...single.map((r) => r.peakRss));
 				singleRss.push(rssSingle);
-				const rate = (value: number): string => `${((events / value) * 1000 / 1e6).toFixed(2)} M events/s`;
+				const rate = (value: number): string => `${(((events / value) * 1000) / 1e6).toFixed(2)} M events/s`;
 				measures.push(
-					{name: `${label} events (${mib.toFixed(0)} MiB): full analysis, time`, value: ms, unit: 'ms', baseline: {name: 'jq | sort | uniq -c | sort -rn', value: msJq}, better: 'lower', note: `${rate(ms)}, ${seen.workers} worker threads (chosen by size and idle cores); goal ≥ 10×${rounds > 1 ? `; median of ${rounds}` : ''}`},
-					{name: `${label} events: full analysis, time`, value: ms, unit: 'ms', baseline: {name: 'readline + JSON.parse loop', value: msNaive}, better: 'lower', note: 'the naive loop only counts watches per user agent'},
-					{name: `${label} events: full analysis on one thread, time`, value: msSingle, unit: 'ms', baseline: {name: 'jq | sort | uniq -c | sort -rn', value: msJq}, better: 'lower', note: rate(msSingle)},
-					{name: `${label} events: full analysis on one thread, peak RSS`, value: rssSingle, unit: 'bytes', baseline: {name: 'readline + JSON.parse loop', value: Math.max(...naive.map((r) => r.peakRss))}, better: 'lower'},
-					{name: `${label} events: peak RSS`, value: rss, unit: 'bytes', baseline: {name: 'jq pipeline (largest process)', value: Math.max(...jq.map((r) => r.peakRss))}, better: 'lower'},
-					{name: `${label} events: peak RSS`, value: rss, unit: 'bytes', baseline: {name: 'readline + JSON.parse loop', value: Math.max(...naive.map((r) => r.peakRss))}, better: 'lower'},
+					{
+						name: `${label} events (${mib.toFixed(0)} MiB): full analysis, time`,
+						value: ms,
+						unit: 'ms',
+						baseline: {name: 'jq | sort | uniq -c | sort -rn', value: msJq},
+						better: 'lower',
+						note: `${rate(ms)}, ${seen.workers} worker threads (chosen by size and idle cores); goal ≥ 10×${rounds > 1 ? `; median of ${rounds}` : ''}`,
+					},
+					{
+						name: `${label} events: full analysis, time`,
+						value: ms,
+						unit: 'ms',
+						baseline: {name: 'readline + JSON.parse loop', value: msNaive},
+						better: 'lower',
+						note: 'the naive loop only counts watches per user agent',
+					},
+					{
+						name: `${label} events: full analysis on one thread, time`,
+						value: msSingle,
+						unit: 'ms',
+						baseline: {name: 'jq | sort | uniq -c | sort -rn', value: msJq},
+						better: 'lower',
+						note: rate(msSingle),
+					},
+					{
+						name: `${label} events: full analysis on one thread, peak RSS`,
+						value: rssSingle,
+						unit: 'bytes',
+						baseline: {name: 'readline + JSON.parse loop', value: Math.max(...naive.map((r) => r.peakRss))},
+						better: 'lower',
+					},
+					{
+						name: `${label} events: peak RSS`,
+						value: rss,
+						unit: 'bytes',
+						baseline: {name: 'jq pipeline (largest process)', value: Math.max(...jq.map((r) => r.peakRss))},
+						better: 'lower',
+					},
+					{
+						name: `${label} events: peak RSS`,
+						value: rss,
+						unit: 'bytes',
+						baseline: {name: 'readline + JSON.parse loop', value: Math.max(...naive.map((r) => r.peakRss))},
+						better: 'lower',
+					},
 				);
 				rmSync(path, {force: true});
 			}
 			if (singleRss.length > 1) {
-				log(`one-thread peak RSS: ${singleRss.map((b) => `${(b / 1048576).toFixed(0)} MiB`).join(' → ')} for ${sizes.map((n) => n.toLocaleString('en')).join(' → ')} events`);
-				measures.push({name: 'one-thread peak RSS, 1M vs 100k events (flat in the log size)', value: singleRss[1]!, unit: 'bytes', baseline: {name: 'the same analysis of 100k events', value: singleRss[0]!}, better: 'lower', note: '≈ 1× means memory does not grow with the log'});
+				log(
+					`one-thread peak RSS: ${singleRss.map((b) => `${(b / 1048576).toFixed(0)} MiB`).join(' → ')} for ${sizes.map((n) => n.toLocaleString('en')).join(' → ')} events`,
+				);
+				measures.push({
+					name: 'one-thread peak RSS, 1M vs 100k events (flat in the log size)',
+					value: singleRss[1]!,
+					unit: 'bytes',
+					baseline: {name: 'the same analysis of 100k events', value: singleRss[0]!},
+					better: 'lower',
+					note: '≈ 1× means memory does not grow with the log',
+				});
 			}
 		} finally {
 			rmSync(dir, {recursive: true, force: true});

@@ -46,7 +46,14 @@ function firstFrame(command: string[], env: NodeJS.ProcessEnv): Promise<number> 
 
 function maxRssKb(command: string[]): number | undefined {
 	// GNU time is not always installed; /proc of the child is read by `command` itself otherwise.
-	const result = spawnSync('/bin/sh', ['-c', `${shellQuote(command)} >/dev/null & pid=$!; peak=0; while kill -0 $pid 2>/dev/null; do r=$(awk '/VmHWM/{print $2}' /proc/$pid/status 2>/dev/null); [ -n "$r" ] && peak=$r; sleep 0.005; done; echo $peak`], {encoding: 'utf8'});
+	const result = spawnSync(
+		'/bin/sh',
+		[
+			'-c',
+			`${shellQuote(command)} >/dev/null & pid=$!; peak=0; while kill -0 $pid 2>/dev/null; do r=$(awk '/VmHWM/{print $2}' /proc/$pid/status 2>/dev/null); [ -n "$r" ] && peak=$r; sleep 0.005; done; echo $peak`,
+		],
+		{encoding: 'utf8'},
+	);
 	const kb = Number.parseInt(result.stdout.trim(), 10);
 	return Number.isFinite(kb) && kb > 0 ? kb : undefined;
 }
@@ -69,14 +76,35 @@ export const suite: BenchSuite = {
 			}
 			log(`first frame: binary ${times.binary.map((v) => v.toFixed(0)).join(' ')} ms; node ${times.node.map((v) => v.toFixed(0)).join(' ')} ms`);
 			const measures: Measure[] = [
-				{name: `time to first frame on a pty (median of ${runs})`, value: median(times.binary), unit: 'ms', baseline: {name: 'node bin/kubectl-assure.js (node_modules on disk)', value: median(times.node)}, better: 'lower', note: 'the binary needs no Node on the jump box'},
+				{
+					name: `time to first frame on a pty (median of ${runs})`,
+					value: median(times.binary),
+					unit: 'ms',
+					baseline: {name: 'node bin/kubectl-assure.js (node_modules on disk)', value: median(times.node)},
+					better: 'lower',
+					note: 'the binary needs no Node on the jump box',
+				},
 			];
 			const rssBinary = maxRssKb([binary, '--version']);
 			const rssNode = maxRssKb([...node, '--version']);
-			if (rssBinary && rssNode) measures.push({name: 'peak RSS of --version', value: rssBinary * 1024, unit: 'bytes', baseline: {name: 'node bin/kubectl-assure.js', value: rssNode * 1024}, better: 'lower'});
+			if (rssBinary && rssNode)
+				measures.push({
+					name: 'peak RSS of --version',
+					value: rssBinary * 1024,
+					unit: 'bytes',
+					baseline: {name: 'node bin/kubectl-assure.js', value: rssNode * 1024},
+					better: 'lower',
+				});
 			const archive = built.archives[0]!;
 			const bundle = readFileSync(join(built.dir, 'bin', 'kubectl-assure.mjs')).length;
-			measures.push({name: 'linux-amd64 binary size', value: archive.binaryBytes, unit: 'bytes', baseline: {name: 'the JS bundle it embeds', value: bundle}, better: 'lower', note: `archive ${(archive.bytes / 2 ** 20).toFixed(1)} MiB; the rest is bun's runtime`});
+			measures.push({
+				name: 'linux-amd64 binary size',
+				value: archive.binaryBytes,
+				unit: 'bytes',
+				baseline: {name: 'the JS bundle it embeds', value: bundle},
+				better: 'lower',
+				note: `archive ${(archive.bytes / 2 ** 20).toFixed(1)} MiB; the rest is bun's runtime`,
+			});
 			return measures;
 		} finally {
 			await sim.close();

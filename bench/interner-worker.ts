@@ -16,13 +16,24 @@ if (!gc) throw new Error('run with --expose-gc');
 const intern = mode === 'one-map' ? new Interner(Number.POSITIVE_INFINITY) : new Interner();
 
 const pod = (namespace: string, name: string, ownerKind: string, owner: string, uid: string) => ({
-	metadata: {namespace, name, uid: `pod-${name}`, resourceVersion: '1', ownerReferences: [{kind: ownerKind, name: owner, uid, controller: true}], labels: ownerKind === 'Job' ? {'job-name': owner} : {app: owner}},
-	spec: {nodeName: 'node-1', containers: [{name: 'main', image: 'registry/app:1', resources: {requests: {cpu: '100m', memory: '128Mi'}, limits: {memory: '256Mi'}}}]},
+	metadata: {
+		namespace,
+		name,
+		uid: `pod-${name}`,
+		resourceVersion: '1',
+		ownerReferences: [{kind: ownerKind, name: owner, uid, controller: true}],
+		labels: ownerKind === 'Job' ? {'job-name': owner} : {app: owner},
+	},
+	spec: {
+		nodeName: 'node-1',
+		containers: [{name: 'main', image: 'registry/app:1', resources: {requests: {cpu: '100m', memory: '128Mi'}, limits: {memory: '256Mi'}}}],
+	},
 	status: {phase: 'Running'},
 });
 
 const standing: unknown[] = [];
-for (let i = 0; i < 20_000; i++) standing.push(projectPod(pod(`team-${i % 50}`, `svc-${i % 2000}-${i}`, 'ReplicaSet', `svc-${i % 2000}-abc`, `rs-uid-${i % 2000}`), intern));
+for (let i = 0; i < 20_000; i++)
+	standing.push(projectPod(pod(`team-${i % 50}`, `svc-${i % 2000}-${i}`, 'ReplicaSet', `svc-${i % 2000}-abc`, `rs-uid-${i % 2000}`), intern));
 gc();
 const heapBefore = process.memoryUsage().heapUsed;
 let alive: unknown[] = [];
@@ -31,10 +42,30 @@ for (let run = 0; run < runs; run++) {
 	const cron = run % 100;
 	const job = `cron-${cron}-${29_000_000 + Math.floor(run / 100)}`;
 	const uid = `job-uid-${run}`;
-	alive.push(projectJob({metadata: {namespace: `team-${cron % 50}`, name: job, uid, resourceVersion: '1', ownerReferences: [{kind: 'CronJob', name: `cron-${cron}`, uid: `cj-${cron}`, controller: true}], labels: {app: `cron-${cron}`}}, spec: {template: {spec: {containers: []}}}, status: {succeeded: 1}}, intern));
+	alive.push(
+		projectJob(
+			{
+				metadata: {
+					namespace: `team-${cron % 50}`,
+					name: job,
+					uid,
+					resourceVersion: '1',
+					ownerReferences: [{kind: 'CronJob', name: `cron-${cron}`, uid: `cj-${cron}`, controller: true}],
+					labels: {app: `cron-${cron}`},
+				},
+				spec: {template: {spec: {containers: []}}},
+				status: {succeeded: 1},
+			},
+			intern,
+		),
+	);
 	alive.push(projectPod(pod(`team-${cron % 50}`, `${job}-x7k2p`, 'Job', job, uid), intern));
 	if (alive.length > 400) alive = alive.slice(-200);
-	if (run % 10 === 0) standing[run % standing.length] = projectPod(pod(`team-${run % 50}`, `svc-${run % 2000}-x`, 'ReplicaSet', `svc-${run % 2000}-abc`, `rs-uid-${run % 2000}`), intern);
+	if (run % 10 === 0)
+		standing[run % standing.length] = projectPod(
+			pod(`team-${run % 50}`, `svc-${run % 2000}-x`, 'ReplicaSet', `svc-${run % 2000}-abc`, `rs-uid-${run % 2000}`),
+			intern,
+		);
 }
 gc();
 const heapAfter = process.memoryUsage().heapUsed;

@@ -29,8 +29,22 @@ export const suite: BenchSuite = {
 		const held = (r: WorkerResult) => r.held.strings + r.held.records + r.held.specs;
 		log(`${hours} h of CronJob runs: heap grew ${(grown(now) / 2 ** 20).toFixed(1)} MiB (generations), ${(grown(before) / 2 ** 20).toFixed(1)} MiB (one map)`);
 		return [
-			{name: `live heap growth, 100 CronJobs every minute for ${hours} h`, value: grown(now), unit: 'bytes', baseline: {name: 'one map, as before', value: grown(before)}, better: 'lower', note: `${now.runs} runs beside 20,000 standing pods`},
-			{name: 'entries the interner holds at the end', value: held(now), unit: 'entries', baseline: {name: 'one map, as before', value: held(before)}, better: 'lower', note: `strings ${now.held.strings} (${before.held.strings}), records ${now.held.records} (${before.held.records})`},
+			{
+				name: `live heap growth, 100 CronJobs every minute for ${hours} h`,
+				value: grown(now),
+				unit: 'bytes',
+				baseline: {name: 'one map, as before', value: grown(before)},
+				better: 'lower',
+				note: `${now.runs} runs beside 20,000 standing pods`,
+			},
+			{
+				name: 'entries the interner holds at the end',
+				value: held(now),
+				unit: 'entries',
+				baseline: {name: 'one map, as before', value: held(before)},
+				better: 'lower',
+				note: `strings ${now.held.strings} (${before.held.strings}), records ${now.held.records} (${before.held.records})`,
+			},
 		] satisfies Measure[];
 	},
 };

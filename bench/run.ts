@@ -38,7 +38,10 @@ for (const suite of selected) {
 	console.log(table);
 	console.log('');
 	const command = `npm run bench -- ${suite.name}${quick ? ' --quick' : ''}`;
-	sections.set(suite.name, table.replace(/^(### \S+\n)/, `$1\n\`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (${machine}).\n`));
+	sections.set(
+		suite.name,
+		table.replace(/^(### \S+\n)/, `$1\n\`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (${machine}).\n`),
+	);
 }
 
 const header = [
@@ -48,6 +51,9 @@ const header = [
 	'Each measure is taken beside its baseline in the same run; "advantage" is how many times better kubectl-assure is (> 1 is better).',
 	'',
 ];
-const ordered = [...suites.map((s) => s.name).filter((name) => sections.has(name)), ...[...sections.keys()].filter((name) => !suites.some((s) => s.name === name))];
+const ordered = [
+	...suites.map((s) => s.name).filter((name) => sections.has(name)),
+	...[...sections.keys()].filter((name) => !suites.some((s) => s.name === name)),
+];
 writeFileSync('BENCHMARKS.md', `${header.join('\n')}\n${ordered.map((name) => sections.get(name)).join('\n\n')}\n`);
 console.log('wrote BENCHMARKS.md');

@@ -44,7 +44,9 @@ interface TuiRun extends BinaryTuiRun {
  * storm at 11–70 events/s at 150,000 pods.
  */
 async function storm(url: string, rate: number): Promise<{stop: () => Promise<number>}> {
-	const page = await (await fetch(`${url}/api/v1/pods?limit=500&fieldSelector=${encodeURIComponent('metadata.namespace!=kube-system')}`)).json() as {items: Array<{metadata: {namespace: string; name: string}}>};
+	const page = (await (await fetch(`${url}/api/v1/pods?limit=500&fieldSelector=${encodeURIComponent('metadata.namespace!=kube-system')}`)).json()) as {
+		items: Array<{metadata: {namespace: string; name: string}}>;
+	};
 	const pods = page.items.map((p) => p.metadata);
 	let sent = 0;
 	let inflight = 0;
@@ -55,8 +57,14 @@ async function storm(url: string, rate: number): Promise<{stop: () => Promise<nu
 			const pod = pods[sent % pods.length]!;
 			sent++;
 			inflight++;
-			void fetch(`${url}/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`, {method: 'PATCH', headers: {'Content-Type': 'application/merge-patch+json'}, body: JSON.stringify({metadata: {annotations: {'bench/tick': String(sent)}}})})
-				.then((r) => r.arrayBuffer()).catch(() => undefined).finally(() => inflight--);
+			void fetch(`${url}/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`, {
+				method: 'PATCH',
+				headers: {'Content-Type': 'application/merge-patch+json'},
+				body: JSON.stringify({metadata: {annotations: {'bench/tick': String(sent)}}}),
+			})
+				.then((r) => r.arrayBuffer())
+				.catch(() => undefined)
+				.finally(() => inflight--);
 		}
 	}, 10);
 	return {
@@ -77,17 +85,34 @@ async function tuiRun(kubeconfig: string, url: string, keySeconds: number, log: 
 	let running: {stop: () => Promise<number>} | undefined;
 	await new Promise<void>((resolve, reject) => {
 		createInterface({input: child.stdout}).on('line', (line) => {
-			const message = JSON.parse(line) as {synced?: number; rss?: number; pods?: number; hpas?: number; done?: boolean; latencies?: number[]; lost?: number; peakRss?: number};
+			const message = JSON.parse(line) as {
+				synced?: number;
+				rss?: number;
+				pods?: number;
+				hpas?: number;
+				done?: boolean;
+				latencies?: number[];
+				lost?: number;
+				peakRss?: number;
+			};
 			if (message.synced !== undefined) {
 				Object.assign(result, {syncedMs: message.synced, rss: message.rss, pods: message.pods, hpas: message.hpas});
-				log(`synced ${message.pods} pods, ${message.hpas} HPAs in ${(message.synced / 1000).toFixed(1)} s, RSS ${((message.rss ?? 0) / 2 ** 20).toFixed(0)} MiB`);
+				log(
+					`synced ${message.pods} pods, ${message.hpas} HPAs in ${(message.synced / 1000).toFixed(1)} s, RSS ${((message.rss ?? 0) / 2 ** 20).toFixed(0)} MiB`,
+				);
 				void storm(url, 200).then((s) => {
 					running = s;
 					setTimeout(() => child.stdin.write('go\n'), 2000);
 				});
 			} else if (message.done) {
 				const latencies = message.latencies ?? [];
-				Object.assign(result, {p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), keys: latencies.length, lost: message.lost, peakRss: message.peakRss});
+				Object.assign(result, {
+					p50: percentile(latencies, 0.5),
+					p95: percentile(latencies, 0.95),
+					keys: latencies.length,
+					lost: message.lost,
+					peakRss: message.peakRss,
+				});
 				void running?.stop().then((rate) => {
 					result.events = rate;
 				});
@@ -130,9 +155,22 @@ function ptyChild(scriptPid: number): number | undefined {
  * while the same storm streams and 3 and 4 are pressed; each key is timed to the first
  * output that carries that pane's column header.
  */
-async function binaryTuiRun(binary: string, kubeconfig: string, url: string, keySeconds: number, log: (line: string) => void, env: Record<string, string> = {}): Promise<BinaryTuiRun> {
+async function binaryTuiRun(
+	binary: string,
+	kubeconfig: string,
+	url: string,
+	keySeconds: number,
+	log: (line: string) => void,
+	env: Record<string, string> = {},
+): Promise<BinaryTuiRun> {
 	const started = performance.now();
-	const child = spawnOnPty(`stty cols 80 rows 24; exec ${shellQuote([binary, '-A'])}`, {...process.env, KUBECONFIG: kubeconfig, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...env});
+	const child = spawnOnPty(`stty cols 80 rows 24; exec ${shellQuote([binary, '-A'])}`, {
+		...process.env,
+		KUBECONFIG: kubeconfig,
+		TERM: 'xterm-256color',
+		LANG: 'C.UTF-8',
+		...env,
+	});
 	let recent = '';
 	let seenSyncing = false;
 	let synced: (() => void) | undefined;
@@ -163,7 +201,9 @@ async function binaryTuiRun(binary: string, kubeconfig: string, url: string, key
 		const pid = ptyChild(child.pid!);
 		if (pid === undefined) throw new Error('release binary TUI: no process under the pty');
 		const rss = rssOf(pid).rss;
-		log(`release binary${env[JSC_RAM_VARIABLE] === undefined ? '' : ` (${JSC_RAM_VARIABLE}=${env[JSC_RAM_VARIABLE]})`}: synced in ${(syncedMs / 1000).toFixed(1)} s, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
+		log(
+			`release binary${env[JSC_RAM_VARIABLE] === undefined ? '' : ` (${JSC_RAM_VARIABLE}=${env[JSC_RAM_VARIABLE]})`}: synced in ${(syncedMs / 1000).toFixed(1)} s, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`,
+		);
 		const running = await storm(url, 200);
 		await sleep(2000);
 		const SIGNS: Record<string, RegExp> = {'3': /REV\/60M/, '4': /\bQOS\b/};
@@ -194,9 +234,15 @@ async function binaryTuiRun(binary: string, kubeconfig: string, url: string, key
 	}
 }
 
-async function reportRun(kubeconfig: string, command: string[] = [process.execPath, 'bin/kubectl-assure.js']): Promise<{ms: number; peakRss: number; code: number}> {
+async function reportRun(
+	kubeconfig: string,
+	command: string[] = [process.execPath, 'bin/kubectl-assure.js'],
+): Promise<{ms: number; peakRss: number; code: number}> {
 	const started = performance.now();
-	const child = spawn(command[0]!, [...command.slice(1), '-A', '-o', 'json'], {env: {...process.env, KUBECONFIG: kubeconfig}, stdio: ['ignore', 'ignore', 'pipe']});
+	const child = spawn(command[0]!, [...command.slice(1), '-A', '-o', 'json'], {
+		env: {...process.env, KUBECONFIG: kubeconfig},
+		stdio: ['ignore', 'ignore', 'pipe'],
+	});
 	let peak = 0;
 	const poll = setInterval(() => {
 		try {
@@ -212,22 +258,36 @@ async function reportRun(kubeconfig: string, command: string[] = [process.execPa
 
 type ReportRun = {ms: number; peakRss: number; code: number};
 
-async function scenario(args: string[], keySeconds: number, log: (line: string) => void, binary?: string): Promise<{tui: TuiRun; report: ReportRun; binaryTui?: BinaryTuiRun; binaryOwnSizing?: BinaryTuiRun; binaryReport?: ReportRun}> {
+async function scenario(
+	args: string[],
+	keySeconds: number,
+	log: (line: string) => void,
+	binary?: string,
+): Promise<{tui: TuiRun; report: ReportRun; binaryTui?: BinaryTuiRun; binaryOwnSizing?: BinaryTuiRun; binaryReport?: ReportRun}> {
 	const sim = await startSimProcess(args, {nodeArgs: ['--max-old-space-size=8192']});
 	const kubeconfig = sim.child.spawnargs[sim.child.spawnargs.indexOf('--kubeconfig-out') + 1]!;
 	void readFileSync(kubeconfig);
 	try {
 		const tui = await tuiRun(kubeconfig, sim.url, keySeconds, log);
 		const binaryTui = binary === undefined ? undefined : await binaryTuiRun(binary, kubeconfig, sim.url, keySeconds, log);
-		if (binaryTui) log(`release binary TUI: peak RSS ${(binaryTui.peakRss / 2 ** 20).toFixed(0)} MiB, keys p50 ${binaryTui.p50.toFixed(0)} ms, p95 ${binaryTui.p95.toFixed(0)} ms (${binaryTui.keys} keys, ${binaryTui.lost} lost)`);
+		if (binaryTui)
+			log(
+				`release binary TUI: peak RSS ${(binaryTui.peakRss / 2 ** 20).toFixed(0)} MiB, keys p50 ${binaryTui.p50.toFixed(0)} ms, p95 ${binaryTui.p95.toFixed(0)} ms (${binaryTui.keys} keys, ${binaryTui.lost} lost)`,
+			);
 		// The baseline for the binary's own heap sizing: the same binary told to keep
 		// JavaScriptCore's defaults (source/cli/heap.ts, relaunchForHeap).
 		const binaryOwnSizing = binary === undefined ? undefined : await binaryTuiRun(binary, kubeconfig, sim.url, keySeconds, log, {[JSC_RAM_VARIABLE]: '0'});
-		if (binaryOwnSizing) log(`release binary TUI, ${JSC_RAM_VARIABLE}=0: peak RSS ${(binaryOwnSizing.peakRss / 2 ** 20).toFixed(0)} MiB, keys p50 ${binaryOwnSizing.p50.toFixed(0)} ms, p95 ${binaryOwnSizing.p95.toFixed(0)} ms`);
+		if (binaryOwnSizing)
+			log(
+				`release binary TUI, ${JSC_RAM_VARIABLE}=0: peak RSS ${(binaryOwnSizing.peakRss / 2 ** 20).toFixed(0)} MiB, keys p50 ${binaryOwnSizing.p50.toFixed(0)} ms, p95 ${binaryOwnSizing.p95.toFixed(0)} ms`,
+			);
 		const report = await reportRun(kubeconfig);
 		log(`report: ${(report.ms / 1000).toFixed(1)} s, peak RSS ${(report.peakRss / 2 ** 20).toFixed(0)} MiB, exit ${report.code}`);
 		const binaryReport = binary === undefined ? undefined : await reportRun(kubeconfig, [binary]);
-		if (binaryReport) log(`release binary report: ${(binaryReport.ms / 1000).toFixed(1)} s, peak RSS ${(binaryReport.peakRss / 2 ** 20).toFixed(0)} MiB, exit ${binaryReport.code}`);
+		if (binaryReport)
+			log(
+				`release binary report: ${(binaryReport.ms / 1000).toFixed(1)} s, peak RSS ${(binaryReport.peakRss / 2 ** 20).toFixed(0)} MiB, exit ${binaryReport.code}`,
+			);
 		return {tui, report, binaryTui, binaryOwnSizing, binaryReport};
 	} finally {
 		sim.child.kill('SIGTERM');
@@ -257,18 +317,95 @@ export const suite: BenchSuite = {
 		const goal = (bytes: number) => (bytes <= 512 * 2 ** 20 ? 'met' : 'NOT met');
 		const base = (value: number) => ({name: 'incident scenario (~300 pods)', value});
 		return [
-			{name: `TUI: time to full sync, ${size} pods + ${hpas} HPAs`, value: large.tui.syncedMs, unit: 'ms', baseline: base(small.tui.syncedMs), better: 'lower', note: 'every kind listed through the 5 QPS budget, first counts in'},
-			{name: 'TUI: RSS after full sync', value: large.tui.rss, unit: 'bytes', baseline: base(small.tui.rss), better: 'lower', note: `goal ≤ 512 MB at 150,000 pods: ${goal(large.tui.rss)} (peak ${(large.tui.peakRss / 2 ** 20).toFixed(0)} MiB)`},
-			{name: `TUI: keypress to frame p50, ${large.tui.events.toFixed(0)} watch events/s`, value: large.tui.p50, unit: 'ms', baseline: base(small.tui.p50), better: 'lower', note: `${large.tui.keys} keys, ${large.tui.lost} without a frame in 5 s`},
+			{
+				name: `TUI: time to full sync, ${size} pods + ${hpas} HPAs`,
+				value: large.tui.syncedMs,
+				unit: 'ms',
+				baseline: base(small.tui.syncedMs),
+				better: 'lower',
+				note: 'every kind listed through the 5 QPS budget, first counts in',
+			},
+			{
+				name: 'TUI: RSS after full sync',
+				value: large.tui.rss,
+				unit: 'bytes',
+				baseline: base(small.tui.rss),
+				better: 'lower',
+				note: `goal ≤ 512 MB at 150,000 pods: ${goal(large.tui.rss)} (peak ${(large.tui.peakRss / 2 ** 20).toFixed(0)} MiB)`,
+			},
+			{
+				name: `TUI: keypress to frame p50, ${large.tui.events.toFixed(0)} watch events/s`,
+				value: large.tui.p50,
+				unit: 'ms',
+				baseline: base(small.tui.p50),
+				better: 'lower',
+				note: `${large.tui.keys} keys, ${large.tui.lost} without a frame in 5 s`,
+			},
 			{name: 'TUI: keypress to frame p95', value: large.tui.p95, unit: 'ms', baseline: base(small.tui.p95), better: 'lower'},
-			{name: 'release binary TUI: RSS after full sync', value: bin.rss, unit: 'bytes', baseline: node(large.tui.rss), better: 'lower', note: `synced in ${(bin.syncedMs / 1000).toFixed(0)} s; goal ≤ 512 MB: ${goal(bin.rss)}`},
-			{name: `release binary TUI: peak RSS, ${large.tui.events.toFixed(0)} watch events/s and keys`, value: bin.peakRss, unit: 'bytes', baseline: node(large.tui.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${goal(bin.peakRss)}`},
-			{name: 'release binary TUI: keypress to output p50', value: bin.p50, unit: 'ms', baseline: node(large.tui.p50), better: 'lower', note: `p95 ${bin.p95.toFixed(0)} ms (node ${large.tui.p95.toFixed(0)} ms); ${bin.keys} keys, ${bin.lost} without output in 5 s`},
-			{name: 'release binary TUI: peak RSS, heap sized for a tool', value: bin.peakRss, unit: 'bytes', baseline: own(large.binaryOwnSizing!.peakRss), better: 'lower', note: `after sync ${mib(large.binaryOwnSizing!.rss)} → ${mib(bin.rss)} MiB; synced in ${(large.binaryOwnSizing!.syncedMs / 1000).toFixed(0)} → ${(bin.syncedMs / 1000).toFixed(0)} s`},
-			{name: 'release binary TUI: keypress p95, heap sized for a tool', value: bin.p95, unit: 'ms', baseline: own(large.binaryOwnSizing!.p95), better: 'lower', note: `p50 ${large.binaryOwnSizing!.p50.toFixed(0)} → ${bin.p50.toFixed(0)} ms`},
-			{name: 'report -A -o json: time to the report', value: large.report.ms, unit: 'ms', baseline: base(small.report.ms), better: 'lower', note: `exit ${large.report.code}`},
-			{name: 'report -A -o json: peak RSS', value: large.report.peakRss, unit: 'bytes', baseline: base(small.report.peakRss), better: 'lower', note: `goal ≤ 512 MB: ${goal(large.report.peakRss)}`},
-			{name: 'release binary report -A -o json: peak RSS', value: large.binaryReport!.peakRss, unit: 'bytes', baseline: node(large.report.peakRss), better: 'lower', note: `${(large.binaryReport!.ms / 1000).toFixed(0)} s (node ${(large.report.ms / 1000).toFixed(0)} s), exit ${large.binaryReport!.code}; goal ≤ 512 MB: ${goal(large.binaryReport!.peakRss)}`},
+			{
+				name: 'release binary TUI: RSS after full sync',
+				value: bin.rss,
+				unit: 'bytes',
+				baseline: node(large.tui.rss),
+				better: 'lower',
+				note: `synced in ${(bin.syncedMs / 1000).toFixed(0)} s; goal ≤ 512 MB: ${goal(bin.rss)}`,
+			},
+			{
+				name: `release binary TUI: peak RSS, ${large.tui.events.toFixed(0)} watch events/s and keys`,
+				value: bin.peakRss,
+				unit: 'bytes',
+				baseline: node(large.tui.peakRss),
+				better: 'lower',
+				note: `goal ≤ 512 MB: ${goal(bin.peakRss)}`,
+			},
+			{
+				name: 'release binary TUI: keypress to output p50',
+				value: bin.p50,
+				unit: 'ms',
+				baseline: node(large.tui.p50),
+				better: 'lower',
+				note: `p95 ${bin.p95.toFixed(0)} ms (node ${large.tui.p95.toFixed(0)} ms); ${bin.keys} keys, ${bin.lost} without output in 5 s`,
+			},
+			{
+				name: 'release binary TUI: peak RSS, heap sized for a tool',
+				value: bin.peakRss,
+				unit: 'bytes',
+				baseline: own(large.binaryOwnSizing!.peakRss),
+				better: 'lower',
+				note: `after sync ${mib(large.binaryOwnSizing!.rss)} → ${mib(bin.rss)} MiB; synced in ${(large.binaryOwnSizing!.syncedMs / 1000).toFixed(0)} → ${(bin.syncedMs / 1000).toFixed(0)} s`,
+			},
+			{
+				name: 'release binary TUI: keypress p95, heap sized for a tool',
+				value: bin.p95,
+				unit: 'ms',
+				baseline: own(large.binaryOwnSizing!.p95),
+				better: 'lower',
+				note: `p50 ${large.binaryOwnSizing!.p50.toFixed(0)} → ${bin.p50.toFixed(0)} ms`,
+			},
+			{
+				name: 'report -A -o json: time to the report',
+				value: large.report.ms,
+				unit: 'ms',
+				baseline: base(small.report.ms),
+				better: 'lower',
+				note: `exit ${large.report.code}`,
+			},
+			{
+				name: 'report -A -o json: peak RSS',
+				value: large.report.peakRss,
+				unit: 'bytes',
+				baseline: base(small.report.peakRss),
+				better: 'lower',
+				note: `goal ≤ 512 MB: ${goal(large.report.peakRss)}`,
+			},
+			{
+				name: 'release binary report -A -o json: peak RSS',
+				value: large.binaryReport!.peakRss,
+				unit: 'bytes',
+				baseline: node(large.report.peakRss),
+				better: 'lower',
+				note: `${(large.binaryReport!.ms / 1000).toFixed(0)} s (node ${(large.report.ms / 1000).toFixed(0)} s), exit ${large.binaryReport!.code}; goal ≤ 512 MB: ${goal(large.binaryReport!.peakRss)}`,
+			},
 		] satisfies Measure[];
 	},
 };

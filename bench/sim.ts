@@ -20,7 +20,9 @@ interface RunningSim {
 export function startSimProcess(args: string[], options: {nodeArgs?: string[]} = {}): Promise<RunningSim> {
 	const kubeconfig = join(benchTemp(), `sim-${process.pid}-${Date.now()}.kubeconfig`);
 	const started = performance.now();
-	const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/kubectl-assure.js', 'sim', '--kubeconfig-out', kubeconfig, ...args], {stdio: ['ignore', 'pipe', 'pipe']});
+	const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/kubectl-assure.js', 'sim', '--kubeconfig-out', kubeconfig, ...args], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	return new Promise((resolve, reject) => {
 		let output = '';
 		child.stdout!.on('data', (chunk: Buffer) => {
@@ -44,7 +46,10 @@ export function rssOf(pid: number): {rss: number; peak: number} {
 async function watchLatencies(url: string, durationMs: number, during?: () => Promise<void>): Promise<number[]> {
 	const latencies: number[] = [];
 	const controller = new AbortController();
-	const response = await fetch(`${url}/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${(await (await fetch(`${url}/api/v1/namespaces/default/configmaps?limit=1`)).json() as {metadata: {resourceVersion: string}}).metadata.resourceVersion}`, {signal: controller.signal});
+	const response = await fetch(
+		`${url}/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${((await (await fetch(`${url}/api/v1/namespaces/default/configmaps?limit=1`)).json()) as {metadata: {resourceVersion: string}}).metadata.resourceVersion}`,
+		{signal: controller.signal},
+	);
 	const sent = new Map<string, number>();
 	const reader = (async () => {
 		let buffer = '';
@@ -74,7 +79,11 @@ async function watchLatencies(url: string, durationMs: number, during?: () => Pr
 		while (during ? running : performance.now() < end) {
 			const name = `${prefix}-${n++}`;
 			sent.set(name, performance.now());
-			await fetch(`${url}/api/v1/namespaces/default/configmaps`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({metadata: {name}})});
+			await fetch(`${url}/api/v1/namespaces/default/configmaps`, {
+				method: 'POST',
+				headers: {'Content-Type': 'application/json'},
+				body: JSON.stringify({metadata: {name}}),
+			});
 			await new Promise((resolve) => setTimeout(resolve, 20));
 		}
 	})();
@@ -94,7 +103,9 @@ async function listAllPods(url: string): Promise<{ms: number; pages: number; ite
 	let pages = 0;
 	let items = 0;
 	do {
-		const text = await (await fetch(`${url}/api/v1/pods?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`, {headers: {'User-Agent': 'assure-bench'}})).text();
+		const text = await (
+			await fetch(`${url}/api/v1/pods?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`, {headers: {'User-Agent': 'assure-bench'}})
+		).text();
 		bodies.push(text);
 		const page = JSON.parse(text) as {items: unknown[]; metadata: {continue?: string}};
 		items += page.items.length;
@@ -128,12 +139,41 @@ export const suite: BenchSuite = {
 			const busy = await watchLatencies(sim.url, 0, async () => {
 				await listAllPods(sim.url);
 			});
-			log(`watch delivery p99: idle ${percentile(idle, 0.99).toFixed(1)} ms, during a full paged LIST ${percentile(busy, 0.99).toFixed(1)} ms (${busy.length} probes)`);
+			log(
+				`watch delivery p99: idle ${percentile(idle, 0.99).toFixed(1)} ms, during a full paged LIST ${percentile(busy, 0.99).toFixed(1)} ms (${busy.length} probes)`,
+			);
 			const measures: Measure[] = [
-				{name: `build the large scenario (${size} pods, ${hpas} HPAs), to listening`, value: sim.readyMs, unit: 'ms', baseline: {name: 'JSON.parse of every pod it serves', value: parseMs}, better: 'lower', note: 'the baseline is a floor for any server holding these objects'},
-				{name: `RSS after build (${size} pods)`, value: memory.rss, unit: 'bytes', baseline: {name: 'the pods\' JSON as served', value: storedBytes}, better: 'lower', note: 'the simulator keeps objects serialized'},
-				{name: `serve every page of pods (limit=500, ${paged.pages} pages)`, value: paged.ms, unit: 'ms', baseline: {name: 'one unpaged LIST (resourceVersion=0)', value: unpagedMs}, better: 'lower'},
-				{name: 'watch event delivery p99 during that paged LIST', value: percentile(busy, 0.99), unit: 'ms', baseline: {name: 'idle server', value: percentile(idle, 0.99)}, better: 'lower', note: `${busy.length} probes while listing`},
+				{
+					name: `build the large scenario (${size} pods, ${hpas} HPAs), to listening`,
+					value: sim.readyMs,
+					unit: 'ms',
+					baseline: {name: 'JSON.parse of every pod it serves', value: parseMs},
+					better: 'lower',
+					note: 'the baseline is a floor for any server holding these objects',
+				},
+				{
+					name: `RSS after build (${size} pods)`,
+					value: memory.rss,
+					unit: 'bytes',
+					baseline: {name: "the pods' JSON as served", value: storedBytes},
+					better: 'lower',
+					note: 'the simulator keeps objects serialized',
+				},
+				{
+					name: `serve every page of pods (limit=500, ${paged.pages} pages)`,
+					value: paged.ms,
+					unit: 'ms',
+					baseline: {name: 'one unpaged LIST (resourceVersion=0)', value: unpagedMs},
+					better: 'lower',
+				},
+				{
+					name: 'watch event delivery p99 during that paged LIST',
+					value: percentile(busy, 0.99),
+					unit: 'ms',
+					baseline: {name: 'idle server', value: percentile(idle, 0.99)},
+					better: 'lower',
+					note: `${busy.length} probes while listing`,
+				},
 			];
 			return measures;
 		} finally {

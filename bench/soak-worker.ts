@@ -34,7 +34,10 @@ function openFds(): number {
 
 // As the product's main() does before it runs the TUI.
 limitHeapGrowth();
-const session = new Session({config: resolveConfig({kubeconfig: kubeconfig!, allNamespaces: true}), clock: new ScaledClock(Number(scaleText), Number(nowText))});
+const session = new Session({
+	config: resolveConfig({kubeconfig: kubeconfig!, allNamespaces: true}),
+	clock: new ScaledClock(Number(scaleText), Number(nowText)),
+});
 await session.connect();
 await session.start();
 const watchers = await openAuditFeed({path: auditLog!, follow: true, stdin: process.stdin});
@@ -54,7 +57,15 @@ while (performance.now() - started < Number(secondsText) * 1000) {
 	await sleep(Number(sampleText) * 1000);
 	stdin.write(String((pane++ % 4) + 1));
 	const memory = process.memoryUsage();
-	say({at: session.clock.now(), rss: memory.rss, heap: memory.heapUsed, fds: openFds(), lagP99Ms: lag.percentile(99) / 1e6, bytes: stdout.bytes, analyses: controller.analyses});
+	say({
+		at: session.clock.now(),
+		rss: memory.rss,
+		heap: memory.heapUsed,
+		fds: openFds(),
+		lagP99Ms: lag.percentile(99) / 1e6,
+		bytes: stdout.bytes,
+		analyses: controller.analyses,
+	});
 	lag.reset();
 }
 say({done: true, auditRecords: watchers.info()?.records ?? null});

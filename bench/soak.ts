@@ -37,7 +37,11 @@ export const suite: BenchSuite = {
 		const sim = await startSimulator({scenario: 'incident', controllers: true, timeScale, auditLog});
 		const kubeconfig = join(benchTemp(), 'soak.kubeconfig');
 		writeFileSync(kubeconfig, sim.kubeconfig());
-		const child = spawn(process.execPath, ['dist/bench/soak-worker.js', kubeconfig, auditLog, String(timeScale), String(sim.clock.now()), String(sampleEvery), String(realSeconds)], {stdio: ['ignore', 'pipe', 'pipe']});
+		const child = spawn(
+			process.execPath,
+			['dist/bench/soak-worker.js', kubeconfig, auditLog, String(timeScale), String(sim.clock.now()), String(sampleEvery), String(realSeconds)],
+			{stdio: ['ignore', 'pipe', 'pipe']},
+		);
 		let stderr = '';
 		child.stderr.on('data', (chunk: Buffer) => {
 			stderr += chunk.toString();
@@ -77,11 +81,45 @@ export const suite: BenchSuite = {
 		const spark = (values: number[]) => sparkline(values, {width: 40, min: 0});
 		const maxLag = Math.max(...samples.map((s) => s.lagP99Ms));
 		return [
-			{name: `product RSS after ${simMinutes.toFixed(0)} simulated minutes`, value: last.rss, unit: 'bytes', baseline: {name: 'RSS after warm-up', value: first.rss}, better: 'lower', note: `RSS over time ${spark(samples.map((s) => s.rss))}`},
-			{name: `heap used after ${simMinutes.toFixed(0)} simulated minutes`, value: last.heap, unit: 'bytes', baseline: {name: 'heap after warm-up', value: first.heap}, better: 'lower', note: `heap over time ${spark(samples.map((s) => s.heap))}`},
-			{name: 'open file descriptors at the end', value: last.fds, unit: 'count', baseline: {name: 'after warm-up', value: first.fds}, better: 'lower', note: `fds over time ${spark(samples.map((s) => s.fds))}`},
-			{name: 'event-loop delay p99, worst interval', value: maxLag, unit: 'ms', baseline: {name: 'first interval', value: first.lagP99Ms}, better: 'lower', note: `p99 per interval ${spark(samples.map((s) => s.lagP99Ms))}`},
-			{name: 'bytes to the terminal per second, 80×24', value: bytesPerSecond, unit: 'bytes', better: 'lower', note: `${rate.toFixed(0)} watch events/s and a live audit log (${auditRecords} events read); goal ≤ 10 KB/s`},
+			{
+				name: `product RSS after ${simMinutes.toFixed(0)} simulated minutes`,
+				value: last.rss,
+				unit: 'bytes',
+				baseline: {name: 'RSS after warm-up', value: first.rss},
+				better: 'lower',
+				note: `RSS over time ${spark(samples.map((s) => s.rss))}`,
+			},
+			{
+				name: `heap used after ${simMinutes.toFixed(0)} simulated minutes`,
+				value: last.heap,
+				unit: 'bytes',
+				baseline: {name: 'heap after warm-up', value: first.heap},
+				better: 'lower',
+				note: `heap over time ${spark(samples.map((s) => s.heap))}`,
+			},
+			{
+				name: 'open file descriptors at the end',
+				value: last.fds,
+				unit: 'count',
+				baseline: {name: 'after warm-up', value: first.fds},
+				better: 'lower',
+				note: `fds over time ${spark(samples.map((s) => s.fds))}`,
+			},
+			{
+				name: 'event-loop delay p99, worst interval',
+				value: maxLag,
+				unit: 'ms',
+				baseline: {name: 'first interval', value: first.lagP99Ms},
+				better: 'lower',
+				note: `p99 per interval ${spark(samples.map((s) => s.lagP99Ms))}`,
+			},
+			{
+				name: 'bytes to the terminal per second, 80×24',
+				value: bytesPerSecond,
+				unit: 'bytes',
+				better: 'lower',
+				note: `${rate.toFixed(0)} watch events/s and a live audit log (${auditRecords} events read); goal ≤ 10 KB/s`,
+			},
 		] satisfies Measure[];
 	},
 };

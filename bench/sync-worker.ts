@@ -72,7 +72,10 @@ async function main(): Promise<void> {
 	void keep;
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-	process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-	process.exit(1);
-});
+main().then(
+	() => process.exit(0),
+	(error: unknown) => {
+		process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+		process.exit(1);
+	},
+);

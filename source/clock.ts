@@ -17,7 +17,10 @@ export class ScaledClock implements Clock {
 	private readonly realStart = Date.now();
 	private readonly start: number;
 
-	constructor(readonly scale = 1, start?: number) {
+	constructor(
+		readonly scale = 1,
+		start?: number,
+	) {
 		this.start = start ?? this.realStart;
 	}
 
@@ -39,10 +42,13 @@ export class ScaledClock implements Clock {
 				reject(abortError());
 				return;
 			}
-			const timer = setTimeout(() => {
-				signal?.removeEventListener('abort', onAbort);
-				resolve();
-			}, Math.max(0, ms / this.scale));
+			const timer = setTimeout(
+				() => {
+					signal?.removeEventListener('abort', onAbort);
+					resolve();
+				},
+				Math.max(0, ms / this.scale),
+			);
 			const onAbort = () => {
 				clearTimeout(timer);
 				reject(abortError());

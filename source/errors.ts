@@ -21,6 +21,7 @@ export class ConnectionError extends Error {
 }
 
 export function exitCodeOf(error: unknown): number | undefined {
-	if (error && typeof error === 'object' && 'exitCode' in error && typeof (error as {exitCode: unknown}).exitCode === 'number') return (error as {exitCode: number}).exitCode;
+	if (error && typeof error === 'object' && 'exitCode' in error && typeof (error as {exitCode: unknown}).exitCode === 'number')
+		return (error as {exitCode: number}).exitCode;
 	return undefined;
 }

@@ -40,7 +40,12 @@ const LIVE_WITHIN_MS = 5 * 60_000;
 export async function openAuditFeed(options: AuditFeedOptions): Promise<AuditFeed> {
 	let source: AuditSource;
 	try {
-		source = await openAuditSource(options.path, {follow: options.follow, stdin: options.stdin, ...(options.sinceMs === undefined ? {} : {sinceMs: options.sinceMs}), ...(options.pollMs === undefined ? {} : {pollMs: options.pollMs})});
+		source = await openAuditSource(options.path, {
+			follow: options.follow,
+			stdin: options.stdin,
+			...(options.sinceMs === undefined ? {} : {sinceMs: options.sinceMs}),
+			...(options.pollMs === undefined ? {} : {pollMs: options.pollMs}),
+		});
 	} catch (error) {
 		if (error instanceof AuditSourceError) throw new UsageError(error.message);
 		throw error;
@@ -52,7 +57,13 @@ export async function openAuditFeed(options: AuditFeedOptions): Promise<AuditFee
 	source.onChange(() => version++);
 	// Parts of the input that could not be read (a .gz cut short): said in the pane, not lost.
 	const problems = source.problems;
-	const problemLines = problems.length === 0 ? [] : [...problems.slice(0, 3).map((p) => `! ${p}`), ...(problems.length > 3 ? [`! and ${problems.length - 3} more parts of the input could not be read`] : [])];
+	const problemLines =
+		problems.length === 0
+			? []
+			: [
+					...problems.slice(0, 3).map((p) => `! ${p}`),
+					...(problems.length > 3 ? [`! and ${problems.length - 3} more parts of the input could not be read`] : []),
+				];
 	// A live stream's header has room for about 30 characters: a long path shows as its last part.
 	const short = label.length > 18 ? `…/${basename(label)}` : label;
 	/** Events still arriving and recent: the windows end now, and the header shows the lag. */
@@ -98,7 +109,12 @@ export async function openAuditFeed(options: AuditFeedOptions): Promise<AuditFee
 			if (!streaming) return {source: label, ...lagMs, ...skipped(), problems};
 			const state = source.state;
 			const word = state.is === 'open' || state.is === 'streaming' ? 'streaming' : state.is === 'ended' ? 'ended' : 'failed';
-			return {source: `${short} (${word})`, ...lagMs, ...skipped(), problems: state.is === 'failed' ? [`audit log: ${label} could not be read on: ${state.reason}`] : []};
+			return {
+				source: `${short} (${word})`,
+				...lagMs,
+				...skipped(),
+				problems: state.is === 'failed' ? [`audit log: ${label} could not be read on: ${state.reason}`] : [],
+			};
 		},
 		onChange(listener) {
 			return source.onChange(listener);

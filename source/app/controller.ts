@@ -224,10 +224,25 @@ export class AppController extends EventEmitter {
 		const auditGiven = this.options.watchers !== undefined;
 		if (!this.asked(pane)) {
 			const flag = `--panes ${this.options.panes!.join(',')}`;
-			return {pane, title: pane, header: [], columns: [], rows: [], findings: [], unavailable: `not asked for (${flag})`, coverage: notAskedCoverage(pane, auditGiven, flag)};
+			return {
+				pane,
+				title: pane,
+				header: [],
+				columns: [],
+				rows: [],
+				findings: [],
+				unavailable: `not asked for (${flag})`,
+				coverage: notAskedCoverage(pane, auditGiven, flag),
+			};
 		}
 		const view = this.analyzeOnePane(pane, state);
-		const coverage = paneCoverage(pane, {session: this.options.session?.inputs(), audit: this.options.watchers?.info(), auditGiven, syncTimedOut: this.syncTimedOut, live: this.options.live !== false});
+		const coverage = paneCoverage(pane, {
+			session: this.options.session?.inputs(),
+			audit: this.options.watchers?.info(),
+			auditGiven,
+			syncTimedOut: this.syncTimedOut,
+			live: this.options.live !== false,
+		});
 		if (coverage.noData && view.unavailable === undefined && view.rows.length === 0) {
 			const required = coverage.inputs.filter((i) => i.need === 'required');
 			const waiting = required.every((i) => i.status === 'pending');
@@ -240,7 +255,15 @@ export class AppController extends EventEmitter {
 	private analyzeOnePane(pane: Pane, state: ClusterState): PaneView {
 		const namespace = state.namespace;
 		const offline = !this.options.session;
-		const noCluster = (title: string): PaneView => ({pane, title, header: [], columns: [], rows: [], findings: [], unavailable: 'no cluster: reading an audit log only'});
+		const noCluster = (title: string): PaneView => ({
+			pane,
+			title,
+			header: [],
+			columns: [],
+			rows: [],
+			findings: [],
+			unavailable: 'no cluster: reading an audit log only',
+		});
 		try {
 			switch (pane) {
 				case 'autoscaling': {

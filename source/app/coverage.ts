@@ -46,7 +46,10 @@ export const PANE_INPUTS: Record<Pane, ReadonlyArray<{input: string; need: Need}
 	etcd: [
 		{input: OBJECT_COUNTS, need: 'required'},
 		{input: METRICS, need: 'optional'},
-		...['jobs', 'cronjobs', 'pods', 'volumes', 'claims', 'deployments', 'replicasets', 'quotas', 'namespaces', 'events'].map((input) => ({input, need: 'optional' as const})),
+		...['jobs', 'cronjobs', 'pods', 'volumes', 'claims', 'deployments', 'replicasets', 'quotas', 'namespaces', 'events'].map((input) => ({
+			input,
+			need: 'optional' as const,
+		})),
 	],
 	// The watchers pane's first two entries depend on --audit-log: see inputsOf().
 	watchers: [
@@ -56,11 +59,17 @@ export const PANE_INPUTS: Record<Pane, ReadonlyArray<{input: string; need: Need}
 	],
 	autoscaling: [
 		{input: 'hpas', need: 'required'},
-		...['scaledobjects', 'deployments', 'statefulsets', 'nodes', 'quotas', 'priorityclasses', 'events', 'autoscalerstatus', 'pods'].map((input) => ({input, need: 'optional' as const})),
+		...['scaledobjects', 'deployments', 'statefulsets', 'nodes', 'quotas', 'priorityclasses', 'events', 'autoscalerstatus', 'pods'].map((input) => ({
+			input,
+			need: 'optional' as const,
+		})),
 	],
 	qos: [
 		{input: 'pods', need: 'required'},
-		...['replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes', 'priorityclasses'].map((input) => ({input, need: 'optional' as const})),
+		...['replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes', 'priorityclasses'].map((input) => ({
+			input,
+			need: 'optional' as const,
+		})),
 		{input: POD_METRICS, need: 'optional'},
 	],
 };
@@ -95,7 +104,9 @@ function auditStatus(sources: CoverageSources): {status: InputStatus; reason?: s
 	if (!sources.auditGiven) return {status: 'not-given', reason: 'per-client data needs --audit-log'};
 	const audit = sources.audit;
 	if (!audit) return {status: 'pending', reason: 'not read yet'};
-	const skipped = Object.entries(audit.skippedBy ?? {}).map(([why, n]) => `${why} ${n}`).join(', ');
+	const skipped = Object.entries(audit.skippedBy ?? {})
+		.map(([why, n]) => `${why} ${n}`)
+		.join(', ');
 	if (audit.records === 0) {
 		const what = `no audit events${audit.skipped > 0 ? ` (${audit.skipped} line${audit.skipped === 1 ? '' : 's'} skipped${skipped ? `: ${skipped}` : ''})` : ''}`;
 		if (sources.live) return {status: 'pending', reason: `${what} yet`};
@@ -146,10 +157,17 @@ function summarize(inputs: PaneInput[]): PaneCoverage {
 
 /** A pane left out by --panes: nothing of it was read. */
 export function notAskedCoverage(pane: Pane, auditGiven: boolean, flag: string): PaneCoverage {
-	return {complete: false, noData: true, inputs: inputsOf(pane, auditGiven).map(({input, need}) => ({input, need, status: 'not-asked' as const, reason: `not asked for (${flag})`}))};
+	return {
+		complete: false,
+		noData: true,
+		inputs: inputsOf(pane, auditGiven).map(({input, need}) => ({input, need, status: 'not-asked' as const, reason: `not asked for (${flag})`})),
+	};
 }
 
 /** One line about the inputs a pane could not read: "pods (forbidden: …); hpas (not synced …)". */
 export function unreadText(inputs: readonly PaneInput[]): string {
-	return inputs.filter(missing).map((i) => `${i.input} (${i.status}${i.reason ? `: ${i.reason}` : ''})`).join('; ');
+	return inputs
+		.filter(missing)
+		.map((i) => `${i.input} (${i.status}${i.reason ? `: ${i.reason}` : ''})`)
+		.join('; ');
 }

@@ -355,9 +355,21 @@ export class AuditAggregator {
 	/** Plain data for postMessage. */
 	exportState(): AggregatorState {
 		return {
-			options: this.options, events: this.events, requests: this.requests, ignoredStages: this.ignoredStages, outsideWindow: this.outsideWindow,
-			firstMs: this.firstMs, lastMs: this.lastMs, formats: [...this.formatCounts()], skipped: [...this.skipped], clients: [...this.clients.values()].map((c) => c.toData()),
-			open: [...this.open], deferred: this.deferred, uris: this.uris.entries(), globalMinute: this.globalMinutes.held, globalVerbs: this.globalVerbs,
+			options: this.options,
+			events: this.events,
+			requests: this.requests,
+			ignoredStages: this.ignoredStages,
+			outsideWindow: this.outsideWindow,
+			firstMs: this.firstMs,
+			lastMs: this.lastMs,
+			formats: [...this.formatCounts()],
+			skipped: [...this.skipped],
+			clients: [...this.clients.values()].map((c) => c.toData()),
+			open: [...this.open],
+			deferred: this.deferred,
+			uris: this.uris.entries(),
+			globalMinute: this.globalMinutes.held,
+			globalVerbs: this.globalVerbs,
 		};
 	}
 

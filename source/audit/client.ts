@@ -88,15 +88,24 @@ export class Verbs {
 
 	static index(verb: string): number {
 		switch (verb) {
-			case 'get': return 0;
-			case 'list': return 1;
-			case 'watch': return 2;
-			case 'create': return 3;
-			case 'update': return 4;
-			case 'patch': return 5;
-			case 'delete': return 6;
-			case 'deletecollection': return 7;
-			default: return 8;
+			case 'get':
+				return 0;
+			case 'list':
+				return 1;
+			case 'watch':
+				return 2;
+			case 'create':
+				return 3;
+			case 'update':
+				return 4;
+			case 'patch':
+				return 5;
+			case 'delete':
+				return 6;
+			case 'deletecollection':
+				return 7;
+			default:
+				return 8;
 		}
 	}
 }
@@ -118,10 +127,23 @@ export function normalCallerLabel(product: string, userAgent: string, user: stri
 	if (p === 'kube-probe') return 'health probe';
 	if ((p === 'envoy' && userAgent.includes('HC')) || p === 'elb-healthchecker' || p === 'googlehc' || p.includes('healthcheck')) return 'health check';
 	if (user === 'system:nodes' && p === 'kubelet') return 'kubelet';
-	if (user === 'system:kube-controller-manager' || user === 'system:kube-scheduler' || user === 'system:apiserver'
-		|| user === 'aksService' || user === 'readinessChecker' || user === 'system:kube-proxy') return 'control plane';
-	if (p === 'kube-apiserver' || p === 'kube-controller-manager' || p === 'kube-scheduler' || p === 'cloud-controller-manager'
-		|| (p === 'hyperkube' && user.startsWith('system:'))) return 'control plane';
+	if (
+		user === 'system:kube-controller-manager' ||
+		user === 'system:kube-scheduler' ||
+		user === 'system:apiserver' ||
+		user === 'aksService' ||
+		user === 'readinessChecker' ||
+		user === 'system:kube-proxy'
+	)
+		return 'control plane';
+	if (
+		p === 'kube-apiserver' ||
+		p === 'kube-controller-manager' ||
+		p === 'kube-scheduler' ||
+		p === 'cloud-controller-manager' ||
+		(p === 'hyperkube' && user.startsWith('system:'))
+	)
+		return 'control plane';
 	return '';
 }
 
@@ -322,13 +344,26 @@ export class ClientState {
 	toData(): ClientData {
 		const verbs = Verbs.names.length;
 		return {
-			key: this.key, product: this.product, user: this.user, label: this.label,
-			userAgents: [...this.agentCounts()], sourceIPs: [...this.sourceIPs.values], ipOverflow: this.sourceIPs.overflow,
-			nodes: [...this.nodes.values], nodeOverflow: this.nodes.overflow, pods: [...this.pods.values], podOverflow: this.pods.overflow,
-			totals: this.totals, slotMinute: this.minutes.held, slots: this.slots, verbSlots: this.verbSlots,
+			key: this.key,
+			product: this.product,
+			user: this.user,
+			label: this.label,
+			userAgents: [...this.agentCounts()],
+			sourceIPs: [...this.sourceIPs.values],
+			ipOverflow: this.sourceIPs.overflow,
+			nodes: [...this.nodes.values],
+			nodeOverflow: this.nodes.overflow,
+			pods: [...this.pods.values],
+			podOverflow: this.pods.overflow,
+			totals: this.totals,
+			slotMinute: this.minutes.held,
+			slots: this.slots,
+			verbSlots: this.verbSlots,
 			latency: Array.from({length: verbs}, (_, i) => this.latency[i] ?? null),
 			latencySlots: Array.from({length: this.latencyMinutes.held.length * verbs}, (_, i) => this.latencySlots[i] ?? null),
-			latencySlotMinute: this.latencyMinutes.held, watchLifetime: this.watchLifetime, open: this.open,
+			latencySlotMinute: this.latencyMinutes.held,
+			watchLifetime: this.watchLifetime,
+			open: this.open,
 		};
 	}
 

@@ -11,15 +11,23 @@
 export function describeFsError(error: unknown): string {
 	const code = (error as NodeJS.ErrnoException)?.code;
 	switch (code) {
-		case 'ENOENT': return 'no such file or directory';
-		case 'ENOTDIR': return 'a parent of the path is not a directory';
+		case 'ENOENT':
+			return 'no such file or directory';
+		case 'ENOTDIR':
+			return 'a parent of the path is not a directory';
 		case 'EACCES':
-		case 'EPERM': return 'permission denied';
-		case 'EISDIR': return 'it is a directory';
-		case 'ELOOP': return 'too many levels of symbolic links';
-		case 'ENXIO': return 'not a file that can be read (ENXIO)';
-		case 'EIO': return 'input/output error (EIO)';
-		default: return code ?? String((error as Error)?.message ?? error).split('\n')[0]!;
+		case 'EPERM':
+			return 'permission denied';
+		case 'EISDIR':
+			return 'it is a directory';
+		case 'ELOOP':
+			return 'too many levels of symbolic links';
+		case 'ENXIO':
+			return 'not a file that can be read (ENXIO)';
+		case 'EIO':
+			return 'input/output error (EIO)';
+		default:
+			return code ?? String((error as Error)?.message ?? error).split('\n')[0]!;
 	}
 }
 

@@ -119,12 +119,23 @@ export function scanObjectRef(c: ScanCursor, p: number, r: AuditRecord): number 
 		const value = stringOrEmpty(c, v);
 		if (value === null) return -1;
 		switch (field) {
-			case 'resource': r.resource = value; break;
-			case 'apiGroup': r.apiGroup = value; break;
-			case 'namespace': r.namespace = value; break;
-			case 'name': r.name = value; break;
-			case 'apiVersion': r.apiVersion = value; break;
-			default: r.subresource = value;
+			case 'resource':
+				r.resource = value;
+				break;
+			case 'apiGroup':
+				r.apiGroup = value;
+				break;
+			case 'namespace':
+				r.namespace = value;
+				break;
+			case 'name':
+				r.name = value;
+				break;
+			case 'apiVersion':
+				r.apiVersion = value;
+				break;
+			default:
+				r.subresource = value;
 		}
 	}
 	return len === -2 ? 1 : -1;

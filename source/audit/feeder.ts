@@ -35,7 +35,13 @@ export class ByteLineFeeder {
 	/** buf is a view of the control finder's memory. */
 	private inWasm: boolean;
 
-	constructor(decoder: LineDecoder, ascii: (bytes: Uint8Array) => boolean, control: ControlFinder | null, size = 1 << 22, maxLine = ByteLineFeeder.defaultMaxLine) {
+	constructor(
+		decoder: LineDecoder,
+		ascii: (bytes: Uint8Array) => boolean,
+		control: ControlFinder | null,
+		size = 1 << 22,
+		maxLine = ByteLineFeeder.defaultMaxLine,
+	) {
 		this.decoder = decoder;
 		this.ascii = ascii;
 		this.control = control;

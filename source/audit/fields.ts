@@ -23,8 +23,15 @@ export function parseTimestampMs(s: string, a: number, b: number): number {
 	const minute = twoDigits(s, a + 14);
 	const second = twoDigits(s, a + 17);
 	const sep = s.charCodeAt(a + 10);
-	if (year < 0 || s.charCodeAt(a + 4) !== 45 || s.charCodeAt(a + 7) !== 45 || (sep !== 84 && sep !== 32 && sep !== 116)
-		|| s.charCodeAt(a + 13) !== 58 || s.charCodeAt(a + 16) !== 58) return Number.NaN;
+	if (
+		year < 0 ||
+		s.charCodeAt(a + 4) !== 45 ||
+		s.charCodeAt(a + 7) !== 45 ||
+		(sep !== 84 && sep !== 32 && sep !== 116) ||
+		s.charCodeAt(a + 13) !== 58 ||
+		s.charCodeAt(a + 16) !== 58
+	)
+		return Number.NaN;
 	if (month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return Number.NaN;
 	let i = a + 19;
 	let fraction = 0;
@@ -129,13 +136,16 @@ export function parseGoDurationMs(text: string): number {
 		if (whole === '' && fraction === '') return Number.NaN;
 		const c = text.charCodeAt(i);
 		const c2 = i + 1 < n ? text.charCodeAt(i + 1) : 0;
-		if (c === 110 && c2 === 115) { // ns
+		if (c === 110 && c2 === 115) {
+			// ns
 			total += shiftedDecimal(whole, fraction, -6);
 			i += 2;
-		} else if ((c === 117 || c === 0xb5 || c === 0x3bc) && c2 === 115) { // us µs μs
+		} else if ((c === 117 || c === 0xb5 || c === 0x3bc) && c2 === 115) {
+			// us µs μs
 			total += shiftedDecimal(whole, fraction, -3);
 			i += 2;
-		} else if (c === 109 && c2 === 115) { // ms
+		} else if (c === 109 && c2 === 115) {
+			// ms
 			total += shiftedDecimal(whole, fraction, 0);
 			i += 2;
 		} else if (c === 115) {
@@ -176,17 +186,24 @@ function queryKeyBit(uri: string, a: number, b: number): number {
 			if (uri.startsWith('watch', a)) return 1;
 			if (uri.startsWith('limit', a)) return 2;
 			return 0;
-		case 8: return uri.startsWith('continue', a) ? 4 : 0;
+		case 8:
+			return uri.startsWith('continue', a) ? 4 : 0;
 		case 13:
 			if (uri.startsWith('labelSelector', a)) return 32;
 			if (uri.startsWith('fieldSelector', a)) return 64;
 			return 0;
-		case 13 + 2: return uri.startsWith('resourceVersion', a) ? 8 : 0;
-		case 20: return uri.startsWith('resourceVersionMatch', a) ? 16 : 0;
-		case 14: return uri.startsWith('timeoutSeconds', a) ? 512 : 0;
-		case 17: return uri.startsWith('sendInitialEvents', a) ? 128 : 0;
-		case 19: return uri.startsWith('allowWatchBookmarks', a) ? 256 : 0;
-		default: return 0;
+		case 13 + 2:
+			return uri.startsWith('resourceVersion', a) ? 8 : 0;
+		case 20:
+			return uri.startsWith('resourceVersionMatch', a) ? 16 : 0;
+		case 14:
+			return uri.startsWith('timeoutSeconds', a) ? 512 : 0;
+		case 17:
+			return uri.startsWith('sendInitialEvents', a) ? 128 : 0;
+		case 19:
+			return uri.startsWith('allowWatchBookmarks', a) ? 256 : 0;
+		default:
+			return 0;
 	}
 }
 
@@ -221,20 +238,37 @@ export function applyQuery(r: AuditRecord, uri: string): void {
 				if (value !== undefined) {
 					seen |= bit;
 					switch (bit) {
-						case 1: r.watch = parseGoBool(value); break;
+						case 1:
+							r.watch = parseGoBool(value);
+							break;
 						case 2: {
 							const l = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
 							r.limit = l > 0 ? l : Number.NaN;
 							break;
 						}
-						case 4: r.hasContinue = value !== ''; break;
-						case 8: r.resourceVersion = value; break;
-						case 16: r.resourceVersionMatch = value; break;
-						case 32: r.labelSelector = value; break;
-						case 64: r.fieldSelector = value; break;
-						case 128: r.sendInitialEvents = parseGoBool(value); break;
-						case 256: r.allowWatchBookmarks = parseGoBool(value); break;
-						default: r.timeoutSeconds = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+						case 4:
+							r.hasContinue = value !== '';
+							break;
+						case 8:
+							r.resourceVersion = value;
+							break;
+						case 16:
+							r.resourceVersionMatch = value;
+							break;
+						case 32:
+							r.labelSelector = value;
+							break;
+						case 64:
+							r.fieldSelector = value;
+							break;
+						case 128:
+							r.sendInitialEvents = parseGoBool(value);
+							break;
+						case 256:
+							r.allowWatchBookmarks = parseGoBool(value);
+							break;
+						default:
+							r.timeoutSeconds = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
 					}
 				}
 			}

@@ -85,12 +85,14 @@ export class AuditFollower {
 		const tick = (): void => {
 			// A read that fails (EIO, a file made unreadable) is said and tried again at the next
 			// poll: it used to reject unhandled, which ended the process with a stack trace.
-			void this.poll().catch(async (error: unknown) => {
-				this.notice(`audit log ${this.path} could not be read (${describeFsError(error)}); trying again`);
-				await this.forgetFile();
-			}).finally(() => {
-				if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.pollMs);
-			});
+			void this.poll()
+				.catch(async (error: unknown) => {
+					this.notice(`audit log ${this.path} could not be read (${describeFsError(error)}); trying again`);
+					await this.forgetFile();
+				})
+				.finally(() => {
+					if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.pollMs);
+				});
 		};
 		this.timer = setTimeout(tick, 0);
 	}
@@ -254,7 +256,9 @@ export class AuditFollower {
 		if (!recovered) {
 			const lost = this.feeder.discardPartial();
 			this.stats.gaps++;
-			this.notice(`audit log ${this.path} was truncated; lines written just before it may be missing${lost > 0 ? ` (a partial line of ${lost} bytes dropped)` : ''}`);
+			this.notice(
+				`audit log ${this.path} was truncated; lines written just before it may be missing${lost > 0 ? ` (a partial line of ${lost} bytes dropped)` : ''}`,
+			);
 		}
 		this.finishFile();
 		this.position = 0;

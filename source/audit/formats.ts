@@ -388,18 +388,33 @@ export function recordFromAksAudit(o: Record<string, unknown>): AuditRecord | nu
 /** google.rpc.Code → HTTP status (the standard mapping; GKE's own mapping is not documented). */
 function httpFromRpc(code: number): number {
 	switch (code) {
-		case 0: return 200;
-		case 1: return 499;
-		case 3: case 9: case 11: return 400;
-		case 4: return 504;
-		case 5: return 404;
-		case 6: case 10: return 409;
-		case 7: return 403;
-		case 8: return 429;
-		case 12: return 501;
-		case 14: return 503;
-		case 16: return 401;
-		default: return 500;
+		case 0:
+			return 200;
+		case 1:
+			return 499;
+		case 3:
+		case 9:
+		case 11:
+			return 400;
+		case 4:
+			return 504;
+		case 5:
+			return 404;
+		case 6:
+		case 10:
+			return 409;
+		case 7:
+			return 403;
+		case 8:
+			return 429;
+		case 12:
+			return 501;
+		case 14:
+			return 503;
+		case 16:
+			return 401;
+		default:
+			return 500;
 	}
 }
 
@@ -460,16 +475,46 @@ function goUnquote(text: string, p: number, limit: number, endOut: number[]): st
 		}
 		const e = text[i + 1];
 		switch (e) {
-			case '"': out += '"'; i += 2; break;
-			case '\\': out += '\\'; i += 2; break;
-			case '\'': out += '\''; i += 2; break;
-			case 'a': out += '\x07'; i += 2; break;
-			case 'b': out += '\b'; i += 2; break;
-			case 'f': out += '\f'; i += 2; break;
-			case 'n': out += '\n'; i += 2; break;
-			case 'r': out += '\r'; i += 2; break;
-			case 't': out += '\t'; i += 2; break;
-			case 'v': out += '\v'; i += 2; break;
+			case '"':
+				out += '"';
+				i += 2;
+				break;
+			case '\\':
+				out += '\\';
+				i += 2;
+				break;
+			case "'":
+				out += "'";
+				i += 2;
+				break;
+			case 'a':
+				out += '\x07';
+				i += 2;
+				break;
+			case 'b':
+				out += '\b';
+				i += 2;
+				break;
+			case 'f':
+				out += '\f';
+				i += 2;
+				break;
+			case 'n':
+				out += '\n';
+				i += 2;
+				break;
+			case 'r':
+				out += '\r';
+				i += 2;
+				break;
+			case 't':
+				out += '\t';
+				i += 2;
+				break;
+			case 'v':
+				out += '\v';
+				i += 2;
+				break;
 			case 'x': {
 				const h = text.slice(i + 2, i + 4);
 				if (!/^[0-9a-fA-F]{2}$/.test(h)) return null;
@@ -573,5 +618,17 @@ export function detectLineFormat(line: string): AuditFormat | 'batch' | undefine
 
 /** This module's part of the worker kernel (see README.md). */
 export function formatsKernel(): unknown[] {
-	return [LineDecoder, stripBom, isLoneBracket, decodeValue, decodeAksRecord, dynamic, recordFromAksAudit, httpFromRpc, recordFromGke, goUnquote, recordFromLegacy];
+	return [
+		LineDecoder,
+		stripBom,
+		isLoneBracket,
+		decodeValue,
+		decodeAksRecord,
+		dynamic,
+		recordFromAksAudit,
+		httpFromRpc,
+		recordFromGke,
+		goUnquote,
+		recordFromLegacy,
+	];
 }

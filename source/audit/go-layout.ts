@@ -20,7 +20,8 @@ function cachedUser(c: ScanCursor, p: number, r: AuditRecord): boolean {
 	const guess = s.indexOf('},"', p);
 	// Without a native hash: users differ in their name (kubelets: only its last characters) or pod details near the end.
 	const nameEnd = c.hasher === null ? s.indexOf('"', p + 13) : -1;
-	const seed = nameEnd > 0 ? (s.charCodeAt(nameEnd - 1) << 16) ^ (s.charCodeAt(nameEnd - 2) << 8) ^ s.charCodeAt(nameEnd - 3) ^ (s.charCodeAt(guess - 9) << 11) : 0;
+	const seed =
+		nameEnd > 0 ? (s.charCodeAt(nameEnd - 1) << 16) ^ (s.charCodeAt(nameEnd - 2) << 8) ^ s.charCodeAt(nameEnd - 3) ^ (s.charCodeAt(guess - 9) << 11) : 0;
 	let h = 0;
 	if (guess > p && guess < c.end) {
 		h = c.textHash(p, guess + 1 - p, seed);
@@ -166,8 +167,7 @@ function recordOfUri(c: ScanCursor, p: number, format: AuditFormat): AuditRecord
 	if (pos !== q + 1) h = c.textHash(p, pos - 1 - p, 0);
 	// A URI with a resourceVersion other than 0 (a watch resuming) or a continue token is
 	// rarely seen twice: not worth a copy in the cache.
-	const volatile = r.hasContinue || (r.resourceVersion !== undefined && r.resourceVersion !== '' && r.resourceVersion !== '0')
-		|| !c.uris.admits(h);
+	const volatile = r.hasContinue || (r.resourceVersion !== undefined && r.resourceVersion !== '' && r.resourceVersion !== '0') || !c.uris.admits(h);
 	// Kept in the cache: every string in it must be a copy, not a slice of the chunk.
 	if (!volatile) c.uris.set(s, p, pos - 1 - p, uriRecord(detachText(v), format), h);
 	c.pos = pos;

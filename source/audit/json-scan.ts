@@ -79,14 +79,30 @@ function readEscaped(c: ScanCursor, start: number, q: number, b: number): string
 		out += s.slice(i, b);
 		const e = s.charCodeAt(b + 1);
 		switch (e) {
-			case 34: out += '"'; break;
-			case 92: out += '\\'; break;
-			case 47: out += '/'; break;
-			case 98: out += '\b'; break;
-			case 102: out += '\f'; break;
-			case 110: out += '\n'; break;
-			case 114: out += '\r'; break;
-			case 116: out += '\t'; break;
+			case 34:
+				out += '"';
+				break;
+			case 92:
+				out += '\\';
+				break;
+			case 47:
+				out += '/';
+				break;
+			case 98:
+				out += '\b';
+				break;
+			case 102:
+				out += '\f';
+				break;
+			case 110:
+				out += '\n';
+				break;
+			case 114:
+				out += '\r';
+				break;
+			case 116:
+				out += '\t';
+				break;
 			case 117: {
 				const h = hex4(s, b + 2);
 				if (h < 0) return null;
@@ -95,7 +111,8 @@ function readEscaped(c: ScanCursor, start: number, q: number, b: number): string
 				b = nextBackslash(c, i);
 				continue;
 			}
-			default: return null;
+			default:
+				return null;
 		}
 		i = b + 2;
 		b = nextBackslash(c, i);
@@ -376,5 +393,26 @@ export function restOfString(c: ScanCursor, p: number): string | null {
 
 /** This module's part of the worker kernel (see README.md). */
 export function jsonScanKernel(): unknown[] {
-	return [nextBackslash, skipWs, keyIs, hex4, readString, readEscaped, skipString, numberEnd, skipValue, literal, readKey, afterMember, enterObject, nextKey, optionalString, stringOrEmpty, stringElement, lit, skipPlain, restOfString];
+	return [
+		nextBackslash,
+		skipWs,
+		keyIs,
+		hex4,
+		readString,
+		readEscaped,
+		skipString,
+		numberEnd,
+		skipValue,
+		literal,
+		readKey,
+		afterMember,
+		enterObject,
+		nextKey,
+		optionalString,
+		stringOrEmpty,
+		stringElement,
+		lit,
+		skipPlain,
+		restOfString,
+	];
 }

@@ -21,7 +21,22 @@ import {scannerKernel} from './scanner.js';
 import {urisKernel} from './uris.js';
 
 /** Every module's kernel list, in an order where each class's static initializers find what they use. */
-const kernelLists = [fieldsKernel, recordKernel, scanCursorKernel, jsonScanKernel, eventFieldsKernel, goLayoutKernel, scannerKernel, formatsKernel, clientKernel, urisKernel, aggregateKernel, controlFinderKernel, feederKernel, readingKernel];
+const kernelLists = [
+	fieldsKernel,
+	recordKernel,
+	scanCursorKernel,
+	jsonScanKernel,
+	eventFieldsKernel,
+	goLayoutKernel,
+	scannerKernel,
+	formatsKernel,
+	clientKernel,
+	urisKernel,
+	aggregateKernel,
+	controlFinderKernel,
+	feederKernel,
+	readingKernel,
+];
 
 /** The worker's driver, run after the kernel definitions. Plain JS: it is not compiled. */
 const driver = `
@@ -103,7 +118,11 @@ function kernelItems(list: () => unknown[]): KernelItem[] {
 	const source = String(list);
 	const open = source.indexOf('[', source.indexOf('return'));
 	const close = source.lastIndexOf(']');
-	const names = source.slice(open + 1, close).split(',').map((n) => n.trim()).filter((n) => n !== '');
+	const names = source
+		.slice(open + 1, close)
+		.split(',')
+		.map((n) => n.trim())
+		.filter((n) => n !== '');
 	const values = list();
 	if (names.length !== values.length || !names.every((n) => /^[\w$]+$/.test(n))) throw new Error('audit worker: cannot read the kernel list');
 	return names.map((name, i) => ({name, value: values[i], text: String(values[i])}));

@@ -52,7 +52,8 @@ function runWorker(job: WorkerJob): Promise<WorkerResult> {
 		let settled = false;
 		worker.once('message', (message: {state?: AggregatorState; consumed?: number; problem?: string; error?: string}) => {
 			settled = true;
-			if (message.state !== undefined) resolve({state: message.state, consumed: message.consumed ?? -1, ...(message.problem === undefined ? {} : {problem: message.problem})});
+			if (message.state !== undefined)
+				resolve({state: message.state, consumed: message.consumed ?? -1, ...(message.problem === undefined ? {} : {problem: message.problem})});
 			else reject(new Error(message.error ?? 'audit worker failed'));
 			void worker.terminate();
 		});
@@ -101,7 +102,10 @@ async function isDocument(path: string): Promise<boolean> {
 	try {
 		const probe = Buffer.alloc(256);
 		const {bytesRead} = await handle.read(probe, 0, probe.length, 0);
-		const head = probe.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+		const head = probe
+			.subarray(0, bytesRead)
+			.toString('utf8')
+			.replace(/^\uFEFF/, '');
 		return /^\s*[[{]\s*(\r?\n|$)/.test(head) || /^\s*\[\s*\{\s*(\r?\n|$)/.test(head);
 	} finally {
 		await handle.close();
@@ -153,7 +157,16 @@ export async function readInWorkers(files: readonly string[], aggregator: AuditA
 		const follow = options.followLast === true && index === files.length - 1 && !gzip;
 		for (let i = 0; i + 1 < points.length; i++) {
 			const last = i + 2 === points.length;
-			jobs.push({path: f, start: points[i]!, end: last ? -1 : points[i + 1]!, gzip, partial: jobs.length > 0, continuing: i > 0, keepPartial: follow && last, options: aggregator.options});
+			jobs.push({
+				path: f,
+				start: points[i]!,
+				end: last ? -1 : points[i + 1]!,
+				gzip,
+				partial: jobs.length > 0,
+				continuing: i > 0,
+				keepPartial: follow && last,
+				options: aggregator.options,
+			});
 		}
 	}
 	const results = await runLimited(jobs, workers);

@@ -124,7 +124,12 @@ async function readGzipInto(path: string, handle: FileHandle, feeder: ByteLineFe
  * Reads a stream `--audit-log` names (stdin, a FIFO, a pipe) to its end, opened without
  * blocking a thread (see stream.ts); it is closed afterwards, except stdin.
  */
-async function readStreamSpecInto(spec: string, kind: Exclude<AuditInput['kind'], 'files'>, feeder: ByteLineFeeder, stdin: NodeJS.ReadableStream | undefined): Promise<void> {
+async function readStreamSpecInto(
+	spec: string,
+	kind: Exclude<AuditInput['kind'], 'files'>,
+	feeder: ByteLineFeeder,
+	stdin: NodeJS.ReadableStream | undefined,
+): Promise<void> {
 	const name = streamLabel(spec, kind);
 	let stream;
 	try {

@@ -30,7 +30,7 @@ export interface FormatCapabilities {
 const full: FormatCapabilities = {query: true, stages: true, timestamps: true, userExtra: true, lastSourceIP: true, code: true};
 
 export const formatCapabilities: Readonly<Record<AuditFormat, FormatCapabilities>> = {
-	'native': full,
+	native: full,
 	'aks-storage': full,
 	'aks-eventhub': full,
 	'aks-azurediagnostics': full,
@@ -39,8 +39,8 @@ export const formatCapabilities: Readonly<Record<AuditFormat, FormatCapabilities
 	'eks-subscription': full,
 	'eks-insights': full,
 	'eks-s3': full,
-	'gke': {query: false, stages: false, timestamps: false, userExtra: false, lastSourceIP: true, code: true},
-	'legacy': {query: true, stages: true, timestamps: false, userExtra: false, lastSourceIP: false, code: true},
+	gke: {query: false, stages: false, timestamps: false, userExtra: false, lastSourceIP: true, code: true},
+	legacy: {query: true, stages: true, timestamps: false, userExtra: false, lastSourceIP: false, code: true},
 };
 
 /** The measures a set of formats cannot provide, as short phrases for the UI. */
@@ -111,9 +111,22 @@ export function detachText(s: string): string {
 
 /** A record whose strings are detached from the text it was read from, to keep it. */
 export function detachRecord(r: AuditRecord): AuditRecord {
-	return {...r, auditID: detachText(r.auditID), requestURI: detachText(r.requestURI), path: detachText(r.path), userAgent: detachText(r.userAgent), user: detachText(r.user),
-		groups: r.groups.map(detachText), nodeName: detachText(r.nodeName), podName: detachText(r.podName), sourceIP: detachText(r.sourceIP), namespace: detachText(r.namespace), name: detachText(r.name),
-		fieldSelector: r.fieldSelector === undefined ? undefined : detachText(r.fieldSelector), labelSelector: r.labelSelector === undefined ? undefined : detachText(r.labelSelector)};
+	return {
+		...r,
+		auditID: detachText(r.auditID),
+		requestURI: detachText(r.requestURI),
+		path: detachText(r.path),
+		userAgent: detachText(r.userAgent),
+		user: detachText(r.user),
+		groups: r.groups.map(detachText),
+		nodeName: detachText(r.nodeName),
+		podName: detachText(r.podName),
+		sourceIP: detachText(r.sourceIP),
+		namespace: detachText(r.namespace),
+		name: detachText(r.name),
+		fieldSelector: r.fieldSelector === undefined ? undefined : detachText(r.fieldSelector),
+		labelSelector: r.labelSelector === undefined ? undefined : detachText(r.labelSelector),
+	};
 }
 
 /**

@@ -61,13 +61,26 @@ function scanAnyLayout(c: ScanCursor, p: number, format: AuditFormat): AuditReco
 				const value = stringOrEmpty(c, v);
 				if (value === null) return null;
 				switch (key) {
-					case 'kind': kind = value; break;
-					case 'apiVersion': apiVersion = value; break;
-					case 'auditID': r.auditID = value; break;
-					case 'stage': r.stage = value; break;
-					case 'requestURI': r.requestURI = value; break;
-					case 'verb': r.verb = value; break;
-					default: r.userAgent = value;
+					case 'kind':
+						kind = value;
+						break;
+					case 'apiVersion':
+						apiVersion = value;
+						break;
+					case 'auditID':
+						r.auditID = value;
+						break;
+					case 'stage':
+						r.stage = value;
+						break;
+					case 'requestURI':
+						r.requestURI = value;
+						break;
+					case 'verb':
+						r.verb = value;
+						break;
+					default:
+						r.userAgent = value;
 				}
 				break;
 			}

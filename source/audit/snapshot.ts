@@ -215,7 +215,11 @@ export function snapshotOf(agg: AuditAggregator, options: SnapshotOptions = {}):
 	const clients: ClientStats[] = [];
 	for (const c of agg.clients.values()) {
 		const windows = {} as Record<WindowName, WindowStats>;
-		for (const [name, minutes] of [['1m', 1], ['5m', 5], ['15m', 15]] as const) {
+		for (const [name, minutes] of [
+			['1m', 1],
+			['5m', 5],
+			['15m', 15],
+		] as const) {
 			const {from, covered} = span(minutes);
 			windows[name] = windowOf(c, from, nowMinute, covered, false, nowMinute - 14);
 		}
@@ -245,7 +249,10 @@ export function snapshotOf(agg: AuditAggregator, options: SnapshotOptions = {}):
 			},
 			windows,
 			series: seriesOf(c.minutes, c.verbSlots, nowMinute, seriesMinutes),
-			worstUris: ranked.filter((u) => u.client === c.key).slice(0, 5).map((u) => ({...u})),
+			worstUris: ranked
+				.filter((u) => u.client === c.key)
+				.slice(0, 5)
+				.map((u) => ({...u})),
 		});
 	}
 	clients.sort((a, b) => b.windows.all.requests - a.windows.all.requests || a.key.localeCompare(b.key));

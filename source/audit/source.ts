@@ -88,7 +88,11 @@ export async function openAuditSource(spec: string, options: AuditSourceOptions 
 	let fallback: string | undefined;
 	if (input.kind === 'files') {
 		try {
-			result = await readInWorkers(input.files, aggregator, {followLast: follow, ...(options.workers === undefined ? {} : {workers: options.workers}), ...(options.minParallelBytes === undefined ? {} : {minParallelBytes: options.minParallelBytes})});
+			result = await readInWorkers(input.files, aggregator, {
+				followLast: follow,
+				...(options.workers === undefined ? {} : {workers: options.workers}),
+				...(options.minParallelBytes === undefined ? {} : {minParallelBytes: options.minParallelBytes}),
+			});
 		} catch (error) {
 			fallback = (error as Error).message.split('\n')[0];
 		}
@@ -100,10 +104,15 @@ export async function openAuditSource(spec: string, options: AuditSourceOptions 
 	let notice: string | undefined;
 	if (follow && input.kind === 'files' && !newest.endsWith('.gz')) {
 		// Continue exactly where the reading stopped (nothing lost, nothing twice).
-		follower = new AuditFollower(newest, changes.sink(aggregator), {fromStart: false, ...(result.resumeAt === undefined ? {} : {startAt: result.resumeAt}), pollMs: options.pollMs ?? 500, onNotice: (message) => {
-			notice = message;
-			changes.now();
-		}});
+		follower = new AuditFollower(newest, changes.sink(aggregator), {
+			fromStart: false,
+			...(result.resumeAt === undefined ? {} : {startAt: result.resumeAt}),
+			pollMs: options.pollMs ?? 500,
+			onNotice: (message) => {
+				notice = message;
+				changes.now();
+			},
+		});
 		follower.start();
 	}
 	const {problems, workers} = result;
@@ -136,14 +145,16 @@ export async function openAuditSource(spec: string, options: AuditSourceOptions 
  */
 async function openLiveStream(spec: string, kind: StreamKind, options: AuditSourceOptions, changes: Changes): Promise<AuditSource> {
 	const label = streamLabel(spec, kind);
-	if (kind === 'stdin' && (options.stdin ?? process.stdin).isTTY === true) throw new AuditSourceError('--audit-log -: stdin is a terminal, not an audit log; pipe the log in (… | kubectl assure --audit-log -) or name a file');
+	if (kind === 'stdin' && (options.stdin ?? process.stdin).isTTY === true)
+		throw new AuditSourceError('--audit-log -: stdin is a terminal, not an audit log; pipe the log in (… | kubectl assure --audit-log -) or name a file');
 	let input: NodeJS.ReadableStream & {destroy(): void};
 	try {
 		input = await openAuditStream(spec, kind, options.stdin);
 	} catch (error) {
 		throw cannotRead(label, error);
 	}
-	const aggregator = options.aggregator ?? new AuditAggregator({sinceMs: options.sinceMs !== undefined ? Date.now() - options.sinceMs : undefined, partial: false});
+	const aggregator =
+		options.aggregator ?? new AuditAggregator({sinceMs: options.sinceMs !== undefined ? Date.now() - options.sinceMs : undefined, partial: false});
 	const feeder = createFeeder(changes.sink(aggregator), 1 << 20);
 	feeder.decoder.begin();
 	let state: AuditSourceState = {is: 'open'};

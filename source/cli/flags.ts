@@ -72,29 +72,55 @@ interface FlagSpec {
 }
 
 const RUN_FLAGS: Record<string, FlagSpec> = {
-	allNamespaces: {type: 'boolean', shortFlag: 'A', default: false, description: 'Look at every namespace (default: the context\'s namespace for namespaced findings).'},
-	apply: {type: 'string', isMultiple: true, description: 'Report mode: the access check, server dry run and diff (on stderr) of this one remedy, named finding-id:remedy-id; nothing is applied without --yes.'},
-	auditLog: {type: 'string', description: 'Read the kube-apiserver audit log: a file (followed live), a directory or glob of rotated files (.gz too), a FIFO or pipe (<(…)), or - for stdin.'},
+	allNamespaces: {
+		type: 'boolean',
+		shortFlag: 'A',
+		default: false,
+		description: "Look at every namespace (default: the context's namespace for namespaced findings).",
+	},
+	apply: {
+		type: 'string',
+		isMultiple: true,
+		description:
+			'Report mode: the access check, server dry run and diff (on stderr) of this one remedy, named finding-id:remedy-id; nothing is applied without --yes.',
+	},
+	auditLog: {
+		type: 'string',
+		description:
+			'Read the kube-apiserver audit log: a file (followed live), a directory or glob of rotated files (.gz too), a FIFO or pipe (<(…)), or - for stdin.',
+	},
 	burst: {type: 'number', default: 10, description: 'Client-side request burst.'},
 	context: {type: 'string', description: 'The name of the kubeconfig context to use.'},
-	demo: {type: 'string', description: `Run on the embedded simulated cluster (scenario: ${SCENARIOS.filter((s) => s !== 'empty').join(', ')}; default incident).`},
+	demo: {
+		type: 'string',
+		description: `Run on the embedded simulated cluster (scenario: ${SCENARIOS.filter((s) => s !== 'empty').join(', ')}; default incident).`,
+	},
 	failOn: {type: 'string', description: 'Report mode: exit 1 when a finding at or above this severity exists (info, warning, critical).'},
 	help: {type: 'boolean', shortFlag: 'h', default: false, description: 'Help for kubectl assure.'},
 	kubeconfig: {type: 'string', description: 'Path to the kubeconfig file to use.'},
 	namespace: {type: 'string', shortFlag: 'n', description: 'If present, the namespace scope for namespaced findings.'},
 	observe: {type: 'string', duration: true, description: 'Report mode: watch the cluster this long (e.g. 90s, 5m) before printing, to see flapping.'},
 	output: {type: 'string', shortFlag: 'o', description: 'Print findings and exit: json, yaml or markdown.'},
-	panes: {type: 'string', description: 'Only these panes, comma-separated (etcd, watchers, autoscaling, qos; default all): only their inputs are read, and report mode prints and checks only them.'},
+	panes: {
+		type: 'string',
+		description:
+			'Only these panes, comma-separated (etcd, watchers, autoscaling, qos; default all): only their inputs are read, and report mode prints and checks only them.',
+	},
 	qps: {type: 'number', default: 5, description: 'Client-side request budget, requests per second.'},
 	readOnly: {type: 'boolean', default: false, description: 'Offer no remedies and send no mutating request.'},
-	requestTimeout: {type: 'string', duration: true, default: '0', description: 'How long to wait for a single request (and the initial sync in report mode), e.g. 1s, 2m. 0 means no timeout.'},
+	requestTimeout: {
+		type: 'string',
+		duration: true,
+		default: '0',
+		description: 'How long to wait for a single request (and the initial sync in report mode), e.g. 1s, 2m. 0 means no timeout.',
+	},
 	since: {type: 'string', duration: true, description: 'Only read audit events from this long before the end of the log (e.g. 15m, 1h).'},
 	version: {type: 'boolean', default: false, description: 'Print the version and exit.'},
 	yes: {type: 'boolean', default: false, description: 'Report mode: apply the remedy named by --apply after its dry run, without asking.'},
 };
 
 const SIM_FLAGS: Record<string, FlagSpec> = {
-	auditLog: {type: 'string', description: 'Write the scenario\'s audit log (native JSON lines) to this file, live.'},
+	auditLog: {type: 'string', description: "Write the scenario's audit log (native JSON lines) to this file, live."},
 	help: {type: 'boolean', shortFlag: 'h', default: false, description: 'Help for the simulator.'},
 	hpas: {type: 'number', description: 'large scenario: number of HPAs (default size/15).'},
 	https: {type: 'boolean', default: false, description: 'Serve HTTPS with a generated CA and bearer tokens.'},
@@ -116,7 +142,8 @@ function optionsText(flags: Record<string, FlagSpec>): string {
 	const lines: string[] = [];
 	for (const [name, spec] of Object.entries(flags).sort(([a], [b]) => kebab(a).localeCompare(kebab(b)))) {
 		const short = spec.shortFlag ? `-${spec.shortFlag}, ` : '    ';
-		const def = spec.type === 'boolean' ? String(spec.default ?? false) : spec.type === 'number' ? String(spec.default ?? '') : `'${String(spec.default ?? '')}'`;
+		const def =
+			spec.type === 'boolean' ? String(spec.default ?? false) : spec.type === 'number' ? String(spec.default ?? '') : `'${String(spec.default ?? '')}'`;
 		lines.push(`    ${short}--${kebab(name)}=${def}:`, `\t${spec.description}`, '');
 	}
 	return lines.join('\n');
@@ -196,10 +223,17 @@ Usage:
   kubectl assure sim [options]
 `;
 
-function toMeowFlags(flags: Record<string, FlagSpec>): Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: string | boolean | number; isMultiple?: boolean}> {
+function toMeowFlags(
+	flags: Record<string, FlagSpec>,
+): Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: string | boolean | number; isMultiple?: boolean}> {
 	const out: Record<string, {type: 'string' | 'boolean' | 'number'; shortFlag?: string; default?: string | boolean | number; isMultiple?: boolean}> = {};
 	for (const [name, spec] of Object.entries(flags)) {
-		out[name] = {type: spec.type === 'number' ? 'string' : spec.type, ...(spec.shortFlag ? {shortFlag: spec.shortFlag} : {}), ...(spec.default !== undefined && spec.type !== 'number' ? {default: spec.default} : {}), ...(spec.isMultiple ? {isMultiple: true} : {})};
+		out[name] = {
+			type: spec.type === 'number' ? 'string' : spec.type,
+			...(spec.shortFlag ? {shortFlag: spec.shortFlag} : {}),
+			...(spec.default !== undefined && spec.type !== 'number' ? {default: spec.default} : {}),
+			...(spec.isMultiple ? {isMultiple: true} : {}),
+		};
 	}
 	return out;
 }
@@ -272,8 +306,18 @@ function normalizeArgs(argv: string[], flags: Record<string, FlagSpec>): string[
 function number(value: unknown, flag: string, options: {min?: number; max?: number; integer?: boolean} = {}): number | undefined {
 	if (value === undefined || value === '') return undefined;
 	const n = Number(value);
-	if (!Number.isFinite(n) || (options.integer && !Number.isInteger(n)) || (options.min !== undefined && n < options.min) || (options.max !== undefined && n > options.max)) {
-		const range = options.min !== undefined && options.max !== undefined ? ` between ${options.min} and ${options.max}` : options.min !== undefined ? ` of at least ${options.min}` : '';
+	if (
+		!Number.isFinite(n) ||
+		(options.integer && !Number.isInteger(n)) ||
+		(options.min !== undefined && n < options.min) ||
+		(options.max !== undefined && n > options.max)
+	) {
+		const range =
+			options.min !== undefined && options.max !== undefined
+				? ` between ${options.min} and ${options.max}`
+				: options.min !== undefined
+					? ` of at least ${options.min}`
+					: '';
 		throw new UsageError(`invalid value "${String(value)}" for --${flag}: want a${options.integer ? 'n integer' : ' number'}${range}`);
 	}
 	return n;
@@ -304,7 +348,8 @@ function requestTimeout(value: unknown): number {
 	} catch (error) {
 		if (!(error instanceof DurationError)) throw error;
 		// kubectl takes a negative timeout silently as none; we say so instead of guessing.
-		if (/^-\d+$/.test(text) || (text.startsWith('-') && isDuration(text))) throw new UsageError(`invalid value "${quoted(text)}" for --request-timeout: must not be negative (0 means no timeout)`);
+		if (/^-\d+$/.test(text) || (text.startsWith('-') && isDuration(text)))
+			throw new UsageError(`invalid value "${quoted(text)}" for --request-timeout: must not be negative (0 means no timeout)`);
 		throw new UsageError(`invalid value for --request-timeout: ${error.message}`);
 	}
 }
@@ -321,9 +366,14 @@ function isDuration(text: string): boolean {
 /** --panes etcd,qos: known names, no duplicates, in the panes' own order. */
 function panes(value: unknown): Pane[] | undefined {
 	if (value === undefined) return undefined;
-	const names = String(value).split(',').map((name) => name.trim().toLowerCase());
+	const names = String(value)
+		.split(',')
+		.map((name) => name.trim().toLowerCase());
 	const unknown = names.find((name) => !(PANES as readonly string[]).includes(name));
-	if (unknown !== undefined) throw new UsageError(`invalid value "${quoted(value)}" for --panes: ${unknown === '' ? 'an empty name' : `unknown pane "${quoted(unknown)}"`}; use one or more of ${PANES.join(', ')}, separated by commas`);
+	if (unknown !== undefined)
+		throw new UsageError(
+			`invalid value "${quoted(value)}" for --panes: ${unknown === '' ? 'an empty name' : `unknown pane "${quoted(unknown)}"`}; use one or more of ${PANES.join(', ')}, separated by commas`,
+		);
 	return PANES.filter((pane) => names.includes(pane));
 }
 
@@ -370,12 +420,15 @@ export function parseCli(argv: string[]): CliCommand {
 	}
 	if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}": kubectl assure takes options only (see --help)`);
 	const output = f.output as string | undefined;
-	if (output !== undefined && !['json', 'yaml', 'markdown', 'md'].includes(output)) throw new UsageError(`invalid value "${output}" for --output: use json, yaml or markdown`);
+	if (output !== undefined && !['json', 'yaml', 'markdown', 'md'].includes(output))
+		throw new UsageError(`invalid value "${output}" for --output: use json, yaml or markdown`);
 	const failOn = f.failOn as string | undefined;
-	if (failOn !== undefined && !['info', 'warning', 'critical'].includes(failOn)) throw new UsageError(`invalid value "${failOn}" for --fail-on: use info, warning or critical`);
+	if (failOn !== undefined && !['info', 'warning', 'critical'].includes(failOn))
+		throw new UsageError(`invalid value "${failOn}" for --fail-on: use info, warning or critical`);
 	const requestTimeoutMs = requestTimeout(f.requestTimeout);
 	const namespace = f.namespace as string | undefined;
-	if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw new UsageError(`invalid value "${namespace}" for --namespace: a namespace is a lowercase RFC 1123 label`);
+	if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace))
+		throw new UsageError(`invalid value "${namespace}" for --namespace: a namespace is a lowercase RFC 1123 label`);
 	const apply = ((f.apply ?? []) as string[]).filter(Boolean);
 	for (const a of apply) if (!/^[^:\s]+:[^:\s]+$/.test(a)) throw new UsageError(`invalid value "${a}" for --apply: use finding-id:remedy-id`);
 	if (f.yes && apply.length !== 1) throw new UsageError('--yes applies exactly one remedy: name it with a single --apply finding-id:remedy-id');
@@ -409,5 +462,8 @@ export function parseCli(argv: string[]): CliCommand {
  */
 export function checkRunMode(options: RunOptions, where: {stdoutIsTerminal: boolean}): void {
 	const report = options.output !== undefined || !where.stdoutIsTerminal;
-	if (!report && (options.apply.length > 0 || options.yes)) throw new UsageError(`${options.apply.length > 0 ? '--apply' : '--yes'} works in report mode only (-o json|yaml|markdown); in the live view, open the finding (Enter) and press its remedy's key`);
+	if (!report && (options.apply.length > 0 || options.yes))
+		throw new UsageError(
+			`${options.apply.length > 0 ? '--apply' : '--yes'} works in report mode only (-o json|yaml|markdown); in the live view, open the finding (Enter) and press its remedy's key`,
+		);
 }

@@ -23,7 +23,14 @@ export const HEAP_GROWING_PERCENT = 25;
 const OWN_CHOICE = /--(?:heap-growing-percent|max-old-space-size|max-heap-size)\b/;
 
 /** Applies HEAP_GROWING_PERCENT; false when it was not applied (Bun, or the user chose). */
-export function limitHeapGrowth(percent = HEAP_GROWING_PERCENT, environment: {execArgv: readonly string[]; nodeOptions?: string; bun?: string} = {execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS, bun: process.versions.bun}): boolean {
+export function limitHeapGrowth(
+	percent = HEAP_GROWING_PERCENT,
+	environment: {execArgv: readonly string[]; nodeOptions?: string; bun?: string} = {
+		execArgv: process.execArgv,
+		nodeOptions: process.env.NODE_OPTIONS,
+		bun: process.versions.bun,
+	},
+): boolean {
 	if (environment.bun !== undefined) return false;
 	if (environment.execArgv.some((arg) => OWN_CHOICE.test(arg)) || OWN_CHOICE.test(environment.nodeOptions ?? '')) return false;
 	try {
@@ -63,7 +70,9 @@ export function collectNow(runtime: {gc?: (force: boolean) => unknown} | undefin
  * with and without this gave 457 and 453 MiB peaks, within noise. It is kept for a binary
  * run with BUN_JSC_forceRAMSize=0.
  */
-export function collectWhenGrown(options: {runtime?: {gc?: (force: boolean) => unknown}; rss?: () => number; growth?: number; floorBytes?: number} = {}): () => boolean {
+export function collectWhenGrown(
+	options: {runtime?: {gc?: (force: boolean) => unknown}; rss?: () => number; growth?: number; floorBytes?: number} = {},
+): () => boolean {
 	const runtime = 'runtime' in options ? options.runtime : (globalThis as {Bun?: {gc: (force: boolean) => unknown}}).Bun;
 	if (typeof runtime?.gc !== 'function') return () => false;
 	const rss = options.rss ?? (() => process.memoryUsage.rss());
@@ -120,7 +129,12 @@ export function heapEnvironment(environment: {bun?: string; platform: string; en
  * first thing by the release binary's entry, before anything has read stdin or touched the
  * terminal.
  */
-export function relaunchForHeap(process_: Pick<NodeJS.Process, 'platform' | 'env' | 'execPath' | 'execArgv' | 'argv' | 'versions'> & {execve?: (file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => never} = process, totalmem = os.totalmem()): boolean {
+export function relaunchForHeap(
+	process_: Pick<NodeJS.Process, 'platform' | 'env' | 'execPath' | 'execArgv' | 'argv' | 'versions'> & {
+		execve?: (file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => never;
+	} = process,
+	totalmem = os.totalmem(),
+): boolean {
 	const env = heapEnvironment({bun: process_.versions.bun, platform: process_.platform, env: process_.env, totalmem});
 	if (env === undefined || typeof process_.execve !== 'function') return false;
 	try {

@@ -20,7 +20,18 @@ function oneLine(error: unknown): string {
 async function runSimulator(options: SimOptions): Promise<void> {
 	let sim: Simulator;
 	try {
-		sim = await startSimulator({scenario: options.scenario, size: options.size, hpas: options.hpas, port: options.port, https: options.https, requestLog: options.requestLog, auditLog: options.auditLog, timeScale: options.timeScale, seed: options.seed, minor: options.minor});
+		sim = await startSimulator({
+			scenario: options.scenario,
+			size: options.size,
+			hpas: options.hpas,
+			port: options.port,
+			https: options.https,
+			requestLog: options.requestLog,
+			auditLog: options.auditLog,
+			timeScale: options.timeScale,
+			seed: options.seed,
+			minor: options.minor,
+		});
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
 		if (code === 'EADDRINUSE') throw new UsageError(`port ${options.port} is already in use`);
@@ -35,20 +46,22 @@ async function runSimulator(options: SimOptions): Promise<void> {
 		throw new UsageError(`cannot write the kubeconfig to ${kubeconfigPath}: ${(error as NodeJS.ErrnoException).code ?? oneLine(error)}`);
 	}
 	const counts = [...sim.store.resources()].reduce((n, store) => n + store.size, 0);
-	process.stdout.write([
-		`simulated API server (v1.${sim.minor}, scenario ${options.scenario}) listening on ${sim.url} with ${counts} objects`,
-		`kubeconfig: ${kubeconfigPath}`,
-		'',
-		'Point kubectl (or kubectl assure) at it:',
-		`  export KUBECONFIG=${kubeconfigPath}`,
-		'  kubectl get pods -A',
-		'  kubectl assure',
-		...(options.requestLog ? [`request log: ${options.requestLog}`] : []),
-		...(options.auditLog ? [`audit log: ${options.auditLog}`] : []),
-		'',
-		'Press Ctrl-C to stop.',
-		'',
-	].join('\n'));
+	process.stdout.write(
+		[
+			`simulated API server (v1.${sim.minor}, scenario ${options.scenario}) listening on ${sim.url} with ${counts} objects`,
+			`kubeconfig: ${kubeconfigPath}`,
+			'',
+			'Point kubectl (or kubectl assure) at it:',
+			`  export KUBECONFIG=${kubeconfigPath}`,
+			'  kubectl get pods -A',
+			'  kubectl assure',
+			...(options.requestLog ? [`request log: ${options.requestLog}`] : []),
+			...(options.auditLog ? [`audit log: ${options.auditLog}`] : []),
+			'',
+			'Press Ctrl-C to stop.',
+			'',
+		].join('\n'),
+	);
 	await new Promise<void>((resolve) => {
 		const stop = () => resolve();
 		process.once('SIGINT', stop);
@@ -85,7 +98,9 @@ export async function main(argv: string[]): Promise<number> {
 			process.stderr.write(`error: ${oneLine(error)}\n`);
 			return code;
 		}
-		process.stderr.write(`error: internal error: ${oneLine(error)}${process.env.ASSURE_DEBUG ? `\n${(error as Error).stack ?? ''}` : ' (set ASSURE_DEBUG=1 for details)'}\n`);
+		process.stderr.write(
+			`error: internal error: ${oneLine(error)}${process.env.ASSURE_DEBUG ? `\n${(error as Error).stack ?? ''}` : ' (set ASSURE_DEBUG=1 for details)'}\n`,
+		);
 		// A bug, not something the user or the cluster did: its own code, not "findings".
 		return EXIT.internal;
 	}

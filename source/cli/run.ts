@@ -78,11 +78,16 @@ async function startDemo(options: RunOptions): Promise<Demo> {
 	}
 	const kubeconfig = join(dir, 'kubeconfig');
 	writeFileSync(kubeconfig, sim.kubeconfig(), {mode: 0o600});
-	return {sim, kubeconfig, ...(auditLog === undefined ? {} : {auditLog}), async close() {
-		await sim.close();
-		forget();
-		remove();
-	}};
+	return {
+		sim,
+		kubeconfig,
+		...(auditLog === undefined ? {} : {auditLog}),
+		async close() {
+			await sim.close();
+			forget();
+			remove();
+		},
+	};
 }
 
 /**
@@ -182,7 +187,10 @@ async function connectBehind(session: Session | undefined, requestTimeoutMs: num
 	return code;
 }
 
-export async function runProduct(options: RunOptions, context: RunContext = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env}): Promise<number> {
+export async function runProduct(
+	options: RunOptions,
+	context: RunContext = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env},
+): Promise<number> {
 	const report = options.output !== undefined || !context.stdout.isTTY;
 	const format: OutputFormat = options.output ?? 'markdown';
 	let demo: Demo | undefined;
@@ -199,34 +207,72 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 		const auditLog = options.auditLog ?? demo?.auditLog;
 		if (auditLog !== undefined) {
 			const {openAuditFeed} = await import('../app/audit-feed.js');
-			watchers = await openAuditFeed({path: auditLog, follow: !report, sinceMs: options.sinceMs, stdin: context.stdin, ...(options.auditLog === undefined ? {label: 'simulator (demo)'} : {})});
+			watchers = await openAuditFeed({
+				path: auditLog,
+				follow: !report,
+				sinceMs: options.sinceMs,
+				stdin: context.stdin,
+				...(options.auditLog === undefined ? {label: 'simulator (demo)'} : {}),
+			});
 		}
 		let config: ResolvedConfig | undefined;
 		const offline = !demo && options.auditLog !== undefined && !options.context && !options.kubeconfig && !canResolve(context.env);
 		if (!offline) {
-			config = resolveConfig({kubeconfig: demo?.kubeconfig ?? options.kubeconfig, context: options.context, namespace: options.namespace, allNamespaces: options.allNamespaces || (Boolean(demo) && !options.namespace), env: context.env});
+			config = resolveConfig({
+				kubeconfig: demo?.kubeconfig ?? options.kubeconfig,
+				context: options.context,
+				namespace: options.namespace,
+				allNamespaces: options.allNamespaces || (Boolean(demo) && !options.namespace),
+				env: context.env,
+			});
 		}
 		if (config) {
 			session = new Session({
-				config, qps: options.qps, burst: options.burst, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly, panes: options.panes, env: context.env,
+				config,
+				qps: options.qps,
+				burst: options.burst,
+				requestTimeoutMs: options.requestTimeoutMs,
+				readOnly: options.readOnly,
+				panes: options.panes,
+				env: context.env,
 				// kubectl sets no bound on a credential plugin; report mode (no one to press q) honours an explicit --request-timeout.
 				execTimeoutMs: report && options.requestTimeoutMs > 0 ? options.requestTimeoutMs : undefined,
-				stdinUnavailable: options.auditLog === '-', stdinIsTerminal: Boolean(context.stdin.isTTY),
+				stdinUnavailable: options.auditLog === '-',
+				stdinIsTerminal: Boolean(context.stdin.isTTY),
 			});
 		}
 		const cluster = session;
 		// The server's minor is known once connected (the TUI draws before that).
-		const api = cluster ? {...remedyApi(cluster.client, cluster.access), get serverMinor() {
-			return Number(cluster.store.serverVersion?.minor) || undefined;
-		}} : undefined;
-		const engine = cluster && api && !options.readOnly ? new RemedyEngine(api, new Journal(), {context: cluster.store.context, user: config?.user.name ?? ''}, remedyCatalog()) : undefined;
+		const api = cluster
+			? {
+					...remedyApi(cluster.client, cluster.access),
+					get serverMinor() {
+						return Number(cluster.store.serverVersion?.minor) || undefined;
+					},
+				}
+			: undefined;
+		const engine =
+			cluster && api && !options.readOnly
+				? new RemedyEngine(api, new Journal(), {context: cluster.store.context, user: config?.user.name ?? ''}, remedyCatalog())
+				: undefined;
 		// Report mode analyzes once, when the data is in: analyses during the sync only slow it.
 		// Under Bun, garbage is collected between the panes' analyses (source/cli/heap.ts).
-		const controller = new AppController({session, watchers, engine, readOnly: options.readOnly, ascii: false, live: !report, betweenPanes: report ? collectNow : collectWhenGrown(), panes: options.panes});
+		const controller = new AppController({
+			session,
+			watchers,
+			engine,
+			readOnly: options.readOnly,
+			ascii: false,
+			live: !report,
+			betweenPanes: report ? collectNow : collectWhenGrown(),
+			panes: options.panes,
+		});
 		if (!report) {
 			const {runTui} = await tui!;
 			if (session?.credentials.wantsTerminal && !(await interactiveLogin(session))) return EXIT_INTERRUPTED;
-			return await connectBehind(session, options.requestTimeoutMs, (signal) => runTui({controller, session, engine, readOnly: options.readOnly, stdout: context.stdout, stdin: context.stdin, env: context.env, signal}));
+			return await connectBehind(session, options.requestTimeoutMs, (signal) =>
+				runTui({controller, session, engine, readOnly: options.readOnly, stdout: context.stdout, stdin: context.stdin, env: context.env, signal}),
+			);
 		}
 		if (session) {
 			await session.connect(options.requestTimeoutMs > 0 ? wallClock.now() + options.requestTimeoutMs : undefined);
@@ -257,7 +303,11 @@ export async function runProduct(options: RunOptions, context: RunContext = {std
 				controller.refresh(true);
 			}
 		}
-		const built = buildReport(controller.views, controller.header(), {generatedAt: new Date(), observedSeconds: (wallClock.now() - started) / 1000, panes: asked});
+		const built = buildReport(controller.views, controller.header(), {
+			generatedAt: new Date(),
+			observedSeconds: (wallClock.now() - started) / 1000,
+			panes: asked,
+		});
 		await writeReport(format, built, context.stdout, collectNow);
 		// After the document, where a terminal shows it last: one line per pane that lacks something.
 		for (const line of coverageWarnings(built)) context.stderr.write(`${line}\n`);
@@ -292,7 +342,12 @@ function canResolve(env: NodeJS.ProcessEnv): boolean {
  */
 async function applyOne(options: RunOptions, controller: AppController, engine: RemedyEngine | undefined, context: RunContext): Promise<number> {
 	if (!engine) {
-		if (options.readOnly) throw new UsageError(options.yes ? '--yes cannot apply anything with --read-only' : '--apply cannot dry-run a remedy with --read-only (a server dry run is a write request, even though nothing is kept)');
+		if (options.readOnly)
+			throw new UsageError(
+				options.yes
+					? '--yes cannot apply anything with --read-only'
+					: '--apply cannot dry-run a remedy with --read-only (a server dry run is a write request, even though nothing is kept)',
+			);
 		throw new UsageError('--apply needs a cluster to dry-run the remedy on');
 	}
 	const [findingId, remedyId] = options.apply[0]!.split(':') as [string, string];
@@ -300,9 +355,21 @@ async function applyOne(options: RunOptions, controller: AppController, engine: 
 	const said = (text: string): string => sanitize(text, {maxLength: 200});
 	if (!finding) {
 		const known = controller.findings();
-		throw new UsageError(`no finding "${said(findingId)}" now (${known.length === 0 ? 'there are no findings' : `findings: ${known.slice(0, 5).map((f) => said(f.id)).join(', ')}${known.length > 5 ? ', …' : ''}`})`);
+		throw new UsageError(
+			`no finding "${said(findingId)}" now (${
+				known.length === 0
+					? 'there are no findings'
+					: `findings: ${known
+							.slice(0, 5)
+							.map((f) => said(f.id))
+							.join(', ')}${known.length > 5 ? ', …' : ''}`
+			})`,
+		);
 	}
-	if (!finding.remedies.some((r) => r.id === remedyId)) throw new UsageError(`finding "${said(findingId)}" offers no remedy "${said(remedyId)}" (it offers: ${finding.remedies.map((r) => said(r.id)).join(', ') || 'none'})`);
+	if (!finding.remedies.some((r) => r.id === remedyId))
+		throw new UsageError(
+			`finding "${said(findingId)}" offers no remedy "${said(remedyId)}" (it offers: ${finding.remedies.map((r) => said(r.id)).join(', ') || 'none'})`,
+		);
 	const prepared = await engine.prepare(finding, remedyId, controller.state);
 	// The diff shows cluster values: sanitized like everything else that reaches a terminal.
 	for (const line of prepared.diff) context.stderr.write(`${line.op} ${sanitize(line.text)}\n`);

@@ -119,9 +119,13 @@ export function analyzeAutoscaling(state: ClusterState, options: AutoscalingOpti
 	const hpaUnreadable = unreadableReason(state, ['hpas', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers']);
 	const header: string[] = [];
 	const kedaCount = hpas.filter((h) => h.scaledObject !== undefined).length;
-	header.push(`${hpas.length} HPA${hpas.length === 1 ? '' : 's'}${kedaCount > 0 ? ` (${kedaCount} owned by KEDA ScaledObjects)` : ''}: ${flappingCount} flapping, ${fightCount} fighting another writer; observed for ${formatAge(Math.max(0, now - state.since))}`);
+	header.push(
+		`${hpas.length} HPA${hpas.length === 1 ? '' : 's'}${kedaCount > 0 ? ` (${kedaCount} owned by KEDA ScaledObjects)` : ''}: ${flappingCount} flapping, ${fightCount} fighting another writer; observed for ${formatAge(Math.max(0, now - state.since))}`,
+	);
 	if (approximateTotal > 0) header.push(`${approximateTotal} replica points in the last hour are approximate (backfilled from SuccessfulRescale events)`);
-	notes.push('Reversals count swings of at least max(1 pod, 10 %) in the last 60 minutes; flapping starts at 4, is critical at 8 or churn ≥ 1/h, and clears at 1');
+	notes.push(
+		'Reversals count swings of at least max(1 pod, 10 %) in the last 60 minutes; flapping starts at 4, is critical at 8 or churn ≥ 1/h, and clears at 1',
+	);
 
 	const view: PaneView = {
 		pane: 'autoscaling',

@@ -145,13 +145,18 @@ export function analyzeEtcd(state: ClusterState, options: EtcdPaneOptions = {}):
 		const countSources = [...new Set(kinds.map((k) => k.countSource))].join(', ');
 		const sampled = kinds.some((k) => k.estimated);
 		const metricSizes = state.metrics?.sizeEstimates.source;
-		const bytesFrom = metricSizes ? `${metricSizes}${sampled ? '; ~ = sampled sizes x count' : ''}` : sampled ? '~ = sampled object sizes x count' : 'unknown (no size metric, no sampled sizes)';
+		const bytesFrom = metricSizes
+			? `${metricSizes}${sampled ? '; ~ = sampled sizes x count' : ''}`
+			: sampled
+				? '~ = sampled object sizes x count'
+				: 'unknown (no size metric, no sampled sizes)';
 		header.push(`${formatCount(total)} objects in ${kinds.length} resources  counts: ${countSources}  bytes: ${bytesFrom}`);
 	}
 
 	const notes = [...ctx.notes];
 	if (scope !== undefined) notes.push(`object counts are cluster-wide; findings are limited to namespace ${scope}`);
-	if (state.metrics && state.metrics.sizeEstimates.source === null) notes.push(`bytes: ${state.metrics.sizeEstimates.note}; sampled object sizes are used where known`);
+	if (state.metrics && state.metrics.sizeEstimates.source === null)
+		notes.push(`bytes: ${state.metrics.sizeEstimates.note}; sampled object sizes are used where known`);
 	if (kinds.some((k) => k.bytesSource === 'n/a')) notes.push('secrets: sizes are not sampled (their data is never read): n/a');
 
 	const view: PaneView = {

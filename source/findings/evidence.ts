@@ -69,7 +69,7 @@ export const EVIDENCE: Readonly<Record<string, EvidenceEntry>> = {
 	flappingSinceSecondsAgo: {label: 'flapping since', unit: 'seconds-ago'},
 	otherManager: {label: 'other writer of spec.replicas', unit: 'text'},
 	otherWrites60m: {label: 'its writes, last 60 min', unit: 'number'},
-	hpaWrites60m: {label: 'the autoscaler\'s writes, last 60 min', unit: 'number'},
+	hpaWrites60m: {label: "the autoscaler's writes, last 60 min", unit: 'number'},
 	lastOtherWriteSecondsAgo: {label: 'last write by the other writer', unit: 'seconds-ago'},
 	seenIn: {label: 'seen in', unit: 'text'},
 	minReplicas: {label: 'minReplicas', unit: 'number'},

@@ -307,7 +307,10 @@ export function gaps(spec: SlimPodSpec): Gap[] {
 			}
 		}
 	}
-	return out.map((gap, index) => ({gap, index})).sort((a, b) => b.gap.exposure - a.gap.exposure || a.index - b.index).map(({gap}) => gap);
+	return out
+		.map((gap, index) => ({gap, index}))
+		.sort((a, b) => b.gap.exposure - a.gap.exposure || a.index - b.index)
+		.map(({gap}) => gap);
 }
 
 /** The exposure of a spec's gaps: the worst one (0 when there are none). */
@@ -411,21 +414,25 @@ function suggestOne(resource: QosResource, container: SlimContainer, used: numbe
 	const limit = positive(resource, container.limits[resource]);
 	if (used !== undefined) {
 		const fromUsage = resource === 'cpu' ? roundCpuUp(used * CPU_HEADROOM) : roundMemoryUp(used * MEMORY_HEADROOM);
-		const chosen: SuggestedValue = request !== undefined && request > fromUsage
-			? {value: container.requests[resource]!, source: 'request'}
-			: {value: formatAmount(resource, fromUsage), source: 'usage'};
+		const chosen: SuggestedValue =
+			request !== undefined && request > fromUsage
+				? {value: container.requests[resource]!, source: 'request'}
+				: {value: formatAmount(resource, fromUsage), source: 'usage'};
 		const amount = Math.max(fromUsage, request ?? 0);
 		if (limit !== undefined && amount < limit) {
 			const risk = resource === 'memory' ? 'an OOM kill if usage peaks above it' : 'more throttling at peaks';
 			notes.push(`${resource} limit lowered from ${container.limits[resource]!} to ${chosen.value}: usage is a recent average, not a peak (risk: ${risk})`);
 		} else if (limit !== undefined && amount > limit) {
-			notes.push(`${resource} limit raised from ${container.limits[resource]!} to ${chosen.value}: usage with headroom is above it (the pod reserves more; check it still fits its nodes)`);
+			notes.push(
+				`${resource} limit raised from ${container.limits[resource]!} to ${chosen.value}: usage with headroom is above it (the pod reserves more; check it still fits its nodes)`,
+			);
 		}
 		return chosen;
 	}
 	if (limit !== undefined) return {value: container.limits[resource]!, source: 'limit'};
 	if (request !== undefined) {
-		if (resource === 'memory') notes.push(`memory limit set to the current request ${container.requests.memory!} without usage data: check the container does not use more`);
+		if (resource === 'memory')
+			notes.push(`memory limit set to the current request ${container.requests.memory!} without usage data: check the container does not use more`);
 		return {value: container.requests[resource]!, source: 'request'};
 	}
 	notes.push(`no data for ${resource} (no usage, request or limit): default ${resource === 'cpu' ? DEFAULT_CPU : DEFAULT_MEMORY}, adjust before applying`);
@@ -452,5 +459,7 @@ export function suggestGuaranteed(spec: SlimPodSpec, usage?: ReadonlyMap<string,
 
 /** "web: cpu 300m (usage), memory 640Mi (usage); init-db (init): cpu 100m (limit), …" */
 export function describeSuggestions(list: readonly ContainerSuggestion[]): string {
-	return list.map((s) => `${containerLabel(s.container, s.role)}: cpu ${s.cpu.value} (${s.cpu.source}), memory ${s.memory.value} (${s.memory.source})`).join('; ');
+	return list
+		.map((s) => `${containerLabel(s.container, s.role)}: cpu ${s.cpu.value} (${s.cpu.source}), memory ${s.memory.value} (${s.memory.source})`)
+		.join('; ');
 }

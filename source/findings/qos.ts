@@ -246,7 +246,10 @@ function analyzeGroup(state: ClusterState, group: Group, system: boolean, metric
 	const representative = pods.find((pod) => podClass(pod) === worst)!;
 	const gapList = gaps(representative.spec);
 	const mixed = CLASSES.filter((cls) => byClass[cls] > 0).length > 1;
-	const classesText = CLASSES.filter((cls) => byClass[cls] > 0).sort((a, b) => QOS_EXPOSURE_RANK[b] - QOS_EXPOSURE_RANK[a]).map((cls) => `${byClass[cls]} ${cls}`).join(', ');
+	const classesText = CLASSES.filter((cls) => byClass[cls] > 0)
+		.sort((a, b) => QOS_EXPOSURE_RANK[b] - QOS_EXPOSURE_RANK[a])
+		.map((cls) => `${byClass[cls]} ${cls}`)
+		.join(', ');
 	const {peak, perPod} = peakUsage(state, pods);
 	const suggestions = suggestGuaranteed(representative.spec, peak.size > 0 ? peak : undefined);
 	const missingUsage = metricsMissing ?? (peak.size === 0 ? 'metrics.k8s.io reports none for these pods' : undefined);
@@ -273,41 +276,61 @@ function analyzeGroup(state: ClusterState, group: Group, system: boolean, metric
 	if (missingUsage !== undefined) detail.push(`No usage data (${missingUsage}): the values come from the current limits and requests.`);
 	const remedies: RemedyRef[] = [];
 	if (podLevel) {
-		detail.push('This pod uses pod-level resources (spec.resources), which decide its class alone: set spec.resources requests = limits for cpu and memory in its template.');
+		detail.push(
+			'This pod uses pod-level resources (spec.resources), which decide its class alone: set spec.resources requests = limits for cpu and memory in its template.',
+		);
 	} else if (templateFixed) {
 		detail.push(`The ${owner.kind}'s template is already Guaranteed: the remaining pods change as they are replaced.`);
 	} else if (PATCHABLE_KINDS.has(owner.kind)) {
 		remedies.push(MAKE_GUARANTEED);
-		detail.push('make-guaranteed sets requests = limits for cpu and memory on every container and init container of the pod template (strategic merge, values editable); it never touches spec.replicas.');
-		if (owner.kind === 'CronJob') detail.push('The QoS class is fixed when a pod is created: the change applies to Jobs created from now on; running Jobs keep their pods.');
+		detail.push(
+			'make-guaranteed sets requests = limits for cpu and memory on every container and init container of the pod template (strategic merge, values editable); it never touches spec.replicas.',
+		);
+		if (owner.kind === 'CronJob')
+			detail.push('The QoS class is fixed when a pod is created: the change applies to Jobs created from now on; running Jobs keep their pods.');
 		else detail.push('The QoS class is fixed when a pod is created and cannot change in place: applying this rolls the pods (each one is replaced).');
 	} else if (owner.kind === 'Job') {
-		detail.push('A Job\'s pod template cannot be changed: recreate the Job (or change whatever creates it) with requests = limits for cpu and memory.');
+		detail.push("A Job's pod template cannot be changed: recreate the Job (or change whatever creates it) with requests = limits for cpu and memory.");
 	} else if (owner.kind === 'ReplicaSet') {
-		detail.push('A ReplicaSet without a Deployment does not replace its pods when its template changes: change the template, then delete its pods one at a time.');
+		detail.push(
+			'A ReplicaSet without a Deployment does not replace its pods when its template changes: change the template, then delete its pods one at a time.',
+		);
 	} else if (owner.staticOn !== undefined) {
-		detail.push(`A static pod (a manifest on node ${owner.staticOn}): edit the manifest there, with requests = limits for cpu and memory; the kubelet recreates the pod.`);
+		detail.push(
+			`A static pod (a manifest on node ${owner.staticOn}): edit the manifest there, with requests = limits for cpu and memory; the kubelet recreates the pod.`,
+		);
 	} else if (owner.kind === 'Pod') {
-		detail.push('A bare pod (no controller): its QoS class cannot change in place, so the pod must be recreated with requests = limits for cpu and memory in every container. Nothing is deleted automatically.');
+		detail.push(
+			'A bare pod (no controller): its QoS class cannot change in place, so the pod must be recreated with requests = limits for cpu and memory in every container. Nothing is deleted automatically.',
+		);
 	} else {
 		detail.push(`Owned by ${owner.kind} ${owner.name}: set requests = limits for cpu and memory in the pod template it manages.`);
 	}
-	if (system) detail.push('System namespace: these pods usually belong to the cluster provider or an add-on; change them through their owner (add-on settings, Helm values) or the change may be reverted.');
+	if (system)
+		detail.push(
+			'System namespace: these pods usually belong to the cluster provider or an add-on; change them through their owner (add-on settings, Helm values) or the change may be reverted.',
+		);
 
 	const evidence: Record<string, number | string> = {
 		qos: worst,
 		pods: pods.length,
 		missing: missingFull,
 		suggested: describeSuggestions(suggestions),
-		suggestedFrom: missingUsage === undefined ? `usage (cpu x${CPU_HEADROOM}, memory x${MEMORY_HEADROOM}) or the current request, whichever is larger` : `current limits and requests (no usage data: ${missingUsage})`,
+		suggestedFrom:
+			missingUsage === undefined
+				? `usage (cpu x${CPU_HEADROOM}, memory x${MEMORY_HEADROOM}) or the current request, whichever is larger`
+				: `current limits and requests (no usage data: ${missingUsage})`,
 	};
 	if (mixed) evidence.classes = classesText;
 	if (usage !== undefined) evidence.usage = usage.evidence;
 	if (pools.length > 0) evidence.pool = pools.join(', ');
-	if (priorities.length > 0) evidence.priorityClass = priorities.map((name) => {
-		const value = state.priorityClasses.get(name)?.value;
-		return value === undefined ? name : `${name} (${value})`;
-	}).join(', ');
+	if (priorities.length > 0)
+		evidence.priorityClass = priorities
+			.map((name) => {
+				const value = state.priorityClasses.get(name)?.value;
+				return value === undefined ? name : `${name} (${value})`;
+			})
+			.join(', ');
 	if (system) evidence.namespaceType = 'system';
 
 	const finding: Finding = {
@@ -352,17 +375,19 @@ interface HeaderCounts {
 function countPod(counted: HeaderCounts, namespace: string, pool: string, cls: QosClass): void {
 	counted.total[cls]++;
 	let ns = counted.byNamespace.get(namespace);
-	if (ns === undefined) counted.byNamespace.set(namespace, ns = counts());
+	if (ns === undefined) counted.byNamespace.set(namespace, (ns = counts()));
 	ns[cls]++;
 	let byPool = counted.byPool.get(pool);
-	if (byPool === undefined) counted.byPool.set(pool, byPool = counts());
+	if (byPool === undefined) counted.byPool.set(pool, (byPool = counts()));
 	byPool[cls]++;
 }
 
 function headerLines({total, byNamespace, byPool}: HeaderCounts, isSystem: (namespace: string) => boolean): string[] {
 	const lines = [`pods by QoS: ${countsText(total)}`];
 	if (byNamespace.size > 1) {
-		const namespaces = [...byNamespace.entries()].sort(([an, a], [bn, b]) => b.BestEffort - a.BestEffort || b.Burstable - a.Burstable || b.Guaranteed - a.Guaranteed || an.localeCompare(bn));
+		const namespaces = [...byNamespace.entries()].sort(
+			([an, a], [bn, b]) => b.BestEffort - a.BestEffort || b.Burstable - a.Burstable || b.Guaranteed - a.Guaranteed || an.localeCompare(bn),
+		);
 		for (const [name, c] of namespaces.slice(0, TOP_NAMESPACES)) lines.push(`  namespace ${name}${isSystem(name) ? ' (system)' : ''}: ${countsText(c)}`);
 		if (namespaces.length > TOP_NAMESPACES) lines.push(`  and ${namespaces.length - TOP_NAMESPACES} more namespaces`);
 	}
@@ -390,7 +415,7 @@ export function analyzeQos(state: ClusterState, options: QosOptions = {}): PaneV
 		if (scope !== undefined && pod.namespace !== scope) continue;
 		if (!isLive(pod)) continue;
 		let pool = pod.nodeName === undefined ? '(unscheduled)' : pools.get(pod.nodeName);
-		if (pool === undefined) pools.set(pod.nodeName!, pool = poolOf(state, pod));
+		if (pool === undefined) pools.set(pod.nodeName!, (pool = poolOf(state, pod)));
 		countPod(counted, pod.namespace, pool, podClass(pod));
 		const ref = pod.owner !== undefined && pod.owner.kind !== 'Node' ? pod.owner : undefined;
 		let inNamespace = ref !== undefined ? byOwnerRef.get(pod.namespace) : undefined;
@@ -399,9 +424,9 @@ export function analyzeQos(state: ClusterState, options: QosOptions = {}): PaneV
 			const owner = owningWorkload(state, pod);
 			const key = `${pod.namespace}\u0000${owner.kind}\u0000${owner.name}`;
 			group = groups.get(key);
-			if (group === undefined) groups.set(key, group = {owner, namespace: pod.namespace, pods: [], pools: []});
+			if (group === undefined) groups.set(key, (group = {owner, namespace: pod.namespace, pods: [], pools: []}));
 			if (ref !== undefined) {
-				if (inNamespace === undefined) byOwnerRef.set(pod.namespace, inNamespace = new Map());
+				if (inNamespace === undefined) byOwnerRef.set(pod.namespace, (inNamespace = new Map()));
 				inNamespace.set(ref, group);
 			}
 		}
@@ -411,16 +436,23 @@ export function analyzeQos(state: ClusterState, options: QosOptions = {}): PaneV
 
 	const missingUsage = noUsageReason(state, scope);
 	const memo = options.memo;
-	const context: unknown[] = [state.podUsage, missingUsage, ...systemNamespaces, '|', ...[...state.priorityClasses.values()].map((c) => `${c.name}=${c.value}`)];
+	const context: unknown[] = [
+		state.podUsage,
+		missingUsage,
+		...systemNamespaces,
+		'|',
+		...[...state.priorityClasses.values()].map((c) => `${c.name}=${c.value}`),
+	];
 	const reuse = memo !== undefined && sameList(memo.context, context);
 	const entries = new Map<string, MemoEntry>();
 	const analyzed: Analyzed[] = [];
 	for (const [key, group] of groups) {
 		const workload = state.workloads.get(objectKey(group.namespace, group.owner.name));
 		const known = reuse ? memo.entries.get(key) : undefined;
-		const result = known !== undefined && known.workload === workload && sameList(known.pods, group.pods) && sameList(known.pools, group.pools)
-			? known.result
-			: analyzeGroup(state, group, isSystem(group.namespace), missingUsage);
+		const result =
+			known !== undefined && known.workload === workload && sameList(known.pods, group.pods) && sameList(known.pools, group.pools)
+				? known.result
+				: analyzeGroup(state, group, isSystem(group.namespace), missingUsage);
 		if (memo !== undefined) entries.set(key, {pods: group.pods, pools: group.pools, workload, result});
 		if (result) analyzed.push(result);
 	}
@@ -429,13 +461,15 @@ export function analyzeQos(state: ClusterState, options: QosOptions = {}): PaneV
 		memo.entries = entries;
 	}
 	// BestEffort first, then by exposure; apps before system at equal exposure; bigger first.
-	analyzed.sort((a, b) =>
-		b.rank - a.rank
-		|| b.exposure - a.exposure
-		|| Number(a.system) - Number(b.system)
-		|| Number(b.row.cells.pods) - Number(a.row.cells.pods)
-		|| String(a.row.sort?.namespace).localeCompare(String(b.row.sort?.namespace))
-		|| String(a.row.cells.workload).localeCompare(String(b.row.cells.workload)));
+	analyzed.sort(
+		(a, b) =>
+			b.rank - a.rank ||
+			b.exposure - a.exposure ||
+			Number(a.system) - Number(b.system) ||
+			Number(b.row.cells.pods) - Number(a.row.cells.pods) ||
+			String(a.row.sort?.namespace).localeCompare(String(b.row.sort?.namespace)) ||
+			String(a.row.cells.workload).localeCompare(String(b.row.cells.workload)),
+	);
 
 	const notes: string[] = [];
 	if (missingUsage !== undefined) notes.push(`No usage data (${missingUsage}): suggested values come from the current requests and limits.`);

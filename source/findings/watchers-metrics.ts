@@ -39,7 +39,15 @@ export function analyzeWatchersFromMetrics(state: ClusterState): PaneView {
 	const findings: Finding[] = [];
 	const metrics = state.metrics;
 	if (!metrics) {
-		return {pane: 'watchers', title: 'API clients', header, columns: COLUMNS, rows: [], findings, unavailable: state.metricsUnavailable ?? 'waiting for /metrics'};
+		return {
+			pane: 'watchers',
+			title: 'API clients',
+			header,
+			columns: COLUMNS,
+			rows: [],
+			findings,
+			unavailable: state.metricsUnavailable ?? 'waiting for /metrics',
+		};
 	}
 	type Entry = {resource: string; watches: number; lists: number; gets: number; writes: number; errors: number};
 	const byResource = new Map<string, Entry>();
@@ -79,12 +87,16 @@ export function analyzeWatchersFromMetrics(state: ClusterState): PaneView {
 				if (row.code === '429') throttled += row.value;
 				else if (row.code.startsWith('5')) failed += row.value;
 			}
-			header.push(`since the API server started: ${formatCount(requests.total)} requests, ${formatCount(throttled)} answered 429, ${formatCount(failed)} 5xx (apiserver_request_total)`);
+			header.push(
+				`since the API server started: ${formatCount(requests.total)} requests, ${formatCount(throttled)} answered 429, ${formatCount(failed)} 5xx (apiserver_request_total)`,
+			);
 		}
 	}
 	const rejected = metrics.apf.rejected;
 	if (rejected.total !== null && rejected.rows.length > 0) {
-		const recent = previous ? diffCounters(previous.figures.apf.rejected.rows, rejected.rows, Math.max(1, ((state.metricsTime ?? 0) - previous.time) / 1000)) : [];
+		const recent = previous
+			? diffCounters(previous.figures.apf.rejected.rows, rejected.rows, Math.max(1, ((state.metricsTime ?? 0) - previous.time) / 1000))
+			: [];
 		for (const row of rejected.rows) {
 			const perMinute = (recent.find((r) => r.key === row.key)?.perSecond ?? 0) * 60;
 			const subject = {kind: 'FlowSchema', name: row.flowSchema};
@@ -97,19 +109,40 @@ export function analyzeWatchersFromMetrics(state: ClusterState): PaneView {
 				summary: `APF rejected ${formatCount(row.value)} requests classified by flow schema ${row.flowSchema} (priority level ${row.priorityLevel}, ${row.reason})${perMinute > 0 ? `, ${rate(perMinute)}/min now` : ''}`,
 				evidence: {rejectedTotal: row.value, perMinute: Math.round(perMinute * 10) / 10, priorityLevel: row.priorityLevel, reason: row.reason},
 				remedies: [],
-				detail: ['/metrics cannot say which client was throttled: the audit log can (--audit-log). Rejected clients retry; a client that does not honour Retry-After makes it worse.'],
+				detail: [
+					'/metrics cannot say which client was throttled: the audit log can (--audit-log). Rejected clients retry; a client that does not honour Retry-After makes it worse.',
+				],
 			});
 		}
-		header.push(`APF rejections since the API server started: ${formatCount(rejected.total)} (${Object.entries(rejected.byPriorityLevel).map(([level, n]) => `${level} ${formatCount(n)}`).join(', ')})`);
+		header.push(
+			`APF rejections since the API server started: ${formatCount(rejected.total)} (${Object.entries(rejected.byPriorityLevel)
+				.map(([level, n]) => `${level} ${formatCount(n)}`)
+				.join(', ')})`,
+		);
 	}
 	const rows: Row[] = [...byResource.values()]
 		.filter((e) => e.watches > 0 || e.lists + e.gets + e.writes > 0)
 		.sort((a, b) => b.watches - a.watches || b.lists - a.lists)
 		.map((e) => ({
 			id: e.resource,
-			cells: {resource: e.resource, watches: e.watches, lists: rated ? rate(e.lists) : UNKNOWN, gets: rated ? rate(e.gets) : UNKNOWN, writes: rated ? rate(e.writes) : UNKNOWN, errors: rated ? rate(e.errors) : UNKNOWN},
+			cells: {
+				resource: e.resource,
+				watches: e.watches,
+				lists: rated ? rate(e.lists) : UNKNOWN,
+				gets: rated ? rate(e.gets) : UNKNOWN,
+				writes: rated ? rate(e.writes) : UNKNOWN,
+				errors: rated ? rate(e.errors) : UNKNOWN,
+			},
 			sort: {watches: e.watches, lists: e.lists, gets: e.gets, writes: e.writes, errors: e.errors},
 			findingIds: [],
 		}));
-	return {pane: 'watchers', title: 'API clients (from /metrics)', header, columns: COLUMNS, rows, findings, notes: ['Per-client measures (who opens the watches, who lists badly) need the audit log.']};
+	return {
+		pane: 'watchers',
+		title: 'API clients (from /metrics)',
+		header,
+		columns: COLUMNS,
+		rows,
+		findings,
+		notes: ['Per-client measures (who opens the watches, who lists badly) need the audit log.'],
+	};
 }

@@ -76,14 +76,15 @@ export function assessClient(client: ClientStats, windowName: WindowName): Clien
 	const rv0 = per(w.listRv0WithLimit);
 	const clusterLists = Math.max(0, per(w.listClusterWide) - fullRead - rv0);
 	const otherLists = Math.max(0, w.listsPerMin - fullRead - rv0 - clusterLists);
-	const score = fullRead * WEIGHTS.fullRead
-		+ rv0 * WEIGHTS.rv0WithLimit
-		+ clusterLists * WEIGHTS.clusterList
-		+ otherLists * WEIGHTS.list
-		+ w.watchesOpenedPerMin * WEIGHTS.watchOpened
-		+ w.throttledPerMin * WEIGHTS.throttled
-		+ client.watchesOpen * WEIGHTS.watchHeld
-		+ Math.max(0, w.requestsPerMin - w.listsPerMin - w.watchesOpenedPerMin) * WEIGHTS.other;
+	const score =
+		fullRead * WEIGHTS.fullRead +
+		rv0 * WEIGHTS.rv0WithLimit +
+		clusterLists * WEIGHTS.clusterList +
+		otherLists * WEIGHTS.list +
+		w.watchesOpenedPerMin * WEIGHTS.watchOpened +
+		w.throttledPerMin * WEIGHTS.throttled +
+		client.watchesOpen * WEIGHTS.watchHeld +
+		Math.max(0, w.requestsPerMin - w.listsPerMin - w.watchesOpenedPerMin) * WEIGHTS.other;
 	const reasons: string[] = [];
 	const every = (perMinute: number) => (perMinute >= 1 ? `every ${Math.max(1, Math.round(60 / perMinute))} s` : `${rate(perMinute)}/min`);
 	const listLatency = w.listLatency.count > 0 ? `, p99 ${ms(w.listLatency.p99Ms)}` : '';
@@ -93,7 +94,9 @@ export function assessClient(client: ClientStats, windowName: WindowName): Clien
 	const nodes = client.fanOutBy === 'nodes' ? client.nodes : client.sourceIPs;
 	const clusterWatches = client.watchesOpenByScope.cluster;
 	if (nodes >= 3 && client.watchesOpen >= nodes) {
-		reasons.push(`holds ${(client.watchesOpen / nodes).toFixed(1)} watches per ${client.fanOutBy === 'nodes' ? 'node' : 'source IP'} on ${nodes} ${client.fanOutBy === 'nodes' ? 'nodes' : 'IPs'}${clusterWatches > 0 ? ` (${clusterWatches} cluster-wide)` : ''}`);
+		reasons.push(
+			`holds ${(client.watchesOpen / nodes).toFixed(1)} watches per ${client.fanOutBy === 'nodes' ? 'node' : 'source IP'} on ${nodes} ${client.fanOutBy === 'nodes' ? 'nodes' : 'IPs'}${clusterWatches > 0 ? ` (${clusterWatches} cluster-wide)` : ''}`,
+		);
 	} else if (clusterWatches >= 5) reasons.push(`${clusterWatches} cluster-wide watches open`);
 	if (w.watchesOpenedPerMin >= 2 && client.watchLifetime.count > 0 && client.watchLifetime.p50Ms < 60_000) {
 		reasons.push(`re-watches ${rate(w.watchesOpenedPerMin)}/min (half its watches end within ${ms(client.watchLifetime.p50Ms)})`);
@@ -123,11 +126,24 @@ export function workloadOf(state: ClusterState, user: string): {kind: string; na
 function fixAdvice(a: ClientAssessment): string[] {
 	const w = a.window;
 	const advice: string[] = [];
-	if (w.listFullRead > 0 || w.listNoLimit > 0) advice.push('Page LISTs (limit=500 with continue) or, better, use an informer: one LIST, then a WATCH from its resourceVersion, instead of listing on a timer.');
-	if (w.listRv0WithLimit > 0) advice.push('resourceVersion=0 is served from the watch cache, which ignores limit: drop the limit, or drop resourceVersion=0 and page.');
-	if (a.client.fanOut >= 3 && a.client.watchesOpen >= a.client.fanOut) advice.push('A DaemonSet that watches cluster-wide from every node multiplies the cost by the node count: watch only what the node needs (fieldSelector spec.nodeName) or use a cluster-level cache (e.g. a single agent or an aggregating proxy).');
-	if (w.watchesOpenedPerMin >= 2) advice.push('Watches that end quickly and reopen (a re-watch storm): keep watches open (timeoutSeconds 5–10 min), resume from the last resourceVersion with allowWatchBookmarks, back off on errors.');
-	if (w.throttled > 0) advice.push('It is being throttled (429): honour Retry-After and back off with jitter; APF can isolate it in its own priority level so it cannot starve others.');
+	if (w.listFullRead > 0 || w.listNoLimit > 0)
+		advice.push(
+			'Page LISTs (limit=500 with continue) or, better, use an informer: one LIST, then a WATCH from its resourceVersion, instead of listing on a timer.',
+		);
+	if (w.listRv0WithLimit > 0)
+		advice.push('resourceVersion=0 is served from the watch cache, which ignores limit: drop the limit, or drop resourceVersion=0 and page.');
+	if (a.client.fanOut >= 3 && a.client.watchesOpen >= a.client.fanOut)
+		advice.push(
+			'A DaemonSet that watches cluster-wide from every node multiplies the cost by the node count: watch only what the node needs (fieldSelector spec.nodeName) or use a cluster-level cache (e.g. a single agent or an aggregating proxy).',
+		);
+	if (w.watchesOpenedPerMin >= 2)
+		advice.push(
+			'Watches that end quickly and reopen (a re-watch storm): keep watches open (timeoutSeconds 5–10 min), resume from the last resourceVersion with allowWatchBookmarks, back off on errors.',
+		);
+	if (w.throttled > 0)
+		advice.push(
+			'It is being throttled (429): honour Retry-After and back off with jitter; APF can isolate it in its own priority level so it cannot starve others.',
+		);
 	return advice;
 }
 
@@ -142,7 +158,9 @@ export function analyzeWatchers(snapshot: AuditSnapshot, state: ClusterState, op
 	const windowName = options.window ?? 'all';
 	const header: string[] = [];
 	const span = Number.isFinite(snapshot.firstMs) && Number.isFinite(snapshot.lastMs) ? (snapshot.lastMs - snapshot.firstMs) / 60_000 : 0;
-	header.push(`${formatCount(snapshot.requests)} requests from ${snapshot.clients.length} clients over ${span.toFixed(span < 10 ? 1 : 0)} min${options.source ? ` (${options.source})` : ''}; window ${windowName === 'all' ? 'whole log' : `last ${windowName}`}; ${formatCount(snapshot.watchesOpen)} watches open; ${formatCount(snapshot.skipped)} lines skipped`);
+	header.push(
+		`${formatCount(snapshot.requests)} requests from ${snapshot.clients.length} clients over ${span.toFixed(span < 10 ? 1 : 0)} min${options.source ? ` (${options.source})` : ''}; window ${windowName === 'all' ? 'whole log' : `last ${windowName}`}; ${formatCount(snapshot.watchesOpen)} watches open; ${formatCount(snapshot.skipped)} lines skipped`,
+	);
 	if (snapshot.unavailable.length > 0) header.push(`unavailable from this log format: ${snapshot.unavailable.join('; ')}`);
 	const assessed = snapshot.clients.map((client) => assessClient(client, windowName)).sort((a, b) => b.score - a.score);
 	const findings: Finding[] = [];
@@ -152,13 +170,25 @@ export function analyzeWatchers(snapshot: AuditSnapshot, state: ClusterState, op
 		const normal = a.label !== '';
 		const id = `heavy-client/_/client/${idPart(`${c.product}_${c.user}`)}`;
 		let findingIds: string[] = [];
-		const severity: Severity | undefined = normal || a.reasons.length === 0 ? undefined : a.score >= HEAVY_CRITICAL ? 'critical' : a.score >= HEAVY_WARNING ? 'warning' : undefined;
+		const severity: Severity | undefined =
+			normal || a.reasons.length === 0 ? undefined : a.score >= HEAVY_CRITICAL ? 'critical' : a.score >= HEAVY_WARNING ? 'warning' : undefined;
 		if (severity) {
 			const workload = workloadOf(state, c.user);
 			const detail = [...fixAdvice(a)];
-			if (workload) detail.unshift(`Runs as ${workload.kind} ${workload.namespace}/${workload.name}: ${workload.pods} pod${workload.pods === 1 ? '' : 's'} on ${workload.nodes} node${workload.nodes === 1 ? '' : 's'}.`);
+			if (workload)
+				detail.unshift(
+					`Runs as ${workload.kind} ${workload.namespace}/${workload.name}: ${workload.pods} pod${workload.pods === 1 ? '' : 's'} on ${workload.nodes} node${workload.nodes === 1 ? '' : 's'}.`,
+				);
 			const sa = serviceAccountOf(c.user);
-			const remedies = c.user && !c.user.startsWith('system:node:') && c.user !== 'system:admin' ? [{id: 'throttle-client', title: `Throttle ${sa ? `service account ${sa.namespace}/${sa.name}` : `user ${c.user}`} with API Priority and Fairness (LIST and WATCH)`}] : [];
+			const remedies =
+				c.user && !c.user.startsWith('system:node:') && c.user !== 'system:admin'
+					? [
+							{
+								id: 'throttle-client',
+								title: `Throttle ${sa ? `service account ${sa.namespace}/${sa.name}` : `user ${c.user}`} with API Priority and Fairness (LIST and WATCH)`,
+							},
+						]
+					: [];
 			findings.push({
 				id,
 				pane: 'watchers',
@@ -204,7 +234,15 @@ export function analyzeWatchers(snapshot: AuditSnapshot, state: ClusterState, op
 				p99: ms(a.window.listLatency.count > 0 ? a.window.listLatency.p99Ms : Number.NaN),
 				why: normal ? `(${a.label}) ${a.reasons.join('; ')}`.trim() : a.reasons.join('; '),
 			},
-			sort: {score: a.score, req: a.window.requestsPerMin, lists: a.window.listsPerMin, watches: c.watchesOpen, throttled: a.window.throttled, fanout: c.fanOut, p99: a.window.listLatency.p99Ms},
+			sort: {
+				score: a.score,
+				req: a.window.requestsPerMin,
+				lists: a.window.listsPerMin,
+				watches: c.watchesOpen,
+				throttled: a.window.throttled,
+				fanout: c.fanOut,
+				p99: a.window.listLatency.p99Ms,
+			},
 			...(severity ? {severity} : {}),
 			findingIds,
 			spark: sumSeries(c.series),
@@ -216,9 +254,9 @@ export function analyzeWatchers(snapshot: AuditSnapshot, state: ClusterState, op
 
 function sumSeries(series: Record<string, number[]>): number[] {
 	const out: number[] = [];
-	for (const values of Object.values(series)) values.forEach((v, i) => {
-		out[i] = (out[i] ?? 0) + v;
-	});
+	for (const values of Object.values(series))
+		values.forEach((v, i) => {
+			out[i] = (out[i] ?? 0) + v;
+		});
 	return out;
 }
-

@@ -436,11 +436,7 @@ function matches(labels: Record<string, string>, filter: LabelFilter | undefined
 }
 
 /** Wraps a family map with the get/sum helpers. */
-export function metricFamilies(
-	families: Map<string, MetricFamily>,
-	errors: ParseError[] = [],
-	errorCount = errors.length,
-): MetricFamilies {
+export function metricFamilies(families: Map<string, MetricFamily>, errors: ParseError[] = [], errorCount = errors.length): MetricFamilies {
 	const get = (name: string): MetricFamily | undefined => {
 		const exact = families.get(name);
 		if (exact !== undefined) return exact;

@@ -81,18 +81,12 @@ function parseExact(input: string): ExactQuantity {
 	const intText = shape?.[2] ?? '';
 	const fracText = shape?.[3] ?? '';
 	if (shape === null || (intText === '' && fracText === '')) {
-		throw new QuantityError(
-			`invalid quantity ${quote(input)}: expected a number with an optional suffix such as 100m, 0.5, 2Gi or 1e3`,
-			input,
-		);
+		throw new QuantityError(`invalid quantity ${quote(input)}: expected a number with an optional suffix such as 100m, 0.5, 2Gi or 1e3`, input);
 	}
 	const suffix = shape[4] ?? '';
 	let scale = SUFFIXES.get(suffix);
 	if (scale === undefined && !/^[A-Za-z][A-Za-z0-9+-]*$/.test(suffix)) {
-		throw new QuantityError(
-			`invalid quantity ${quote(input)}: expected a number with an optional suffix such as 100m, 0.5, 2Gi or 1e3`,
-			input,
-		);
+		throw new QuantityError(`invalid quantity ${quote(input)}: expected a number with an optional suffix such as 100m, 0.5, 2Gi or 1e3`, input);
 	}
 	if (scale === undefined) {
 		const exponent = EXPONENT.exec(suffix);

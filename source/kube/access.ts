@@ -19,7 +19,11 @@ export class AccessChecker {
 	private readonly cache = new Map<string, Promise<AccessAnswer>>();
 	reviews = 0;
 
-	constructor(private readonly client: KubeClient, private readonly readOnly: boolean, private readonly record?: (key: string, answer: AccessAnswer) => void) {}
+	constructor(
+		private readonly client: KubeClient,
+		private readonly readOnly: boolean,
+		private readonly record?: (key: string, answer: AccessAnswer) => void,
+	) {}
 
 	static key(q: AccessQuestion): string {
 		return accessKey(q.verb, q.group, q.subresource ? `${q.resource}/${q.subresource}` : q.resource, q.namespace);
@@ -31,7 +35,10 @@ export class AccessChecker {
 		if (!answer) {
 			answer = this.ask(question);
 			this.cache.set(key, answer);
-			answer.then((a) => this.record?.(key, a), () => undefined);
+			answer.then(
+				(a) => this.record?.(key, a),
+				() => undefined,
+			);
 		}
 		return answer;
 	}
@@ -41,14 +48,33 @@ export class AccessChecker {
 		if (this.readOnly) return mutating ? {allowed: false, reason: 'read-only mode'} : {allowed: true, reason: 'not checked (read-only mode)'};
 		this.reviews++;
 		try {
-			const review = await this.client.send<{status?: {allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string}}>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-				apiVersion: 'authorization.k8s.io/v1',
-				kind: 'SelfSubjectAccessReview',
-				spec: {resourceAttributes: {verb: q.verb, group: q.group, resource: q.resource, ...(q.subresource ? {subresource: q.subresource} : {}), ...(q.namespace ? {namespace: q.namespace} : {}), ...(q.name ? {name: q.name} : {})}},
-			}, {what: 'access review'});
+			const review = await this.client.send<{status?: {allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string}}>(
+				'POST',
+				'/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+				{
+					apiVersion: 'authorization.k8s.io/v1',
+					kind: 'SelfSubjectAccessReview',
+					spec: {
+						resourceAttributes: {
+							verb: q.verb,
+							group: q.group,
+							resource: q.resource,
+							...(q.subresource ? {subresource: q.subresource} : {}),
+							...(q.namespace ? {namespace: q.namespace} : {}),
+							...(q.name ? {name: q.name} : {}),
+						},
+					},
+				},
+				{what: 'access review'},
+			);
 			const allowed = Boolean(review.status?.allowed);
 			const scope = q.namespace ? `in namespace ${q.namespace}` : 'cluster-wide';
-			return {allowed, reason: allowed ? review.status?.reason : review.status?.reason || `RBAC does not allow ${q.verb} on ${q.group ? `${q.resource}.${q.group}` : q.resource} ${scope}`};
+			return {
+				allowed,
+				reason: allowed
+					? review.status?.reason
+					: review.status?.reason || `RBAC does not allow ${q.verb} on ${q.group ? `${q.resource}.${q.group}` : q.resource} ${scope}`,
+			};
 		} catch (error) {
 			if ((error as Error).name === 'AbortError') throw error;
 			// The review itself failed: do not hide anything on a guess; the request will tell.

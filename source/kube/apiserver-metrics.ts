@@ -185,9 +185,7 @@ export function deriveOpenWatches(metrics: MetricFamilies): OpenWatches {
 
 function sortWatches(rows: WatchCount[]): WatchCount[] {
 	return rows.sort(
-		(a, b) =>
-			b.count - a.count ||
-			compareNames({group: a.group, resource: a.resource ?? a.kind ?? ''}, {group: b.group, resource: b.resource ?? b.kind ?? ''}),
+		(a, b) => b.count - a.count || compareNames({group: a.group, resource: a.resource ?? a.kind ?? ''}, {group: b.group, resource: b.resource ?? b.kind ?? ''}),
 	);
 }
 
@@ -242,9 +240,7 @@ function perFlow(metrics: MetricFamilies, candidates: ReadonlyArray<[string, 'se
 			byKey.set(key, row);
 			total += sample.value;
 		}
-		const rows = [...byKey.values()].sort(
-			(a, b) => b.value - a.value || (a.flowSchema < b.flowSchema ? -1 : a.flowSchema > b.flowSchema ? 1 : 0),
-		);
+		const rows = [...byKey.values()].sort((a, b) => b.value - a.value || (a.flowSchema < b.flowSchema ? -1 : a.flowSchema > b.flowSchema ? 1 : 0));
 		return {source, unit, rows, total};
 	}
 	return {source: null, unit: null, rows: [], total: null};
@@ -310,10 +306,7 @@ export function deriveApf(metrics: MetricFamilies): ApfFigures {
 			['apiserver_flowcontrol_request_concurrency_in_use', 'seats'],
 			['apiserver_flowcontrol_current_executing_requests', 'requests'],
 		]),
-		nominalLimits: perPriorityLevel(metrics, [
-			'apiserver_flowcontrol_nominal_limit_seats',
-			'apiserver_flowcontrol_request_concurrency_limit',
-		]),
+		nominalLimits: perPriorityLevel(metrics, ['apiserver_flowcontrol_nominal_limit_seats', 'apiserver_flowcontrol_request_concurrency_limit']),
 		currentLimits: perPriorityLevel(metrics, ['apiserver_flowcontrol_current_limit_seats']),
 	};
 }

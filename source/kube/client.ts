@@ -28,7 +28,13 @@ export interface ConnectionState {
 
 /** A Status answer from the API server (or a non-2xx without one). */
 export class ApiStatusError extends Error {
-	constructor(readonly status: number, readonly reason: string, message: string, readonly body: unknown, readonly retryAfterSeconds?: number) {
+	constructor(
+		readonly status: number,
+		readonly reason: string,
+		message: string,
+		readonly body: unknown,
+		readonly retryAfterSeconds?: number,
+	) {
 		super(message);
 	}
 
@@ -67,7 +73,27 @@ export function statusError(response: RawResponse, what: string): ApiStatusError
 }
 
 function httpReason(status: number): string {
-	return ({400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 406: 'NotAcceptable', 409: 'Conflict', 410: 'Gone', 415: 'UnsupportedMediaType', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'Timeout'} as Record<number, string>)[status] ?? `HTTP ${status}`;
+	return (
+		(
+			{
+				400: 'BadRequest',
+				401: 'Unauthorized',
+				403: 'Forbidden',
+				404: 'NotFound',
+				405: 'MethodNotAllowed',
+				406: 'NotAcceptable',
+				409: 'Conflict',
+				410: 'Gone',
+				415: 'UnsupportedMediaType',
+				422: 'Invalid',
+				429: 'TooManyRequests',
+				500: 'InternalError',
+				502: 'BadGateway',
+				503: 'ServiceUnavailable',
+				504: 'Timeout',
+			} as Record<number, string>
+		)[status] ?? `HTTP ${status}`
+	);
 }
 
 export class ReadOnlyError extends Error {}
@@ -85,7 +111,11 @@ export class TokenBucket {
 	/** Total clock milliseconds requests spent waiting for tokens. */
 	waitedMs = 0;
 
-	constructor(private readonly qps: number, private readonly burst: number, private readonly clock: Clock) {
+	constructor(
+		private readonly qps: number,
+		private readonly burst: number,
+		private readonly clock: Clock,
+	) {
 		this.tokens = burst;
 		this.last = clock.now();
 	}
@@ -199,7 +229,11 @@ export class Breaker {
 	/** The last trouble, in one line (for a request that gives up before its next try). */
 	private lastFailure: string | undefined;
 
-	constructor(private readonly clock: Clock, private readonly random: () => number = Math.random, readonly probeTimeoutMs = 30_000) {}
+	constructor(
+		private readonly clock: Clock,
+		private readonly random: () => number = Math.random,
+		readonly probeTimeoutMs = 30_000,
+	) {}
 
 	/** The generation a request sent now belongs to. */
 	get current(): number {
@@ -234,7 +268,8 @@ export class Breaker {
 				return this.generation;
 			}
 			const wakeAt = this.probeSince !== undefined && !probeLost ? this.probeSince + this.probeTimeoutMs : this.openAt;
-			if (deadline !== undefined && wakeAt >= deadline) throw new NetworkError(`${what}: not sent: ${this.lastFailure ?? 'the API server failed'}, and the next try is after the deadline`);
+			if (deadline !== undefined && wakeAt >= deadline)
+				throw new NetworkError(`${what}: not sent: ${this.lastFailure ?? 'the API server failed'}, and the next try is after the deadline`);
 			await this.wait(wakeAt - now, signal);
 		}
 	}
@@ -367,7 +402,7 @@ export class KubeClient extends EventEmitter {
 			const generation = options.urgent && attempt === 0 ? this.breaker.current : await this.breaker.pass(options.signal, options.deadline, what);
 			await this.budget.take(options.signal, options.background);
 			this.stats.requests++;
-			const timeoutMs = options.stream ? undefined : options.timeoutMs ?? this.options.requestTimeoutMs;
+			const timeoutMs = options.stream ? undefined : (options.timeoutMs ?? this.options.requestTimeoutMs);
 			let response: RawResponse;
 			try {
 				response = await this.transport.request({
@@ -391,7 +426,8 @@ export class KubeClient extends EventEmitter {
 					throw error;
 				}
 				this.stats.errors++;
-				const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(error.code ?? '') || /TLS|certificate/.test(error.message);
+				const unreachable =
+					['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(error.code ?? '') || /TLS|certificate/.test(error.message);
 				this.setState(unreachable ? 'unreachable' : 'reconnecting', error.message);
 				// The breaker holds the next attempt (of this request and of every other) for the backoff step.
 				this.breaker.failed(generation, undefined, error.message);
@@ -478,7 +514,7 @@ export class KubeClient extends EventEmitter {
 			...options,
 			retry: false,
 			body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-			contentType: body === undefined ? undefined : options.contentType ?? 'application/json',
+			contentType: body === undefined ? undefined : (options.contentType ?? 'application/json'),
 		});
 		return (response.body ? JSON.parse(response.body) : {}) as T;
 	}

@@ -6,21 +6,75 @@
  * Every series is bounded. It implements ClusterState, so the analyzers read it directly.
  */
 import type {Clock} from '../clock.js';
-import type {SlimClaim, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimNode, SlimPersistentVolume, SlimPod, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../model/slim.js';
-import {type AccessAnswer, type ClusterState, type CountPoint, type EventSourceRate, type NodeGroupSeries, objectKey, type ReplicaPoint, type RescaleEvent, type ResourceCount} from '../model/state.js';
+import type {
+	SlimClaim,
+	SlimCronJob,
+	SlimFlowSchema,
+	SlimHpa,
+	SlimJob,
+	SlimNode,
+	SlimPersistentVolume,
+	SlimPod,
+	SlimPriorityClass,
+	SlimQuota,
+	SlimScaledObject,
+	SlimWorkload,
+} from '../model/slim.js';
+import {
+	type AccessAnswer,
+	type ClusterState,
+	type CountPoint,
+	type EventSourceRate,
+	type NodeGroupSeries,
+	objectKey,
+	type ReplicaPoint,
+	type RescaleEvent,
+	type ResourceCount,
+} from '../model/state.js';
 import type {PodUsage} from '../model/pod-usage.js';
 import type {ApiServerFigures} from '../model/apiserver-figures.js';
-import {Interner, projectClaim, projectCronJob, projectFlowSchema, projectHpa, projectJob, projectNode, projectPod, projectPriorityClass, projectQuota, projectScaledObject, projectVolume, projectWorkload} from './projections.js';
+import {
+	Interner,
+	projectClaim,
+	projectCronJob,
+	projectFlowSchema,
+	projectHpa,
+	projectJob,
+	projectNode,
+	projectPod,
+	projectPriorityClass,
+	projectQuota,
+	projectScaledObject,
+	projectVolume,
+	projectWorkload,
+} from './projections.js';
 import type {ReflectorHandler} from './reflector.js';
 import type {Obj} from '../formats/json-object.js';
-
 
 export const MAX_REPLICA_POINTS = 720;
 export const MAX_COUNT_POINTS = 360;
 const MINUTES = 60;
 
 /** The kinds the store can hold, by the name the session uses for them. */
-export type StoreKind = 'pods' | 'nodes' | 'namespaces' | 'deployments' | 'replicasets' | 'statefulsets' | 'daemonsets' | 'jobs' | 'cronjobs' | 'hpas' | 'scaledobjects' | 'volumes' | 'claims' | 'quotas' | 'priorityclasses' | 'flowschemas' | 'events' | 'autoscalerstatus';
+export type StoreKind =
+	| 'pods'
+	| 'nodes'
+	| 'namespaces'
+	| 'deployments'
+	| 'replicasets'
+	| 'statefulsets'
+	| 'daemonsets'
+	| 'jobs'
+	| 'cronjobs'
+	| 'hpas'
+	| 'scaledobjects'
+	| 'volumes'
+	| 'claims'
+	| 'quotas'
+	| 'priorityclasses'
+	| 'flowschemas'
+	| 'events'
+	| 'autoscalerstatus';
 
 function push<T>(series: T[], point: T, max: number): void {
 	series.push(point);
@@ -118,7 +172,16 @@ export class ClusterStore implements ClusterState {
 				const slot = ((m % MINUTES) + MINUTES) % MINUTES;
 				perMinute.push(bucket.minutes[slot] === m ? bucket.counts[slot]! : 0);
 			}
-			out.push({source: bucket.source, involvedKind: bucket.involvedKind, namespace: bucket.namespace, perMinute, total: bucket.total, firstSeen: bucket.firstSeen, sampleObjects: bucket.samples, reasons: bucket.reasons});
+			out.push({
+				source: bucket.source,
+				involvedKind: bucket.involvedKind,
+				namespace: bucket.namespace,
+				perMinute,
+				total: bucket.total,
+				firstSeen: bucket.firstSeen,
+				sampleObjects: bucket.samples,
+				reasons: bucket.reasons,
+			});
 		}
 		return out.sort((a, b) => b.total - a.total);
 	}
@@ -134,7 +197,12 @@ export class ClusterStore implements ClusterState {
 	}
 
 	/** A reflector handler that projects objects of `kind` into `map`. */
-	private mapHandler<T extends {namespace: string; name: string}>(kind: StoreKind, map: Map<string, T>, project: (object: Obj) => T, after?: (before: T | undefined, now: T | undefined, type: string) => void): ReflectorHandler {
+	private mapHandler<T extends {namespace: string; name: string}>(
+		kind: StoreKind,
+		map: Map<string, T>,
+		project: (object: Obj) => T,
+		after?: (before: T | undefined, now: T | undefined, type: string) => void,
+	): ReflectorHandler {
 		let seen: Set<string> | undefined;
 		return {
 			beginList: () => {
@@ -157,11 +225,13 @@ export class ClusterStore implements ClusterState {
 				this.changed();
 			},
 			endList: () => {
-				if (seen) for (const key of [...map.keys()]) if (!seen.has(key)) {
-					const before = map.get(key);
-					map.delete(key);
-					after?.(before, undefined, 'DELETED');
-				}
+				if (seen)
+					for (const key of [...map.keys()])
+						if (!seen.has(key)) {
+							const before = map.get(key);
+							map.delete(key);
+							after?.(before, undefined, 'DELETED');
+						}
 				seen = undefined;
 				this.synced.add(kind);
 				this.unreadable.delete(kind);
@@ -177,24 +247,61 @@ export class ClusterStore implements ClusterState {
 	handler(kind: StoreKind): ReflectorHandler {
 		const i = this.intern;
 		switch (kind) {
-			case 'pods': return this.mapHandler(kind, this.pods, (o) => projectPod(o, i));
-			case 'nodes': return this.mapHandler(kind, this.nodes, (o) => projectNode(o, i), (before, now, type) => this.recordNode(before, now, type));
-			case 'namespaces': return this.mapHandler(kind, this.namespaces, (o) => ({namespace: '', name: i.s(o.metadata?.name), created: Date.parse(o.metadata?.creationTimestamp ?? '') || 0}));
-			case 'deployments': case 'replicasets': case 'statefulsets': case 'daemonsets': {
+			case 'pods':
+				return this.mapHandler(kind, this.pods, (o) => projectPod(o, i));
+			case 'nodes':
+				return this.mapHandler(
+					kind,
+					this.nodes,
+					(o) => projectNode(o, i),
+					(before, now, type) => this.recordNode(before, now, type),
+				);
+			case 'namespaces':
+				return this.mapHandler(kind, this.namespaces, (o) => ({
+					namespace: '',
+					name: i.s(o.metadata?.name),
+					created: Date.parse(o.metadata?.creationTimestamp ?? '') || 0,
+				}));
+			case 'deployments':
+			case 'replicasets':
+			case 'statefulsets':
+			case 'daemonsets': {
 				const map = {deployments: this.deployments, replicasets: this.replicaSets, statefulsets: this.statefulSets, daemonsets: this.daemonSets}[kind];
-				const workloadKind = ({deployments: 'Deployment', replicasets: 'ReplicaSet', statefulsets: 'StatefulSet', daemonsets: 'DaemonSet'} as Record<string, string>)[kind];
-				return this.mapHandler(kind, map, (o) => projectWorkload({...o, kind: workloadKind}, i), (before, now) => this.recordTarget(before, now));
+				const workloadKind = (
+					{deployments: 'Deployment', replicasets: 'ReplicaSet', statefulsets: 'StatefulSet', daemonsets: 'DaemonSet'} as Record<string, string>
+				)[kind];
+				return this.mapHandler(
+					kind,
+					map,
+					(o) => projectWorkload({...o, kind: workloadKind}, i),
+					(before, now) => this.recordTarget(before, now),
+				);
 			}
-			case 'jobs': return this.mapHandler(kind, this.jobs, (o) => projectJob(o, i));
-			case 'cronjobs': return this.mapHandler(kind, this.cronJobs, (o) => projectCronJob(o, i));
-			case 'hpas': return this.mapHandler(kind, this.hpas, (o) => projectHpa(o, i), (before, now) => this.recordHpa(before, now));
-			case 'scaledobjects': return this.mapHandler(kind, this.scaledObjects, (o) => projectScaledObject(o, i));
-			case 'volumes': return this.mapHandler(kind, this.volumes, (o) => projectVolume(o, i));
-			case 'claims': return this.mapHandler(kind, this.claims, (o) => projectClaim(o, i));
-			case 'quotas': return this.mapHandler(kind, this.quotas, (o) => projectQuota(o, i));
-			case 'priorityclasses': return this.mapHandler(kind, this.priorityClasses, (o) => projectPriorityClass(o, i));
-			case 'flowschemas': return this.mapHandler(kind, this.flowSchemas, (o) => projectFlowSchema(o, i));
-			case 'events': return this.eventHandler();
+			case 'jobs':
+				return this.mapHandler(kind, this.jobs, (o) => projectJob(o, i));
+			case 'cronjobs':
+				return this.mapHandler(kind, this.cronJobs, (o) => projectCronJob(o, i));
+			case 'hpas':
+				return this.mapHandler(
+					kind,
+					this.hpas,
+					(o) => projectHpa(o, i),
+					(before, now) => this.recordHpa(before, now),
+				);
+			case 'scaledobjects':
+				return this.mapHandler(kind, this.scaledObjects, (o) => projectScaledObject(o, i));
+			case 'volumes':
+				return this.mapHandler(kind, this.volumes, (o) => projectVolume(o, i));
+			case 'claims':
+				return this.mapHandler(kind, this.claims, (o) => projectClaim(o, i));
+			case 'quotas':
+				return this.mapHandler(kind, this.quotas, (o) => projectQuota(o, i));
+			case 'priorityclasses':
+				return this.mapHandler(kind, this.priorityClasses, (o) => projectPriorityClass(o, i));
+			case 'flowschemas':
+				return this.mapHandler(kind, this.flowSchemas, (o) => projectFlowSchema(o, i));
+			case 'events':
+				return this.eventHandler();
 			case 'autoscalerstatus': {
 				// A relist that no longer has the ConfigMap (a server restored from a backup) forgets it.
 				let listed: boolean | undefined;
@@ -251,7 +358,11 @@ export class ClusterStore implements ClusterState {
 			const writers = [...(now.replicaWriters ?? [])].sort((a, b) => b.time - a.time);
 			const series = this.series(key);
 			if (series.at(-1)?.replicas === now.replicas && !series.at(-1)?.approximate) continue;
-			push(series, {time: this.clock.now(), replicas: now.replicas, desired: this.hpas.get(key)?.desiredReplicas, ...(writers[0] ? {writer: writers[0].manager} : {})}, MAX_REPLICA_POINTS);
+			push(
+				series,
+				{time: this.clock.now(), replicas: now.replicas, desired: this.hpas.get(key)?.desiredReplicas, ...(writers[0] ? {writer: writers[0].manager} : {})},
+				MAX_REPLICA_POINTS,
+			);
 		}
 	}
 
@@ -263,7 +374,8 @@ export class ClusterStore implements ClusterState {
 		const target = (now.target.kind === 'StatefulSet' ? this.statefulSets : this.deployments).get(objectKey(now.namespace, now.target.name));
 		const targetWatched = target !== undefined && target.kind === now.target.kind && target.replicas !== undefined;
 		if (targetWatched) {
-			if (series.length === 0 || series.at(-1)!.approximate) push(series, {time: this.clock.now(), replicas: target.replicas!, desired: now.desiredReplicas}, MAX_REPLICA_POINTS);
+			if (series.length === 0 || series.at(-1)!.approximate)
+				push(series, {time: this.clock.now(), replicas: target.replicas!, desired: now.desiredReplicas}, MAX_REPLICA_POINTS);
 			return;
 		}
 		if (before && before.currentReplicas === now.currentReplicas && before.desiredReplicas === now.desiredReplicas && series.length > 0) return;
@@ -320,7 +432,17 @@ export class ClusterStore implements ClusterState {
 		let bucket = this.rates.get(key);
 		const now = this.clock.now();
 		if (!bucket) {
-			bucket = {source: this.intern.s(source), involvedKind: this.intern.s(kind), namespace: this.intern.s(namespace), minutes: new Array(MINUTES).fill(-1), counts: new Array(MINUTES).fill(0), total: 0, firstSeen: now, samples: [], reasons: {}};
+			bucket = {
+				source: this.intern.s(source),
+				involvedKind: this.intern.s(kind),
+				namespace: this.intern.s(namespace),
+				minutes: new Array(MINUTES).fill(-1),
+				counts: new Array(MINUTES).fill(0),
+				total: 0,
+				firstSeen: now,
+				samples: [],
+				reasons: {},
+			};
 			this.rates.set(key, bucket);
 			if (this.rates.size > 2000) this.rates.delete(this.rates.keys().next().value!);
 		}
@@ -348,7 +470,13 @@ export class ClusterStore implements ClusterState {
 		const hpa = objectKey(String(involved.namespace ?? event.metadata?.namespace ?? ''), String(involved.name ?? ''));
 		const first = Date.parse(event.firstTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp ?? '') || this.clock.now();
 		const last = Date.parse(event.lastTimestamp ?? event.series?.lastObservedTime ?? event.eventTime ?? '') || first;
-		const rescale: RescaleEvent = {size: parsed.size, reason: this.intern.s(parsed.reason), count: Number(event.count ?? event.series?.count ?? 1), first, last};
+		const rescale: RescaleEvent = {
+			size: parsed.size,
+			reason: this.intern.s(parsed.reason),
+			count: Number(event.count ?? event.series?.count ?? 1),
+			first,
+			last,
+		};
 		this.rescaleByUid.set(String(event.metadata?.uid), {hpa, event: rescale});
 		const list: RescaleEvent[] = [];
 		for (const entry of this.rescaleByUid.values()) if (entry.hpa === hpa) list.push(entry.event);

@@ -33,7 +33,8 @@ export async function readMetrics(client: KubeClient, signal?: AbortSignal): Pro
 		const text = await client.getText('/metrics', {signal, accept: 'text/plain', what: 'read /metrics', maxAttempts: 3, background: true});
 		return {figures: deriveApiServerFigures(parsePrometheusText(text))};
 	} catch (error) {
-		if (error instanceof ApiStatusError && (error.status === 403 || error.status === 401)) return {unavailable: '/metrics not readable (needs get on the non-resource URL /metrics)', code: error.status};
+		if (error instanceof ApiStatusError && (error.status === 403 || error.status === 401))
+			return {unavailable: '/metrics not readable (needs get on the non-resource URL /metrics)', code: error.status};
 		if (error instanceof ApiStatusError && error.status === 404) return {unavailable: '/metrics not served', code: 404};
 		if ((error as Error).name === 'AbortError') throw error;
 		return {unavailable: `/metrics failed: ${(error as Error).message}`, transient: true};
@@ -47,7 +48,10 @@ export class Counter {
 	/** Requests made, for the footprint. */
 	lists = 0;
 
-	constructor(private readonly client: KubeClient, private readonly discovery: Discovery) {}
+	constructor(
+		private readonly client: KubeClient,
+		private readonly discovery: Discovery,
+	) {}
 
 	private record(key: string, count: number, now: number): {history: CountPoint[]; first: CountPoint} {
 		const point = {time: now, count};
@@ -72,13 +76,25 @@ export class Counter {
 		for (const entry of figures.objectCounts.byResource) {
 			const key = `${entry.group}/${entry.resource}`;
 			if (entry.count === null) {
-				out.push({group: entry.group, resource: entry.resource, source: `${figures.objectCounts.source} (unknown: the server reported an error)`, history: this.history.get(key) ?? []});
+				out.push({
+					group: entry.group,
+					resource: entry.resource,
+					source: `${figures.objectCounts.source} (unknown: the server reported an error)`,
+					history: this.history.get(key) ?? [],
+				});
 				continue;
 			}
 			const {history, first} = this.record(key, entry.count, now);
 			const bytes = sizes.get(key);
 			const sample = this.samples.get(key);
-			const count: ResourceCount = {group: entry.group, resource: entry.resource, count: entry.count, source: figures.objectCounts.source ?? 'metrics', history, first};
+			const count: ResourceCount = {
+				group: entry.group,
+				resource: entry.resource,
+				count: entry.count,
+				source: figures.objectCounts.source ?? 'metrics',
+				history,
+				first,
+			};
 			if (typeof bytes === 'number') count.bytes = bytes;
 			else if (sample && entry.resource !== 'secrets') {
 				count.bytes = Math.round(sample.avgBytes * entry.count);
@@ -100,7 +116,15 @@ export class Counter {
 			const key = `${resource.group}/${resource.resource}`;
 			const {history, first} = this.record(key, count, now);
 			const sample = this.samples.get(key);
-			out.push({group: resource.group, resource: resource.resource, count, source: 'LIST limit=1 (remainingItemCount)', history, first, ...(sample && resource.resource !== 'secrets' ? {bytes: Math.round(sample.avgBytes * count), bytesEstimated: true, sample} : {})});
+			out.push({
+				group: resource.group,
+				resource: resource.resource,
+				count,
+				source: 'LIST limit=1 (remainingItemCount)',
+				history,
+				first,
+				...(sample && resource.resource !== 'secrets' ? {bytes: Math.round(sample.avgBytes * count), bytesEstimated: true, sample} : {}),
+			});
 		}
 		return out;
 	}
@@ -108,7 +132,10 @@ export class Counter {
 	private async countOne(resource: DiscoveredResource, signal?: AbortSignal): Promise<number | undefined> {
 		this.lists++;
 		try {
-			const page = await this.client.getJson<{items?: unknown[]; metadata?: {remainingItemCount?: number; continue?: string}}>(resourcePath({group: resource.group, version: resource.version, resource: resource.resource}), {query: {limit: 1}, accept: METADATA_LIST, signal, what: `count ${resource.resource}`, maxAttempts: 3, background: true});
+			const page = await this.client.getJson<{items?: unknown[]; metadata?: {remainingItemCount?: number; continue?: string}}>(
+				resourcePath({group: resource.group, version: resource.version, resource: resource.resource}),
+				{query: {limit: 1}, accept: METADATA_LIST, signal, what: `count ${resource.resource}`, maxAttempts: 3, background: true},
+			);
 			return (page.items?.length ?? 0) + (page.metadata?.remainingItemCount ?? 0);
 		} catch (error) {
 			if ((error as Error).name === 'AbortError') throw error;
@@ -124,13 +151,27 @@ export class Counter {
 		if (resource.resource === 'secrets') return;
 		this.lists++;
 		try {
-			const body = await this.client.getText(resourcePath({group: resource.group, version: resource.version, resource: resource.resource}), {query: {limit}, signal, what: `sample ${resource.resource}`, maxAttempts: 2, background: true});
+			const body = await this.client.getText(resourcePath({group: resource.group, version: resource.version, resource: resource.resource}), {
+				query: {limit},
+				signal,
+				what: `sample ${resource.resource}`,
+				maxAttempts: 2,
+				background: true,
+			});
 			const page = JSON.parse(body) as {items?: Array<{metadata?: {namespace?: string; name?: string}}>};
 			const items = page.items ?? [];
 			if (items.length === 0) return;
-			const sizes = items.map((item) => ({namespace: item.metadata?.namespace ?? '', name: item.metadata?.name ?? '', bytes: Buffer.byteLength(JSON.stringify(item))}));
+			const sizes = items.map((item) => ({
+				namespace: item.metadata?.namespace ?? '',
+				name: item.metadata?.name ?? '',
+				bytes: Buffer.byteLength(JSON.stringify(item)),
+			}));
 			const avgBytes = sizes.reduce((n, s) => n + s.bytes, 0) / sizes.length;
-			this.samples.set(`${resource.group}/${resource.resource}`, {objects: sizes.length, avgBytes, largest: sizes.sort((a, b) => b.bytes - a.bytes).slice(0, 5)});
+			this.samples.set(`${resource.group}/${resource.resource}`, {
+				objects: sizes.length,
+				avgBytes,
+				largest: sizes.sort((a, b) => b.bytes - a.bytes).slice(0, 5),
+			});
 		} catch (error) {
 			if ((error as Error).name === 'AbortError') throw error;
 		}

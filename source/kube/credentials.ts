@@ -58,7 +58,8 @@ function interactiveModeOf(exec: ExecConfig, user: string): string {
 		if (apiVersion === 'client.authentication.k8s.io/v1beta1' || apiVersion === 'client.authentication.k8s.io/v1alpha1') return 'IfAvailable';
 		throw new UsageError(`interactiveMode must be specified for user "${user}" to use an exec credential plugin (Never, IfAvailable or Always)`);
 	}
-	if (!['Never', 'IfAvailable', 'Always'].includes(mode)) throw new UsageError(`invalid interactiveMode for user "${user}": "${mode}" (Never, IfAvailable or Always)`);
+	if (!['Never', 'IfAvailable', 'Always'].includes(mode))
+		throw new UsageError(`invalid interactiveMode for user "${user}": "${mode}" (Never, IfAvailable or Always)`);
 	return mode;
 }
 
@@ -77,20 +78,30 @@ export class Credentials {
 	/** Whether standard input can go to a plugin; the live view sets heldByUi once it draws. */
 	readonly terminal: TerminalState;
 
-	constructor(private readonly config: ResolvedConfig, private readonly options: CredentialOptions = {}) {
+	constructor(
+		private readonly config: ResolvedConfig,
+		private readonly options: CredentialOptions = {},
+	) {
 		const user = config.user;
 		this.impersonate = user.impersonateUser ?? undefined;
-		const cert = user.certData ? Buffer.from(user.certData, 'base64').toString('utf8') : user.certFile ? readFile(user.certFile, 'client certificate') : undefined;
+		const cert = user.certData
+			? Buffer.from(user.certData, 'base64').toString('utf8')
+			: user.certFile
+				? readFile(user.certFile, 'client certificate')
+				: undefined;
 		const key = user.keyData ? Buffer.from(user.keyData, 'base64').toString('utf8') : user.keyFile ? readFile(user.keyFile, 'client key') : undefined;
 		if (cert && key) this.staticCert = {cert, key};
 		else if (cert || key) throw new UsageError(`user "${user.name}" has a client certificate without a key (or a key without a certificate)`);
 		const provider = user.authProvider as {name?: string; config?: Record<string, string>} | undefined;
 		if (provider && !(provider.name === 'oidc' && provider.config?.['id-token'])) {
-			throw new UsageError(`auth-provider "${provider.name ?? '?'}" in user "${user.name}" is not supported: use an exec credential plugin (kubelogin, gke-gcloud-auth-plugin, aws eks get-token)`);
+			throw new UsageError(
+				`auth-provider "${provider.name ?? '?'}" in user "${user.name}" is not supported: use an exec credential plugin (kubelogin, gke-gcloud-auth-plugin, aws eks get-token)`,
+			);
 		}
 		if (user.exec) {
 			this.exec = user.exec as ExecConfig;
-			if (typeof this.exec.command !== 'string' || this.exec.command === '') throw new UsageError(`command must be specified for user "${user.name}" to use an exec credential plugin`);
+			if (typeof this.exec.command !== 'string' || this.exec.command === '')
+				throw new UsageError(`command must be specified for user "${user.name}" to use an exec credential plugin`);
 			this.interactiveMode = interactiveModeOf(this.exec, user.name);
 		}
 		this.terminal = {stdinIsTerminal: options.stdinIsTerminal ?? isatty(0), stdinUnavailable: Boolean(options.stdinUnavailable), heldByUi: false};
@@ -100,14 +111,17 @@ export class Credentials {
 	async get(): Promise<Credential> {
 		if (this.cached && (this.cached.expires === undefined || this.cached.expires - EXPIRY_SKEW_MS > Date.now())) return this.cached;
 		if (this.stopped) throw abortError();
-		this.pending ??= this.load().then((credential) => {
-			this.cached = credential;
-			this.pending = undefined;
-			return credential;
-		}, (error: unknown) => {
-			this.pending = undefined;
-			throw error;
-		});
+		this.pending ??= this.load().then(
+			(credential) => {
+				this.cached = credential;
+				this.pending = undefined;
+				return credential;
+			},
+			(error: unknown) => {
+				this.pending = undefined;
+				throw error;
+			},
+		);
 		return this.pending;
 	}
 
@@ -152,7 +166,8 @@ export class Credentials {
 		if (user.tokenFile) return {...base, authorization: `Bearer ${readFile(user.tokenFile, 'token file').trim()}`};
 		const provider = user.authProvider as {config?: Record<string, string>} | undefined;
 		if (provider?.config?.['id-token']) return {...base, authorization: `Bearer ${provider.config['id-token']}`};
-		if (user.username !== undefined && user.username !== null) return {...base, authorization: `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`};
+		if (user.username !== undefined && user.username !== null)
+			return {...base, authorization: `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`};
 		return base;
 	}
 
@@ -186,7 +201,7 @@ export class Credentials {
 		const expires = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : undefined;
 		return {
 			...(status.token ? {authorization: `Bearer ${status.token}`} : {}),
-			...(status.clientCertificateData && status.clientKeyData ? {cert: status.clientCertificateData, key: status.clientKeyData} : this.staticCert ?? {}),
+			...(status.clientCertificateData && status.clientKeyData ? {cert: status.clientCertificateData, key: status.clientKeyData} : (this.staticCert ?? {})),
 			...(expires !== undefined && !Number.isNaN(expires) ? {expires} : {}),
 		};
 	}

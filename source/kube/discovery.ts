@@ -29,7 +29,10 @@ export class Discovery {
 	constructor(private readonly client: KubeClient) {}
 
 	async load(signal?: AbortSignal): Promise<void> {
-		const groups = await this.client.getJson<{groups: Array<{name: string; preferredVersion?: {version: string}; versions: Array<{version: string}>}>}>('/apis', {signal, what: 'discovery', background: true});
+		const groups = await this.client.getJson<{groups: Array<{name: string; preferredVersion?: {version: string}; versions: Array<{version: string}>}>}>(
+			'/apis',
+			{signal, what: 'discovery', background: true},
+		);
 		const versions: Array<{group: string; version: string}> = [{group: '', version: 'v1'}];
 		this.preferred.set('', 'v1');
 		for (const group of groups.groups ?? []) {

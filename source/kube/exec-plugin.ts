@@ -83,9 +83,14 @@ export function decideInteractive(exec: ExecConfig, mode: string, terminal: Term
 		case 'IfAvailable':
 			return terminal.stdinIsTerminal && !terminal.stdinUnavailable && !terminal.heldByUi;
 		case 'Always':
-			if (terminal.heldByUi) throw new CredentialError(`exec credential plugin "${name}" needs the terminal (interactiveMode Always), which the live view holds: quit and start kubectl assure again to log in`);
-			if (!terminal.stdinIsTerminal) throw new CredentialError(`exec credential plugin "${name}" needs a terminal (interactiveMode Always): standard input is not a terminal`);
-			if (terminal.stdinUnavailable) throw new CredentialError(`exec credential plugin "${name}" needs a terminal (interactiveMode Always): standard input is in use (--audit-log -)`);
+			if (terminal.heldByUi)
+				throw new CredentialError(
+					`exec credential plugin "${name}" needs the terminal (interactiveMode Always), which the live view holds: quit and start kubectl assure again to log in`,
+				);
+			if (!terminal.stdinIsTerminal)
+				throw new CredentialError(`exec credential plugin "${name}" needs a terminal (interactiveMode Always): standard input is not a terminal`);
+			if (terminal.stdinUnavailable)
+				throw new CredentialError(`exec credential plugin "${name}" needs a terminal (interactiveMode Always): standard input is in use (--audit-log -)`);
 			return true;
 		default:
 			throw new CredentialError(`exec credential plugin "${name}": unknown interactiveMode "${sanitize(mode, {maxLength: 40})}"`);
@@ -179,7 +184,11 @@ export class PluginRun {
 		const apiVersion = exec.apiVersion ?? 'client.authentication.k8s.io/v1';
 		const env: NodeJS.ProcessEnv = {...(options.env ?? process.env)};
 		for (const {name, value} of exec.env ?? []) env[name] = value;
-		env.KUBERNETES_EXEC_INFO = JSON.stringify({apiVersion, kind: 'ExecCredential', spec: {interactive, ...(exec.provideClusterInfo && options.cluster ? {cluster: options.cluster} : {})}});
+		env.KUBERNETES_EXEC_INFO = JSON.stringify({
+			apiVersion,
+			kind: 'ExecCredential',
+			spec: {interactive, ...(exec.provideClusterInfo && options.cluster ? {cluster: options.cluster} : {})},
+		});
 		let resolveClosed: () => void = () => undefined;
 		this.closedPromise = new Promise((resolve) => {
 			resolveClosed = resolve;

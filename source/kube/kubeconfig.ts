@@ -66,7 +66,6 @@ export interface ResolvedConfig {
 	userBase?: string;
 }
 
-
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** Make the file references of one kubeconfig file absolute, relative to that file. */
@@ -84,7 +83,9 @@ function readConfigFile(path: string): Obj {
 		text = readFileSync(path, 'utf8');
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
-		throw new UsageError(`cannot read kubeconfig ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code ?? (error as Error).message}`);
+		throw new UsageError(
+			`cannot read kubeconfig ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? (error as Error).message)}`,
+		);
 	}
 	let parsed: unknown;
 	try {
@@ -95,7 +96,8 @@ function readConfigFile(path: string): Obj {
 		throw new UsageError(`invalid kubeconfig ${path}: ${yamlProblem(error)}`);
 	}
 	if (parsed === null || parsed === undefined) return {};
-	if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`invalid kubeconfig ${path}: not a kubeconfig (expected a mapping with clusters, users and contexts)`);
+	if (typeof parsed !== 'object' || Array.isArray(parsed))
+		throw new UsageError(`invalid kubeconfig ${path}: not a kubeconfig (expected a mapping with clusters, users and contexts)`);
 	const raw = parsed as Obj;
 	for (const key of ['clusters', 'users', 'contexts']) {
 		if (raw[key] !== undefined && raw[key] !== null && !Array.isArray(raw[key])) throw new UsageError(`invalid kubeconfig ${path}: "${key}" must be a list`);
@@ -104,13 +106,32 @@ function readConfigFile(path: string): Obj {
 	return {
 		...raw,
 		clusters: ((raw.clusters ?? []) as Obj[]).filter(Boolean).map((c) => ({...c, cluster: absolutize(c.cluster ?? {}, ['certificate-authority'], base)})),
-		users: ((raw.users ?? []) as Obj[]).filter(Boolean).map((u) => ({...u, user: absolutize(u.user ?? {}, ['client-certificate', 'client-key', 'tokenFile'], base), _base: base})),
+		users: ((raw.users ?? []) as Obj[])
+			.filter(Boolean)
+			.map((u) => ({...u, user: absolutize(u.user ?? {}, ['client-certificate', 'client-key', 'tokenFile'], base), _base: base})),
 		contexts: ((raw.contexts ?? []) as Obj[]).filter(Boolean),
 	};
 }
 
 /** yaml's messages for these codes say what is wrong without quoting the text. */
-const QUOTE_FREE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ALIAS_PROPS', 'BAD_INDENT', 'BAD_SCALAR_START', 'BLOCK_AS_IMPLICIT_KEY', 'BLOCK_IN_FLOW', 'DUPLICATE_KEY', 'IMPOSSIBLE', 'KEY_OVER_1024_CHARS', 'MISSING_CHAR', 'MULTILINE_IMPLICIT_KEY', 'MULTIPLE_ANCHORS', 'MULTIPLE_DOCS', 'MULTIPLE_TAGS', 'NON_STRING_KEY', 'RESOURCE_EXHAUSTION', 'TAB_AS_INDENT']);
+const QUOTE_FREE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+	'ALIAS_PROPS',
+	'BAD_INDENT',
+	'BAD_SCALAR_START',
+	'BLOCK_AS_IMPLICIT_KEY',
+	'BLOCK_IN_FLOW',
+	'DUPLICATE_KEY',
+	'IMPOSSIBLE',
+	'KEY_OVER_1024_CHARS',
+	'MISSING_CHAR',
+	'MULTILINE_IMPLICIT_KEY',
+	'MULTIPLE_ANCHORS',
+	'MULTIPLE_DOCS',
+	'MULTIPLE_TAGS',
+	'NON_STRING_KEY',
+	'RESOURCE_EXHAUSTION',
+	'TAB_AS_INDENT',
+]);
 
 /**
  * One line about a YAML error that never quotes the kubeconfig: other messages name the
@@ -121,11 +142,18 @@ function yamlProblem(error: unknown): string {
 	if (error instanceof YAMLError) {
 		const at = error.linePos?.[0];
 		const where = at ? ` at line ${at.line}, column ${at.col}` : '';
-		if (QUOTE_FREE.has(error.code)) return String(error.message).split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') + where;
+		if (QUOTE_FREE.has(error.code))
+			return (
+				String(error.message)
+					.split('\n')[0]!
+					.replace(/ at line \d+, column \d+:?$/, '') + where
+			);
 		return `YAML error ${error.code}${where}`;
 	}
 	// An unresolved alias is found after parsing (a ReferenceError): its message ends with the alias.
-	return String((error as Error)?.message ?? error).split('\n')[0]!.replace(/:\s.*$/, '');
+	return String((error as Error)?.message ?? error)
+		.split('\n')[0]!
+		.replace(/:\s.*$/, '');
 }
 
 /** Merge files as kubectl does: for each named entry and for current-context, the first file wins. */
@@ -202,7 +230,9 @@ export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
 	const contexts = (merged.contexts as Obj[]).map((c) => c.name as string);
 	const contextName = options.context ?? merged['current-context'];
 	if (!contextName) {
-		throw new UsageError(contexts.length > 0 ? `no current context is set in ${source}: pass --context (available: ${contexts.join(', ')})` : `no contexts in ${source}`);
+		throw new UsageError(
+			contexts.length > 0 ? `no current context is set in ${source}: pass --context (available: ${contexts.join(', ')})` : `no contexts in ${source}`,
+		);
 	}
 	const rawContext = (merged.contexts as Obj[]).find((c) => c.name === contextName);
 	if (!rawContext) {
@@ -214,8 +244,29 @@ export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
 	if (!rawCluster) throw new UsageError(`context "${contextName}" refers to cluster "${clusterName ?? ''}", which is not in ${source}`);
 	if (!rawCluster.cluster?.server) throw new UsageError(`cluster "${clusterName}" in ${source} has no server`);
 	const rawUser = (merged.users as Obj[]).find((u) => u.name === userName) ?? {name: userName ?? '', user: {}};
-	const cluster: Cluster = {name: rawCluster.name, server: rawCluster.cluster.server, caData: rawCluster.cluster['certificate-authority-data'], caFile: rawCluster.cluster['certificate-authority'], skipTLSVerify: rawCluster.cluster['insecure-skip-tls-verify'] === true, tlsServerName: rawCluster.cluster['tls-server-name'], proxyUrl: rawCluster.cluster['proxy-url']};
-	const user: User = {name: rawUser.name, certData: rawUser.user?.['client-certificate-data'], certFile: rawUser.user?.['client-certificate'], keyData: rawUser.user?.['client-key-data'], keyFile: rawUser.user?.['client-key'], exec: rawUser.user?.exec, authProvider: rawUser.user?.['auth-provider'], token: rawUser.user?.token, username: rawUser.user?.username, password: rawUser.user?.password, impersonateUser: rawUser.user?.as, ...(rawUser.user?.tokenFile ? {tokenFile: rawUser.user.tokenFile as string} : {})};
+	const cluster: Cluster = {
+		name: rawCluster.name,
+		server: rawCluster.cluster.server,
+		caData: rawCluster.cluster['certificate-authority-data'],
+		caFile: rawCluster.cluster['certificate-authority'],
+		skipTLSVerify: rawCluster.cluster['insecure-skip-tls-verify'] === true,
+		tlsServerName: rawCluster.cluster['tls-server-name'],
+		proxyUrl: rawCluster.cluster['proxy-url'],
+	};
+	const user: User = {
+		name: rawUser.name,
+		certData: rawUser.user?.['client-certificate-data'],
+		certFile: rawUser.user?.['client-certificate'],
+		keyData: rawUser.user?.['client-key-data'],
+		keyFile: rawUser.user?.['client-key'],
+		exec: rawUser.user?.exec,
+		authProvider: rawUser.user?.['auth-provider'],
+		token: rawUser.user?.token,
+		username: rawUser.user?.username,
+		password: rawUser.user?.password,
+		impersonateUser: rawUser.user?.as,
+		...(rawUser.user?.tokenFile ? {tokenFile: rawUser.user.tokenFile as string} : {}),
+	};
 	const context: Context = {name: contextName, cluster: rawCluster.name, user: rawUser.name, namespace: rawContext.context?.namespace};
 	return {
 		contextName,

@@ -5,10 +5,28 @@
  * node names, images' owners, label values) and identical pod specs are interned, so
  * 150,000 pods from a few thousand templates cost far less than their JSON.
  */
-import type {ReplicaWriter, ResourcePair, ScalingRules, SlimClaim, SlimContainer, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimMeta, SlimNode, SlimPersistentVolume, SlimPod, SlimPodSpec, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../model/slim.js';
+import type {
+	ReplicaWriter,
+	ResourcePair,
+	ScalingRules,
+	SlimClaim,
+	SlimContainer,
+	SlimCronJob,
+	SlimFlowSchema,
+	SlimHpa,
+	SlimJob,
+	SlimMeta,
+	SlimNode,
+	SlimPersistentVolume,
+	SlimPod,
+	SlimPodSpec,
+	SlimPriorityClass,
+	SlimQuota,
+	SlimScaledObject,
+	SlimWorkload,
+} from '../model/slim.js';
 import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
 import type {Obj} from '../formats/json-object.js';
-
 
 /**
  * A map that forgets what has not been asked for lately, for the Interner: two generations.
@@ -175,7 +193,8 @@ export function podSpec(spec: Obj | undefined, intern: Interner): SlimPodSpec {
 		...((s.containers ?? []) as Obj[]).map((c) => container(c, 'container', intern)),
 	];
 	const out: SlimPodSpec = {containers};
-	if (s.resources && (s.resources.requests || s.resources.limits)) out.podResources = {requests: pair(s.resources.requests, intern), limits: pair(s.resources.limits, intern)};
+	if (s.resources && (s.resources.requests || s.resources.limits))
+		out.podResources = {requests: pair(s.resources.requests, intern), limits: pair(s.resources.limits, intern)};
 	if (s.priorityClassName) out.priorityClassName = intern.s(s.priorityClassName);
 	if (s.serviceAccountName) out.serviceAccountName = intern.s(s.serviceAccountName);
 	if (s.nodeSelector && Object.keys(s.nodeSelector).length > 0) {
@@ -208,7 +227,17 @@ export function projectPod(pod: Obj, intern: Interner): SlimPod {
 	return out;
 }
 
-export const POOL_LABELS = ['agentpool', 'kubernetes.azure.com/agentpool', 'eks.amazonaws.com/nodegroup', 'alpha.eksctl.io/nodegroup-name', 'cloud.google.com/gke-nodepool', 'karpenter.sh/nodepool', 'karpenter.sh/provisioner-name', 'node.kubernetes.io/pool', 'node-pool'];
+export const POOL_LABELS = [
+	'agentpool',
+	'kubernetes.azure.com/agentpool',
+	'eks.amazonaws.com/nodegroup',
+	'alpha.eksctl.io/nodegroup-name',
+	'cloud.google.com/gke-nodepool',
+	'karpenter.sh/nodepool',
+	'karpenter.sh/provisioner-name',
+	'node.kubernetes.io/pool',
+	'node-pool',
+];
 
 export function projectNode(node: Obj, intern: Interner): SlimNode {
 	const labels = (node.metadata?.labels ?? {}) as Record<string, string>;
@@ -299,7 +328,9 @@ function rules(value: Obj | undefined): ScalingRules | undefined {
 	return {
 		...(value.stabilizationWindowSeconds !== undefined ? {stabilizationWindowSeconds: Number(value.stabilizationWindowSeconds)} : {}),
 		...(value.selectPolicy ? {selectPolicy: String(value.selectPolicy)} : {}),
-		...(value.policies ? {policies: (value.policies as Obj[]).map((p) => ({type: String(p.type), value: Number(p.value), periodSeconds: Number(p.periodSeconds)}))} : {}),
+		...(value.policies
+			? {policies: (value.policies as Obj[]).map((p) => ({type: String(p.type), value: Number(p.value), periodSeconds: Number(p.periodSeconds)}))}
+			: {}),
 	};
 }
 
@@ -307,14 +338,27 @@ export function projectHpa(hpa: Obj, intern: Interner): SlimHpa {
 	const spec = (hpa.spec ?? {}) as Obj;
 	const status = (hpa.status ?? {}) as Obj;
 	const conditions: Record<string, {status: string; reason: string; since?: number}> = {};
-	for (const c of (status.conditions ?? []) as Obj[]) conditions[c.type] = {status: String(c.status), reason: String(c.reason ?? ''), ...(time(c.lastTransitionTime) !== undefined ? {since: time(c.lastTransitionTime)} : {})};
+	for (const c of (status.conditions ?? []) as Obj[])
+		conditions[c.type] = {
+			status: String(c.status),
+			reason: String(c.reason ?? ''),
+			...(time(c.lastTransitionTime) !== undefined ? {since: time(c.lastTransitionTime)} : {}),
+		};
 	const out: SlimHpa = Object.assign(meta(hpa, intern), {
-		target: {apiVersion: intern.s(spec.scaleTargetRef?.apiVersion ?? ''), kind: intern.s(spec.scaleTargetRef?.kind ?? ''), name: intern.s(spec.scaleTargetRef?.name ?? '')},
+		target: {
+			apiVersion: intern.s(spec.scaleTargetRef?.apiVersion ?? ''),
+			kind: intern.s(spec.scaleTargetRef?.kind ?? ''),
+			name: intern.s(spec.scaleTargetRef?.name ?? ''),
+		},
 		minReplicas: Number(spec.minReplicas ?? 1),
 		maxReplicas: Number(spec.maxReplicas ?? 1),
 		currentReplicas: Number(status.currentReplicas ?? 0),
 		desiredReplicas: Number(status.desiredReplicas ?? 0),
-		metrics: ((spec.metrics ?? []) as Obj[]).map((m) => intern.s(`${m.type}/${m.resource?.name ?? m.external?.metric?.name ?? m.pods?.metric?.name ?? m.object?.metric?.name ?? m.containerResource?.name ?? ''}`)),
+		metrics: ((spec.metrics ?? []) as Obj[]).map((m) =>
+			intern.s(
+				`${m.type}/${m.resource?.name ?? m.external?.metric?.name ?? m.pods?.metric?.name ?? m.object?.metric?.name ?? m.containerResource?.name ?? ''}`,
+			),
+		),
 		conditions,
 	});
 	const last = time(status.lastScaleTime);

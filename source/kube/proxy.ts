@@ -37,7 +37,7 @@ const SCHEMES = new Set(['http:', 'https:', 'socks5:']);
 const DEFAULT_PORTS: Record<string, number> = {'http:': 80, 'https:': 443, 'socks5:': 1080};
 
 export function proxyPort(url: URL): number {
-	return url.port ? Number(url.port) : DEFAULT_PORTS[url.protocol] ?? 80;
+	return url.port ? Number(url.port) : (DEFAULT_PORTS[url.protocol] ?? 80);
 }
 
 /** The host of a URL without IPv6 brackets. */
@@ -67,7 +67,8 @@ export function parseProxyUrl(value: string, cluster: string): URL {
 	} catch {
 		throw new UsageError(`invalid proxy-url for cluster "${cluster}": not a URL`);
 	}
-	if (!SCHEMES.has(url.protocol)) throw new UsageError(`invalid proxy-url for cluster "${cluster}": unsupported scheme "${url.protocol.replace(/:$/, '')}", must be http, https, or socks5`);
+	if (!SCHEMES.has(url.protocol))
+		throw new UsageError(`invalid proxy-url for cluster "${cluster}": unsupported scheme "${url.protocol.replace(/:$/, '')}", must be http, https, or socks5`);
 	if (url.hostname === '') throw new UsageError(`invalid proxy-url for cluster "${cluster}": no host`);
 	return url;
 }

@@ -24,7 +24,6 @@ import {type Clock, isAbortError} from '../clock.js';
 import {ApiStatusError, backoffDelay, isTooLargeResourceVersion, type KubeClient} from './client.js';
 import type {Obj} from '../formats/json-object.js';
 
-
 export interface ReflectorTarget {
 	group: string;
 	version: string;
@@ -190,11 +189,14 @@ export class Reflector {
 	 */
 	relist(delayMs = 0): void {
 		if (!this.running || this.relistTimer) return;
-		this.relistTimer = this.options.clock.setTimeout(() => {
-			this.relistTimer = undefined;
-			this.relistRequested = true;
-			this.activeWatch?.abort();
-		}, Math.max(0, delayMs));
+		this.relistTimer = this.options.clock.setTimeout(
+			() => {
+				this.relistTimer = undefined;
+				this.relistRequested = true;
+				this.activeWatch?.abort();
+			},
+			Math.max(0, delayMs),
+		);
 	}
 
 	/** Resolves when the first list has completed (or the reflector stopped). */
@@ -254,8 +256,12 @@ export class Reflector {
 				}
 			} catch (error) {
 				if (isAbortError(error) || !this.running) return;
-				const travel = error instanceof TimeTravelError ? error.report
-					: isTooLargeResourceVersion(error) ? {seen: this.highestResourceVersion, got: '', how: 'too-large' as const} : undefined;
+				const travel =
+					error instanceof TimeTravelError
+						? error.report
+						: isTooLargeResourceVersion(error)
+							? {seen: this.highestResourceVersion, got: '', how: 'too-large' as const}
+							: undefined;
 				if (travel) {
 					// The server is behind what we saw (client-go's reflector relists with
 					// resourceVersion "" on "Too large resource version": reflector.go
@@ -340,11 +346,14 @@ export class Reflector {
 		const {clock} = this.options;
 		const interval = this.options.bookmarkIntervalMs ?? 60_000;
 		this.probeSeen = seen;
-		this.probeTimer = clock.setTimeout(() => {
-			this.probeTimer = undefined;
-			if (watch.signal.aborted || signal.aborted) return;
-			this.sendProbe(signal, seen, watch);
-		}, (0.5 + 0.5 * this.random()) * interval);
+		this.probeTimer = clock.setTimeout(
+			() => {
+				this.probeTimer = undefined;
+				if (watch.signal.aborted || signal.aborted) return;
+				this.sendProbe(signal, seen, watch);
+			},
+			(0.5 + 0.5 * this.random()) * interval,
+		);
 	}
 
 	/** The watch under way brought `rv`: newer than what we saw before it, the check is not needed. */
@@ -367,22 +376,31 @@ export class Reflector {
 		const {client, target} = this.options;
 		this.probing = true;
 		this.stats.probes++;
-		void client.getJson<{metadata?: {resourceVersion?: string}}>(resourcePath(target), {query: {limit: 1, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector}, signal, retry: false, what: `check ${target.resource}`})
-			.then((page) => {
-				this.needProbe = false;
-				this.checked = true;
-				const rv = page.metadata?.resourceVersion ?? '';
-				// Compare only: the server's current version is ahead of the events still to come
-				// from our resume point, so it must not become the version they are compared with.
-				const order = seen && rv ? compareResourceVersions(rv, seen) : undefined;
-				if (order === undefined || order >= 0 || !this.running) return;
-				this.report({seen, got: rv, how: 'probe'});
-				this.highestResourceVersion = rv;
-				// Relist now: what we hold may name objects the server no longer has.
-				this.relistRequested = true;
-				watch.abort();
-				this.activeWatch?.abort();
-			}, () => undefined)
+		void client
+			.getJson<{metadata?: {resourceVersion?: string}}>(resourcePath(target), {
+				query: {limit: 1, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector},
+				signal,
+				retry: false,
+				what: `check ${target.resource}`,
+			})
+			.then(
+				(page) => {
+					this.needProbe = false;
+					this.checked = true;
+					const rv = page.metadata?.resourceVersion ?? '';
+					// Compare only: the server's current version is ahead of the events still to come
+					// from our resume point, so it must not become the version they are compared with.
+					const order = seen && rv ? compareResourceVersions(rv, seen) : undefined;
+					if (order === undefined || order >= 0 || !this.running) return;
+					this.report({seen, got: rv, how: 'probe'});
+					this.highestResourceVersion = rv;
+					// Relist now: what we hold may name objects the server no longer has.
+					this.relistRequested = true;
+					watch.abort();
+					this.activeWatch?.abort();
+				},
+				() => undefined,
+			)
 			.finally(() => {
 				this.probing = false;
 			});
@@ -440,7 +458,11 @@ export class Reflector {
 	private async latestVersion(signal: AbortSignal): Promise<void> {
 		const {client, target} = this.options;
 		this.stats.lists++;
-		const page = await client.getJson<{metadata?: {resourceVersion?: string}}>(resourcePath(target), {query: {limit: 1, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector}, signal, what: `list ${target.resource}`});
+		const page = await client.getJson<{metadata?: {resourceVersion?: string}}>(resourcePath(target), {
+			query: {limit: 1, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector},
+			signal,
+			what: `list ${target.resource}`,
+		});
 		this.resourceVersion = page.metadata?.resourceVersion ?? '';
 		this.listedAt(this.resourceVersion);
 	}
@@ -475,7 +497,7 @@ export class Reflector {
 			// we cannot see); otherwise its timeout plus a margin.
 			const bookmarkLimitMs = this.bookmarksSeen ? SILENT_INTERVALS * interval * 2 ** Math.min(this.silentRestarts, 4) + jitterMs : Infinity;
 			const limit = Math.min(timeoutLimitMs, bookmarkLimitMs);
-			const rule = bookmarkLimitMs < timeoutLimitMs ? 'bookmarks' as const : 'timeout' as const;
+			const rule = bookmarkLimitMs < timeoutLimitMs ? ('bookmarks' as const) : ('timeout' as const);
 			watchdog = clock.setTimeout(() => {
 				stalled = true;
 				this.stats.watchdogRestarts++;
@@ -487,7 +509,14 @@ export class Reflector {
 		try {
 			armWatchdog();
 			const response = await client.raw('GET', resourcePath(target), {
-				query: {watch: 'true', resourceVersion: this.resourceVersion || undefined, allowWatchBookmarks: 'true', timeoutSeconds, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector},
+				query: {
+					watch: 'true',
+					resourceVersion: this.resourceVersion || undefined,
+					allowWatchBookmarks: 'true',
+					timeoutSeconds,
+					labelSelector: target.labelSelector,
+					fieldSelector: target.fieldSelector,
+				},
 				signal: local.signal,
 				stream: true,
 				// One layer of backoff for watches: the reflector's (failures carry across attempts).
@@ -577,7 +606,12 @@ export class Reflector {
 				break;
 			case 'ERROR':
 				if (object.code === 410) throw new GoneError(String(object.message ?? 'resource version too old'));
-				throw new ApiStatusError(Number(object.code ?? 500), String(object.reason ?? 'InternalError'), `watch ${this.options.target.resource}: ${String(object.message ?? 'error event')}`, object);
+				throw new ApiStatusError(
+					Number(object.code ?? 500),
+					String(object.reason ?? 'InternalError'),
+					`watch ${this.options.target.resource}: ${String(object.message ?? 'error event')}`,
+					object,
+				);
 			default:
 				break;
 		}

@@ -26,7 +26,6 @@ import {NetworkError, Transport} from './transport.js';
 import {ProxyAuthError} from './tunnel.js';
 import type {Obj} from '../formats/json-object.js';
 
-
 interface KindSpec {
 	kind: StoreKind;
 	group: string;
@@ -59,7 +58,15 @@ export const KINDS: Record<StoreKind, KindSpec> = {
 	priorityclasses: {kind: 'priorityclasses', group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false},
 	flowschemas: {kind: 'flowschemas', group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'flowschemas', namespaced: false},
 	events: {kind: 'events', group: '', version: 'v1', resource: 'events', namespaced: true, mode: 'rv-only'},
-	autoscalerstatus: {kind: 'autoscalerstatus', group: '', version: 'v1', resource: 'configmaps', namespaced: true, namespace: 'kube-system', fieldSelector: 'metadata.name=cluster-autoscaler-status'},
+	autoscalerstatus: {
+		kind: 'autoscalerstatus',
+		group: '',
+		version: 'v1',
+		resource: 'configmaps',
+		namespaced: true,
+		namespace: 'kube-system',
+		fieldSelector: 'metadata.name=cluster-autoscaler-status',
+	},
 };
 
 /** What each pane reads. The order is the order reflectors start in. */
@@ -165,9 +172,21 @@ export class Session extends EventEmitter {
 		this.store.context = options.config.contextName;
 		this.scope = options.config.allNamespaces ? undefined : options.config.namespace;
 		this.store.namespace = this.scope;
-		this.credentials = new Credentials(options.config, {execTimeoutMs: options.execTimeoutMs, stdinUnavailable: options.stdinUnavailable, stdinIsTerminal: options.stdinIsTerminal, env: options.env});
+		this.credentials = new Credentials(options.config, {
+			execTimeoutMs: options.execTimeoutMs,
+			stdinUnavailable: options.stdinUnavailable,
+			stdinIsTerminal: options.stdinIsTerminal,
+			env: options.env,
+		});
 		this.transport = new Transport(options.config, this.credentials, options.userAgent ?? defaultUserAgent(), options.env);
-		this.client = new KubeClient(this.transport, this.credentials, {qps: options.qps, burst: options.burst, clock: this.clock, requestTimeoutMs: options.requestTimeoutMs, readOnly: options.readOnly, random: options.random});
+		this.client = new KubeClient(this.transport, this.credentials, {
+			qps: options.qps,
+			burst: options.burst,
+			clock: this.clock,
+			requestTimeoutMs: options.requestTimeoutMs,
+			readOnly: options.readOnly,
+			random: options.random,
+		});
 		this.client.on('state', (state: ConnectionState) => this.emit('state', state));
 		this.discovery = new Discovery(this.client);
 		this.counter = new Counter(this.client, this.discovery);
@@ -192,10 +211,16 @@ export class Session extends EventEmitter {
 		try {
 			await this.credentials.get();
 			// The default deadline counts from the credential: a login may have taken minutes.
-			const version = await this.client.getJson<{major: string; minor: string; gitVersion: string}>('/version', {signal: this.controller.signal, what: 'connect', deadline: deadlineMs ?? this.clock.now() + 15_000, timeoutMs: 10_000});
+			const version = await this.client.getJson<{major: string; minor: string; gitVersion: string}>('/version', {
+				signal: this.controller.signal,
+				what: 'connect',
+				deadline: deadlineMs ?? this.clock.now() + 15_000,
+				timeoutMs: 10_000,
+			});
 			this.store.serverVersion = {major: String(version.major), minor: String(version.minor).replace(/\D+$/, ''), gitVersion: String(version.gitVersion)};
 		} catch (error) {
-			if (error instanceof ApiStatusError && error.status === 401) throw new ConnectionError(`the API server at ${this.transport.server} refused our credentials (401 Unauthorized) for context "${this.store.context}"`);
+			if (error instanceof ApiStatusError && error.status === 401)
+				throw new ConnectionError(`the API server at ${this.transport.server} refused our credentials (401 Unauthorized) for context "${this.store.context}"`);
 			if (error instanceof ApiStatusError && error.status === 403) {
 				// /version is readable by everyone on a real server; a 403 still means we got through.
 				return;
@@ -223,7 +248,9 @@ export class Session extends EventEmitter {
 			const list = await this.client.getJson<{groups?: Array<{name: string; preferredVersion?: {version: string}}>}>('/apis', {signal, what: 'discovery'});
 			groups = new Set((list.groups ?? []).map((g) => g.name));
 			for (const group of list.groups ?? []) if (group.preferredVersion) this.store.apiVersions.set(group.name, group.preferredVersion.version);
-			for (const group of list.groups ?? []) if (group.name === 'flowcontrol.apiserver.k8s.io' && group.preferredVersion) this.kinds.flowschemas = {...this.kinds.flowschemas, version: group.preferredVersion.version};
+			for (const group of list.groups ?? [])
+				if (group.name === 'flowcontrol.apiserver.k8s.io' && group.preferredVersion)
+					this.kinds.flowschemas = {...this.kinds.flowschemas, version: group.preferredVersion.version};
 		} catch (error) {
 			if ((error as Error).name === 'AbortError') return;
 		}
@@ -246,27 +273,35 @@ export class Session extends EventEmitter {
 			this.firstCounts = new Promise((resolve) => {
 				this.resolveFirstCounts = resolve;
 			});
-			this.schedule(async () => {
-				try {
-					await this.pollMetrics();
-				} finally {
-					this.countsDone = true;
-					this.resolveFirstCounts();
-				}
-			}, this.options.metricsIntervalMs ?? 30_000, 0);
+			this.schedule(
+				async () => {
+					try {
+						await this.pollMetrics();
+					} finally {
+						this.countsDone = true;
+						this.resolveFirstCounts();
+					}
+				},
+				this.options.metricsIntervalMs ?? 30_000,
+				0,
+			);
 		}
 		if (groups.has('metrics.k8s.io') && kinds.includes('pods') && panes.includes('qos')) {
 			let first: () => void = () => undefined;
 			this.firstPodMetrics = new Promise((resolve) => {
 				first = resolve;
 			});
-			this.schedule(async () => {
-				try {
-					await this.pollPodMetrics();
-				} finally {
-					first();
-				}
-			}, () => this.podMetricsPauseMs(), 2_000);
+			this.schedule(
+				async () => {
+					try {
+						await this.pollPodMetrics();
+					} finally {
+						first();
+					}
+				},
+				() => this.podMetricsPauseMs(),
+				2_000,
+			);
 		}
 		if (kinds.includes('hpas') && kinds.includes('events')) void this.backfillRescales();
 		void this.waitForSync(undefined, {counts: true}).then(() => {
@@ -279,13 +314,21 @@ export class Session extends EventEmitter {
 	warm = false;
 
 	private target(spec: KindSpec): ReflectorTarget {
-		return {group: spec.group, version: spec.version, resource: spec.resource, namespace: spec.namespace ?? (spec.namespaced ? this.scope : undefined), fieldSelector: spec.fieldSelector};
+		return {
+			group: spec.group,
+			version: spec.version,
+			resource: spec.resource,
+			namespace: spec.namespace ?? (spec.namespaced ? this.scope : undefined),
+			fieldSelector: spec.fieldSelector,
+		};
 	}
 
 	private async startKind(kind: StoreKind): Promise<void> {
 		const spec = this.kinds[kind];
 		const target = this.target(spec);
-		const answer = await this.access.can({verb: 'list', group: spec.group, resource: spec.resource, namespace: target.namespace}).catch((): AccessAnswer => ({allowed: true}));
+		const answer = await this.access
+			.can({verb: 'list', group: spec.group, resource: spec.resource, namespace: target.namespace})
+			.catch((): AccessAnswer => ({allowed: true}));
 		if (this.stopped) return;
 		if (!answer.allowed) {
 			this.store.unreadable.set(kind, answer.reason ?? 'forbidden');
@@ -359,7 +402,9 @@ export class Session extends EventEmitter {
 		this.stats.metricsReads++;
 		const reading = await readMetrics(this.client, this.controller.signal);
 		const now = this.clock.now();
-		this.metricsReading = reading.figures ? {status: 'read'} : {status: reading.transient ? 'failed' : reading.code === 404 ? 'absent' : 'forbidden', reason: reading.unavailable};
+		this.metricsReading = reading.figures
+			? {status: 'read'}
+			: {status: reading.transient ? 'failed' : reading.code === 404 ? 'absent' : 'forbidden', reason: reading.unavailable};
 		if (reading.figures && reading.figures.objectCounts.source) {
 			this.store.setMetrics(reading.figures);
 			this.store.metricsUnavailable = undefined;
@@ -370,7 +415,8 @@ export class Session extends EventEmitter {
 		if (reading.transient) {
 			// A server that failed one /metrics read is struggling: keep the last counts and try
 			// again at the next poll rather than sending one LIST per resource instead.
-			this.store.metricsUnavailable = this.store.counts.size > 0 ? `${reading.unavailable}; counts kept from the last reading` : `${reading.unavailable}; retrying at the next poll`;
+			this.store.metricsUnavailable =
+				this.store.counts.size > 0 ? `${reading.unavailable}; counts kept from the last reading` : `${reading.unavailable}; retrying at the next poll`;
 			this.store.changed();
 			return;
 		}
@@ -392,7 +438,29 @@ export class Session extends EventEmitter {
 		this.sampled = true;
 		if (serverHasSizes) return;
 		if (!this.discovery.loaded) await this.discovery.load(this.controller.signal);
-		const builtin = new Set(['', 'apps', 'batch', 'autoscaling', 'policy', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'events.k8s.io', 'scheduling.k8s.io', 'flowcontrol.apiserver.k8s.io', 'apiextensions.k8s.io', 'admissionregistration.k8s.io', 'certificates.k8s.io', 'node.k8s.io', 'apiregistration.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'metrics.k8s.io']);
+		const builtin = new Set([
+			'',
+			'apps',
+			'batch',
+			'autoscaling',
+			'policy',
+			'networking.k8s.io',
+			'rbac.authorization.k8s.io',
+			'storage.k8s.io',
+			'coordination.k8s.io',
+			'discovery.k8s.io',
+			'events.k8s.io',
+			'scheduling.k8s.io',
+			'flowcontrol.apiserver.k8s.io',
+			'apiextensions.k8s.io',
+			'admissionregistration.k8s.io',
+			'certificates.k8s.io',
+			'node.k8s.io',
+			'apiregistration.k8s.io',
+			'authentication.k8s.io',
+			'authorization.k8s.io',
+			'metrics.k8s.io',
+		]);
 		for (const resource of this.discovery.listable()) {
 			if (builtin.has(resource.group) && resource.resource !== 'configmaps') continue;
 			await this.counter.sample(resource, this.controller.signal, 20);
@@ -422,13 +490,23 @@ export class Session extends EventEmitter {
 		const base = this.scope ? `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.scope)}/pods` : '/apis/metrics.k8s.io/v1beta1/pods';
 		try {
 			do {
-				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(base, {query: {limit: 500, continue: token}, signal: this.controller.signal, what: 'read pod metrics', maxAttempts: 2, background: true});
+				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(base, {
+					query: {limit: 500, continue: token},
+					signal: this.controller.signal,
+					what: 'read pod metrics',
+					maxAttempts: 2,
+					background: true,
+				});
 				this.podMetricsPages = ++pages;
 				for (const item of page.items ?? []) {
 					const containers: Array<readonly [string, number, number]> = [];
 					for (const c of (item.containers ?? []) as Obj[]) {
 						try {
-							containers.push([this.store.intern.s(String(c.name ?? '')), parseCpuMillis(String(c.usage?.cpu ?? '0')), parseMemoryBytes(String(c.usage?.memory ?? '0'))]);
+							containers.push([
+								this.store.intern.s(String(c.name ?? '')),
+								parseCpuMillis(String(c.usage?.cpu ?? '0')),
+								parseMemoryBytes(String(c.usage?.memory ?? '0')),
+							]);
 						} catch {
 							// Skip a malformed quantity.
 						}
@@ -460,7 +538,13 @@ export class Session extends EventEmitter {
 		let token: string | undefined;
 		try {
 			do {
-				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(path, {query: {limit: 500, continue: token, fieldSelector: 'involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale'}, signal: this.controller.signal, what: 'list rescale events', maxAttempts: 3, background: true});
+				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(path, {
+					query: {limit: 500, continue: token, fieldSelector: 'involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale'},
+					signal: this.controller.signal,
+					what: 'list rescale events',
+					maxAttempts: 3,
+					background: true,
+				});
 				for (const event of page.items ?? []) this.store.ingestPastEvent(event);
 				token = page.metadata?.continue || undefined;
 			} while (token);
@@ -490,7 +574,8 @@ export class Session extends EventEmitter {
 
 	private kindReading(kind: StoreKind): InputReading {
 		const spec = this.kinds[kind];
-		if (this.kindsNotServed.has(kind)) return {status: 'absent', reason: `${spec.group || 'core'}/${spec.version} ${spec.resource} is not served by this cluster`};
+		if (this.kindsNotServed.has(kind))
+			return {status: 'absent', reason: `${spec.group || 'core'}/${spec.version} ${spec.resource} is not served by this cluster`};
 		const reflector = this.reflectors.get(kind);
 		if (!reflector) {
 			// Not started: the access review said no, or it is still queued behind other kinds.
@@ -511,7 +596,11 @@ export class Session extends EventEmitter {
 	 * false when `deadline` passes first.
 	 */
 	async waitForSync(deadline?: number, options: {counts?: boolean; podMetrics?: boolean} = {}): Promise<boolean> {
-		const all = this.starting.then(() => Promise.all([...this.reflectors.values()].map((r) => r.waitForSync()))).then(() => (options.counts ? this.firstCounts : undefined)).then(() => (options.podMetrics ? this.firstPodMetrics : undefined)).then(() => true);
+		const all = this.starting
+			.then(() => Promise.all([...this.reflectors.values()].map((r) => r.waitForSync())))
+			.then(() => (options.counts ? this.firstCounts : undefined))
+			.then(() => (options.podMetrics ? this.firstPodMetrics : undefined))
+			.then(() => true);
 		if (deadline === undefined) return all;
 		const remaining = Math.max(0, deadline - this.clock.now());
 		let timer: NodeJS.Timeout | undefined;

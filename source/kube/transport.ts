@@ -38,7 +38,10 @@ export interface RawResponse {
 }
 
 export class NetworkError extends Error {
-	constructor(message: string, readonly code?: string) {
+	constructor(
+		message: string,
+		readonly code?: string,
+	) {
 		super(message);
 	}
 }
@@ -56,17 +59,34 @@ class StaleConnection extends Error {
 export function describeNetworkError(error: NodeJS.ErrnoException, server: string): string {
 	const code = error.code ?? '';
 	switch (code) {
-		case 'ECONNREFUSED': return `connection refused by ${server} (is the API server up, and is this the right address?)`;
-		case 'ENOTFOUND': case 'EAI_AGAIN': return `cannot resolve the host of ${server}`;
-		case 'ETIMEDOUT': case 'ESOCKETTIMEDOUT': return `connection to ${server} timed out`;
-		case 'ECONNRESET': case 'EPIPE': return `connection to ${server} was reset`;
-		case 'EHOSTUNREACH': case 'ENETUNREACH': return `${server} is unreachable from here`;
-		case 'DEPTH_ZERO_SELF_SIGNED_CERT': case 'SELF_SIGNED_CERT_IN_CHAIN': case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE': case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+		case 'ECONNREFUSED':
+			return `connection refused by ${server} (is the API server up, and is this the right address?)`;
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return `cannot resolve the host of ${server}`;
+		case 'ETIMEDOUT':
+		case 'ESOCKETTIMEDOUT':
+			return `connection to ${server} timed out`;
+		case 'ECONNRESET':
+		case 'EPIPE':
+			return `connection to ${server} was reset`;
+		case 'EHOSTUNREACH':
+		case 'ENETUNREACH':
+			return `${server} is unreachable from here`;
+		case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+		case 'SELF_SIGNED_CERT_IN_CHAIN':
+		case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+		case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
 			return `TLS: the certificate of ${server} is not signed by the CA in the kubeconfig (${code})`;
-		case 'ERR_TLS_CERT_ALTNAME_INVALID': return `TLS: the certificate of ${server} does not match its host name`;
-		case 'CERT_HAS_EXPIRED': return `TLS: the certificate of ${server} has expired`;
-		case 'EPROTO': case 'ERR_SSL_WRONG_VERSION_NUMBER': return `TLS handshake with ${server} failed (is it really HTTPS?)`;
-		default: return `${code ? `${code}: ` : ''}${error.message.split('\n')[0]} (${server})`;
+		case 'ERR_TLS_CERT_ALTNAME_INVALID':
+			return `TLS: the certificate of ${server} does not match its host name`;
+		case 'CERT_HAS_EXPIRED':
+			return `TLS: the certificate of ${server} has expired`;
+		case 'EPROTO':
+		case 'ERR_SSL_WRONG_VERSION_NUMBER':
+			return `TLS handshake with ${server} failed (is it really HTTPS?)`;
+		default:
+			return `${code ? `${code}: ` : ''}${error.message.split('\n')[0]} (${server})`;
 	}
 }
 
@@ -80,21 +100,29 @@ export class Transport {
 	/** Requests sent, for footprint accounting. */
 	sent = 0;
 
-	constructor(private readonly config: ResolvedConfig, private readonly credentials: Credentials, private readonly userAgent: string, env: NodeJS.ProcessEnv = process.env) {
+	constructor(
+		private readonly config: ResolvedConfig,
+		private readonly credentials: Credentials,
+		private readonly userAgent: string,
+		env: NodeJS.ProcessEnv = process.env,
+	) {
 		try {
 			this.base = new URL(config.cluster.server);
 		} catch {
 			throw new UsageError(`invalid server URL "${config.cluster.server}" in cluster "${config.cluster.name}"`);
 		}
 		this.secure = this.base.protocol === 'https:';
-		if (!this.secure && this.base.protocol !== 'http:') throw new UsageError(`unsupported server URL scheme "${this.base.protocol}" in cluster "${config.cluster.name}"`);
+		if (!this.secure && this.base.protocol !== 'http:')
+			throw new UsageError(`unsupported server URL scheme "${this.base.protocol}" in cluster "${config.cluster.name}"`);
 		this.proxy = chooseProxy({server: config.cluster.server, cluster: config.cluster.name, proxyUrl: config.cluster.proxyUrl, env});
 		if (config.cluster.caData) this.ca = Buffer.from(config.cluster.caData, 'base64').toString('utf8');
 		else if (config.cluster.caFile) {
 			try {
 				this.ca = readFileSync(config.cluster.caFile, 'utf8');
 			} catch (error) {
-				throw new UsageError(`cannot read certificate-authority ${config.cluster.caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+				throw new UsageError(
+					`cannot read certificate-authority ${config.cluster.caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+				);
 			}
 		}
 	}
@@ -105,7 +133,13 @@ export class Transport {
 
 	/** The cluster's TLS settings with this credential's client certificate. */
 	private tls(credential: Credential): TlsSettings {
-		return {ca: this.ca, cert: credential.cert, key: credential.key, rejectUnauthorized: !this.config.cluster.skipTLSVerify, servername: this.config.cluster.tlsServerName || undefined};
+		return {
+			ca: this.ca,
+			cert: credential.cert,
+			key: credential.key,
+			rejectUnauthorized: !this.config.cluster.skipTLSVerify,
+			servername: this.config.cluster.tlsServerName || undefined,
+		};
 	}
 
 	/** Whether requests go to the proxy itself in absolute form (an http:// server through an http(s) proxy). */
@@ -121,7 +155,13 @@ export class Transport {
 			// would queue the next LIST behind the watches forever); idle ones are kept for reuse.
 			const pool = {keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4};
 			const settings = this.tls(credential);
-			const tlsOptions = {ca: settings.ca, cert: settings.cert, key: settings.key, rejectUnauthorized: settings.rejectUnauthorized, servername: settings.servername};
+			const tlsOptions = {
+				ca: settings.ca,
+				cert: settings.cert,
+				key: settings.key,
+				rejectUnauthorized: settings.rejectUnauthorized,
+				servername: settings.servername,
+			};
 			const proxy = this.proxy;
 			if (!proxy) agent = this.secure ? new https.Agent({...pool, ...tlsOptions}) : new http.Agent(pool);
 			else if (this.absoluteForm) {
@@ -153,73 +193,80 @@ export class Transport {
 		if (viaProxy) headers.Host = this.base.host;
 		if (authorization) headers['Proxy-Authorization'] = authorization;
 		const module = (viaProxy ? viaProxy.url.protocol === 'https:' : this.secure) ? https : http;
-		const send = () => new Promise<RawResponse>((resolve, reject) => {
-			this.sent++;
-			let timer: NodeJS.Timeout | undefined;
-			const req = module.request({
-				protocol: viaProxy ? viaProxy.url.protocol : this.base.protocol,
-				hostname: viaProxy ? bareHost(viaProxy.url) : this.base.hostname.replace(/^\[(.*)\]$/, '$1'),
-				port: viaProxy ? proxyPort(viaProxy.url) : this.base.port || (this.secure ? 443 : 80),
-				method: request.method,
-				path: viaProxy ? `${this.base.origin}${basePath}${request.path}` : `${basePath}${request.path}`,
-				headers,
-				agent: this.agentFor(credential),
-				signal: request.signal,
-			}, (res) => {
-				if (viaProxy && res.statusCode === 407) {
-					if (timer) clearTimeout(timer);
-					res.resume();
-					reject(proxyAuthRefused(viaProxy, 407, res.statusMessage ?? ''));
-					return;
+		const send = () =>
+			new Promise<RawResponse>((resolve, reject) => {
+				this.sent++;
+				let timer: NodeJS.Timeout | undefined;
+				const req = module.request(
+					{
+						protocol: viaProxy ? viaProxy.url.protocol : this.base.protocol,
+						hostname: viaProxy ? bareHost(viaProxy.url) : this.base.hostname.replace(/^\[(.*)\]$/, '$1'),
+						port: viaProxy ? proxyPort(viaProxy.url) : this.base.port || (this.secure ? 443 : 80),
+						method: request.method,
+						path: viaProxy ? `${this.base.origin}${basePath}${request.path}` : `${basePath}${request.path}`,
+						headers,
+						agent: this.agentFor(credential),
+						signal: request.signal,
+					},
+					(res) => {
+						if (viaProxy && res.statusCode === 407) {
+							if (timer) clearTimeout(timer);
+							res.resume();
+							reject(proxyAuthRefused(viaProxy, 407, res.statusMessage ?? ''));
+							return;
+						}
+						if (request.stream) {
+							if (timer) clearTimeout(timer);
+							if ((res.statusCode ?? 0) >= 300) {
+								// Errors are small Status bodies: buffer them.
+								collect(res).then((body) => resolve({status: res.statusCode ?? 0, headers: res.headers, body}), reject);
+								return;
+							}
+							resolve({status: res.statusCode ?? 0, headers: res.headers, body: '', stream: res});
+							return;
+						}
+						collect(res).then(
+							(body) => {
+								if (timer) clearTimeout(timer);
+								resolve({status: res.statusCode ?? 0, headers: res.headers, body});
+							},
+							(error: Error) => {
+								if (timer) clearTimeout(timer);
+								reject(new NetworkError(describeNetworkError(error as NodeJS.ErrnoException, this.server), (error as NodeJS.ErrnoException).code));
+							},
+						);
+					},
+				);
+				if (request.timeoutMs && request.timeoutMs > 0) {
+					timer = setTimeout(() => {
+						req.destroy(new TimeoutError(`request to ${this.server} timed out after ${request.timeoutMs} ms`, 'ETIMEDOUT'));
+					}, request.timeoutMs);
 				}
-				if (request.stream) {
+				req.on('error', (error: NodeJS.ErrnoException) => {
 					if (timer) clearTimeout(timer);
-					if ((res.statusCode ?? 0) >= 300) {
-						// Errors are small Status bodies: buffer them.
-						collect(res).then((body) => resolve({status: res.statusCode ?? 0, headers: res.headers, body}), reject);
+					if (req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !(error instanceof NetworkError)) {
+						reject(new StaleConnection(error.code));
 						return;
 					}
-					resolve({status: res.statusCode ?? 0, headers: res.headers, body: '', stream: res});
-					return;
-				}
-				collect(res).then((body) => {
-					if (timer) clearTimeout(timer);
-					resolve({status: res.statusCode ?? 0, headers: res.headers, body});
-				}, (error: Error) => {
-					if (timer) clearTimeout(timer);
-					reject(new NetworkError(describeNetworkError(error as NodeJS.ErrnoException, this.server), (error as NodeJS.ErrnoException).code));
+					if (error.name === 'AbortError') {
+						reject(error);
+						return;
+					}
+					if (error instanceof NetworkError || error instanceof ProxyAuthError) {
+						reject(error);
+						return;
+					}
+					if (error instanceof ProxyError) {
+						reject(new NetworkError(error.message, error.code));
+						return;
+					}
+					// Through an http(s) proxy in absolute form, the connection is the proxy's.
+					const message = viaProxy ? describeProxyFailure(error, viaProxy).message : describeNetworkError(error, this.server);
+					reject(new NetworkError(message, error.code));
 				});
+				if (request.body !== undefined) req.write(request.body);
+				req.end();
 			});
-			if (request.timeoutMs && request.timeoutMs > 0) {
-				timer = setTimeout(() => {
-					req.destroy(new TimeoutError(`request to ${this.server} timed out after ${request.timeoutMs} ms`, 'ETIMEDOUT'));
-				}, request.timeoutMs);
-			}
-			req.on('error', (error: NodeJS.ErrnoException) => {
-				if (timer) clearTimeout(timer);
-				if (req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !(error instanceof NetworkError)) {
-					reject(new StaleConnection(error.code));
-					return;
-				}
-				if (error.name === 'AbortError') {
-					reject(error);
-					return;
-				}
-				if (error instanceof NetworkError || error instanceof ProxyAuthError) {
-					reject(error);
-					return;
-				}
-				if (error instanceof ProxyError) {
-					reject(new NetworkError(error.message, error.code));
-					return;
-				}
-				// Through an http(s) proxy in absolute form, the connection is the proxy's.
-				const message = viaProxy ? describeProxyFailure(error, viaProxy).message : describeNetworkError(error, this.server);
-				reject(new NetworkError(message, error.code));
-			});
-			if (request.body !== undefined) req.write(request.body);
-			req.end();
-		});
 		try {
 			return await send();
 		} catch (error) {

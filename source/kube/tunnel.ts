@@ -23,7 +23,10 @@ import {bareHost, type Proxy, proxyAuthorization, proxyPort} from './proxy.js';
 
 /** A proxy could not be reached or could not open the tunnel (the transport retries it as a network error). */
 export class ProxyError extends Error {
-	constructor(message: string, readonly code?: string) {
+	constructor(
+		message: string,
+		readonly code?: string,
+	) {
 		super(message);
 	}
 }
@@ -63,14 +66,22 @@ function hostPort(target: Target): string {
 /** One line for a failure to reach the proxy itself. */
 export function describeProxyFailure(error: NodeJS.ErrnoException, proxy: Proxy): ProxyError {
 	const code = error.code ?? '';
-	const why = code === 'ECONNREFUSED' ? 'connection refused'
-		: code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'cannot resolve its host'
-		: code === 'ETIMEDOUT' ? 'timed out'
-		: code === 'ECONNRESET' || code === 'EPIPE' ? 'the connection was reset'
-		: code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? 'unreachable from here'
-		: code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'TLS: its certificate does not match its host name'
-		: /CERT|SELF_SIGNED|UNABLE_TO/.test(code) ? `TLS: its certificate is not trusted (${code})`
-		: `${code ? `${code}: ` : ''}${String(error.message).split('\n')[0]}`;
+	const why =
+		code === 'ECONNREFUSED'
+			? 'connection refused'
+			: code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+				? 'cannot resolve its host'
+				: code === 'ETIMEDOUT'
+					? 'timed out'
+					: code === 'ECONNRESET' || code === 'EPIPE'
+						? 'the connection was reset'
+						: code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
+							? 'unreachable from here'
+							: code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+								? 'TLS: its certificate does not match its host name'
+								: /CERT|SELF_SIGNED|UNABLE_TO/.test(code)
+									? `TLS: its certificate is not trusted (${code})`
+									: `${code ? `${code}: ` : ''}${String(error.message).split('\n')[0]}`;
 	return new ProxyError(`cannot connect to ${named(proxy)}: ${why}`, code || undefined);
 }
 
@@ -81,7 +92,16 @@ function connectToProxy(proxy: Proxy, proxyTls: TlsSettings): net.Socket {
 	if (proxy.url.protocol !== 'https:') return net.connect({host, port});
 	// Go: the transport's TLS config, its ServerName (tls-server-name) or else the proxy's host.
 	const servername = proxyTls.servername || (isIP(host) === 0 ? host : undefined);
-	return tls.connect({host, port, servername, ca: proxyTls.ca, cert: proxyTls.cert, key: proxyTls.key, rejectUnauthorized: proxyTls.rejectUnauthorized, ALPNProtocols: ['http/1.1']});
+	return tls.connect({
+		host,
+		port,
+		servername,
+		ca: proxyTls.ca,
+		cert: proxyTls.cert,
+		key: proxyTls.key,
+		rejectUnauthorized: proxyTls.rejectUnauthorized,
+		ALPNProtocols: ['http/1.1'],
+	});
 }
 
 /**
@@ -117,17 +137,25 @@ function exactly(reply: {answer: Buffer; rest: Buffer}, proxy: Proxy): Buffer {
 /** A 407 (or a 401 to CONNECT) from `proxy`. */
 export function proxyAuthRefused(proxy: Proxy, code: number, text: string): ProxyAuthError {
 	const reason = text || (code === 407 ? 'Proxy Authentication Required' : 'Unauthorized');
-	return new ProxyAuthError(`${named(proxy)} ${proxyAuthorization(proxy.url) ? 'did not accept the credentials in its URL' : 'asks for credentials (give them in the proxy URL)'}: ${code} ${reason}`);
+	return new ProxyAuthError(
+		`${named(proxy)} ${proxyAuthorization(proxy.url) ? 'did not accept the credentials in its URL' : 'asks for credentials (give them in the proxy URL)'}: ${code} ${reason}`,
+	);
 }
 
 async function httpConnect(socket: net.Socket, proxy: Proxy, target: Target, userAgent: string): Promise<void> {
 	const authority = hostPort(target);
 	const authorization = proxyAuthorization(proxy.url);
-	socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: ${userAgent}\r\n${authorization ? `Proxy-Authorization: ${authorization}\r\n` : ''}\r\n`);
-	const reply = await readAnswer(socket, (data) => {
-		const end = data.indexOf('\r\n\r\n');
-		return end < 0 ? undefined : end + 4;
-	}, proxy);
+	socket.write(
+		`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: ${userAgent}\r\n${authorization ? `Proxy-Authorization: ${authorization}\r\n` : ''}\r\n`,
+	);
+	const reply = await readAnswer(
+		socket,
+		(data) => {
+			const end = data.indexOf('\r\n\r\n');
+			return end < 0 ? undefined : end + 4;
+		},
+		proxy,
+	);
 	const head = reply.answer.toString('latin1');
 	const status = /^HTTP\/\d(?:\.\d)? (\d{3})(?: ([^\r\n]*))?/.exec(head);
 	if (!status) throw new ProxyError(`${named(proxy)} did not answer CONNECT with HTTP`, 'EPROTO');
@@ -164,13 +192,16 @@ async function socks5Connect(socket: net.Socket, proxy: Proxy, target: Target): 
 	if (choice[1] === 2 && withAuth) {
 		const userBytes = Buffer.from(user);
 		const passwordBytes = Buffer.from(password);
-		if (userBytes.length === 0 || userBytes.length > 255 || passwordBytes.length > 255) throw new ProxyAuthError(`${named(proxy)}: the username and password in its URL must be 1-255 and 0-255 bytes`);
+		if (userBytes.length === 0 || userBytes.length > 255 || passwordBytes.length > 255)
+			throw new ProxyAuthError(`${named(proxy)}: the username and password in its URL must be 1-255 and 0-255 bytes`);
 		socket.write(Buffer.concat([Buffer.from([1, userBytes.length]), userBytes, Buffer.from([passwordBytes.length]), passwordBytes]));
 		const status = exactly(await readAnswer(socket, (data) => (data.length >= 2 ? 2 : undefined), proxy), proxy);
 		if (status[1] !== 0) throw new ProxyAuthError(`${named(proxy)} did not accept the credentials in its URL`);
 	} else if (choice[1] !== 0) {
 		// 0xFF: none of the offered methods; without credentials we offered only "none".
-		throw new ProxyAuthError(`${named(proxy)} ${withAuth ? 'accepts none of the authentication methods we offer' : 'wants authentication (give a username and password in the proxy URL)'}`);
+		throw new ProxyAuthError(
+			`${named(proxy)} ${withAuth ? 'accepts none of the authentication methods we offer' : 'wants authentication (give a username and password in the proxy URL)'}`,
+		);
 	}
 	let address: Buffer;
 	const family = isIP(target.host);
@@ -184,12 +215,23 @@ async function socks5Connect(socket: net.Socket, proxy: Proxy, target: Target): 
 	const port = Buffer.alloc(2);
 	port.writeUInt16BE(target.port);
 	socket.write(Buffer.concat([Buffer.from([5, 1, 0]), address, port]));
-	const reply = exactly(await readAnswer(socket, (data) => {
-		if (data.length < 5) return undefined;
-		const length = data[3] === 1 ? 4 : data[3] === 4 ? 16 : data[3] === 3 ? 1 + data[4]! : 0;
-		return data.length >= 4 + length + 2 ? 4 + length + 2 : undefined;
-	}, proxy), proxy);
-	if (reply[1] !== 0) throw new ProxyError(`${named(proxy)} could not connect to ${hostPort(target)}: ${SOCKS_REPLIES[reply[1]!] ?? `reply ${reply[1]}`}`, reply[1] === 5 ? 'ECONNREFUSED' : 'EPROXY');
+	const reply = exactly(
+		await readAnswer(
+			socket,
+			(data) => {
+				if (data.length < 5) return undefined;
+				const length = data[3] === 1 ? 4 : data[3] === 4 ? 16 : data[3] === 3 ? 1 + data[4]! : 0;
+				return data.length >= 4 + length + 2 ? 4 + length + 2 : undefined;
+			},
+			proxy,
+		),
+		proxy,
+	);
+	if (reply[1] !== 0)
+		throw new ProxyError(
+			`${named(proxy)} could not connect to ${hostPort(target)}: ${SOCKS_REPLIES[reply[1]!] ?? `reply ${reply[1]}`}`,
+			reply[1] === 5 ? 'ECONNREFUSED' : 'EPROXY',
+		);
 }
 
 /** The 16 bytes of an IPv6 address. */
@@ -200,7 +242,7 @@ function ipv6Bytes(address: string): Buffer {
 		const [a, b, c, d] = v4[1]!.split('.').map(Number) as [number, number, number, number];
 		text = `${text.slice(0, -v4[1]!.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
 	}
-	const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, undefined];
+	const [head, tail] = text.includes('::') ? (text.split('::') as [string, string]) : [text, undefined];
 	const left = head ? head.split(':') : [];
 	const right = tail ? tail.split(':') : [];
 	const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
@@ -249,13 +291,16 @@ type Opener = (target: Target) => Promise<net.Socket>;
 export function tunnelAgent(secure: boolean, options: https.AgentOptions, open: Opener): http.Agent {
 	const create = (agentOptions: Record<string, unknown>, callback: (error: Error | null, socket?: Duplex) => void): void => {
 		const target = {host: String(agentOptions.host ?? agentOptions.hostname).replace(/^\[(.*)\]$/, '$1'), port: Number(agentOptions.port)};
-		open(target).then((socket) => {
-			if (!secure) {
-				callback(null, socket);
-				return;
-			}
-			callback(null, tls.connect({...agentOptions, socket} as tls.ConnectionOptions));
-		}, (error: Error) => callback(error));
+		open(target).then(
+			(socket) => {
+				if (!secure) {
+					callback(null, socket);
+					return;
+				}
+				callback(null, tls.connect({...agentOptions, socket} as tls.ConnectionOptions));
+			},
+			(error: Error) => callback(error),
+		);
 	};
 	if (secure) {
 		return new (class extends https.Agent {

@@ -41,10 +41,7 @@ export interface SizeEstimates {
 	byResource: SizeEstimate[];
 }
 
-export type EtcdSizeSource =
-	| 'apiserver_storage_size_bytes'
-	| 'apiserver_storage_db_total_size_in_bytes'
-	| 'etcd_db_total_size_in_bytes';
+export type EtcdSizeSource = 'apiserver_storage_size_bytes' | 'apiserver_storage_db_total_size_in_bytes' | 'etcd_db_total_size_in_bytes';
 
 export interface EtcdSizePart {
 	/** The label that tells the parts apart: `storage_cluster_id` (1.28+) or `endpoint` (older). */

@@ -148,7 +148,10 @@ function fnv1a(s: string): string {
 export function idPart(s: string): string {
 	const clean = s.replace(/[:\s]/g, '_');
 	if (clean.length <= ID_PART_MAX && ID_CHARS.test(clean)) return clean;
-	const kept = [...clean.slice(0, ID_PART_KEEP * 2)].slice(0, ID_PART_KEEP).map((c) => (ID_CHARS.test(c) ? c : '_')).join('');
+	const kept = [...clean.slice(0, ID_PART_KEEP * 2)]
+		.slice(0, ID_PART_KEEP)
+		.map((c) => (ID_CHARS.test(c) ? c : '_'))
+		.join('');
 	return `${kept}~${fnv1a(s)}`;
 }
 

@@ -32,7 +32,11 @@ export class PodUsageTable implements PodUsage {
 		const table = new PodUsageTable();
 		for (const [key, containers] of entries) {
 			const slash = key.indexOf('/');
-			table.add(slash < 0 ? '' : key.slice(0, slash), slash < 0 ? key : key.slice(slash + 1), containers.map(([container, used]) => [container, used.cpuMillis, used.memoryBytes] as const));
+			table.add(
+				slash < 0 ? '' : key.slice(0, slash),
+				slash < 0 ? key : key.slice(slash + 1),
+				containers.map(([container, used]) => [container, used.cpuMillis, used.memoryBytes] as const),
+			);
 		}
 		return table;
 	}

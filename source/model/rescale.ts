@@ -112,9 +112,10 @@ export function mergeReplicaHistory(points: readonly ReplicaPoint[], events: rea
 	const live = points.filter((p) => p.approximate !== true).sort((a, b) => a.time - b.time);
 	const firstLive = live[0]?.time;
 	const horizonStart = options.now !== undefined ? options.now - (options.horizonMs ?? DEFAULT_HISTORY_HORIZON_MS) : undefined;
-	const older = events.length > 0
-		? backfillPoints(events, {...(firstLive !== undefined ? {before: firstLive} : {}), limit})
-		: points.filter((p) => p.approximate === true && (firstLive === undefined || p.time < firstLive));
+	const older =
+		events.length > 0
+			? backfillPoints(events, {...(firstLive !== undefined ? {before: firstLive} : {}), limit})
+			: points.filter((p) => p.approximate === true && (firstLive === undefined || p.time < firstLive));
 	let merged = [...older, ...live].sort((a, b) => a.time - b.time);
 	if (horizonStart !== undefined) {
 		// Keep the last point before the horizon: it is the level the kept history starts from.
@@ -131,7 +132,8 @@ export function mergeReplicaHistory(points: readonly ReplicaPoint[], events: rea
  */
 export function appendReplicaPoint(history: readonly ReplicaPoint[], point: ReplicaPoint, limit = DEFAULT_HISTORY_LIMIT): readonly ReplicaPoint[] {
 	const last = history[history.length - 1];
-	if (last && last.replicas === point.replicas && last.desired === point.desired && last.writer === point.writer && last.approximate === point.approximate) return history;
+	if (last && last.replicas === point.replicas && last.desired === point.desired && last.writer === point.writer && last.approximate === point.approximate)
+		return history;
 	const next = [...history, point];
 	if (last && point.time < last.time) next.sort((a, b) => a.time - b.time);
 	return next.length > limit ? next.slice(next.length - limit) : next;

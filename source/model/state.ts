@@ -6,7 +6,20 @@
  */
 import type {ApiServerFigures} from './apiserver-figures.js';
 import type {PodUsage} from './pod-usage.js';
-import type {SlimClaim, SlimCronJob, SlimFlowSchema, SlimHpa, SlimJob, SlimNode, SlimPersistentVolume, SlimPod, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from './slim.js';
+import type {
+	SlimClaim,
+	SlimCronJob,
+	SlimFlowSchema,
+	SlimHpa,
+	SlimJob,
+	SlimNode,
+	SlimPersistentVolume,
+	SlimPod,
+	SlimPriorityClass,
+	SlimQuota,
+	SlimScaledObject,
+	SlimWorkload,
+} from './slim.js';
 
 export type Keyed<T> = ReadonlyMap<string, T>;
 

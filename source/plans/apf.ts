@@ -19,25 +19,37 @@ export const THROTTLE_SHARES = 5;
 /** The FlowSchema that classifies a user today: the matching one with the lowest precedence. */
 export function matchingFlowSchema(state: ClusterState, user: string, groups: readonly string[]): SlimFlowSchema | undefined {
 	const sa = serviceAccountOf(user);
-	const matches = (schema: SlimFlowSchema): boolean => schema.subjects.some((subject) => {
-		const [kind, rest = ''] = subject.split(/:(.*)/s) as [string, string];
-		if (kind === 'User') return rest === '*' || rest === user;
-		if (kind === 'Group') return rest === '*' || groups.includes(rest);
-		if (kind === 'ServiceAccount' && sa) {
-			const [namespace, name] = rest.split('/');
-			return namespace === sa.namespace && (name === '*' || name === sa.name);
-		}
-		return false;
-	});
+	const matches = (schema: SlimFlowSchema): boolean =>
+		schema.subjects.some((subject) => {
+			const [kind, rest = ''] = subject.split(/:(.*)/s) as [string, string];
+			if (kind === 'User') return rest === '*' || rest === user;
+			if (kind === 'Group') return rest === '*' || groups.includes(rest);
+			if (kind === 'ServiceAccount' && sa) {
+				const [namespace, name] = rest.split('/');
+				return namespace === sa.namespace && (name === '*' || name === sa.name);
+			}
+			return false;
+		});
 	return [...state.flowSchemas.values()].filter((schema) => schema.resourceRules !== false && matches(schema)).sort((a, b) => a.precedence - b.precedence)[0];
 }
 
 function slug(text: string): string {
-	return text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '') || 'client';
+	return (
+		text
+			.toLowerCase()
+			.replace(/[^a-z0-9-]+/g, '-')
+			.replace(/^-+|-+$/g, '')
+			.slice(0, 40)
+			.replace(/-+$/, '') || 'client'
+	);
 }
 
 /** The objects and the precedence reasoning for throttling `user`. */
-export function throttlePlan(state: ClusterState, user: string, options: {shares?: number; version?: string} = {}): {priorityLevel: Obj; flowSchema: Obj; precedence: number; reason: string} {
+export function throttlePlan(
+	state: ClusterState,
+	user: string,
+	options: {shares?: number; version?: string} = {},
+): {priorityLevel: Obj; flowSchema: Obj; precedence: number; reason: string} {
 	const sa = serviceAccountOf(user);
 	const groups = sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`, 'system:authenticated'] : ['system:authenticated'];
 	const current = matchingFlowSchema(state, user, groups);
@@ -68,7 +80,9 @@ export function throttlePlan(state: ClusterState, user: string, options: {shares
 			rules: [{subjects: [subject], resourceRules: [{verbs: ['list', 'watch'], apiGroups: ['*'], resources: ['*'], clusterScope: true, namespaces: ['*']}]}],
 		},
 	};
-	const reason = current ? `matchingPrecedence ${precedence}: ahead of ${current.name} (${current.precedence}, priority level ${current.priorityLevel}), which classifies it today` : `matchingPrecedence ${precedence}: no schema matched it in the cached state`;
+	const reason = current
+		? `matchingPrecedence ${precedence}: ahead of ${current.name} (${current.precedence}, priority level ${current.priorityLevel}), which classifies it today`
+		: `matchingPrecedence ${precedence}: no schema matched it in the cached state`;
 	return {priorityLevel, flowSchema, precedence, reason};
 }
 

@@ -53,7 +53,10 @@ export function dampenHpaPatch(hpa: Pick<SlimHpa, 'namespace' | 'name' | 'behavi
  * The change of a ScaledObject's spec.advanced.horizontalPodAutoscalerConfig.behavior.
  * `behavior` is the ScaledObject's (when unknown, pass the owned HPA's: KEDA copies it).
  */
-export function dampenScaledObjectPatch(scaledObject: {namespace: string; name: string; behavior?: Behavior}, options: DampenOptions = {}): MergePatchPlan | undefined {
+export function dampenScaledObjectPatch(
+	scaledObject: {namespace: string; name: string; behavior?: Behavior},
+	options: DampenOptions = {},
+): MergePatchPlan | undefined {
 	const change = dampenBehavior(scaledObject.behavior, options);
 	if (!change) return undefined;
 	return {
@@ -103,7 +106,10 @@ export interface OverprovisioningPlan {
 }
 
 function dnsLabel(text: string): string {
-	const clean = text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+	const clean = text
+		.toLowerCase()
+		.replace(/[^a-z0-9-]+/g, '-')
+		.replace(/^-+|-+$/g, '');
 	return clean.slice(0, 40).replace(/-+$/, '') || 'pool';
 }
 
@@ -128,7 +134,9 @@ export function overprovisioningForPool(state: ClusterState, pool: string, optio
 					terminationGracePeriodSeconds: 0,
 					automountServiceAccountToken: false,
 					nodeSelector: {[labelKey]: pool},
-					containers: [{name: 'pause', image: PAUSE_IMAGE, resources: {requests: {cpu: formatCpu(perPod.cpuMillis), memory: formatMemory(perPod.memoryBytes)}}}],
+					containers: [
+						{name: 'pause', image: PAUSE_IMAGE, resources: {requests: {cpu: formatCpu(perPod.cpuMillis), memory: formatMemory(perPod.memoryBytes)}}},
+					],
 				},
 			},
 		},

@@ -205,10 +205,28 @@ export function batchedDeletePlan(targets: readonly DeleteTarget[], budget: Requ
 /** DELETE targets (with uid and resourceVersion preconditions) for a job-without-ttl or finished-pods finding. */
 export function deleteTargetsFor(state: ClusterState, id: string): DeleteTarget[] {
 	if (id.startsWith('job-without-ttl/')) {
-		return finishedJobsFor(state, id).map((job) => ({group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespace: job.namespace, name: job.name, uid: job.uid, resourceVersion: job.resourceVersion}));
+		return finishedJobsFor(state, id).map((job) => ({
+			group: 'batch',
+			version: 'v1',
+			resource: 'jobs',
+			kind: 'Job',
+			namespace: job.namespace,
+			name: job.name,
+			uid: job.uid,
+			resourceVersion: job.resourceVersion,
+		}));
 	}
 	if (id.startsWith('finished-pods/')) {
-		return finishedPodsFor(state, id).map((pod) => ({group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, resourceVersion: pod.resourceVersion}));
+		return finishedPodsFor(state, id).map((pod) => ({
+			group: '',
+			version: 'v1',
+			resource: 'pods',
+			kind: 'Pod',
+			namespace: pod.namespace,
+			name: pod.name,
+			uid: pod.uid,
+			resourceVersion: pod.resourceVersion,
+		}));
 	}
 	return [];
 }
@@ -255,9 +273,10 @@ export function volumeDeletePlan(volume: VolumeToDelete, options: {serverMinor?:
 	if (volume.phase !== 'Released') {
 		return {
 			allowed: false,
-			reason: volume.phase === 'Failed'
-				? `${what} is Failed: reclaiming it went wrong; deleting the object now would leave its disk behind without the error - fix the cause first`
-				: `${what} is ${volume.phase}, not Released: it is in use or can be reused`,
+			reason:
+				volume.phase === 'Failed'
+					? `${what} is Failed: reclaiming it went wrong; deleting the object now would leave its disk behind without the error - fix the cause first`
+					: `${what} is ${volume.phase}, not Released: it is in use or can be reused`,
 			warning: '',
 			diskKept: true,
 		};
@@ -270,18 +289,27 @@ export function volumeDeletePlan(volume: VolumeToDelete, options: {serverMinor?:
 	} else if (volume.reclaimPolicy === 'Delete') {
 		diskKept = false;
 		const minor = options.serverMinor;
-		const caveat = minor === undefined
-			? ' On clusters older than 1.31 (HonorPVReclaimPolicy off) deleting the PV object first can instead leave the disk behind.'
-			: minor < HONOR_RECLAIM_POLICY_MINOR
-				? ` This cluster is 1.${minor}: without HonorPVReclaimPolicy the disk may be left behind instead of deleted - check the cloud provider afterwards.`
-				: '';
+		const caveat =
+			minor === undefined
+				? ' On clusters older than 1.31 (HonorPVReclaimPolicy off) deleting the PV object first can instead leave the disk behind.'
+				: minor < HONOR_RECLAIM_POLICY_MINOR
+					? ` This cluster is 1.${minor}: without HonorPVReclaimPolicy the disk may be left behind instead of deleted - check the cloud provider afterwards.`
+					: '';
 		warning = `Deletes the ${what}${claim} AND its backing disk with all its data (reclaim policy Delete). This cannot be undone.${caveat}`;
 	} else {
 		return {allowed: false, reason: `${what} has reclaim policy "${volume.reclaimPolicy}": unknown what happens to its storage`, warning: '', diskKept: true};
 	}
 	return {
 		allowed: true,
-		request: deleteRequest({group: '', version: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', name: volume.name, uid: volume.uid, resourceVersion: volume.resourceVersion}),
+		request: deleteRequest({
+			group: '',
+			version: 'v1',
+			resource: 'persistentvolumes',
+			kind: 'PersistentVolume',
+			name: volume.name,
+			uid: volume.uid,
+			resourceVersion: volume.resourceVersion,
+		}),
 		warning,
 		diskKept,
 	};
@@ -310,10 +338,20 @@ export interface RevisionHistoryPlan {
  * newest `limit` of them (by revision, then creation time) and deletes the rest. No
  * rollout: the template is untouched.
  */
-export function revisionHistoryLimitPatch(deployment: PlannedObject, oldReplicaSets: readonly OldReplicaSet[], limit = SUGGESTED_REVISION_HISTORY_LIMIT): RevisionHistoryPlan {
-	if (!Number.isInteger(limit) || limit < 0 || limit > INT32_MAX) throw new RangeError(`revisionHistoryLimit must be a whole number from 0 to ${INT32_MAX}, got ${limit}`);
-	const newestFirst = [...oldReplicaSets].sort((a, b) => (b.revision ?? -1) - (a.revision ?? -1) || b.created - a.created || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-	const removes = newestFirst.slice(limit).reverse().map((rs) => rs.name);
+export function revisionHistoryLimitPatch(
+	deployment: PlannedObject,
+	oldReplicaSets: readonly OldReplicaSet[],
+	limit = SUGGESTED_REVISION_HISTORY_LIMIT,
+): RevisionHistoryPlan {
+	if (!Number.isInteger(limit) || limit < 0 || limit > INT32_MAX)
+		throw new RangeError(`revisionHistoryLimit must be a whole number from 0 to ${INT32_MAX}, got ${limit}`);
+	const newestFirst = [...oldReplicaSets].sort(
+		(a, b) => (b.revision ?? -1) - (a.revision ?? -1) || b.created - a.created || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+	);
+	const removes = newestFirst
+		.slice(limit)
+		.reverse()
+		.map((rs) => rs.name);
 	return {
 		request: {
 			method: 'PATCH',

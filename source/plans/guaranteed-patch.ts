@@ -34,9 +34,9 @@ const TEMPLATE_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
 export function templateSpecPath(kind: string): readonly string[] {
 	const path = TEMPLATE_SPEC_PATHS[kind];
 	if (path !== undefined) return path;
-	if (kind === 'Job') throw new Error('a Job\'s pod template cannot be changed: recreate the Job instead');
+	if (kind === 'Job') throw new Error("a Job's pod template cannot be changed: recreate the Job instead");
 	if (kind === 'ReplicaSet') throw new Error('a ReplicaSet does not replace its pods when its template changes: patch its Deployment, or recreate the pods');
-	if (kind === 'Pod') throw new Error('a pod\'s QoS class cannot change in place: the pod must be recreated');
+	if (kind === 'Pod') throw new Error("a pod's QoS class cannot change in place: the pod must be recreated");
 	throw new Error(`cannot make a ${kind} Guaranteed: only Deployment, StatefulSet, DaemonSet and CronJob templates are patched`);
 }
 
@@ -80,7 +80,11 @@ export interface GuaranteedPatchOptions {
  * would add a container). Throws, with a message for the user, on a kind that cannot be
  * patched, a missing or extra container, or a value that is not a positive quantity.
  */
-export function guaranteedTemplatePatch(workload: {kind: string; template: SlimPodSpec}, values: ReadonlyMap<string, GuaranteedValues>, options: GuaranteedPatchOptions = {}): JsonObject {
+export function guaranteedTemplatePatch(
+	workload: {kind: string; template: SlimPodSpec},
+	values: ReadonlyMap<string, GuaranteedValues>,
+	options: GuaranteedPatchOptions = {},
+): JsonObject {
 	const path = templateSpecPath(workload.kind);
 	const containers: JsonObject[] = [];
 	const initContainers: JsonObject[] = [];
@@ -99,7 +103,8 @@ export function guaranteedTemplatePatch(workload: {kind: string; template: SlimP
 	if (containers.length > 0) spec.containers = containers;
 	if (initContainers.length > 0) spec.initContainers = initContainers;
 	const podResources = workload.template.podResources;
-	const hasPodLevel = podResources !== undefined && [podResources.requests, podResources.limits].some((pair) => pair.cpu !== undefined || pair.memory !== undefined);
+	const hasPodLevel =
+		podResources !== undefined && [podResources.requests, podResources.limits].some((pair) => pair.cpu !== undefined || pair.memory !== undefined);
 	if (options.podLevel !== undefined) spec.resources = resourcesEntry(checkedValues('pod-level resources', options.podLevel));
 	else if (hasPodLevel) throw new Error('the template sets pod-level resources, which decide the QoS class alone: pod-level values are needed');
 	return nest(path, spec);

@@ -137,7 +137,8 @@ export function unguardedEdit(operations: readonly unknown[]): string | undefine
 		if (!tested.has(path)) return `${path} is written without a test of its value`;
 		const tokens = path.split('/');
 		for (let i = 1; i < tokens.length - 1; i++) {
-			if (/^\d+$/.test(tokens[i]!) && !tested.has(`${tokens.slice(0, i + 1).join('/')}/name`)) return `${path} goes through list index ${tokens[i]} without a test of the item's name`;
+			if (/^\d+$/.test(tokens[i]!) && !tested.has(`${tokens.slice(0, i + 1).join('/')}/name`))
+				return `${path} goes through list index ${tokens[i]} without a test of the item's name`;
 		}
 	}
 	return edits === 0 && tested.size === 0 ? 'an empty patch' : undefined;

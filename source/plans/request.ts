@@ -7,13 +7,10 @@
  */
 import type {ObjectRef} from '../model/slim.js';
 
-
 export const JSON_PATCH = 'application/json-patch+json';
 
 export type JsonPatchOperation =
-	| {op: 'test'; path: string; value: unknown}
-	| {op: 'add' | 'replace'; path: string; value: unknown}
-	| {op: 'remove'; path: string};
+	{op: 'test'; path: string; value: unknown} | {op: 'add' | 'replace'; path: string; value: unknown} | {op: 'remove'; path: string};
 
 export type PatchContentType = typeof JSON_PATCH;
 

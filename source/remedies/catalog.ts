@@ -17,7 +17,16 @@ import {objectKey} from '../model/state.js';
 import {owningWorkload} from '../model/workloads.js';
 import {dampenHpaPatch, dampenScaledObjectPatch, type MergePatchPlan, overprovisioningForPool, quotaForNamespace} from '../plans/autoscaling.js';
 import {THROTTLE_SHARES, throttleOperations, throttlePlan} from '../plans/apf.js';
-import {batchRequests, cronJobTtlPatch, deleteTargetsFor, jobTtlPatch, objectQuotaPlan, revisionHistoryLimitPatch, volumeDeletePlan, batchedDeletePlan} from '../plans/etcd.js';
+import {
+	batchRequests,
+	cronJobTtlPatch,
+	deleteTargetsFor,
+	jobTtlPatch,
+	objectQuotaPlan,
+	revisionHistoryLimitPatch,
+	volumeDeletePlan,
+	batchedDeletePlan,
+} from '../plans/etcd.js';
 import {guardedJsonPatch} from '../plans/guarded-patch.js';
 import {guaranteedTemplatePatch, podFromTemplate, templateSpecPath} from '../plans/guaranteed-patch.js';
 import {JSON_PATCH, kindResource, type Operation, operation, resourcePath} from '../plans/request.js';
@@ -74,7 +83,8 @@ function integerParam(name: string, label: string, value: number, min: number, m
 		name,
 		label,
 		value: String(value),
-		validate: (text) => (/^\d+$/.test(text.trim()) && Number(text) >= min && Number(text) <= max ? undefined : `${label}: a whole number from ${min} to ${max}`),
+		validate: (text) =>
+			/^\d+$/.test(text.trim()) && Number(text) >= min && Number(text) <= max ? undefined : `${label}: a whole number from ${min} to ${max}`,
 	};
 }
 
@@ -107,7 +117,18 @@ const setJobTtl: RemedyDefinition = {
 		}
 		const jobs = finishedJobsFor(context.state, context.finding.id);
 		// No GET per Job: the patch tests the TTL as the state has it (unset, for the Jobs this finding lists).
-		const requests = jobs.map((job) => jobTtlPatch({namespace: job.namespace, name: job.name, planned: {spec: job.ttlSecondsAfterFinished === undefined ? {} : {ttlSecondsAfterFinished: job.ttlSecondsAfterFinished}}, finished: job.finished}, seconds, context.api.now()));
+		const requests = jobs.map((job) =>
+			jobTtlPatch(
+				{
+					namespace: job.namespace,
+					name: job.name,
+					planned: {spec: job.ttlSecondsAfterFinished === undefined ? {} : {ttlSecondsAfterFinished: job.ttlSecondsAfterFinished}},
+					finished: job.finished,
+				},
+				seconds,
+				context.api.now(),
+			),
+		);
 		const batched = batchRequests(requests, context.api.budget);
 		return plan(context, 'set-job-ttl', `Set ttlSecondsAfterFinished: ${seconds} on ${jobs.length} finished Jobs`, {
 			batches: batched.batches.map((batch) => batch.map(operation)),
@@ -144,17 +165,28 @@ const deleteReleasedVolume: RemedyDefinition = {
 	async plan(context) {
 		const ref = subjectRef(context);
 		const pv = await live(context, {kind: 'PersistentVolume', name: ref.name});
-		const result = volumeDeletePlan({
-			name: pv.metadata.name, uid: pv.metadata.uid, resourceVersion: pv.metadata.resourceVersion,
-			phase: String(pv.status?.phase ?? ''), reclaimPolicy: String(pv.spec?.persistentVolumeReclaimPolicy ?? 'Retain'),
-			capacity: pv.spec?.capacity?.storage, storageClass: pv.spec?.storageClassName,
-			claim: pv.spec?.claimRef ? {namespace: pv.spec.claimRef.namespace, name: pv.spec.claimRef.name} : undefined,
-		}, {serverMinor: context.api.serverMinor});
+		const result = volumeDeletePlan(
+			{
+				name: pv.metadata.name,
+				uid: pv.metadata.uid,
+				resourceVersion: pv.metadata.resourceVersion,
+				phase: String(pv.status?.phase ?? ''),
+				reclaimPolicy: String(pv.spec?.persistentVolumeReclaimPolicy ?? 'Retain'),
+				capacity: pv.spec?.capacity?.storage,
+				storageClass: pv.spec?.storageClassName,
+				claim: pv.spec?.claimRef ? {namespace: pv.spec.claimRef.namespace, name: pv.spec.claimRef.name} : undefined,
+			},
+			{serverMinor: context.api.serverMinor},
+		);
 		if (!result.allowed || !result.request) throw new Error(result.reason ?? 'this volume cannot be deleted safely');
 		return plan(context, 'delete-released-volume', `Delete PersistentVolume ${ref.name}`, {
 			batches: [[operation(result.request)]],
 			risk: result.warning,
-			warnings: [result.diskKept ? 'the disk is KEPT (reclaim policy Retain): delete it in the cloud provider when nobody needs the data' : 'the disk and its data are DELETED'],
+			warnings: [
+				result.diskKept
+					? 'the disk is KEPT (reclaim policy Retain): delete it in the cloud provider when nobody needs the data'
+					: 'the disk and its data are DELETED',
+			],
 			undoable: false,
 			undoNote: 'a deleted PersistentVolume object cannot be brought back',
 		});
@@ -206,7 +238,10 @@ const dampenHpa: RemedyDefinition = {
 		const window = integerParam('scaleDown', 'scale-down window (s)', Number(context.finding.evidence.suggestedScaleDownWindowSeconds ?? 600), 0, 3600);
 		const liveHpa = await live(context, ref);
 		// The live behavior decides what changes: the patch tests those values.
-		const result = dampenHpaPatch({namespace: hpa.namespace, name: hpa.name, behavior: liveHpa.spec?.behavior}, {scaleDownWindowSeconds: paramNumber(context, window)});
+		const result = dampenHpaPatch(
+			{namespace: hpa.namespace, name: hpa.name, behavior: liveHpa.spec?.behavior},
+			{scaleDownWindowSeconds: paramNumber(context, window)},
+		);
 		if (!result) throw new Error('the stabilization windows are already at least that long');
 		return plan(context, 'dampen-hpa', `Dampen HPA ${ref.namespace}/${ref.name}`, {
 			batches: [[guardedPatchOperation(result, 'HorizontalPodAutoscaler', liveHpa)]],
@@ -225,7 +260,10 @@ const dampenScaledObject: RemedyDefinition = {
 		const liveSo = await live(context, {kind: 'ScaledObject', namespace: ref.namespace, name: ref.name});
 		// The ScaledObject's own behavior, as read now, decides what changes (a JSON patch: CRDs take no strategic merge).
 		const behavior = liveSo.spec?.advanced?.horizontalPodAutoscalerConfig?.behavior;
-		const result = dampenScaledObjectPatch({namespace: ref.namespace!, name: ref.name, ...(behavior ? {behavior} : {})}, {scaleDownWindowSeconds: paramNumber(context, window)});
+		const result = dampenScaledObjectPatch(
+			{namespace: ref.namespace!, name: ref.name, ...(behavior ? {behavior} : {})},
+			{scaleDownWindowSeconds: paramNumber(context, window)},
+		);
 		if (!result) throw new Error('the stabilization windows are already at least that long');
 		return plan(context, 'dampen-scaledobject', `Dampen ScaledObject ${ref.namespace}/${ref.name}`, {
 			batches: [[guardedPatchOperation(result, 'ScaledObject', liveSo)]],
@@ -291,8 +329,18 @@ const makeGuaranteed: RemedyDefinition = {
 		const params: RemedyParam[] = [];
 		const values = new Map<string, {cpu: string; memory: string}>();
 		for (const s of suggestions) {
-			const cpu: RemedyParam = {name: `${s.container}.cpu`, label: `${s.container} cpu`, value: s.cpu.value, validate: (v) => (quantityOk(v, parseCpuMillis) ? undefined : `${s.container} cpu: a positive quantity such as 250m or 1`)};
-			const memory: RemedyParam = {name: `${s.container}.memory`, label: `${s.container} memory`, value: s.memory.value, validate: (v) => (quantityOk(v, parseMemoryBytes) ? undefined : `${s.container} memory: a positive quantity such as 512Mi or 2Gi`)};
+			const cpu: RemedyParam = {
+				name: `${s.container}.cpu`,
+				label: `${s.container} cpu`,
+				value: s.cpu.value,
+				validate: (v) => (quantityOk(v, parseCpuMillis) ? undefined : `${s.container} cpu: a positive quantity such as 250m or 1`),
+			};
+			const memory: RemedyParam = {
+				name: `${s.container}.memory`,
+				label: `${s.container} memory`,
+				value: s.memory.value,
+				validate: (v) => (quantityOk(v, parseMemoryBytes) ? undefined : `${s.container} memory: a positive quantity such as 512Mi or 2Gi`),
+			};
 			params.push(cpu, memory);
 			for (const p of [cpu, memory]) {
 				const error = p.validate(context.params[p.name] ?? p.value);
@@ -329,8 +377,12 @@ const makeGuaranteed: RemedyDefinition = {
 		return plan(context, 'make-guaranteed', `Make ${ref.kind} ${ref.namespace}/${ref.name} Guaranteed`, {
 			batches: [[patchOp]],
 			checks: [check],
-			describeCheck: (response) => `a pod from the new template would be ${String(response.status?.qosClass ?? 'of unknown QoS class')} (the server's answer, LimitRange defaults included)`,
-			risk: ref.kind === 'CronJob' ? 'Jobs created from now on get the new values; a container that needs more than its new limit is OOM-killed or throttled' : `Rolls every pod of the ${ref.kind} (each is replaced); a container that needs more than its new limit is OOM-killed or throttled`,
+			describeCheck: (response) =>
+				`a pod from the new template would be ${String(response.status?.qosClass ?? 'of unknown QoS class')} (the server's answer, LimitRange defaults included)`,
+			risk:
+				ref.kind === 'CronJob'
+					? 'Jobs created from now on get the new values; a container that needs more than its new limit is OOM-killed or throttled'
+					: `Rolls every pod of the ${ref.kind} (each is replaced); a container that needs more than its new limit is OOM-killed or throttled`,
 			warnings: suggestions.flatMap((s) => s.notes.map((note) => `${s.container}: ${note}`)),
 			params,
 		});
@@ -344,16 +396,29 @@ const throttleClient: RemedyDefinition = {
 		const subject = context.finding.subject;
 		if (!('client' in subject)) throw new Error('throttle-client needs a client finding');
 		const user = subject.client.user;
-		if (!user || user === 'system:admin' || user.startsWith('system:node:')) throw new Error(`${user || 'an anonymous client'} cannot be given its own priority level safely`);
-		const version = context.state.apiVersions?.get('flowcontrol.apiserver.k8s.io') ?? (context.api.serverMinor !== undefined && context.api.serverMinor < 29 ? 'v1beta3' : 'v1');
-		const shares = {name: 'shares', label: 'nominal concurrency shares', value: String(THROTTLE_SHARES), validate: (v: string) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 100 ? undefined : 'shares: a whole number from 1 to 100')};
+		if (!user || user === 'system:admin' || user.startsWith('system:node:'))
+			throw new Error(`${user || 'an anonymous client'} cannot be given its own priority level safely`);
+		const version =
+			context.state.apiVersions?.get('flowcontrol.apiserver.k8s.io') ??
+			(context.api.serverMinor !== undefined && context.api.serverMinor < 29 ? 'v1beta3' : 'v1');
+		const shares = {
+			name: 'shares',
+			label: 'nominal concurrency shares',
+			value: String(THROTTLE_SHARES),
+			validate: (v: string) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 100 ? undefined : 'shares: a whole number from 1 to 100'),
+		};
 		const plan = throttlePlan(context.state, user, {shares: Number(context.params.shares ?? shares.value), version});
 		return {
 			findingId: context.finding.id,
 			remedyId: 'throttle-client',
 			title: `Throttle ${user} (LIST and WATCH) with API Priority and Fairness`,
 			risk: `Its LISTs and WATCHes beyond ${plan.priorityLevel.spec.limited.nominalConcurrencyShares} shares of concurrency are rejected with 429: a client that does not back off will fail more (that is the point); system:masters is always exempt`,
-			warnings: [plan.reason, 'Check it bites: apiserver_flowcontrol_rejected_requests_total{flow_schema="' + String(plan.flowSchema.metadata.name) + '"} and the X-Kubernetes-PF-FlowSchema-UID response header'],
+			warnings: [
+				plan.reason,
+				'Check it bites: apiserver_flowcontrol_rejected_requests_total{flow_schema="' +
+					String(plan.flowSchema.metadata.name) +
+					'"} and the X-Kubernetes-PF-FlowSchema-UID response header',
+			],
 			batches: [throttleOperations(plan, version)],
 			intervalMs: 1000,
 			params: [shares],

@@ -9,7 +9,6 @@ import {pointerToken} from '../plans/guarded-patch.js';
 import type {JsonPatchOperation} from '../plans/request.js';
 import type {Obj} from '../formats/json-object.js';
 
-
 /** A path step: an object key, or a list item identified by its name. */
 export type PathStep = string | {list: string; name: string};
 
@@ -51,7 +50,7 @@ export function diffObjects(before: unknown, after: unknown, options: {includeSt
 			}
 			return;
 		}
-		if ((namedList(a) || a === undefined) && namedList(b) || namedList(a) && b === undefined) {
+		if (((namedList(a) || a === undefined) && namedList(b)) || (namedList(a) && b === undefined)) {
 			const left = new Map((namedList(a) ? a : []).map((item) => [item.name, item]));
 			const right = new Map((namedList(b) ? b : []).map((item) => [item.name, item]));
 			const listKey = String(path.at(-1));
@@ -160,7 +159,8 @@ export function undoJsonPatch(live: unknown, changes: readonly Change[]): {opera
 	for (const change of changes) {
 		const location = locate(live, change.path);
 		if (location === undefined) return {conflict: `${pathText(change.path)} is not there any more`};
-		if (!same(location.value, change.after)) return {conflict: `${pathText(change.path)} was changed since: it is ${valueText(location.value)}, the remedy set ${valueText(change.after)}`};
+		if (!same(location.value, change.after))
+			return {conflict: `${pathText(change.path)} was changed since: it is ${valueText(location.value)}, the remedy set ${valueText(change.after)}`};
 		for (const item of location.items) {
 			if (named.has(item.pointer)) continue;
 			named.add(item.pointer);

@@ -120,7 +120,9 @@ export class RemedyEngine {
 			const answer = await this.api.can({verb: op.verb, group: op.resource.group, resource: op.resource.resource, namespace: op.target.namespace || undefined});
 			if (!answer.allowed) {
 				prepared.allowed = false;
-				prepared.reason = answer.reason ?? `RBAC does not allow ${op.verb} on ${op.resource.group ? `${op.resource.resource}.${op.resource.group}` : op.resource.resource}${op.target.namespace ? ` in ${op.target.namespace}` : ''}`;
+				prepared.reason =
+					answer.reason ??
+					`RBAC does not allow ${op.verb} on ${op.resource.group ? `${op.resource.resource}.${op.resource.group}` : op.resource.resource}${op.target.namespace ? ` in ${op.target.namespace}` : ''}`;
 				prepared.diff = this.describe(operations);
 				return prepared;
 			}
@@ -137,9 +139,15 @@ export class RemedyEngine {
 				if (op.method === 'PATCH') {
 					const changes = diffObjects(live, result);
 					prepared.patched.set(op.path, {resourceVersion: live?.metadata?.resourceVersion, changes});
-					prepared.diff.push({op: '~', text: `${op.target.kind} ${op.target.namespace ? `${op.target.namespace}/` : ''}${op.target.name}`}, ...(changes.length > 0 ? renderChanges(changes) : [{op: ' ' as const, text: '(no change: it is already so)'}]));
+					prepared.diff.push(
+						{op: '~', text: `${op.target.kind} ${op.target.namespace ? `${op.target.namespace}/` : ''}${op.target.name}`},
+						...(changes.length > 0 ? renderChanges(changes) : [{op: ' ' as const, text: '(no change: it is already so)'}]),
+					);
 				} else {
-					prepared.diff.push({op: '~', text: `create ${op.target.kind} ${op.target.namespace ? `${op.target.namespace}/` : ''}${op.target.name}`}, ...renderCreation(result));
+					prepared.diff.push(
+						{op: '~', text: `create ${op.target.kind} ${op.target.namespace ? `${op.target.namespace}/` : ''}${op.target.name}`},
+						...renderCreation(result),
+					);
 				}
 			}
 			for (const op of deletes.slice(0, SAMPLE_DRY_RUNS)) {
@@ -154,16 +162,23 @@ export class RemedyEngine {
 		} catch (error) {
 			const conflict = current !== undefined && conflicted(error, current);
 			if (conflict || statusOf(error) === 409) prepared.conflictInDryRun = true;
-			prepared.dryRunError = conflict && failedPatchTest(error, current!)
-				? `the server's dry run refused it: ${targetText(current!)} changed where the remedy writes since it was read (a test of the patch failed)`
-				: `the server's dry run refused it: ${errorText(error)}`;
+			prepared.dryRunError =
+				conflict && failedPatchTest(error, current!)
+					? `the server's dry run refused it: ${targetText(current!)} changed where the remedy writes since it was read (a test of the patch failed)`
+					: `the server's dry run refused it: ${errorText(error)}`;
 			prepared.allowed = false;
 			prepared.reason = prepared.dryRunError;
 		}
 		if (deletes.length > 0) {
-			prepared.diff.push(...deletes.slice(0, 20).map((op) => ({op: '-' as const, text: `${op.target.kind} ${op.target.namespace ? `${op.target.namespace}/` : ''}${op.target.name}`})));
+			prepared.diff.push(
+				...deletes
+					.slice(0, 20)
+					.map((op) => ({op: '-' as const, text: `${op.target.kind} ${op.target.namespace ? `${op.target.namespace}/` : ''}${op.target.name}`})),
+			);
 			if (deletes.length > 20) prepared.diff.push({op: ' ', text: `… and ${deletes.length - 20} more`});
-			prepared.notes.push(`${deletes.length} object${deletes.length === 1 ? '' : 's'} will be deleted, in ${plan.batches.length} batch${plan.batches.length === 1 ? '' : 'es'}${plan.batches.length > 1 ? ` about ${Math.round(plan.intervalMs / 1000)} s apart` : ''} (dry run of ${Math.min(SAMPLE_DRY_RUNS, deletes.length)} passed)`);
+			prepared.notes.push(
+				`${deletes.length} object${deletes.length === 1 ? '' : 's'} will be deleted, in ${plan.batches.length} batch${plan.batches.length === 1 ? '' : 'es'}${plan.batches.length > 1 ? ` about ${Math.round(plan.intervalMs / 1000)} s apart` : ''} (dry run of ${Math.min(SAMPLE_DRY_RUNS, deletes.length)} passed)`,
+			);
 		}
 		return prepared;
 	}
@@ -196,14 +211,16 @@ export class RemedyEngine {
 		let done = 0;
 		outer: for (let b = 0; b < plan.batches.length; b++) {
 			const batch = plan.batches[b]!;
-			const outcomes = await Promise.all(batch.map(async (op) => {
-				try {
-					const response = await this.api.send(op, {dryRun: false});
-					return {op, response};
-				} catch (error) {
-					return {op, error};
-				}
-			}));
+			const outcomes = await Promise.all(
+				batch.map(async (op) => {
+					try {
+						const response = await this.api.send(op, {dryRun: false});
+						return {op, response};
+					} catch (error) {
+						return {op, error};
+					}
+				}),
+			);
 			for (const {op, response, error} of outcomes as Array<{op: Operation; response?: Obj; error?: unknown}>) {
 				done++;
 				entry.operations.push({method: op.method, path: op.path, contentType: op.contentType, body: op.body});
@@ -213,7 +230,11 @@ export class RemedyEngine {
 						entry.changes[op.path] = prepared.patched.get(op.path)?.changes ?? [];
 						if (response?.metadata?.resourceVersion) entry.versions[op.path] = String(response.metadata.resourceVersion);
 					} else if (op.method === 'POST') {
-						entry.created.push({path: `${op.path}/${encodeURIComponent(String(response?.metadata?.name ?? op.target.name))}`, uid: response?.metadata?.uid, resourceVersion: response?.metadata?.resourceVersion});
+						entry.created.push({
+							path: `${op.path}/${encodeURIComponent(String(response?.metadata?.name ?? op.target.name))}`,
+							uid: response?.metadata?.uid,
+							resourceVersion: response?.metadata?.resourceVersion,
+						});
 					} else entry.deleted.push(op.path);
 					continue;
 				}
@@ -308,9 +329,14 @@ export class RemedyEngine {
 			findingId: entry.findingId,
 			remedyId: entry.remedyId,
 			title: `Undo: ${entry.title}`,
-			risk: entry.deleted.length > 0 ? `${entry.deleted.length} deleted object${entry.deleted.length === 1 ? '' : 's'} cannot be brought back; the rest is restored` : 'restores the fields as they were before the remedy; fails (changing nothing) if someone changed those fields since',
+			risk:
+				entry.deleted.length > 0
+					? `${entry.deleted.length} deleted object${entry.deleted.length === 1 ? '' : 's'} cannot be brought back; the rest is restored`
+					: 'restores the fields as they were before the remedy; fails (changing nothing) if someone changed those fields since',
 			warnings: [
-				...(entry.deleted.length > 0 ? [`not restored (deleted): ${entry.deleted.slice(0, 3).join(', ')}${entry.deleted.length > 3 ? ` and ${entry.deleted.length - 3} more` : ''}`] : []),
+				...(entry.deleted.length > 0
+					? [`not restored (deleted): ${entry.deleted.slice(0, 3).join(', ')}${entry.deleted.length > 3 ? ` and ${entry.deleted.length - 3} more` : ''}`]
+					: []),
 				...conflicts.map((c) => `cannot undo: ${c}`),
 			],
 			batches: operations.length > 0 ? [operations] : [],
@@ -319,14 +345,18 @@ export class RemedyEngine {
 			undoable: false,
 		};
 		const prepared = await this.check(plan, entry);
-		if (operations.length === 0) prepared.reason = conflicts.length > 0 ? `cannot undo: ${conflicts.join('; ')}` : 'the last remedy only deleted objects: there is nothing to undo';
+		if (operations.length === 0)
+			prepared.reason = conflicts.length > 0 ? `cannot undo: ${conflicts.join('; ')}` : 'the last remedy only deleted objects: there is nothing to undo';
 		return prepared;
 	}
 }
 
 /** Group, resource, namespace, name and a kind-ish label from an API path. */
 export function targetOfPath(path: string): {group: string; version: string; resource: string; namespace?: string; name: string; kind: string} {
-	const segments = path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+	const segments = path
+		.split('/')
+		.filter(Boolean)
+		.map((s) => decodeURIComponent(s));
 	const core = segments[0] === 'api';
 	const group = core ? '' : segments[1]!;
 	const version = core ? segments[1]! : segments[2]!;
@@ -337,7 +367,22 @@ export function targetOfPath(path: string): {group: string; version: string; res
 		rest = rest.slice(2);
 	}
 	const resource = rest[0] ?? '';
-	const kinds: Record<string, string> = {pods: 'Pod', jobs: 'Job', cronjobs: 'CronJob', deployments: 'Deployment', statefulsets: 'StatefulSet', daemonsets: 'DaemonSet', replicasets: 'ReplicaSet', horizontalpodautoscalers: 'HorizontalPodAutoscaler', resourcequotas: 'ResourceQuota', persistentvolumes: 'PersistentVolume', priorityclasses: 'PriorityClass', flowschemas: 'FlowSchema', prioritylevelconfigurations: 'PriorityLevelConfiguration', scaledobjects: 'ScaledObject'};
+	const kinds: Record<string, string> = {
+		pods: 'Pod',
+		jobs: 'Job',
+		cronjobs: 'CronJob',
+		deployments: 'Deployment',
+		statefulsets: 'StatefulSet',
+		daemonsets: 'DaemonSet',
+		replicasets: 'ReplicaSet',
+		horizontalpodautoscalers: 'HorizontalPodAutoscaler',
+		resourcequotas: 'ResourceQuota',
+		persistentvolumes: 'PersistentVolume',
+		priorityclasses: 'PriorityClass',
+		flowschemas: 'FlowSchema',
+		prioritylevelconfigurations: 'PriorityLevelConfiguration',
+		scaledobjects: 'ScaledObject',
+	};
 	return {group, version, resource, ...(namespace ? {namespace} : {}), name: rest[1] ?? '', kind: kinds[resource] ?? resource};
 }
 

@@ -75,7 +75,9 @@ function pane(view: PaneView): ReportPane {
 /** The report of the panes asked for (`panes`, default all four). */
 export function buildReport(views: Views, header: HeaderInfo, options: {generatedAt: Date; observedSeconds: number; panes?: readonly Pane[]}): Report {
 	const asked = PANES.filter((p) => options.panes === undefined || options.panes.includes(p));
-	const findings = asked.flatMap((p) => views[p].findings).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.pane.localeCompare(b.pane) || a.id.localeCompare(b.id));
+	const findings = asked
+		.flatMap((p) => views[p].findings)
+		.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.pane.localeCompare(b.pane) || a.id.localeCompare(b.id));
 	const panes = Object.fromEntries(asked.map((p) => [p, pane(views[p])])) as Partial<Record<Pane, ReportPane>>;
 	const summary = {critical: 0, warning: 0, info: 0, incomplete: asked.filter((p) => !panes[p]!.complete), noData: asked.filter((p) => panes[p]!.noData)};
 	for (const finding of findings) summary[finding.severity]++;
@@ -86,7 +88,17 @@ export function buildReport(views: Views, header: HeaderInfo, options: {generate
 		namespace: header.namespace ?? null,
 		observedSeconds: Math.round(options.observedSeconds),
 		summary,
-		...(header.audit ? {audit: {source: header.audit.source, events: header.audit.records, skipped: header.audit.skipped, skippedBy: header.audit.skippedBy ?? {}, problems: header.audit.problems ?? []}} : {}),
+		...(header.audit
+			? {
+					audit: {
+						source: header.audit.source,
+						events: header.audit.records,
+						skipped: header.audit.skipped,
+						skippedBy: header.audit.skippedBy ?? {},
+						problems: header.audit.problems ?? [],
+					},
+				}
+			: {}),
 		panes,
 		findings,
 	};
@@ -112,7 +124,9 @@ export function coverageWarnings(report: Report): string[] {
 		for (const u of paneReport.unread.filter((x) => x.need === 'optional')) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u.input]);
 		const optional = [...byStatus].map(([status, inputs]) => `${inputs.join(', ')} (${status})`).join('; ');
 		if (optional) parts.push(`${parts.length > 0 ? 'also ' : ''}not read: ${optional}`);
-		lines.push(sanitize(`${paneReport.noData ? 'error' : 'warning'}: ${p}: ${paneReport.noData ? 'no data' : 'incomplete'}: ${parts.join('; ')}`, {maxLength: 1000}));
+		lines.push(
+			sanitize(`${paneReport.noData ? 'error' : 'warning'}: ${p}: ${paneReport.noData ? 'no data' : 'incomplete'}: ${parts.join('; ')}`, {maxLength: 1000}),
+		);
 	}
 	return lines;
 }
@@ -129,7 +143,9 @@ const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 const UNSAFE_ALL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
 
 function escapeUnsafe(text: string): string {
-	return text.replace(UNSAFE_ALL, (c) => (c === '\n' ? c : [...Array.from({length: c.length}, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`)].join('')));
+	return text.replace(UNSAFE_ALL, (c) =>
+		c === '\n' ? c : [...Array.from({length: c.length}, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`)].join(''),
+	);
 }
 
 export function renderJson(report: Report): string {
@@ -237,7 +253,12 @@ export function md(text: unknown, options: {block?: boolean} = {}): string {
 		// "1. ", "1) "), dashes alone (after the list marker "- ", even "--" is a thematic
 		// break); at the end of a heading, its closing #s. ("#tag", "-5" or "10.0.0.1" start
 		// nothing and stay as they are; * and _ are escaped already.)
-		out = out.replace(/^(#{1,6}|[+-])(?=\s|$)/, '\\$1').replace(/^-[-\s]*$/, '\\$&').replace(/^>/, '\\>').replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2').replace(/(\s)(#+)$/, '$1\\$2');
+		out = out
+			.replace(/^(#{1,6}|[+-])(?=\s|$)/, '\\$1')
+			.replace(/^-[-\s]*$/, '\\$&')
+			.replace(/^>/, '\\>')
+			.replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2')
+			.replace(/(\s)(#+)$/, '$1\\$2');
 	}
 	return out;
 }
@@ -253,7 +274,9 @@ export function renderMarkdown(report: Report): string {
 	const lines: string[] = [];
 	lines.push(`# kubectl assure: ${md(report.context, {block: true})}`);
 	lines.push('');
-	lines.push(`Server ${md(report.server.version ?? 'unknown')}, ${report.namespace ? `namespace ${md(report.namespace)}` : 'all namespaces'}, generated ${report.generatedAt}${report.observedSeconds > 0 ? ` after observing for ${report.observedSeconds} s` : ''}.`);
+	lines.push(
+		`Server ${md(report.server.version ?? 'unknown')}, ${report.namespace ? `namespace ${md(report.namespace)}` : 'all namespaces'}, generated ${report.generatedAt}${report.observedSeconds > 0 ? ` after observing for ${report.observedSeconds} s` : ''}.`,
+	);
 	lines.push('');
 	lines.push(`**${report.summary.critical} critical, ${report.summary.warning} warning, ${report.summary.info} info.**`);
 	lines.push('');
@@ -261,18 +284,26 @@ export function renderMarkdown(report: Report): string {
 	const lacking = PANES.filter((p) => report.panes[p] && !report.panes[p]!.complete);
 	if (lacking.length > 0) {
 		const onlyIncomplete = report.summary.incomplete.filter((p) => !report.summary.noData.includes(p));
-		const parts = [report.summary.noData.length > 0 ? `no data: ${report.summary.noData.join(', ')}` : '', onlyIncomplete.length > 0 ? `incomplete: ${onlyIncomplete.join(', ')}` : ''].filter(Boolean);
+		const parts = [
+			report.summary.noData.length > 0 ? `no data: ${report.summary.noData.join(', ')}` : '',
+			onlyIncomplete.length > 0 ? `incomplete: ${onlyIncomplete.join(', ')}` : '',
+		].filter(Boolean);
 		lines.push(`**Not everything could be read (${parts.join('; ')}).** A pane without data says nothing about its subject.`, '');
 		for (const p of lacking) {
 			const paneReport = report.panes[p]!;
 			lines.push(`- **${p}: ${paneReport.noData ? 'no data' : 'incomplete'}.** Not read:`);
-			for (const u of paneReport.unread) lines.push(`  - ${md(u.input, {block: true})}${u.need === 'required' ? ' (required)' : ''}: ${u.status}${u.reason ? `: ${md(u.reason)}` : ''}`);
+			for (const u of paneReport.unread)
+				lines.push(`  - ${md(u.input, {block: true})}${u.need === 'required' ? ' (required)' : ''}: ${u.status}${u.reason ? `: ${md(u.reason)}` : ''}`);
 		}
 		lines.push('');
 	}
 	if (report.audit) {
-		const reasons = Object.entries(report.audit.skippedBy).map(([reason, n]) => `${md(reason)} ${n}`).join(', ');
-		lines.push(`Audit log ${md(report.audit.source)}: ${report.audit.events} events read, ${report.audit.skipped} lines skipped${reasons ? ` (${reasons})` : ''}.`);
+		const reasons = Object.entries(report.audit.skippedBy)
+			.map(([reason, n]) => `${md(reason)} ${n}`)
+			.join(', ');
+		lines.push(
+			`Audit log ${md(report.audit.source)}: ${report.audit.events} events read, ${report.audit.skipped} lines skipped${reasons ? ` (${reasons})` : ''}.`,
+		);
 		for (const problem of report.audit.problems) lines.push(`- ${md(problem, {block: true})}`);
 		lines.push('');
 	}
@@ -289,9 +320,16 @@ export function renderMarkdown(report: Report): string {
 				const said = describeEvidence(key, value, f.type);
 				lines.push(`- ${md(said.label, {block: true})}: ${md(said.text)}`);
 			}
-			if (f.objectsTotal !== undefined && f.objects && f.objects.length > 0) lines.push(`- objects (${f.objectsTotal}): ${f.objects.slice(0, 10).map((o) => md(`${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`)).join(', ')}${f.objectsTotal > 10 ? ', …' : ''}`);
+			if (f.objectsTotal !== undefined && f.objects && f.objects.length > 0)
+				lines.push(
+					`- objects (${f.objectsTotal}): ${f.objects
+						.slice(0, 10)
+						.map((o) => md(`${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`))
+						.join(', ')}${f.objectsTotal > 10 ? ', …' : ''}`,
+				);
 			for (const line of f.detail ?? []) lines.push(`- ${md(line, {block: true})}`);
-			for (const remedy of f.remedies) lines.push(`- remedy \`${mdId(remedy.id)}\`: ${md(remedy.title)} (\`kubectl assure -o markdown --yes --apply ${mdId(f.id)}:${mdId(remedy.id)}\`)`);
+			for (const remedy of f.remedies)
+				lines.push(`- remedy \`${mdId(remedy.id)}\`: ${md(remedy.title)} (\`kubectl assure -o markdown --yes --apply ${mdId(f.id)}:${mdId(remedy.id)}\`)`);
 			lines.push('');
 		}
 	} else lines.push('No findings.', '');

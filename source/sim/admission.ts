@@ -61,13 +61,21 @@ export function applyLimitRanges(spec: Obj, limitRanges: Obj[]): void {
 	}
 }
 
-const scaleUpDefault = () => ({stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{type: 'Pods', value: 4, periodSeconds: 15}, {type: 'Percent', value: 100, periodSeconds: 15}]});
+const scaleUpDefault = () => ({
+	stabilizationWindowSeconds: 0,
+	selectPolicy: 'Max',
+	policies: [
+		{type: 'Pods', value: 4, periodSeconds: 15},
+		{type: 'Percent', value: 100, periodSeconds: 15},
+	],
+});
 const scaleDownDefault = () => ({selectPolicy: 'Max', policies: [{type: 'Percent', value: 100, periodSeconds: 15}]});
 
 function defaultScalingRules(rules: Obj | undefined, defaults: Obj): Obj {
 	if (!rules) return defaults;
 	const out = {...rules};
-	if (out.stabilizationWindowSeconds === undefined && defaults.stabilizationWindowSeconds !== undefined) out.stabilizationWindowSeconds = defaults.stabilizationWindowSeconds;
+	if (out.stabilizationWindowSeconds === undefined && defaults.stabilizationWindowSeconds !== undefined)
+		out.stabilizationWindowSeconds = defaults.stabilizationWindowSeconds;
 	out.selectPolicy ??= defaults.selectPolicy;
 	if (!out.policies || out.policies.length === 0) out.policies = defaults.policies;
 	return out;
@@ -127,7 +135,8 @@ export function applyDefaults(kind: string, object: Obj): void {
 		case 'HorizontalPodAutoscaler':
 			if (!spec) break;
 			spec.minReplicas ??= 1;
-			if (!spec.metrics || spec.metrics.length === 0) spec.metrics = [{type: 'Resource', resource: {name: 'cpu', target: {type: 'Utilization', averageUtilization: 80}}}];
+			if (!spec.metrics || spec.metrics.length === 0)
+				spec.metrics = [{type: 'Resource', resource: {name: 'cpu', target: {type: 'Utilization', averageUtilization: 80}}}];
 			if (spec.behavior) {
 				spec.behavior = {
 					scaleUp: defaultScalingRules(spec.behavior.scaleUp, scaleUpDefault()),
@@ -184,7 +193,11 @@ function quantityCause(field: string, value: unknown): StatusCause | undefined {
 		parseQuantity(String(value));
 		return undefined;
 	} catch {
-		return {reason: 'FieldValueInvalid', field, message: `Invalid value: "${String(value)}": must match the regex ^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`};
+		return {
+			reason: 'FieldValueInvalid',
+			field,
+			message: `Invalid value: "${String(value)}": must match the regex ^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`,
+		};
 	}
 }
 
@@ -201,7 +214,11 @@ function validateResources(path: string, resources: Obj | undefined, causes: Sta
 		if (limits[name] === undefined) continue;
 		try {
 			if (parseQuantity(String(request)) > parseQuantity(String(limits[name]))) {
-				causes.push({reason: 'FieldValueInvalid', field: `${path}.requests`, message: `Invalid value: "${String(request)}": must be less than or equal to ${name} limit of ${String(limits[name])}`});
+				causes.push({
+					reason: 'FieldValueInvalid',
+					field: `${path}.requests`,
+					message: `Invalid value: "${String(request)}": must be less than or equal to ${name} limit of ${String(limits[name])}`,
+				});
 			}
 		} catch {
 			// Already reported as a malformed quantity.
@@ -217,7 +234,10 @@ function validatePodSpec(path: string, spec: Obj | undefined, causes: StatusCaus
 	const containers = (spec.containers ?? []) as Obj[];
 	if (containers.length === 0) causes.push({reason: 'FieldValueRequired', field: `${path}.containers`, message: 'Required value'});
 	const names = new Set<string>();
-	for (const [list, items] of [['containers', containers], ['initContainers', (spec.initContainers ?? []) as Obj[]]] as const) {
+	for (const [list, items] of [
+		['containers', containers],
+		['initContainers', (spec.initContainers ?? []) as Obj[]],
+	] as const) {
 		items.forEach((c, i) => {
 			const field = `${path}.${list}[${i}]`;
 			if (!c.name) causes.push({reason: 'FieldValueRequired', field: `${field}.name`, message: 'Required value'});
@@ -240,12 +260,20 @@ export function validate(kind: string, object: Obj, old: Obj | undefined, custom
 	const causes: StatusCause[] = [];
 	const meta = (object.metadata ?? {}) as Obj;
 	if (!meta.name) causes.push({reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required'});
-	else if (!custom && kind !== 'Event' && !(kind === 'Namespace' ? DNS1123_LABEL : DNS1123_SUBDOMAIN).test(meta.name) || String(meta.name).length > 253) {
-		causes.push({reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${meta.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`});
+	else if ((!custom && kind !== 'Event' && !(kind === 'Namespace' ? DNS1123_LABEL : DNS1123_SUBDOMAIN).test(meta.name)) || String(meta.name).length > 253) {
+		causes.push({
+			reason: 'FieldValueInvalid',
+			field: 'metadata.name',
+			message: `Invalid value: "${meta.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+		});
 	}
 	for (const [key, value] of Object.entries((meta.labels ?? {}) as Obj)) {
 		if (typeof value !== 'string' || value.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value)) {
-			causes.push({reason: 'FieldValueInvalid', field: `metadata.labels`, message: `Invalid value: "${String(value)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.' (label ${key})`});
+			causes.push({
+				reason: 'FieldValueInvalid',
+				field: `metadata.labels`,
+				message: `Invalid value: "${String(value)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.' (label ${key})`,
+			});
 		}
 	}
 	const spec = object.spec as Obj | undefined;
@@ -274,18 +302,47 @@ export function validate(kind: string, object: Obj, old: Obj | undefined, custom
 		case 'HorizontalPodAutoscaler': {
 			const min = spec?.minReplicas ?? 1;
 			if (!spec?.scaleTargetRef?.name) causes.push({reason: 'FieldValueRequired', field: 'spec.scaleTargetRef.name', message: 'Required value'});
-			if (typeof spec?.maxReplicas !== 'number' || spec.maxReplicas < 1) causes.push({reason: 'FieldValueInvalid', field: 'spec.maxReplicas', message: `Invalid value: ${JSON.stringify(spec?.maxReplicas)}: must be greater than 0`});
-			else if (min > spec.maxReplicas) causes.push({reason: 'FieldValueInvalid', field: 'spec.maxReplicas', message: `Invalid value: ${spec.maxReplicas}: must be greater than or equal to \`minReplicas\``});
+			if (typeof spec?.maxReplicas !== 'number' || spec.maxReplicas < 1)
+				causes.push({
+					reason: 'FieldValueInvalid',
+					field: 'spec.maxReplicas',
+					message: `Invalid value: ${JSON.stringify(spec?.maxReplicas)}: must be greater than 0`,
+				});
+			else if (min > spec.maxReplicas)
+				causes.push({
+					reason: 'FieldValueInvalid',
+					field: 'spec.maxReplicas',
+					message: `Invalid value: ${spec.maxReplicas}: must be greater than or equal to \`minReplicas\``,
+				});
 			for (const direction of ['scaleUp', 'scaleDown']) {
 				const rules = spec?.behavior?.[direction] as Obj | undefined;
 				const window = rules?.stabilizationWindowSeconds;
 				if (window !== undefined && (typeof window !== 'number' || window < 0 || window > 3600)) {
-					causes.push({reason: 'FieldValueInvalid', field: `spec.behavior.${direction}.stabilizationWindowSeconds`, message: `Invalid value: ${JSON.stringify(window)}: must be less than or equal to 3600`});
+					causes.push({
+						reason: 'FieldValueInvalid',
+						field: `spec.behavior.${direction}.stabilizationWindowSeconds`,
+						message: `Invalid value: ${JSON.stringify(window)}: must be less than or equal to 3600`,
+					});
 				}
 				for (const [i, policy] of ((rules?.policies ?? []) as Obj[]).entries()) {
-					if (!['Pods', 'Percent'].includes(policy.type)) causes.push({reason: 'FieldValueNotSupported', field: `spec.behavior.${direction}.policies[${i}].type`, message: `Unsupported value: "${policy.type}": supported values: "Percent", "Pods"`});
-					if (!(policy.periodSeconds > 0 && policy.periodSeconds <= 1800)) causes.push({reason: 'FieldValueInvalid', field: `spec.behavior.${direction}.policies[${i}].periodSeconds`, message: `Invalid value: ${JSON.stringify(policy.periodSeconds)}: must be greater than zero and less than or equal to 1800`});
-					if (!(policy.value > 0)) causes.push({reason: 'FieldValueInvalid', field: `spec.behavior.${direction}.policies[${i}].value`, message: `Invalid value: ${JSON.stringify(policy.value)}: must be greater than zero`});
+					if (!['Pods', 'Percent'].includes(policy.type))
+						causes.push({
+							reason: 'FieldValueNotSupported',
+							field: `spec.behavior.${direction}.policies[${i}].type`,
+							message: `Unsupported value: "${policy.type}": supported values: "Percent", "Pods"`,
+						});
+					if (!(policy.periodSeconds > 0 && policy.periodSeconds <= 1800))
+						causes.push({
+							reason: 'FieldValueInvalid',
+							field: `spec.behavior.${direction}.policies[${i}].periodSeconds`,
+							message: `Invalid value: ${JSON.stringify(policy.periodSeconds)}: must be greater than zero and less than or equal to 1800`,
+						});
+					if (!(policy.value > 0))
+						causes.push({
+							reason: 'FieldValueInvalid',
+							field: `spec.behavior.${direction}.policies[${i}].value`,
+							message: `Invalid value: ${JSON.stringify(policy.value)}: must be greater than zero`,
+						});
 				}
 			}
 			break;
@@ -298,17 +355,30 @@ export function validate(kind: string, object: Obj, old: Obj | undefined, custom
 			break;
 		case 'PriorityClass':
 			if (typeof object.value !== 'number') causes.push({reason: 'FieldValueRequired', field: 'value', message: 'Required value'});
-			else if (object.value > 1_000_000_000 && !String(meta.name).startsWith('system-')) causes.push({reason: 'FieldValueForbidden', field: 'value', message: 'Forbidden: maximum allowed value of a user defined priority is 1000000000'});
-			if (old && old.value !== object.value) causes.push({reason: 'FieldValueForbidden', field: 'value', message: 'Forbidden: may not be changed in an update.'});
+			else if (object.value > 1_000_000_000 && !String(meta.name).startsWith('system-'))
+				causes.push({reason: 'FieldValueForbidden', field: 'value', message: 'Forbidden: maximum allowed value of a user defined priority is 1000000000'});
+			if (old && old.value !== object.value)
+				causes.push({reason: 'FieldValueForbidden', field: 'value', message: 'Forbidden: may not be changed in an update.'});
 			break;
 		case 'FlowSchema': {
 			const precedence = spec?.matchingPrecedence;
-			if (typeof precedence !== 'number' || precedence < 1 || precedence > 10000) causes.push({reason: 'FieldValueInvalid', field: 'spec.matchingPrecedence', message: `Invalid value: ${JSON.stringify(precedence)}: must be between 1 and 10000, inclusive`});
-			if (!spec?.priorityLevelConfiguration?.name) causes.push({reason: 'FieldValueRequired', field: 'spec.priorityLevelConfiguration.name', message: 'Required value: must reference a priority level'});
+			if (typeof precedence !== 'number' || precedence < 1 || precedence > 10000)
+				causes.push({
+					reason: 'FieldValueInvalid',
+					field: 'spec.matchingPrecedence',
+					message: `Invalid value: ${JSON.stringify(precedence)}: must be between 1 and 10000, inclusive`,
+				});
+			if (!spec?.priorityLevelConfiguration?.name)
+				causes.push({reason: 'FieldValueRequired', field: 'spec.priorityLevelConfiguration.name', message: 'Required value: must reference a priority level'});
 			break;
 		}
 		case 'PriorityLevelConfiguration':
-			if (!['Exempt', 'Limited'].includes(spec?.type)) causes.push({reason: 'FieldValueNotSupported', field: 'spec.type', message: `Unsupported value: "${String(spec?.type)}": supported values: "Exempt", "Limited"`});
+			if (!['Exempt', 'Limited'].includes(spec?.type))
+				causes.push({
+					reason: 'FieldValueNotSupported',
+					field: 'spec.type',
+					message: `Unsupported value: "${String(spec?.type)}": supported values: "Exempt", "Limited"`,
+				});
 			break;
 		default:
 			break;
@@ -327,7 +397,12 @@ function validatePodUpdate(old: Obj, next: Obj, causes: StatusCause[]): void {
 		return JSON.stringify(sortKeys(copy));
 	};
 	if (strip(old) !== strip(next)) {
-		causes.push({reason: 'FieldValueForbidden', field: 'spec', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)'});
+		causes.push({
+			reason: 'FieldValueForbidden',
+			field: 'spec',
+			message:
+				'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+		});
 	}
 }
 

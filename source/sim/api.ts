@@ -50,7 +50,22 @@ export const PATCH_TYPES = {
 } as const;
 
 const TOP_ORDER = ['kind', 'apiVersion', 'metadata'];
-const META_ORDER = ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields'];
+const META_ORDER = [
+	'name',
+	'generateName',
+	'namespace',
+	'uid',
+	'resourceVersion',
+	'generation',
+	'creationTimestamp',
+	'deletionTimestamp',
+	'deletionGracePeriodSeconds',
+	'labels',
+	'annotations',
+	'ownerReferences',
+	'finalizers',
+	'managedFields',
+];
 
 function ordered(object: Obj, first: string[], last: string[] = []): Obj {
 	const out: Obj = {};
@@ -86,7 +101,12 @@ function generationPart(type: ResourceType, object: Obj): unknown {
 function fromPatchError(error: PatchError, type: ResourceType, name: string): ApiError {
 	if (error.anonymous) return new ApiError(error.code, error.reason, error.message, {});
 	const causes = error.causes.map((c) => ({reason: c.type ?? 'FieldValueInvalid', message: c.message, ...(c.field ? {field: c.field} : {})}));
-	return new ApiError(error.code, error.reason, error.message, {name, group: type.group || undefined, kind: type.resource, ...(causes.length > 0 ? {causes} : {})});
+	return new ApiError(error.code, error.reason, error.message, {
+		name,
+		group: type.group || undefined,
+		kind: type.resource,
+		...(causes.length > 0 ? {causes} : {}),
+	});
 }
 
 export class SimApi {
@@ -151,7 +171,9 @@ export class SimApi {
 		const ns = this.record(nsType, '', namespace);
 		if (!ns) throw errors.namespaceNotFound(namespace);
 		if (ns.fields['status.phase'] === 'Terminating') {
-			throw errors.forbidden(`${type.kind.toLowerCase()}s "${'name'}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+			throw errors.forbidden(
+				`${type.kind.toLowerCase()}s "${'name'}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+			);
 		}
 	}
 
@@ -206,8 +228,10 @@ export class SimApi {
 
 	/** Create. `subresource` is only used internally (bindings are not modelled). */
 	create(type: ResourceType, namespace: string, body: Obj, ctx: RequestContext, apply?: {applied: Obj}): Obj {
-		if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the object provided is unrecognized (must be of type ' + type.kind + ')');
-		if (body.kind !== undefined && body.kind !== type.kind) throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${groupVersion(type)})`);
+		if (!body || typeof body !== 'object' || Array.isArray(body))
+			throw errors.badRequest('the object provided is unrecognized (must be of type ' + type.kind + ')');
+		if (body.kind !== undefined && body.kind !== type.kind)
+			throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${groupVersion(type)})`);
 		const object = clone(body);
 		object.kind = type.kind;
 		object.apiVersion = groupVersion(type);
@@ -220,7 +244,17 @@ export class SimApi {
 			this.namespaceCheck(type, namespace);
 		} else delete meta.namespace;
 		if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${this.random.suffix(5)}`;
-		for (const field of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields', 'selfLink']) delete meta[field];
+		for (const field of [
+			'uid',
+			'resourceVersion',
+			'creationTimestamp',
+			'deletionTimestamp',
+			'deletionGracePeriodSeconds',
+			'generation',
+			'managedFields',
+			'selfLink',
+		])
+			delete meta[field];
 		applyDefaults(type.kind, object);
 		for (const hook of this.hooks.beforeCreate) hook(type, object);
 		if (type.kind === 'Pod') admitPodCreate(object, this.limitRanges(namespace));
@@ -230,8 +264,17 @@ export class SimApi {
 		if (this.record(type, namespace, meta.name)) throw errors.alreadyExists(type, meta.name);
 		meta.uid = this.random.uuid();
 		meta.creationTimestamp = this.clock.iso();
-		if (object.spec !== undefined && type.kind !== 'Pod' || type.custom) meta.generation = 1;
-		meta.managedFields = updateManagedFields({before: undefined, after: object, manager: this.manager(ctx), operation: apply ? 'Apply' : 'Update', applied: apply?.applied, apiVersion: groupVersion(type), time: this.clock.iso(), schema: schemaFor(groupVersion(type), type.kind) ?? null});
+		if ((object.spec !== undefined && type.kind !== 'Pod') || type.custom) meta.generation = 1;
+		meta.managedFields = updateManagedFields({
+			before: undefined,
+			after: object,
+			manager: this.manager(ctx),
+			operation: apply ? 'Apply' : 'Update',
+			applied: apply?.applied,
+			apiVersion: groupVersion(type),
+			time: this.clock.iso(),
+			schema: schemaFor(groupVersion(type), type.kind) ?? null,
+		});
 		if (ctx.dryRun) return normalize(object);
 		return this.commit(type, object);
 	}
@@ -250,7 +293,15 @@ export class SimApi {
 	 * Apply a mutation to the live object and store it: the one path for update and patch.
 	 * `mutate` gets a copy of the live object (as `type` shows it) and returns the new one.
 	 */
-	private write(type: ResourceType, namespace: string, name: string, ctx: RequestContext, subresource: string | undefined, mutate: (live: Obj) => Obj, options: {operation?: 'Update' | 'Apply'; applied?: Obj; createIfMissing?: boolean} = {}): Obj {
+	private write(
+		type: ResourceType,
+		namespace: string,
+		name: string,
+		ctx: RequestContext,
+		subresource: string | undefined,
+		mutate: (live: Obj) => Obj,
+		options: {operation?: 'Update' | 'Apply'; applied?: Obj; createIfMissing?: boolean} = {},
+	): Obj {
 		const record = this.record(type, namespace, name);
 		if (!record) {
 			if (options.createIfMissing && !subresource) {
@@ -265,10 +316,13 @@ export class SimApi {
 		next.kind = type.kind;
 		next.apiVersion = groupVersion(type);
 		const meta = (next.metadata ??= {}) as Obj;
-		if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
-		if (type.namespaced && meta.namespace !== undefined && meta.namespace !== namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+		if (meta.name !== undefined && meta.name !== name)
+			throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+		if (type.namespaced && meta.namespace !== undefined && meta.namespace !== namespace)
+			throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
 		// A resourceVersion in the new object is a precondition.
-		if (meta.resourceVersion !== undefined && meta.resourceVersion !== '' && String(meta.resourceVersion) !== String(record.rv)) throw errors.conflict(type, name);
+		if (meta.resourceVersion !== undefined && meta.resourceVersion !== '' && String(meta.resourceVersion) !== String(record.rv))
+			throw errors.conflict(type, name);
 		// Fields the client cannot change.
 		const liveMeta = live.metadata as Obj;
 		meta.name = name;
@@ -308,7 +362,15 @@ export class SimApi {
 		return this.finishWrite(type, record, live, next, ctx, subresource, options);
 	}
 
-	private finishWrite(type: ResourceType, record: StoredRecord, live: Obj, next: Obj, ctx: RequestContext, subresource: string | undefined, options: {operation?: 'Update' | 'Apply'; applied?: Obj}): Obj {
+	private finishWrite(
+		type: ResourceType,
+		record: StoredRecord,
+		live: Obj,
+		next: Obj,
+		ctx: RequestContext,
+		subresource: string | undefined,
+		options: {operation?: 'Update' | 'Apply'; applied?: Obj},
+	): Obj {
 		const meta = next.metadata as Obj;
 		try {
 			meta.managedFields = updateManagedFields({
@@ -351,7 +413,9 @@ export class SimApi {
 	/** PATCH with one of the four content types; anything else is a 415. */
 	patch(type: ResourceType, namespace: string, name: string, contentType: string, bodyText: string, ctx: RequestContext, subresource?: string): Obj {
 		const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
-		const accepted = type.custom ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply] : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply];
+		const accepted = type.custom
+			? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]
+			: [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply];
 		if (!(accepted as string[]).includes(mediaType)) throw errors.unsupportedMediaType(mediaType, accepted);
 		let body: unknown;
 		try {
@@ -377,10 +441,12 @@ export class SimApi {
 						// With the body's text: json-patch v4 compares test values by their bytes.
 						return applyJsonPatch(live, body, rawText()) as Obj;
 					case PATCH_TYPES.merge:
-						if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('json: cannot unmarshal into a map: the patch must be a JSON object');
+						if (!body || typeof body !== 'object' || Array.isArray(body))
+							throw errors.badRequest('json: cannot unmarshal into a map: the patch must be a JSON object');
 						return applyJsonMergePatch(live, body) as Obj;
 					case PATCH_TYPES.strategic:
-						if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('json: cannot unmarshal into a map: the patch must be a JSON object');
+						if (!body || typeof body !== 'object' || Array.isArray(body))
+							throw errors.badRequest('json: cannot unmarshal into a map: the patch must be a JSON object');
 						return applyStrategicMergePatch(live, body as Obj, schema) as Obj;
 					default:
 						if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the applied configuration must be an object');
@@ -392,9 +458,11 @@ export class SimApi {
 			}
 		};
 		if (mediaType === PATCH_TYPES.apply) {
-			if (!ctx.fieldManager) throw errors.invalid(type, name, [{reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch'}]);
+			if (!ctx.fieldManager)
+				throw errors.invalid(type, name, [{reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch'}]);
 			const applied = body as Obj;
-			if (applied.metadata?.name !== undefined && applied.metadata.name !== name) throw errors.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`);
+			if (applied.metadata?.name !== undefined && applied.metadata.name !== name)
+				throw errors.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`);
 		}
 		if (subresource === 'scale') return this.writeScale(type, namespace, name, ctx, apply);
 		return this.write(type, namespace, name, ctx, subresource, apply, {
@@ -408,7 +476,11 @@ export class SimApi {
 	scaleOf(object: Obj): Obj {
 		const meta = object.metadata as Obj;
 		const selector = object.spec?.selector;
-		const selectorText = selector?.matchLabels ? Object.entries(selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',') : '';
+		const selectorText = selector?.matchLabels
+			? Object.entries(selector.matchLabels as Record<string, string>)
+					.map(([k, v]) => `${k}=${v}`)
+					.join(',')
+			: '';
 		return {
 			kind: 'Scale',
 			apiVersion: 'autoscaling/v1',
@@ -429,7 +501,11 @@ export class SimApi {
 			const next = mutate(this.scaleOf(live));
 			const replicas = next?.spec?.replicas;
 			if (typeof replicas !== 'number' || replicas < 0 || !Number.isInteger(replicas)) {
-				throw new ApiError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
+				throw new ApiError(
+					422,
+					'Invalid',
+					`Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+				);
 			}
 			const rv = next.metadata?.resourceVersion;
 			if (rv !== undefined && rv !== '' && String(rv) !== String(live.metadata.resourceVersion)) throw errors.conflict(type, name);
@@ -448,12 +524,18 @@ export class SimApi {
 			throw errors.conflict(type, name, `Precondition failed: UID in precondition: ${options.preconditions.uid}, UID in object meta: ${String(meta.uid)}`);
 		}
 		if (options.preconditions?.resourceVersion && options.preconditions.resourceVersion !== meta.resourceVersion) {
-			throw errors.conflict(type, name, `Precondition failed: ResourceVersion in precondition: ${options.preconditions.resourceVersion}, ResourceVersion in meta: ${String(meta.resourceVersion)}`);
+			throw errors.conflict(
+				type,
+				name,
+				`Precondition failed: ResourceVersion in precondition: ${options.preconditions.resourceVersion}, ResourceVersion in meta: ${String(meta.resourceVersion)}`,
+			);
 		}
 		let policy = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : options.orphanDependents === false ? 'Background' : undefined);
 		if (!policy && type.kind === 'Job' && type.group === 'batch' && type.version === 'v1') {
 			policy = 'Orphan';
-			ctx.warnings?.push('child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning');
+			ctx.warnings?.push(
+				'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning',
+			);
 		}
 		policy ??= 'Background';
 		const dryRun = Boolean(options.dryRun || ctx.dryRun);
@@ -524,11 +606,18 @@ export class SimApi {
 	controllerWrite(type: ResourceType, object: Obj, manager: string, subresource?: string): Obj | undefined {
 		const meta = object.metadata as Obj;
 		try {
-			return this.write(type, String(meta.namespace ?? ''), String(meta.name), {user: {name: `system:serviceaccount:kube-system:${manager}`, groups: []}, fieldManager: manager}, subresource, (live) => {
-				const next = clone(object);
-				next.metadata.resourceVersion = live.metadata.resourceVersion;
-				return next;
-			});
+			return this.write(
+				type,
+				String(meta.namespace ?? ''),
+				String(meta.name),
+				{user: {name: `system:serviceaccount:kube-system:${manager}`, groups: []}, fieldManager: manager},
+				subresource,
+				(live) => {
+					const next = clone(object);
+					next.metadata.resourceVersion = live.metadata.resourceVersion;
+					return next;
+				},
+			);
 		} catch (error) {
 			if (error instanceof ApiError && error.code === 404) return undefined;
 			throw error;

@@ -74,10 +74,14 @@ function daemonPod(s: TrafficSchedule, ds: DaemonSetClient, i: number, start: nu
 			const watch = (when: number): void => {
 				if (generation !== mine) return;
 				const seconds = Math.round(s.uniform(ds.rewatchSeconds));
-				const handle = s.request(when, who, 'watch', s.watchUri(path, seconds), {latencyMs: 0, lifetimeMs: seconds * 1000, onEnd: (end) => {
-					if (handle !== undefined) open.delete(handle);
-					watch(end + 2 + s.rng.next() * 30);
-				}});
+				const handle = s.request(when, who, 'watch', s.watchUri(path, seconds), {
+					latencyMs: 0,
+					lifetimeMs: seconds * 1000,
+					onEnd: (end) => {
+						if (handle !== undefined) open.delete(handle);
+						watch(end + 2 + s.rng.next() * 30);
+					},
+				});
 				if (handle !== undefined) open.add(handle);
 			};
 			s.at(at, () => watch(s.clock));
@@ -173,7 +177,12 @@ function informer(s: TrafficSchedule, inf: InformerClient, start: number): void 
 }
 
 function probes(s: TrafficSchedule, start: number): void {
-	const who: Identity = {user: {username: 'readinessChecker', uid: '1', groups: ['system:authenticated']}, sourceIPs: ['10.200.0.38'], userAgent: 'kube-probe/1.29', reason: 'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"'};
+	const who: Identity = {
+		user: {username: 'readinessChecker', uid: '1', groups: ['system:authenticated']},
+		sourceIPs: ['10.200.0.38'],
+		userAgent: 'kube-probe/1.29',
+		reason: 'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"',
+	};
 	for (const path of ['/readyz', '/livez']) {
 		s.every(start + s.rng.next() * 10_000, 10_000, 100, (t) => s.request(t, who, 'get', path, {latencyMs: 1 + s.rng.next() * 8}));
 	}
@@ -181,9 +190,17 @@ function probes(s: TrafficSchedule, start: number): void {
 
 function controllerManager(s: TrafficSchedule, start: number): void {
 	const base = `kube-controller-manager/${s.version} (linux/amd64) kubernetes/${s.commit}`;
-	const cm: Identity = {user: {username: 'system:kube-controller-manager', groups: ['system:authenticated']}, sourceIPs: ['10.224.0.2'], userAgent: `${base}/leader-election`, reason: 'RBAC: allowed by ClusterRoleBinding "system:kube-controller-manager" of ClusterRole "system:kube-controller-manager" to User "system:kube-controller-manager"'};
+	const cm: Identity = {
+		user: {username: 'system:kube-controller-manager', groups: ['system:authenticated']},
+		sourceIPs: ['10.224.0.2'],
+		userAgent: `${base}/leader-election`,
+		reason:
+			'RBAC: allowed by ClusterRoleBinding "system:kube-controller-manager" of ClusterRole "system:kube-controller-manager" to User "system:kube-controller-manager"',
+	};
 	s.every(start + s.rng.next() * 2000, 2000, 100, (t) => {
-		s.request(t, cm, 'update', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager?timeout=5s', {latencyMs: 3 + s.rng.next() * 8});
+		s.request(t, cm, 'update', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager?timeout=5s', {
+			latencyMs: 3 + s.rng.next() * 8,
+		});
 	});
 	const informers: Identity = {...cm, userAgent: `${base}/shared-informers`};
 	for (const path of ['/api/v1/pods', '/api/v1/nodes', '/apis/apps/v1/replicasets', '/apis/apps/v1/deployments', '/api/v1/namespaces']) {
@@ -193,14 +210,25 @@ function controllerManager(s: TrafficSchedule, start: number): void {
 		};
 		s.at(start - s.rng.next() * 300_000, () => open(s.clock));
 	}
-	const rs: Identity = {user: s.serviceAccount('kube-system', 'replicaset-controller', undefined, undefined), sourceIPs: ['10.224.0.2'], userAgent: `${base}/system:serviceaccount:kube-system:replicaset-controller`, reason: 'RBAC: allowed by ClusterRoleBinding "system:controller:replicaset-controller" of ClusterRole "system:controller:replicaset-controller" to ServiceAccount "replicaset-controller/kube-system"'};
+	const rs: Identity = {
+		user: s.serviceAccount('kube-system', 'replicaset-controller', undefined, undefined),
+		sourceIPs: ['10.224.0.2'],
+		userAgent: `${base}/system:serviceaccount:kube-system:replicaset-controller`,
+		reason:
+			'RBAC: allowed by ClusterRoleBinding "system:controller:replicaset-controller" of ClusterRole "system:controller:replicaset-controller" to ServiceAccount "replicaset-controller/kube-system"',
+	};
 	s.every(start + s.rng.next() * 50_000, 50_000, 10_000, (t) => {
 		s.request(t, rs, 'update', `/apis/apps/v1/namespaces/shop/replicasets/web-${s.rng.suffix(9)}/status`, {latencyMs: 5 + s.rng.next() * 15});
 	});
 }
 
 function human(s: TrafficSchedule, start: number): void {
-	const who: Identity = {user: {username: 'alice@example.com', groups: ['system:authenticated']}, sourceIPs: ['203.0.113.45', '10.224.0.4'], userAgent: 'kubectl/v1.30.2 (darwin/arm64) kubernetes/3968350', reason: 'RBAC: allowed by ClusterRoleBinding "oncall" of ClusterRole "view" to User "alice@example.com"'};
+	const who: Identity = {
+		user: {username: 'alice@example.com', groups: ['system:authenticated']},
+		sourceIPs: ['203.0.113.45', '10.224.0.4'],
+		userAgent: 'kubectl/v1.30.2 (darwin/arm64) kubernetes/3968350',
+		reason: 'RBAC: allowed by ClusterRoleBinding "oncall" of ClusterRole "view" to User "alice@example.com"',
+	};
 	let step = 0;
 	s.every(start + 30_000 + s.rng.next() * 60_000, 120_000, 60_000, (t) => {
 		// A person going through the same few commands: list everything, list one namespace, get one object, and a forbidden read.

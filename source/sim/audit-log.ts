@@ -26,21 +26,34 @@ export class SimAuditLog {
 	/** A request the simulator served. */
 	request(request: CompletedRequest): void {
 		const ref = request.objectRef;
-		this.pending.push(writeAuditEvent({
-			level: 'Metadata',
-			auditID: request.auditID,
-			stage: request.stage,
-			requestURI: request.requestURI,
-			verb: request.verb,
-			user: {username: request.user.name, groups: request.user.groups, ...(request.user.extra ? {extra: request.user.extra} : {})},
-			sourceIPs: [request.sourceIP.replace(/^::ffff:/, '')],
-			userAgent: request.userAgent,
-			...(ref ? {objectRef: {resource: ref.resource, ...(ref.namespace ? {namespace: ref.namespace} : {}), ...(ref.name ? {name: ref.name} : {}), ...(ref.apiGroup ? {apiGroup: ref.apiGroup} : {}), apiVersion: ref.apiVersion, ...(ref.subresource ? {subresource: ref.subresource} : {})}} : {}),
-			responseStatus: {code: request.code},
-			requestReceivedMs: request.receivedMs,
-			stageMs: request.completedMs,
-			annotations: request.decision ? {'authorization.k8s.io/decision': request.decision, 'authorization.k8s.io/reason': ''} : {},
-		}));
+		this.pending.push(
+			writeAuditEvent({
+				level: 'Metadata',
+				auditID: request.auditID,
+				stage: request.stage,
+				requestURI: request.requestURI,
+				verb: request.verb,
+				user: {username: request.user.name, groups: request.user.groups, ...(request.user.extra ? {extra: request.user.extra} : {})},
+				sourceIPs: [request.sourceIP.replace(/^::ffff:/, '')],
+				userAgent: request.userAgent,
+				...(ref
+					? {
+							objectRef: {
+								resource: ref.resource,
+								...(ref.namespace ? {namespace: ref.namespace} : {}),
+								...(ref.name ? {name: ref.name} : {}),
+								...(ref.apiGroup ? {apiGroup: ref.apiGroup} : {}),
+								apiVersion: ref.apiVersion,
+								...(ref.subresource ? {subresource: ref.subresource} : {}),
+							},
+						}
+					: {}),
+				responseStatus: {code: request.code},
+				requestReceivedMs: request.receivedMs,
+				stageMs: request.completedMs,
+				annotations: request.decision ? {'authorization.k8s.io/decision': request.decision, 'authorization.k8s.io/reason': ''} : {},
+			}),
+		);
 		if (this.pending.length > 200) this.flush();
 	}
 

@@ -200,7 +200,10 @@ export class TrafficSchedule {
 
 	/** A random (version 4) UUID from the seeded generator. */
 	uuid(): string {
-		const word = (): string => Math.floor(this.rng.next() * 4_294_967_296).toString(16).padStart(8, '0');
+		const word = (): string =>
+			Math.floor(this.rng.next() * 4_294_967_296)
+				.toString(16)
+				.padStart(8, '0');
 		const a = word();
 		const b = word();
 		const c = word();
@@ -236,10 +239,26 @@ export class TrafficSchedule {
 			user: who.user,
 			sourceIPs: who.sourceIPs,
 			userAgent: who.userAgent,
-			objectRef: ref === undefined ? undefined : {resource: ref.resource, namespace: ref.namespace || undefined, name: ref.name || undefined, apiGroup: ref.apiGroup || undefined, apiVersion: ref.apiVersion},
-			responseStatus: code === 403
-				? {code, status: 'Failure', message: `${ref?.resource ?? 'resource'} is forbidden: User "${who.user.username}" cannot ${verb} resource "${ref?.resource ?? ''}"`, reason: 'Forbidden', details: {kind: ref?.resource ?? ''}}
-				: {code},
+			objectRef:
+				ref === undefined
+					? undefined
+					: {
+							resource: ref.resource,
+							namespace: ref.namespace || undefined,
+							name: ref.name || undefined,
+							apiGroup: ref.apiGroup || undefined,
+							apiVersion: ref.apiVersion,
+						},
+			responseStatus:
+				code === 403
+					? {
+							code,
+							status: 'Failure',
+							message: `${ref?.resource ?? 'resource'} is forbidden: User "${who.user.username}" cannot ${verb} resource "${ref?.resource ?? ''}"`,
+							reason: 'Forbidden',
+							details: {kind: ref?.resource ?? ''},
+						}
+					: {code},
 			requestReceivedMs: atMs,
 			annotations,
 		};
@@ -317,11 +336,19 @@ export class TrafficSchedule {
 	/** A watch URI as client-go sends it. */
 	watchUri(path: string, seconds: number, extra: Record<string, string> = {}): string {
 		const [base, existing] = path.split('?') as [string, string | undefined];
-		const params: Record<string, string> = {allowWatchBookmarks: 'true', resourceVersion: this.bumpRV(), timeout: goDuration(seconds * 1000), timeoutSeconds: String(seconds), watch: 'true', ...extra};
-		if (existing !== undefined) for (const pair of existing.split('&')) {
-			const [k, v] = pair.split('=') as [string, string];
-			params[k] = decodeURIComponent(v);
-		}
+		const params: Record<string, string> = {
+			allowWatchBookmarks: 'true',
+			resourceVersion: this.bumpRV(),
+			timeout: goDuration(seconds * 1000),
+			timeoutSeconds: String(seconds),
+			watch: 'true',
+			...extra,
+		};
+		if (existing !== undefined)
+			for (const pair of existing.split('&')) {
+				const [k, v] = pair.split('=') as [string, string];
+				params[k] = decodeURIComponent(v);
+			}
 		return `${base}?${queryString(params)}`;
 	}
 }

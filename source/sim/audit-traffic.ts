@@ -99,7 +99,16 @@ export function defaultTrafficSpec(seed: number, startMs: number, nodes = 6): Tr
 				namespace: 'kube-system',
 				serviceAccount: 'cilium',
 				userAgent: 'cilium-agent/v1.15.6 (linux/amd64) kubernetes/$Format',
-				watches: ['/apis/cilium.io/v2/ciliumnodes', '/apis/cilium.io/v2/ciliumendpoints', '/apis/cilium.io/v2/ciliumidentities', '/apis/cilium.io/v2/ciliumnetworkpolicies', '/api/v1/namespaces', '/api/v1/services', '/apis/discovery.k8s.io/v1/endpointslices', '/api/v1/nodes'],
+				watches: [
+					'/apis/cilium.io/v2/ciliumnodes',
+					'/apis/cilium.io/v2/ciliumendpoints',
+					'/apis/cilium.io/v2/ciliumidentities',
+					'/apis/cilium.io/v2/ciliumnetworkpolicies',
+					'/api/v1/namespaces',
+					'/api/v1/services',
+					'/apis/discovery.k8s.io/v1/endpointslices',
+					'/api/v1/nodes',
+				],
 				rewatchSeconds: [60, 240],
 				restartsPerHour: 0.5,
 			},
@@ -113,21 +122,40 @@ export function defaultTrafficSpec(seed: number, startMs: number, nodes = 6): Tr
 				getsPerMinute: 4,
 			},
 		],
-		badClients: [{
-			name: 'inventory-sync',
-			namespace: 'acme',
-			serviceAccount: 'inventory-sync',
-			userAgent: 'acme-inventory/0.3.1 (linux/amd64) kubernetes/$Format',
-			replicas: 2,
-			everySeconds: 10,
-			lists: ['/api/v1/pods', '/api/v1/secrets?labelSelector=acme.io%2Fmanaged%3Dtrue'],
-			latencyMs: [1200, 5500],
-			throttleAfterMinutes: 6,
-			throttleShare: 0.3,
-		}],
+		badClients: [
+			{
+				name: 'inventory-sync',
+				namespace: 'acme',
+				serviceAccount: 'inventory-sync',
+				userAgent: 'acme-inventory/0.3.1 (linux/amd64) kubernetes/$Format',
+				replicas: 2,
+				everySeconds: 10,
+				lists: ['/api/v1/pods', '/api/v1/secrets?labelSelector=acme.io%2Fmanaged%3Dtrue'],
+				latencyMs: [1200, 5500],
+				throttleAfterMinutes: 6,
+				throttleShare: 0.3,
+			},
+		],
 		informers: [
-			{name: 'kube-state-metrics', namespace: 'kube-system', serviceAccount: 'kube-state-metrics', userAgent: 'kube-state-metrics/v2.13.0 (linux/amd64) kubernetes/$Format', resources: ['/api/v1/pods', '/apis/apps/v1/deployments'], objects: 1200, watchSeconds: [300, 600], streaming: true},
-			{name: 'prometheus', namespace: 'monitoring', serviceAccount: 'prometheus-k8s', userAgent: 'Prometheus/2.51.2', resources: ['/api/v1/endpoints', '/api/v1/services'], objects: 300, watchSeconds: [300, 600]},
+			{
+				name: 'kube-state-metrics',
+				namespace: 'kube-system',
+				serviceAccount: 'kube-state-metrics',
+				userAgent: 'kube-state-metrics/v2.13.0 (linux/amd64) kubernetes/$Format',
+				resources: ['/api/v1/pods', '/apis/apps/v1/deployments'],
+				objects: 1200,
+				watchSeconds: [300, 600],
+				streaming: true,
+			},
+			{
+				name: 'prometheus',
+				namespace: 'monitoring',
+				serviceAccount: 'prometheus-k8s',
+				userAgent: 'Prometheus/2.51.2',
+				resources: ['/api/v1/endpoints', '/api/v1/services'],
+				objects: 300,
+				watchSeconds: [300, 600],
+			},
 		],
 		kubelets: true,
 		probes: true,
@@ -179,7 +207,11 @@ export class AuditTraffic {
  * to `path`, quickly: lines are joined and written in large blocks. Returns the number
  * of events and bytes written.
  */
-export function writeAuditLogFile(path: string, spec: TrafficSpec, limit: {events?: number; untilMs?: number}): {events: number; bytes: number; lastMs: number} {
+export function writeAuditLogFile(
+	path: string,
+	spec: TrafficSpec,
+	limit: {events?: number; untilMs?: number},
+): {events: number; bytes: number; lastMs: number} {
 	const traffic = new AuditTraffic(spec);
 	const fd = openSync(path, 'w');
 	let events = 0;

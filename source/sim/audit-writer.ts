@@ -72,14 +72,32 @@ export function goJsonString(s: string): string {
 			continue;
 		}
 		switch (c) {
-			case 0x22: out += '\\"'; break;
-			case 0x5c: out += '\\\\'; break;
-			case 0x0a: out += '\\n'; break;
-			case 0x0d: out += '\\r'; break;
-			case 0x09: out += '\\t'; break;
-			case 0x08: out += '\\b'; break;
-			case 0x0c: out += '\\f'; break;
-			case 0x3c: case 0x3e: case 0x26: case 0x2028: case 0x2029:
+			case 0x22:
+				out += '\\"';
+				break;
+			case 0x5c:
+				out += '\\\\';
+				break;
+			case 0x0a:
+				out += '\\n';
+				break;
+			case 0x0d:
+				out += '\\r';
+				break;
+			case 0x09:
+				out += '\\t';
+				break;
+			case 0x08:
+				out += '\\b';
+				break;
+			case 0x0c:
+				out += '\\f';
+				break;
+			case 0x3c:
+			case 0x3e:
+			case 0x26:
+			case 0x2028:
+			case 0x2029:
 				out += `\\u${hex4(c)}`;
 				break;
 			default:
@@ -169,7 +187,11 @@ function status(s: SimResponseStatus): string {
 	if (s.message !== undefined && s.message !== '') parts.push(`"message":${goJsonString(s.message)}`);
 	if (s.reason !== undefined && s.reason !== '') parts.push(`"reason":${goJsonString(s.reason)}`);
 	if (s.details !== undefined && Object.keys(s.details).length > 0) {
-		parts.push(`"details":{${Object.entries(s.details).map(([k, v]) => `${goJsonString(k)}:${typeof v === 'number' ? String(v) : goJsonString(v)}`).join(',')}}`);
+		parts.push(
+			`"details":{${Object.entries(s.details)
+				.map(([k, v]) => `${goJsonString(k)}:${typeof v === 'number' ? String(v) : goJsonString(v)}`)
+				.join(',')}}`,
+		);
 	}
 	if (s.code !== 0) parts.push(`"code":${s.code}`);
 	return `{${parts.join(',')}}`;

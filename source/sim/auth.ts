@@ -13,7 +13,10 @@ export class Authenticator {
 	/** Counts of successful authentications per token, for tests of credential reuse. */
 	readonly tokenUses = new Map<string, number>();
 
-	constructor(public anonymous: UserInfo | undefined, tokens: Record<string, UserInfo> = {}) {
+	constructor(
+		public anonymous: UserInfo | undefined,
+		tokens: Record<string, UserInfo> = {},
+	) {
 		for (const [token, user] of Object.entries(tokens)) this.tokens.set(token, user);
 	}
 

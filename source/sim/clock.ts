@@ -41,26 +41,33 @@ export class SimClock {
 	}
 
 	after(simMs: number, fn: () => void): SimTimer {
-		const handle = setTimeout(() => {
-			this.timers.delete(handle);
-			fn();
-		}, Math.max(0, this.realMs(simMs)));
+		const handle = setTimeout(
+			() => {
+				this.timers.delete(handle);
+				fn();
+			},
+			Math.max(0, this.realMs(simMs)),
+		);
 		handle.unref?.();
 		this.timers.add(handle);
-		return {cancel: () => {
-			clearTimeout(handle);
-			this.timers.delete(handle);
-		}};
+		return {
+			cancel: () => {
+				clearTimeout(handle);
+				this.timers.delete(handle);
+			},
+		};
 	}
 
 	every(simMs: number, fn: () => void): SimTimer {
 		const handle = setInterval(fn, Math.max(1, this.realMs(simMs)));
 		handle.unref?.();
 		this.timers.add(handle);
-		return {cancel: () => {
-			clearInterval(handle);
-			this.timers.delete(handle);
-		}};
+		return {
+			cancel: () => {
+				clearInterval(handle);
+				this.timers.delete(handle);
+			},
+		};
 	}
 
 	/** Cancel every timer armed through this clock. */

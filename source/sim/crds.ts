@@ -36,7 +36,18 @@ export function typesFromCrd(crd: Obj): ResourceType[] {
 }
 
 /** A minimal, valid CRD object for a custom kind (structural schema that preserves unknown fields). */
-export function crdObject(options: {group: string; kind: string; plural: string; singular?: string; shortNames?: string[]; versions?: string[]; namespaced?: boolean; status?: boolean; scale?: boolean; categories?: string[]}): Obj {
+export function crdObject(options: {
+	group: string;
+	kind: string;
+	plural: string;
+	singular?: string;
+	shortNames?: string[];
+	versions?: string[];
+	namespaced?: boolean;
+	status?: boolean;
+	scale?: boolean;
+	categories?: string[];
+}): Obj {
 	const versions = options.versions ?? ['v1'];
 	return {
 		apiVersion: 'apiextensions.k8s.io/v1',
@@ -44,17 +55,35 @@ export function crdObject(options: {group: string; kind: string; plural: string;
 		metadata: {name: `${options.plural}.${options.group}`},
 		spec: {
 			group: options.group,
-			names: {kind: options.kind, listKind: `${options.kind}List`, plural: options.plural, singular: options.singular ?? options.kind.toLowerCase(), ...(options.shortNames ? {shortNames: options.shortNames} : {}), ...(options.categories ? {categories: options.categories} : {})},
+			names: {
+				kind: options.kind,
+				listKind: `${options.kind}List`,
+				plural: options.plural,
+				singular: options.singular ?? options.kind.toLowerCase(),
+				...(options.shortNames ? {shortNames: options.shortNames} : {}),
+				...(options.categories ? {categories: options.categories} : {}),
+			},
 			scope: options.namespaced === false ? 'Cluster' : 'Namespaced',
 			versions: versions.map((name, i) => ({
 				name,
 				served: true,
 				storage: i === 0,
 				schema: {openAPIV3Schema: {type: 'object', 'x-kubernetes-preserve-unknown-fields': true}},
-				...(options.status || options.scale ? {subresources: {...(options.status ? {status: {}} : {}), ...(options.scale ? {scale: {specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas'}} : {})}} : {}),
+				...(options.status || options.scale
+					? {
+							subresources: {
+								...(options.status ? {status: {}} : {}),
+								...(options.scale ? {scale: {specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas'}} : {}),
+							},
+						}
+					: {}),
 			})),
 			conversion: {strategy: 'None'},
 		},
-		status: {acceptedNames: {kind: options.kind, plural: options.plural}, conditions: [{type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted'}], storedVersions: [versions[0]]},
+		status: {
+			acceptedNames: {kind: options.kind, plural: options.plural},
+			conditions: [{type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted'}],
+			storedVersions: [versions[0]],
+		},
 	};
 }

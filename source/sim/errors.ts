@@ -51,7 +51,11 @@ export const errors = {
 		return new ApiError(409, 'AlreadyExists', `${groupResource(type)} "${name}" already exists`, {name, group: type.group || undefined, kind: type.resource});
 	},
 	conflict(type: ResourceType, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): ApiError {
-		return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${groupResource(type)} "${name}": ${why}`, {name, group: type.group || undefined, kind: type.resource});
+		return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${groupResource(type)} "${name}": ${why}`, {
+			name,
+			group: type.group || undefined,
+			kind: type.resource,
+		});
 	},
 	invalid(type: ResourceType, name: string, causes: StatusCause[]): ApiError {
 		const list = causes.map((c) => `${c.field ? `${c.field}: ` : ''}${c.message}`);
@@ -71,10 +75,19 @@ export const errors = {
 		return new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 	},
 	unsupportedMediaType(contentType: string, accepted: string[]): ApiError {
-		return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`, {kind: contentType || undefined});
+		return new ApiError(
+			415,
+			'UnsupportedMediaType',
+			`the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+			{kind: contentType || undefined},
+		);
 	},
 	notAcceptable(accept: string): ApiError {
-		return new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf (requested ${accept})`);
+		return new ApiError(
+			406,
+			'NotAcceptable',
+			`only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf (requested ${accept})`,
+		);
 	},
 	expired(message: string): ApiError {
 		return new ApiError(410, 'Expired', message);

@@ -46,7 +46,10 @@ export class Faults {
 
 	private readonly goneDown = new Set<() => void>();
 
-	constructor(private readonly random: Random, initial: FaultSettings = {}) {
+	constructor(
+		private readonly random: Random,
+		initial: FaultSettings = {},
+	) {
 		this.settings = {...initial};
 	}
 

@@ -5,14 +5,7 @@
  * built with cumulative `le` buckets ending in `+Inf`, `_sum` and `_count`. What it writes
  * parses back to the same families with source/formats/prometheus-text.ts.
  */
-import {
-	isValidLabelName,
-	isValidMetricName,
-	sampleBelongsTo,
-	setLabel,
-	type MetricFamily,
-	type Sample,
-} from '../formats/prometheus-text.js';
+import {isValidLabelName, isValidMetricName, sampleBelongsTo, setLabel, type MetricFamily, type Sample} from '../formats/prometheus-text.js';
 
 /** Formats a sample value the way Prometheus clients do for the special values. */
 export function formatSampleValue(value: number): string {

@@ -93,7 +93,9 @@ export function decodeAuthorizationReview(body: Buffer): Obj {
 		apiVersion,
 		kind,
 		spec: {
-			...(resource ? {resourceAttributes: strings(resource, {1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name'})} : {}),
+			...(resource
+				? {resourceAttributes: strings(resource, {1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name'})}
+				: {}),
 			...(nonResource ? {nonResourceAttributes: strings(nonResource, {1: 'path', 2: 'verb'})} : {}),
 		},
 	};

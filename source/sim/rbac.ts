@@ -67,23 +67,30 @@ export class Authorizer {
 	allowsResource(user: UserInfo, attributes: ResourceAttributes): boolean {
 		if (user.groups.includes('system:masters')) return true;
 		const resource = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource;
-		return this.rules.some((rule) =>
-			subjectMatches(rule, user)
-			&& any(rule.verbs, attributes.verb)
-			&& any(rule.apiGroups, attributes.group)
-			&& (any(rule.resources, resource) || (attributes.subresource !== undefined && (rule.resources ?? []).includes(`*/${attributes.subresource}`)))
-			&& (rule.namespaces === undefined || (attributes.namespace !== undefined && attributes.namespace !== '' && rule.namespaces.includes(attributes.namespace)))
-			&& (rule.resourceNames === undefined || (attributes.name !== undefined && rule.resourceNames.includes(attributes.name))));
+		return this.rules.some(
+			(rule) =>
+				subjectMatches(rule, user) &&
+				any(rule.verbs, attributes.verb) &&
+				any(rule.apiGroups, attributes.group) &&
+				(any(rule.resources, resource) || (attributes.subresource !== undefined && (rule.resources ?? []).includes(`*/${attributes.subresource}`))) &&
+				(rule.namespaces === undefined ||
+					(attributes.namespace !== undefined && attributes.namespace !== '' && rule.namespaces.includes(attributes.namespace))) &&
+				(rule.resourceNames === undefined || (attributes.name !== undefined && rule.resourceNames.includes(attributes.name))),
+		);
 	}
 
 	allowsNonResource(user: UserInfo, attributes: NonResourceAttributes): boolean {
 		if (user.groups.includes('system:masters')) return true;
 		// system:discovery and system:public-info-viewer are bound to every authenticated user.
 		if (attributes.verb === 'get' && DISCOVERY.some((prefix) => attributes.path === prefix || attributes.path.startsWith(`${prefix}/`))) return true;
-		return this.rules.some((rule) =>
-			subjectMatches(rule, user)
-			&& any(rule.verbs, attributes.verb)
-			&& (rule.nonResourceURLs ?? []).some((url) => url === '*' || url === attributes.path || (url.endsWith('*') && attributes.path.startsWith(url.slice(0, -1)))));
+		return this.rules.some(
+			(rule) =>
+				subjectMatches(rule, user) &&
+				any(rule.verbs, attributes.verb) &&
+				(rule.nonResourceURLs ?? []).some(
+					(url) => url === '*' || url === attributes.path || (url.endsWith('*') && attributes.path.startsWith(url.slice(0, -1))),
+				),
+		);
 	}
 
 	/** The message of a 403, worded as the real authorizer words it. */

@@ -30,7 +30,10 @@ export class RequestLog {
 	private pending: string[] = [];
 	private flushTimer: NodeJS.Timeout | undefined;
 
-	constructor(private readonly file?: string, private readonly capacity = 200_000) {
+	constructor(
+		private readonly file?: string,
+		private readonly capacity = 200_000,
+	) {
 		if (file) writeFileSync(file, '');
 	}
 

@@ -47,7 +47,7 @@ function splitTop(text: string): string[] {
 
 function parseRequirement(raw: string): LabelRequirement {
 	const text = raw.trim();
-	if (text === '') throw new SelectorError('unable to parse requirement: found \'\', expected: identifier');
+	if (text === '') throw new SelectorError("unable to parse requirement: found '', expected: identifier");
 	const setMatch = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(text);
 	if (setMatch) {
 		const key = setMatch[1]!;
@@ -85,7 +85,9 @@ export function parseLabelSelector(text: string | undefined | null): LabelSelect
 }
 
 /** A label selector object (matchLabels/matchExpressions) as in a Deployment's spec.selector. */
-export function labelSelectorFromObject(selector: {matchLabels?: Record<string, string>; matchExpressions?: Array<{key: string; operator: string; values?: string[]}>} | undefined): LabelSelector {
+export function labelSelectorFromObject(
+	selector: {matchLabels?: Record<string, string>; matchExpressions?: Array<{key: string; operator: string; values?: string[]}>} | undefined,
+): LabelSelector {
 	const requirements: LabelRequirement[] = [];
 	for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) requirements.push({key, op: 'eq', values: [value]});
 	for (const e of selector?.matchExpressions ?? []) {
@@ -100,14 +102,22 @@ function matchLabel(r: LabelRequirement, labels: Record<string, string>): boolea
 	const has = Object.hasOwn(labels, r.key);
 	const value = labels[r.key];
 	switch (r.op) {
-		case 'exists': return has;
-		case 'notexists': return !has;
-		case 'eq': return has && value === r.values[0];
-		case 'neq': return !has || value !== r.values[0];
-		case 'in': return has && r.values.includes(value!);
-		case 'notin': return !has || !r.values.includes(value!);
-		case 'gt': return has && /^-?\d+$/.test(value!) && Number(value) > Number(r.values[0]);
-		case 'lt': return has && /^-?\d+$/.test(value!) && Number(value) < Number(r.values[0]);
+		case 'exists':
+			return has;
+		case 'notexists':
+			return !has;
+		case 'eq':
+			return has && value === r.values[0];
+		case 'neq':
+			return !has || value !== r.values[0];
+		case 'in':
+			return has && r.values.includes(value!);
+		case 'notin':
+			return !has || !r.values.includes(value!);
+		case 'gt':
+			return has && /^-?\d+$/.test(value!) && Number(value) > Number(r.values[0]);
+		case 'lt':
+			return has && /^-?\d+$/.test(value!) && Number(value) < Number(r.values[0]);
 	}
 }
 

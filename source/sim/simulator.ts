@@ -119,38 +119,41 @@ export class Simulator {
 		this.store = new ObjectStore({historyCapacity: options.historyCapacity});
 		this.api = new SimApi(this.registry, this.store, this.clock, this.random, this.minor);
 		this.faults = new Faults(new Random((options.seed ?? 42) ^ 0x5eed), options.faults);
-		const anonymous = options.anonymous === null ? undefined : options.anonymous ?? (options.https ? undefined : ADMIN);
+		const anonymous = options.anonymous === null ? undefined : (options.anonymous ?? (options.https ? undefined : ADMIN));
 		this.authenticator = new Authenticator(anonymous, {[ADMIN_TOKEN]: ADMIN, ...(options.tokens ?? {})});
 		this.authorizer = new Authorizer(options.rbac ?? ALLOW_ALL);
 		this.requestLog = new RequestLog(options.requestLog);
 		if (options.https) this.tls = generateTls();
 		// The metrics read the server's open watches when scraped, after it is made.
 		this.metrics = new SimMetrics(this.api, this.minor, this.gitVersion, () => server.openWatches());
-		const server = new SimServer({
-			api: this.api,
-			authenticator: this.authenticator,
-			authorizer: this.authorizer,
-			faults: this.faults,
-			requestLog: this.requestLog,
-			minor: this.minor,
-			gitVersion: this.gitVersion,
-			metricsText: () => this.metrics.text(),
-			podMetrics: (namespace, page) => podMetrics(this.api, namespace, page),
-			nodeMetrics: () => nodeMetrics(this.api),
-			bookmarkIntervalMs: options.bookmarkIntervalMs,
-			backups: {
-				take: () => this.snapshot(),
-				restore: (body) => this.restore(String(body.snapshot ?? ''), {bumpRevision: body.bumpRevision === undefined ? undefined : Number(body.bumpRevision)}),
+		const server = new SimServer(
+			{
+				api: this.api,
+				authenticator: this.authenticator,
+				authorizer: this.authorizer,
+				faults: this.faults,
+				requestLog: this.requestLog,
+				minor: this.minor,
+				gitVersion: this.gitVersion,
+				metricsText: () => this.metrics.text(),
+				podMetrics: (namespace, page) => podMetrics(this.api, namespace, page),
+				nodeMetrics: () => nodeMetrics(this.api),
+				bookmarkIntervalMs: options.bookmarkIntervalMs,
+				backups: {
+					take: () => this.snapshot(),
+					restore: (body) => this.restore(String(body.snapshot ?? ''), {bumpRevision: body.bumpRevision === undefined ? undefined : Number(body.bumpRevision)}),
+				},
+				watchList: this.minor === 32 || this.minor >= 34,
+				onRequest: (request) => {
+					this.auditLog?.request(request);
+					options.onRequest?.(request);
+				},
+				countRequest: (labels) => this.metrics.countRequest(labels),
+				countRejection: (user) => this.metrics.countRejection(user),
+				countWatchEvent: (type) => this.metrics.countWatchEvent(type),
 			},
-			watchList: this.minor === 32 || this.minor >= 34,
-			onRequest: (request) => {
-				this.auditLog?.request(request);
-				options.onRequest?.(request);
-			},
-			countRequest: (labels) => this.metrics.countRequest(labels),
-			countRejection: (user) => this.metrics.countRejection(user),
-			countWatchEvent: (type) => this.metrics.countWatchEvent(type),
-		}, this.tls ? {cert: this.tls.serverCertPem, key: this.tls.serverKeyPem, ca: this.tls.caCertPem} : undefined);
+			this.tls ? {cert: this.tls.serverCertPem, key: this.tls.serverKeyPem, ca: this.tls.caCertPem} : undefined,
+		);
 		this.server = server;
 		// CRDs make their kinds servable as soon as they are stored.
 		this.store.onLive((event) => {
@@ -188,7 +191,9 @@ export class Simulator {
 				return timer;
 			},
 			after: (ms, fn) => this.clock.after(ms, fn),
-			recordEvent: withRecorder ? (involved, type, reason, message, component) => this.events.record(involved, type, reason, message, component) : () => undefined,
+			recordEvent: withRecorder
+				? (involved, type, reason, message, component) => this.events.record(involved, type, reason, message, component)
+				: () => undefined,
 		};
 	}
 
@@ -218,7 +223,8 @@ export class Simulator {
 	restore(id: string, options: {bumpRevision?: number} = {}): {resourceVersion: string; restoredFrom: string; droppedWatches: number} {
 		const backup = this.store.getBackup(id);
 		if (!backup) throw new Error(`no snapshot "${id}" (take one with POST /__sim/snapshot)`);
-		if (options.bumpRevision !== undefined && !(Number.isInteger(options.bumpRevision) && options.bumpRevision >= 0)) throw new Error('bumpRevision must be a non-negative integer');
+		if (options.bumpRevision !== undefined && !(Number.isInteger(options.bumpRevision) && options.bumpRevision >= 0))
+			throw new Error('bumpRevision must be a non-negative integer');
 		const crdStorage = 'apiextensions.k8s.io/customresourcedefinitions';
 		const crds = (records: Iterable<{json: string}>) => [...records].map((record) => JSON.parse(record.json) as Obj);
 		const before = crds(this.store.resource(crdStorage).objects.values());
@@ -267,7 +273,14 @@ export class Simulator {
 	 */
 	private startTraffic(scenario: ScenarioName): void {
 		const counted = this.options.controllers !== false;
-		const spec = scenarioTraffic(scenario, this.options.seed ?? 42, this.clock.now() - 30 * 60_000, Math.max(1, this.store.resource('nodes').size), this.gitVersion, this.options.auditLog !== undefined);
+		const spec = scenarioTraffic(
+			scenario,
+			this.options.seed ?? 42,
+			this.clock.now() - 30 * 60_000,
+			Math.max(1, this.store.resource('nodes').size),
+			this.gitVersion,
+			this.options.auditLog !== undefined,
+		);
 		if (spec === undefined || (!counted && !this.options.auditLog)) return;
 		if (this.options.auditLog) this.auditLog = new SimAuditLog(this.options.auditLog);
 		const traffic = new AuditTraffic(spec);
@@ -299,8 +312,22 @@ export class Simulator {
 		if (this.tls) cluster['certificate-authority-data'] = Buffer.from(this.tls.caCertPem).toString('base64');
 		else cluster['insecure-skip-tls-verify'] = true;
 		let user: Obj;
-		if (options.exec) user = {exec: {apiVersion: options.exec.apiVersion ?? 'client.authentication.k8s.io/v1', command: options.exec.command, args: options.exec.args ?? [], env: options.exec.env ?? null, interactiveMode: 'Never', provideClusterInfo: false}};
-		else if (options.clientCertificate && this.tls) user = {'client-certificate-data': Buffer.from(this.tls.clientCertPem).toString('base64'), 'client-key-data': Buffer.from(this.tls.clientKeyPem).toString('base64')};
+		if (options.exec)
+			user = {
+				exec: {
+					apiVersion: options.exec.apiVersion ?? 'client.authentication.k8s.io/v1',
+					command: options.exec.command,
+					args: options.exec.args ?? [],
+					env: options.exec.env ?? null,
+					interactiveMode: 'Never',
+					provideClusterInfo: false,
+				},
+			};
+		else if (options.clientCertificate && this.tls)
+			user = {
+				'client-certificate-data': Buffer.from(this.tls.clientCertPem).toString('base64'),
+				'client-key-data': Buffer.from(this.tls.clientKeyPem).toString('base64'),
+			};
 		else user = {token: options.token ?? ADMIN_TOKEN};
 		return toYaml({
 			apiVersion: 'v1',
@@ -324,7 +351,14 @@ export class Simulator {
  * probes, the controller-manager, a human with kubectl), the clean cluster's (the same
  * without the bad client), or none.
  */
-export function scenarioTraffic(scenario: ScenarioName, seed: number, startMs: number, nodes: number, gitVersion: string, forAuditLog: boolean): TrafficSpec | undefined {
+export function scenarioTraffic(
+	scenario: ScenarioName,
+	seed: number,
+	startMs: number,
+	nodes: number,
+	gitVersion: string,
+	forAuditLog: boolean,
+): TrafficSpec | undefined {
 	const spec = defaultTrafficSpec(seed, startMs, nodes);
 	if (scenario === 'clean') return {...spec, kubeVersion: gitVersion, badClients: []};
 	if (scenario !== 'incident' && !forAuditLog) return undefined;

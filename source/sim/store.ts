@@ -42,7 +42,10 @@ export interface LiveEvent extends StoreEvent {
 }
 
 export class TooOldError extends Error {
-	constructor(readonly requested: number, readonly oldest: number) {
+	constructor(
+		readonly requested: number,
+		readonly oldest: number,
+	) {
 		super(`too old resource version: ${requested} (${oldest})`);
 	}
 }
@@ -65,7 +68,11 @@ export class ResourceStore {
 	bytes = 0;
 	private readonly watchers = new Set<(event: StoreEvent) => void>();
 
-	constructor(readonly storage: string, private readonly capacity: number, startRv: number) {
+	constructor(
+		readonly storage: string,
+		private readonly capacity: number,
+		startRv: number,
+	) {
 		this.compactedRv = startRv;
 	}
 
@@ -103,9 +110,7 @@ export class ResourceStore {
 		else this.bytes -= previous.json.length;
 		this.objects.set(record.key, record);
 		this.bytes += record.json.length;
-		const event: StoreEvent = previous
-			? {type: 'MODIFIED', rv: record.rv, record, previous}
-			: {type: 'ADDED', rv: record.rv, record};
+		const event: StoreEvent = previous ? {type: 'MODIFIED', rv: record.rv, record, previous} : {type: 'ADDED', rv: record.rv, record};
 		this.record(event);
 		return event;
 	}

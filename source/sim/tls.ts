@@ -343,29 +343,38 @@ export function generateTls(options: TlsOptions = {}): GeneratedTls {
 	});
 
 	/** A certificate the CA signs for a server or a client (`usage`: serverAuth or clientAuth). */
-	const leafCertificate = (subject: Buffer, key: KeyPair, usage: string, extra: Buffer[] = []): string => certificate({
-		subject,
-		issuer: caName,
-		subjectKey: key,
-		issuerKey: caKey,
-		notBefore,
-		notAfter,
-		extensions: [
-			leafConstraints,
-			extension(OID.keyUsage, true, derNamedBits([KEY_USAGE.digitalSignature])),
-			extension(OID.extKeyUsage, false, derSequence(derOid(usage))),
-			extension(OID.subjectKeyIdentifier, false, derOctetString(key.keyId)),
-			authorityKeyId,
-			...extra,
-		],
-	});
+	const leafCertificate = (subject: Buffer, key: KeyPair, usage: string, extra: Buffer[] = []): string =>
+		certificate({
+			subject,
+			issuer: caName,
+			subjectKey: key,
+			issuerKey: caKey,
+			notBefore,
+			notAfter,
+			extensions: [
+				leafConstraints,
+				extension(OID.keyUsage, true, derNamedBits([KEY_USAGE.digitalSignature])),
+				extension(OID.extKeyUsage, false, derSequence(derOid(usage))),
+				extension(OID.subjectKeyIdentifier, false, derOctetString(key.keyId)),
+				authorityKeyId,
+				...extra,
+			],
+		});
 	const serverCertPem = leafCertificate(name([[OID.commonName, options.commonName ?? DEFAULT_SERVER_CN]]), serverKey, OID.serverAuth, [
-		extension(OID.subjectAltName, false, derSequence(
-			...dnsNames.map((dns) => derImplicit(2, Buffer.from(dns, 'ascii'))),
-			...ipBytes.map((bytes) => derImplicit(7, bytes)),
-		)),
+		extension(
+			OID.subjectAltName,
+			false,
+			derSequence(...dnsNames.map((dns) => derImplicit(2, Buffer.from(dns, 'ascii'))), ...ipBytes.map((bytes) => derImplicit(7, bytes))),
+		),
 	]);
-	const clientCertPem = leafCertificate(name([[OID.organization, CLIENT_GROUP], [OID.commonName, options.clientUser ?? 'admin']]), clientKey, OID.clientAuth);
+	const clientCertPem = leafCertificate(
+		name([
+			[OID.organization, CLIENT_GROUP],
+			[OID.commonName, options.clientUser ?? 'admin'],
+		]),
+		clientKey,
+		OID.clientAuth,
+	);
 
 	return {
 		caCertPem,

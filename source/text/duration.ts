@@ -42,8 +42,7 @@ const UNIT_NANOS: ReadonlyMap<string, bigint> = new Map([
 const MAX_NANOS = (1n << 63n) - 1n;
 const NANOS_PER_MS = 1_000_000;
 const HINT = 'use a number with a unit such as 30s, 5m or 1h';
-const TIMEOUT_HINT =
-	'use a whole number of seconds or a number with a unit such as 30s, 5m or 1h (0 means no timeout)';
+const TIMEOUT_HINT = 'use a whole number of seconds or a number with a unit such as 30s, 5m or 1h (0 means no timeout)';
 
 /** Quote user input for an error message: no escapes, bounded length. */
 function quote(s: string): string {

@@ -63,19 +63,30 @@ export interface KeyBinding {
 
 const LIST_MODES: readonly Mode[] = ['table', 'detail'];
 const PROMPTS: readonly Mode[] = ['filter', 'edit'];
-const letters = (from: string, to: string): KeySpec[] => Array.from({length: to.charCodeAt(0) - from.charCodeAt(0) + 1}, (_, i) => String.fromCharCode(from.charCodeAt(0) + i));
+const letters = (from: string, to: string): KeySpec[] =>
+	Array.from({length: to.charCodeAt(0) - from.charCodeAt(0) + 1}, (_, i) => String.fromCharCode(from.charCodeAt(0) + i));
 
 /** Remedy keys of the detail view: the finding's first, second, … remedy. */
 export const REMEDY_LETTERS = letters('a', 'f');
 
 export const KEY_TABLE: readonly KeyBinding[] = [
 	// Quitting works everywhere with Ctrl-C; q only where no text is typed and no dialog is open.
-	{keys: {quit: ['ctrl+c']}, modes: ['table', 'detail', 'help', 'filter', 'dialog', 'edit'], group: 'General', help: 'quit, from anywhere (not while a remedy is being applied)'},
+	{
+		keys: {quit: ['ctrl+c']},
+		modes: ['table', 'detail', 'help', 'filter', 'dialog', 'edit'],
+		group: 'General',
+		help: 'quit, from anywhere (not while a remedy is being applied)',
+	},
 
-	{keys: {down: ['down', 'j'], up: ['up', 'k']}, modes: ['table', 'detail', 'help', 'dialog'], group: 'Navigation', help: 'move the cursor; scroll the detail view, the help and the diff'},
+	{
+		keys: {down: ['down', 'j'], up: ['up', 'k']},
+		modes: ['table', 'detail', 'help', 'dialog'],
+		group: 'Navigation',
+		help: 'move the cursor; scroll the detail view, the help and the diff',
+	},
 	{keys: {pageDown: ['pagedown'], pageUp: ['pageup']}, modes: ['table', 'detail', 'help', 'dialog'], group: 'Navigation', help: 'a page down / up'},
 	{keys: {first: ['g', 'home'], last: ['G', 'end']}, modes: ['table', 'detail', 'help'], group: 'Navigation', help: 'first / last row; top / bottom'},
-	{keys: {open: ['return']}, modes: ['table'], group: 'Navigation', help: 'open the detail view of the row\'s finding'},
+	{keys: {open: ['return']}, modes: ['table'], group: 'Navigation', help: "open the detail view of the row's finding"},
 	{keys: {back: ['escape', 'backspace', 'delete', 'left']}, modes: ['detail'], group: 'Navigation', help: 'back from the detail view to the table'},
 
 	{keys: {pane: ['1', '2', '3', '4']}, modes: ['table'], group: 'Panes', help: 'etcd, watchers, autoscaling, QoS'},
@@ -85,17 +96,27 @@ export const KEY_TABLE: readonly KeyBinding[] = [
 	{keys: {clearFilter: ['escape']}, modes: ['table'], group: 'Table', help: 'clear the filter'},
 	{keys: {sort: ['s'], reverseSort: ['S']}, modes: ['table'], group: 'Table', help: 'sort by the next column / reverse the order'},
 
-	{keys: {remedy: ['r']}, modes: ['table'], group: 'Remedies', help: 'the first remedy of the row\'s finding: plan, access check, dry run, diff, confirm'},
+	{keys: {remedy: ['r']}, modes: ['table'], group: 'Remedies', help: "the first remedy of the row's finding: plan, access check, dry run, diff, confirm"},
 	{keys: {remedyByLetter: REMEDY_LETTERS}, modes: ['detail'], group: 'Remedies', help: 'in the detail view: that remedy of the finding'},
 	{keys: {undo: ['u']}, modes: LIST_MODES, group: 'Remedies', help: 'undo the last remedy of this session (same care)'},
 	{keys: {apply: ['y']}, modes: ['dialog'], group: 'Remedies', help: 'apply (in the confirm dialog; the focus starts on Cancel)'},
 	{keys: {cancel: ['n', 'escape']}, modes: ['dialog'], group: 'Remedies', help: 'cancel (in the confirm dialog)'},
-	{keys: {toggleFocus: ['tab'], focusCancel: ['left', 'h'], focusApply: ['right', 'l']}, modes: ['dialog'], group: 'Remedies', help: 'move between Cancel and Apply'},
+	{
+		keys: {toggleFocus: ['tab'], focusCancel: ['left', 'h'], focusApply: ['right', 'l']},
+		modes: ['dialog'],
+		group: 'Remedies',
+		help: 'move between Cancel and Apply',
+	},
 	{keys: {press: ['return']}, modes: ['dialog'], group: 'Remedies', help: 'press the focused button'},
 	{keys: {editParam: letters('1', '9')}, modes: ['dialog'], group: 'Remedies', help: 'edit a remedy parameter (the dry run runs again)'},
 
 	{keys: {submit: ['return'], cancel: ['escape']}, modes: PROMPTS, group: 'Typing a filter or a value', help: 'keep / cancel (a cancelled filter is cleared)'},
-	{keys: {deleteBack: ['backspace', 'delete'], clearValue: ['ctrl+u']}, modes: PROMPTS, group: 'Typing a filter or a value', help: 'delete the character before the cursor / everything'},
+	{
+		keys: {deleteBack: ['backspace', 'delete'], clearValue: ['ctrl+u']},
+		modes: PROMPTS,
+		group: 'Typing a filter or a value',
+		help: 'delete the character before the cursor / everything',
+	},
 	{keys: {cursorLeft: ['left', 'ctrl+b'], cursorRight: ['right', 'ctrl+f']}, modes: PROMPTS, group: 'Typing a filter or a value', help: 'move the cursor'},
 	{keys: {cursorHome: ['home', 'ctrl+a'], cursorEnd: ['end', 'ctrl+e']}, modes: PROMPTS, group: 'Typing a filter or a value', help: 'to the start / the end'},
 

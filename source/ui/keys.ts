@@ -69,7 +69,8 @@ export function splitTyped(text: string): KeyPress[] {
 /** The keys of one input event from Ink (`useInput`'s arguments), in order. */
 export function keyPresses(input: string, key: Key): KeyPress[] {
 	for (const [flag, name] of FLAG_NAMES) {
-		if (key[flag] === true) return [{text: '', name, ...(key.shift ? {shift: true} : {}), ...(key.ctrl ? {ctrl: true} : {}), ...(key.meta && name !== 'escape' ? {meta: true} : {})}];
+		if (key[flag] === true)
+			return [{text: '', name, ...(key.shift ? {shift: true} : {}), ...(key.ctrl ? {ctrl: true} : {}), ...(key.meta && name !== 'escape' ? {meta: true} : {})}];
 	}
 	if (key.ctrl && input.length === 1) return [{text: input.toLowerCase(), ctrl: true}];
 	// ESC and a character in one read is what Alt-<character> sends, and also Esc typed just
@@ -100,8 +101,20 @@ export function isPrintable(press: KeyPress): boolean {
 }
 
 const UNICODE_NAMES: Readonly<Record<string, string>> = {
-	up: '↑', down: '↓', left: '←', right: '→', pageup: 'PgUp', pagedown: 'PgDn', home: 'Home', end: 'End',
-	return: 'Enter', escape: 'Esc', tab: 'Tab', backspace: '⌫', delete: '⌫', ' ': 'Space',
+	up: '↑',
+	down: '↓',
+	left: '←',
+	right: '→',
+	pageup: 'PgUp',
+	pagedown: 'PgDn',
+	home: 'Home',
+	end: 'End',
+	return: 'Enter',
+	escape: 'Esc',
+	tab: 'Tab',
+	backspace: '⌫',
+	delete: '⌫',
+	' ': 'Space',
 };
 
 /** A key spec as a person reads it: "↓", "PgDn", "Ctrl-C", "Shift-Tab", "j". */

@@ -57,7 +57,17 @@ export interface DialogStep {
 
 /** A dialog that (re)starts planning with a fresh token, the focus back on Cancel. */
 export function planning(dialog: Omit<DialogState, 'busy' | 'applying' | 'focus' | 'diffOffset'>, token: number): DialogStep {
-	const next: DialogState = {...dialog, prepared: undefined, error: undefined, editing: undefined, token, busy: dialog.undo ? 'planning the undo…' : 'planning, checking access, dry-running…', applying: false, focus: 'cancel', diffOffset: 0};
+	const next: DialogState = {
+		...dialog,
+		prepared: undefined,
+		error: undefined,
+		editing: undefined,
+		token,
+		busy: dialog.undo ? 'planning the undo…' : 'planning, checking access, dry-running…',
+		applying: false,
+		focus: 'cancel',
+		diffOffset: 0,
+	};
 	return {dialog: next, effects: [{type: 'prepare', dialog: next}]};
 }
 
@@ -86,7 +96,11 @@ export function dialogEvent(dialog: DialogState | undefined, event: DialogEvent,
 		case 'progress':
 			return {dialog: {...dialog, busy: `applying ${event.done}/${event.total}…`}, effects: []};
 		case 'applyFailed':
-			return {dialog: undefined, message: {text: sanitize(`${dialog.prepared?.plan.title ?? 'remedy'}: failed: ${event.error}`), tone: 'critical'}, effects: [{type: 'refresh'}]};
+			return {
+				dialog: undefined,
+				message: {text: sanitize(`${dialog.prepared?.plan.title ?? 'remedy'}: failed: ${event.error}`), tone: 'critical'},
+				effects: [{type: 'refresh'}],
+			};
 		case 'applied': {
 			const {result} = event;
 			if (result.status === 'conflict') {
@@ -111,14 +125,16 @@ export function editedParam(dialog: DialogState): RemedyParam | undefined {
 export function dialogProps(dialog: DialogState, theme: Theme, width: number, height: number): Omit<ConfirmDialogProps, 'onApply' | 'onCancel'> {
 	const {prepared} = dialog;
 	const text = (s: string) => asciiText(sanitize(s), theme);
-	const title = prepared?.plan.title ?? (dialog.undo ? 'Undo the last remedy' : dialog.finding.remedies.find((r) => r.id === dialog.remedyId)?.title ?? dialog.remedyId);
+	const title =
+		prepared?.plan.title ?? (dialog.undo ? 'Undo the last remedy' : (dialog.finding.remedies.find((r) => r.id === dialog.remedyId)?.title ?? dialog.remedyId));
 	return {
 		title: text(title),
 		risk: text(prepared ? `${prepared.plan.risk}${prepared.plan.undoable ? '' : ` — ${prepared.plan.undoNote ?? 'cannot be undone'}`}` : (dialog.error ?? '')),
 		warnings: [...(prepared?.plan.warnings ?? []), ...(prepared?.notes ?? [])].map(text),
 		diff: (prepared?.diff ?? []).map((line) => ({op: line.op, text: text(line.text)})),
 		parameters: (prepared?.plan.params ?? []).map((p) => ({name: p.label, value: sanitize(dialog.params[p.name] ?? p.value)})),
-		disabledReason: dialog.error !== undefined ? asciiText(dialog.error, theme) : prepared && !prepared.allowed ? text(prepared.reason ?? 'not allowed') : undefined,
+		disabledReason:
+			dialog.error !== undefined ? asciiText(dialog.error, theme) : prepared && !prepared.allowed ? text(prepared.reason ?? 'not allowed') : undefined,
 		busy: dialog.busy === undefined ? undefined : asciiText(dialog.busy, theme),
 		width,
 		height,

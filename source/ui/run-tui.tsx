@@ -44,7 +44,9 @@ export function keyInput(stdin: NodeJS.ReadStream, ttyPath = '/dev/tty'): {input
 		fd = openSync(ttyPath, 'r');
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
-		throw new UsageError(`no terminal to read keys from: stdin is not a terminal and there is no controlling terminal (${ttyPath}: ${code === 'ENXIO' ? 'none' : code ?? 'cannot be opened'}); use -o json|yaml|markdown for a report`);
+		throw new UsageError(
+			`no terminal to read keys from: stdin is not a terminal and there is no controlling terminal (${ttyPath}: ${code === 'ENXIO' ? 'none' : (code ?? 'cannot be opened')}); use -o json|yaml|markdown for a report`,
+		);
 	}
 	let input: ReadStream;
 	try {

@@ -20,7 +20,19 @@ import {helpOverlayKey, helpOverlayLines, helpPage} from './components/help-over
 import {initialPrompt, type PromptState, textPromptKey} from './components/text-prompt.js';
 import {type Action, helpGroups, type KeyMatch, lookup, type Mode} from './key-table.js';
 import type {KeyPress} from './keys.js';
-import {cancel, type DialogEffect, type DialogEvent, type DialogMessage, type DialogState, type DialogStep, dialogEvent, dialogProps, editedParam, planning, startApply} from './remedy-dialog.js';
+import {
+	cancel,
+	type DialogEffect,
+	type DialogEvent,
+	type DialogMessage,
+	type DialogState,
+	type DialogStep,
+	dialogEvent,
+	dialogProps,
+	editedParam,
+	planning,
+	startApply,
+} from './remedy-dialog.js';
 import {clamp, filterRows, type SortState, sortRows} from './table-layout.js';
 import type {Theme} from './theme.js';
 
@@ -190,7 +202,16 @@ export function screenLayout(state: UiState, env: UiEnv): ScreenLayout {
 export function detailProps(state: UiState, env: UiEnv, height: number) {
 	const detail = state.detail!;
 	const others = detail.others.map((id) => findFinding(state.views, id)).filter((f): f is Finding => f !== undefined);
-	return {finding: detail.last!, others, gone: detail.gone, width: env.width, height, offset: detail.offset, theme: env.theme, readOnly: env.readOnly || !env.remedies};
+	return {
+		finding: detail.last!,
+		others,
+		gone: detail.gone,
+		width: env.width,
+		height,
+		offset: detail.offset,
+		theme: env.theme,
+		readOnly: env.readOnly || !env.remedies,
+	};
 }
 
 export function dialogHeight(state: UiState, env: UiEnv): number {
@@ -208,8 +229,17 @@ function message(state: UiState, text: string, tone: DialogMessage['tone'] = 'wa
 
 function withDialog(state: UiState, step: DialogStep): Step {
 	const open = step.dialog !== undefined;
-	const mode: Mode = open ? (state.mode === 'edit' && step.dialog?.editing !== undefined ? 'edit' : 'dialog') : state.mode === 'dialog' || state.mode === 'edit' ? state.returnTo : state.mode;
-	return {state: {...state, dialog: step.dialog, mode, ...(step.message ? {message: step.message} : {}), tokens: Math.max(state.tokens, step.dialog?.token ?? 0)}, effects: step.effects};
+	const mode: Mode = open
+		? state.mode === 'edit' && step.dialog?.editing !== undefined
+			? 'edit'
+			: 'dialog'
+		: state.mode === 'dialog' || state.mode === 'edit'
+			? state.returnTo
+			: state.mode;
+	return {
+		state: {...state, dialog: step.dialog, mode, ...(step.message ? {message: step.message} : {}), tokens: Math.max(state.tokens, step.dialog?.token ?? 0)},
+		effects: step.effects,
+	};
 }
 
 function startRemedy(state: UiState, env: UiEnv, target: Finding | undefined, remedyId: string | undefined): Step {
@@ -223,9 +253,21 @@ const startUndo: Handler = (state, _match, env) => {
 	if (env.readOnly || !env.remedies) return message(state, 'read-only: remedies are off');
 	const last = env.lastApplied;
 	if (!last) return message(state, 'nothing to undo in this session');
-	const target: Finding = findFinding(state.views, last.findingId) ?? {id: last.findingId, pane: state.pane, type: 'undo', severity: 'info', subject: {kind: 'remedy', name: last.title}, summary: last.title, evidence: {}, remedies: []};
+	const target: Finding = findFinding(state.views, last.findingId) ?? {
+		id: last.findingId,
+		pane: state.pane,
+		type: 'undo',
+		severity: 'info',
+		subject: {kind: 'remedy', name: last.title},
+		summary: last.title,
+		evidence: {},
+		remedies: [],
+	};
 	const from = state.mode === 'detail' ? 'detail' : 'table';
-	return withDialog({...state, mode: 'dialog', returnTo: from}, planning({finding: target, remedyId: last.remedyId, params: {}, undo: true, token: 0}, state.tokens + 1));
+	return withDialog(
+		{...state, mode: 'dialog', returnTo: from},
+		planning({finding: target, remedyId: last.remedyId, params: {}, undo: true, token: 0}, state.tokens + 1),
+	);
 };
 
 const quit: Handler = (state) => ({state, effects: [{type: 'quit'}]});
@@ -243,7 +285,10 @@ function moveTo(state: UiState, index: number): Step {
 	return same(withPane(state, {cursor, selectedId: rows[cursor]!.id}));
 }
 
-const moveBy = (delta: (state: UiState, env: UiEnv) => number): Handler => (state, _match, env) => moveTo(state, state.panes[state.pane].cursor + delta(state, env));
+const moveBy =
+	(delta: (state: UiState, env: UiEnv) => number): Handler =>
+	(state, _match, env) =>
+		moveTo(state, state.panes[state.pane].cursor + delta(state, env));
 
 /** Another pane: the row under its cursor is now in view, and selected. */
 function switchPane(state: UiState, pane: Pane): Step {

@@ -20,7 +20,21 @@ import {type Pane, PANES, type PaneView} from '../model/finding.js';
 import type {RemedyEngine} from '../remedies/engine.js';
 import {formatAge} from '../text/format.js';
 import {sanitize} from '../text/sanitize.js';
-import {type Effect, currentFinding, currentRows, detailProps, dialogHeight, initialState, reduceEvent, reduceKeys, screenLayout, type Step, type UiEnv, type UiEvent, type UiState} from './screen-state.js';
+import {
+	type Effect,
+	currentFinding,
+	currentRows,
+	detailProps,
+	dialogHeight,
+	initialState,
+	reduceEvent,
+	reduceKeys,
+	screenLayout,
+	type Step,
+	type UiEnv,
+	type UiEvent,
+	type UiState,
+} from './screen-state.js';
 import {ConfirmDialog} from './components/confirm-dialog.js';
 import {DataTable, StyledLines} from './components/data-table.js';
 import {detailViewLines} from './components/detail-view.js';
@@ -103,7 +117,14 @@ export function Screen(props: ScreenProps) {
 
 	const env = (): UiEnv => {
 		const last = engine?.lastApplied();
-		return {width, height, theme, readOnly, remedies: engine !== undefined, ...(last ? {lastApplied: {findingId: last.findingId, remedyId: last.remedyId, title: last.title}} : {})};
+		return {
+			width,
+			height,
+			theme,
+			readOnly,
+			remedies: engine !== undefined,
+			...(last ? {lastApplied: {findingId: last.findingId, remedyId: last.remedyId, title: last.title}} : {}),
+		};
 	};
 	const envRef = useRef(env);
 	envRef.current = env;
@@ -127,7 +148,9 @@ export function Screen(props: ScreenProps) {
 				const dispatch = dispatchRef.current;
 				void (async () => {
 					try {
-						const prepared = dialog.undo ? await engine.prepareUndo() : await engine.prepare(dialog.finding, dialog.remedyId, controller.state, {...dialog.params});
+						const prepared = dialog.undo
+							? await engine.prepareUndo()
+							: await engine.prepare(dialog.finding, dialog.remedyId, controller.state, {...dialog.params});
 						dispatch(prepared ? {type: 'prepared', token: dialog.token, prepared} : {type: 'nothingToUndo', token: dialog.token});
 					} catch (error) {
 						dispatch({type: 'prepareFailed', token: dialog.token, error: (error as Error).message});
@@ -153,7 +176,10 @@ export function Screen(props: ScreenProps) {
 	};
 	const runRef = useRef(run);
 	runRef.current = run;
-	const {state, apply} = useUiStore(() => initialState(controller.views, props.firstPane), (effect) => runRef.current(effect));
+	const {state, apply} = useUiStore(
+		() => initialState(controller.views, props.firstPane),
+		(effect) => runRef.current(effect),
+	);
 	dispatchRef.current = (event) => apply((s) => reduceEvent(s, event));
 
 	useEffect(() => {
@@ -188,24 +214,42 @@ export function Screen(props: ScreenProps) {
 		...(header.server ? [{text: ` ${sanitize(header.server)}`, dim: true}] : []),
 		{text: ` ${theme.glyphs.separator} `},
 		connectionText(header, theme),
-		...(header.connection.status !== 'live' && header.connection.message ? [{text: ` ${sanitize(header.connection.message, {maxLength: 60})}`, color: theme.colors.warning}] : []),
+		...(header.connection.status !== 'live' && header.connection.message
+			? [{text: ` ${sanitize(header.connection.message, {maxLength: 60})}`, color: theme.colors.warning}]
+			: []),
 		...(readOnly ? [{text: ' [read-only]', color: theme.colors.warning, bold: true}] : []),
 		...(header.namespace ? [{text: ` ns ${sanitize(header.namespace)}`}] : []),
-		...(header.audit ? [{text: ` ${theme.glyphs.separator} audit ${sanitize(header.audit.source, {maxLength: 30})}${header.audit.lagMs !== undefined ? ` lag ${formatAge(header.audit.lagMs)}` : ''}${header.audit.skipped > 0 ? ` (${header.audit.skipped} skipped)` : ''}`}] : []),
+		...(header.audit
+			? [
+					{
+						text: ` ${theme.glyphs.separator} audit ${sanitize(header.audit.source, {maxLength: 30})}${header.audit.lagMs !== undefined ? ` lag ${formatAge(header.audit.lagMs)}` : ''}${header.audit.skipped > 0 ? ` (${header.audit.skipped} skipped)` : ''}`,
+					},
+				]
+			: []),
 	];
 	const tabs: Span[] = [];
 	PANES.forEach((p, i) => {
 		const counts = paneCounts(state.views[p]);
 		const selected = p === state.pane;
 		const count = counts.total > 0 ? ` ${counts.total}${counts.critical > 0 ? '!' : ''}` : '';
-		tabs.push({text: ` ${i + 1} ${PANE_TITLES[p]}${count} `, inverse: selected, bold: selected, ...(counts.critical > 0 && !selected ? {color: theme.colors.critical} : {})});
+		tabs.push({
+			text: ` ${i + 1} ${PANE_TITLES[p]}${count} `,
+			inverse: selected,
+			bold: selected,
+			...(counts.critical > 0 && !selected ? {color: theme.colors.critical} : {}),
+		});
 		tabs.push({text: ' '});
 	});
 	if (paneUi.filter) tabs.push({text: `/${sanitize(paneUi.filter)}`, color: theme.colors.accent});
 
 	const message = state.message;
 	const status: Span[] = message
-		? [{text: asciiText(message.text, theme), color: message.tone === 'ok' ? theme.colors.ok : message.tone === 'warning' ? theme.colors.warning : theme.colors.critical}]
+		? [
+				{
+					text: asciiText(message.text, theme),
+					color: message.tone === 'ok' ? theme.colors.ok : message.tone === 'warning' ? theme.colors.warning : theme.colors.critical,
+				},
+			]
 		: view.unavailable
 			? [{text: asciiText(sanitize(view.unavailable), theme), color: theme.colors.warning}]
 			: header.syncing
@@ -230,27 +274,64 @@ export function Screen(props: ScreenProps) {
 		const param = state.mode === 'edit' ? editedParam(dialog) : undefined;
 		body = (
 			<Box flexDirection="column">
-				<ConfirmDialog {...dialogProps(dialog, theme, width, dialogHeight(state, uiEnv))} focus={dialog.focus} diffOffset={dialog.diffOffset} onApply={() => undefined} onCancel={() => undefined} />
-				{param && state.prompt ? <TextPrompt label={`${param.label}:`} state={state.prompt} width={width} theme={theme} validate={(value) => param.validate(value)} onSubmit={() => undefined} onCancel={() => undefined} /> : null}
+				<ConfirmDialog
+					{...dialogProps(dialog, theme, width, dialogHeight(state, uiEnv))}
+					focus={dialog.focus}
+					diffOffset={dialog.diffOffset}
+					onApply={() => undefined}
+					onCancel={() => undefined}
+				/>
+				{param && state.prompt ? (
+					<TextPrompt
+						label={`${param.label}:`}
+						state={state.prompt}
+						width={width}
+						theme={theme}
+						validate={(value) => param.validate(value)}
+						onSubmit={() => undefined}
+						onCancel={() => undefined}
+					/>
+				) : null}
 			</Box>
 		);
 	} else if (state.mode === 'detail' && detail) {
 		body = <StyledLines lines={detail.lines} theme={theme} />;
 	} else if (state.mode === 'detail') {
-		const lines = [fitLine([{text: 'No finding for this row: it is information only. Esc goes back.', dim: true}], width, ascii), ...Array.from({length: bodyHeight - 1}, () => fitLine([], width, ascii))];
+		const lines = [
+			fitLine([{text: 'No finding for this row: it is information only. Esc goes back.', dim: true}], width, ascii),
+			...Array.from({length: bodyHeight - 1}, () => fitLine([], width, ascii)),
+		];
 		body = <StyledLines lines={lines} theme={theme} />;
 	} else {
 		body = (
 			<Box flexDirection="column">
-				<DataTable columns={view.columns} rows={rows} width={width} height={state.mode === 'filter' ? bodyHeight - 1 : bodyHeight} cursor={paneUi.cursor} sort={paneUi.sort} theme={theme} emptyText={view.unavailable ? asciiText(sanitize(view.unavailable), theme) : paneUi.filter ? 'no row matches the filter' : 'nothing to report here'} />
-				{state.mode === 'filter' && state.prompt ? <TextPrompt label="/" state={state.prompt} width={width} theme={theme} onSubmit={() => undefined} onCancel={() => undefined} /> : null}
+				<DataTable
+					columns={view.columns}
+					rows={rows}
+					width={width}
+					height={state.mode === 'filter' ? bodyHeight - 1 : bodyHeight}
+					cursor={paneUi.cursor}
+					sort={paneUi.sort}
+					theme={theme}
+					emptyText={view.unavailable ? asciiText(sanitize(view.unavailable), theme) : paneUi.filter ? 'no row matches the filter' : 'nothing to report here'}
+				/>
+				{state.mode === 'filter' && state.prompt ? (
+					<TextPrompt label="/" state={state.prompt} width={width} theme={theme} onSubmit={() => undefined} onCancel={() => undefined} />
+				) : null}
 			</Box>
 		);
 	}
 
 	return (
 		<Box flexDirection="column" width={width}>
-			<StyledLines lines={[fitLine(headerLine, width, ascii), fitLine(tabs, width, ascii), ...paneHeader.map((line) => fitLine([{text: asciiText(sanitize(line), theme), dim: true}], width, ascii))]} theme={theme} />
+			<StyledLines
+				lines={[
+					fitLine(headerLine, width, ascii),
+					fitLine(tabs, width, ascii),
+					...paneHeader.map((line) => fitLine([{text: asciiText(sanitize(line), theme), dim: true}], width, ascii)),
+				]}
+				theme={theme}
+			/>
 			{body}
 			<StyledLines lines={[fitLine(status, width, ascii)]} theme={theme} />
 			<KeyHints hints={hints} width={width} theme={theme} addMissing={false} />

@@ -92,7 +92,9 @@ export function layoutColumns(columns: readonly Column[], width: number, options
 	for (;;) {
 		const layout = fitColumns(shown, width, {...options, fill: false}, 'priority');
 		const lowest = layout.columns.reduce<Column | undefined>((low, c) => (low === undefined || c.column.priority <= low.priority ? c.column : low), undefined);
-		const cut = layout.columns.some((c) => c.width < c.column.width && c.column.priority >= IMPORTANT && lowest !== undefined && lowest.priority < c.column.priority);
+		const cut = layout.columns.some(
+			(c) => c.width < c.column.width && c.column.priority >= IMPORTANT && lowest !== undefined && lowest.priority < c.column.priority,
+		);
 		if (!cut || layout.columns.length <= 3 || lowest === undefined) {
 			const result = options.fill === false ? layout : spread(layout, width, (column) => needs(original.get(column)!));
 			return {
@@ -157,9 +159,10 @@ function fitColumns(columns: readonly Column[], width: number, options: LayoutOp
 				widest = i;
 				continue;
 			}
-			const better = shrink === 'priority'
-				? kept[i]!.column.priority <= kept[widest]!.column.priority
-				: widths[i]! > widths[widest]! || (widths[i] === widths[widest] && kept[i]!.column.priority <= kept[widest]!.column.priority);
+			const better =
+				shrink === 'priority'
+					? kept[i]!.column.priority <= kept[widest]!.column.priority
+					: widths[i]! > widths[widest]! || (widths[i] === widths[widest] && kept[i]!.column.priority <= kept[widest]!.column.priority);
 			if (better) {
 				widest = i;
 			}
@@ -288,7 +291,11 @@ export function sortRows(rows: readonly Row[], key: string, direction: SortDirec
  * Cells are matched as they are displayed, after sanitizing.
  */
 export function filterRows(rows: readonly Row[], text: string): readonly Row[] {
-	const words = text.trim().toLowerCase().split(/\s+/).filter((w) => w !== '');
+	const words = text
+		.trim()
+		.toLowerCase()
+		.split(/\s+/)
+		.filter((w) => w !== '');
 	if (words.length === 0) return rows;
 	return rows.filter((row) => {
 		const haystack = Object.values(row.cells)
@@ -367,7 +374,10 @@ export function fitLine(line: StyledLine, width: number, ascii: boolean, padStyl
 			continue;
 		}
 		// The rest of the line follows this span, so the cut always ends in an ellipsis.
-		const rest = line.slice(i).map((s) => s.text).join('');
+		const rest = line
+			.slice(i)
+			.map((s) => s.text)
+			.join('');
 		const cut = truncate(rest, budget - used + 1, {ascii});
 		if (cut !== '') out.push({...span, text: cut});
 		used += displayWidth(cut);

@@ -33,10 +33,7 @@ export const FALLBACK_ROWS = 24;
 
 const UTF8 = /utf-?8/i;
 
-export function detectTerminal(
-	env: Environment = process.env,
-	stream: TerminalStream = process.stdout,
-): TerminalInfo {
+export function detectTerminal(env: Environment = process.env, stream: TerminalStream = process.stdout): TerminalInfo {
 	return {
 		color: detectColor(env, stream),
 		unicode: detectUnicode(env),

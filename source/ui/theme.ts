@@ -39,9 +39,7 @@ export function makeTheme(options: {color: boolean; unicode: boolean}): Theme {
 		glyphs: unicode
 			? {ellipsis: '…', cursor: '▶', sortAsc: '▲', sortDesc: '▼', bullet: '•', separator: '│', barFull: '█', barEmpty: '░', arrow: '→'}
 			: {ellipsis: '~', cursor: '>', sortAsc: '^', sortDesc: 'v', bullet: '*', separator: '|', barFull: '#', barEmpty: '.', arrow: '->'},
-		colors: color
-			? {critical: 'red', warning: 'yellow', info: 'cyan', ok: 'green', dim: 'gray', accent: 'blue', selectedBackground: 'blue'}
-			: {},
+		colors: color ? {critical: 'red', warning: 'yellow', info: 'cyan', ok: 'green', dim: 'gray', accent: 'blue', selectedBackground: 'blue'} : {},
 	};
 }
 
@@ -51,7 +49,21 @@ export function themeFromEnvironment(env: NodeJS.ProcessEnv = process.env, strea
 }
 
 const ASCII_FALLBACKS: Array<[RegExp, string]> = [
-	[/≠/g, '!='], [/≤/g, '<='], [/≥/g, '>='], [/→/g, '->'], [/←/g, '<-'], [/↔/g, '<->'], [/…/g, '...'], [/×/g, 'x'], [/—|–/g, '-'], [/·/g, '.'], [/“|”/g, '"'], [/‘|’/g, '\''], [/▲/g, '^'], [/▼/g, 'v'], [/µ/g, 'u'],
+	[/≠/g, '!='],
+	[/≤/g, '<='],
+	[/≥/g, '>='],
+	[/→/g, '->'],
+	[/←/g, '<-'],
+	[/↔/g, '<->'],
+	[/…/g, '...'],
+	[/×/g, 'x'],
+	[/—|–/g, '-'],
+	[/·/g, '.'],
+	[/“|”/g, '"'],
+	[/‘|’/g, "'"],
+	[/▲/g, '^'],
+	[/▼/g, 'v'],
+	[/µ/g, 'u'],
 ];
 
 /** Our own text (not cluster strings, which go through the sanitizer) for an ASCII terminal. */

@@ -33,7 +33,12 @@ test('the table names every kind each pane has reflected, and nothing the sessio
 		t.deepEqual([...kinds].sort(), [...PANE_KINDS[pane]].sort(), pane);
 		t.is(PANE_INPUTS[pane].filter((i) => i.need === 'required').length, 1, `${pane}: one input it cannot do without`);
 	}
-	t.deepEqual(Object.fromEntries(PANES.map((p) => [p, PANE_INPUTS[p].find((i) => i.need === 'required')!.input])), {etcd: OBJECT_COUNTS, watchers: AUDIT_LOG, autoscaling: 'hpas', qos: 'pods'});
+	t.deepEqual(Object.fromEntries(PANES.map((p) => [p, PANE_INPUTS[p].find((i) => i.need === 'required')!.input])), {
+		etcd: OBJECT_COUNTS,
+		watchers: AUDIT_LOG,
+		autoscaling: 'hpas',
+		qos: 'pods',
+	});
 });
 
 test('a required input missing is "no data"; an optional one only "incomplete"; an optional API not served is neither', (t) => {
@@ -41,13 +46,19 @@ test('a required input missing is "no data"; an optional one only "incomplete"; 
 	const noPods = paneCoverage('qos', {session: inputs({pods: forbidden}), auditGiven: false});
 	t.true(noPods.noData);
 	t.false(noPods.complete);
-	t.like(noPods.inputs.find((i) => i.input === 'pods'), {need: 'required', status: 'forbidden', reason: forbidden.reason});
+	t.like(
+		noPods.inputs.find((i) => i.input === 'pods'),
+		{need: 'required', status: 'forbidden', reason: forbidden.reason},
+	);
 
 	const noNodes = paneCoverage('qos', {session: inputs({nodes: forbidden}), auditGiven: false});
 	t.false(noNodes.noData);
 	t.false(noNodes.complete);
 
-	const noKeda = paneCoverage('autoscaling', {session: inputs({scaledobjects: {status: 'absent', reason: 'keda.sh/v1alpha1 scaledobjects is not served by this cluster'}}), auditGiven: false});
+	const noKeda = paneCoverage('autoscaling', {
+		session: inputs({scaledobjects: {status: 'absent', reason: 'keda.sh/v1alpha1 scaledobjects is not served by this cluster'}}),
+		auditGiven: false,
+	});
 	t.true(noKeda.complete, 'a cluster without KEDA has no ScaledObjects to miss');
 	t.false(noKeda.noData);
 	t.is(status(noKeda, 'scaledobjects'), 'absent');
@@ -67,7 +78,10 @@ test('still pending: "pending" while live, "timeout" once report mode\'s sync de
 	t.is(status(live, 'pods'), 'pending');
 	t.true(live.noData);
 	const late = paneCoverage('qos', {session, auditGiven: false, syncTimedOut: 'not synced within --request-timeout (4 s)'});
-	t.like(late.inputs.find((i) => i.input === 'pods'), {status: 'timeout', reason: 'not synced within --request-timeout (4 s)'});
+	t.like(
+		late.inputs.find((i) => i.input === 'pods'),
+		{status: 'timeout', reason: 'not synced within --request-timeout (4 s)'},
+	);
 	t.is(status(late, POD_METRICS), 'timeout');
 });
 
@@ -88,7 +102,11 @@ test('watchers: the audit log when given (and then /metrics is not read), else /
 	const empty = paneCoverage('watchers', {audit: {...audit, records: 0, skipped: 2, skippedBy: {'not-audit': 2}}, auditGiven: true});
 	t.true(empty.noData);
 	t.like(empty.inputs[0], {status: 'failed', reason: 'audit.log holds no audit events (2 lines skipped: not-audit 2)'});
-	t.is(paneCoverage('watchers', {audit: {...audit, records: 0}, auditGiven: true, live: true}).inputs[0]!.status, 'pending', 'a followed log may still bring events');
+	t.is(
+		paneCoverage('watchers', {audit: {...audit, records: 0}, auditGiven: true, live: true}).inputs[0]!.status,
+		'pending',
+		'a followed log may still bring events',
+	);
 	t.true(paneCoverage('qos', {audit, auditGiven: true}).noData, 'no cluster: the cluster panes have nothing');
 });
 

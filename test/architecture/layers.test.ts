@@ -30,10 +30,16 @@ test('every kind of import is read: static, type-only, export … from, dynamic 
 		"type F = import('./f.js').F;",
 		"import fs from 'node:fs';",
 		'// import {nothing} from "./comment.js";',
-		"const text = \"import {g} from './in-a-string.js'\";",
+		'const text = "import {g} from \'./in-a-string.js\'";',
 	].join('\n');
-	t.deepEqual(importSpecifiers('x.ts', text).map((s) => s.specifier), ['./a.js', '../b.js', './side-effect.js', './c.js', './d.js', './e.js', './f.js', 'node:fs']);
-	t.deepEqual(importSpecifiers('x.tsx', 'import {X} from "./x.js";\nexport const y = <X a={1} />;\n').map((s) => [s.specifier, s.line]), [['./x.js', 1]]);
+	t.deepEqual(
+		importSpecifiers('x.ts', text).map((s) => s.specifier),
+		['./a.js', '../b.js', './side-effect.js', './c.js', './d.js', './e.js', './f.js', 'node:fs'],
+	);
+	t.deepEqual(
+		importSpecifiers('x.tsx', 'import {X} from "./x.js";\nexport const y = <X a={1} />;\n').map((s) => [s.specifier, s.line]),
+		[['./x.js', 1]],
+	);
 });
 
 test('layers are known by folder', (t) => {
@@ -57,7 +63,10 @@ test('the checker finds each kind of violation in a tree that has them', (t) => 
 	write('source/kube/metrics.ts', "export type Figures = number;\nexport const load = () => import('../sim/server.js');\n");
 	write('source/findings/etcd.ts', "import {plan} from '../plans/etcd.js';\nexport const analyze = plan;\n");
 	write('source/plans/etcd.ts', 'export const plan = 1;\n');
-	write('source/sim/server.ts', "import type {State} from '../model/state.js';\nimport {size} from '../text/width.js';\nexport const s: State | number = size;\n");
+	write(
+		'source/sim/server.ts',
+		"import type {State} from '../model/state.js';\nimport {size} from '../text/width.js';\nexport const s: State | number = size;\n",
+	);
 	write('source/text/width.ts', "import {q} from '../formats/quantity.js';\nexport const size = q;\n");
 	write('source/formats/quantity.ts', "export {size as q} from '../text/width.js';\n");
 	write('source/app/controller.ts', "import {header} from './header.js';\nexport const c = header;\n");
@@ -65,8 +74,14 @@ test('the checker finds each kind of violation in a tree that has them', (t) => 
 	write('source/cli/run.ts', "import {gone} from './gone.js';\nimport('../sim/server.js');\nexport const run = gone;\n");
 	write('source/misc/util.ts', 'export const u = 1;\n');
 	const problems = layerViolations(root);
-	const has = (pattern: RegExp) => t.true(problems.some((p) => pattern.test(p)), `${pattern}\n${problems.join('\n')}`);
-	has(/^source\/model\/state\.ts:1 imports '\.\.\/kube\/metrics\.js' \(source\/kube\/metrics\.ts\): model \(model\/\) may not import sources \(kube\/\), a layer above it$/);
+	const has = (pattern: RegExp) =>
+		t.true(
+			problems.some((p) => pattern.test(p)),
+			`${pattern}\n${problems.join('\n')}`,
+		);
+	has(
+		/^source\/model\/state\.ts:1 imports '\.\.\/kube\/metrics\.js' \(source\/kube\/metrics\.ts\): model \(model\/\) may not import sources \(kube\/\), a layer above it$/,
+	);
 	has(/^source\/findings\/etcd\.ts:1 imports '\.\.\/plans\/etcd\.js' .*: findings \(findings\/\) may not import plans \(plans\/\)/);
 	has(/^source\/kube\/metrics\.ts:2 imports '\.\.\/sim\/server\.js' .*: only cli may import sim\/, not sources$/);
 	has(/^source\/sim\/server\.ts:1 imports '\.\.\/model\/state\.js' .*: sim\/ is a separate program and may import only base, not model$/);
@@ -76,7 +91,13 @@ test('the checker finds each kind of violation in a tree that has them', (t) => 
 	has(/^files import each other in a circle: app\/controller\.ts, app\/header\.ts$/);
 	has(/^source\/cli\/run\.ts:1 imports '\.\/gone\.js' .*: no such module$/);
 	has(/^source\/misc\/util\.ts: folder misc\/ is in no layer/);
-	t.false(problems.some((p) => p.startsWith('source/cli/run.ts:2')), 'cli may start the simulator');
-	t.false(problems.some((p) => p.startsWith('source/sim/server.ts:2')), 'sim may import the base layer');
+	t.false(
+		problems.some((p) => p.startsWith('source/cli/run.ts:2')),
+		'cli may start the simulator',
+	);
+	t.false(
+		problems.some((p) => p.startsWith('source/sim/server.ts:2')),
+		'sim may import the base layer',
+	);
 	t.is(problems.length, 10, problems.join('\n'));
 });

@@ -94,7 +94,8 @@ function where(edge: ImportEdge): string {
 export function layerViolations(root: string): string[] {
 	const problems: string[] = [];
 	for (const file of sourceFiles(root, 'source')) {
-		if (layerOf(file) === undefined) problems.push(`${file}: folder ${folderOf(file)}/ is in no layer (add it to LAYERS in test/architecture/layers.ts and to README's Architecture)`);
+		if (layerOf(file) === undefined)
+			problems.push(`${file}: folder ${folderOf(file)}/ is in no layer (add it to LAYERS in test/architecture/layers.ts and to README's Architecture)`);
 	}
 	const edges = importGraph(root, 'source');
 	const known = new Set(sourceFiles(root, 'source'));
@@ -108,7 +109,8 @@ export function layerViolations(root: string): string[] {
 		const to = layerOf(edge.to);
 		if (from === undefined || to === undefined) continue; // reported above
 		if (from.layer === SIM) {
-			if (to.layer !== SIM && !SIM_MAY_IMPORT.has(to.layer)) problems.push(`${where(edge)}: sim/ is a separate program and may import only ${[...SIM_MAY_IMPORT].join(', ')}, not ${to.layer}`);
+			if (to.layer !== SIM && !SIM_MAY_IMPORT.has(to.layer))
+				problems.push(`${where(edge)}: sim/ is a separate program and may import only ${[...SIM_MAY_IMPORT].join(', ')}, not ${to.layer}`);
 		} else if (to.layer === SIM) {
 			if (!SIM_STARTED_BY.has(from.layer)) problems.push(`${where(edge)}: only ${[...SIM_STARTED_BY].join(', ')} may import sim/, not ${from.layer}`);
 		} else if (to.rank > from.rank) {

@@ -40,7 +40,10 @@ test('every request counted once: 1276 events, 1241 requests (35 watches seen op
 	t.is(snap.skipped, 0);
 	t.deepEqual(snap.formats, {native: 1276});
 	t.deepEqual(snap.unavailable, []);
-	t.is(snap.clients.reduce((a, c) => a + c.windows.all.requests, 0), 1241);
+	t.is(
+		snap.clients.reduce((a, c) => a + c.windows.all.requests, 0),
+		1241,
+	);
 });
 
 test('acme-inventory: 240 unpaged cluster-wide LISTs without resourceVersion, slow, 71 × 429, 2 replicas', (t) => {
@@ -106,7 +109,10 @@ test('windows: the last 1/5/15 minutes end at the newest event; per-minute serie
 	// The log spans 10 minutes: the 15-minute window holds everything.
 	t.is(acme.windows['15m'].requests, acme.windows.all.requests);
 	t.is(acme.series.list?.length, 12);
-	t.is(acme.series.list?.reduce((a, b) => a + b, 0), 240);
+	t.is(
+		acme.series.list?.reduce((a, b) => a + b, 0),
+		240,
+	);
 	t.is(Object.keys(snap.series).sort().join(','), 'get,list,update,watch');
 	// Throttling starts after minute 6: the last 5 minutes hold more 429s per minute than the whole log.
 	t.true(acme.windows['5m'].throttledPerMin > acme.windows.all.throttledPerMin);
@@ -115,8 +121,19 @@ test('windows: the last 1/5/15 minutes end at the newest event; per-minute serie
 test('a watch is counted once: started + completed, completed only (opened before the log), still open', (t) => {
 	const agg = new AuditAggregator();
 	const base = (id: string, stage: string, received: number, stageMs: number): AuditRecord => ({
-		...emptyRecord('native'), auditID: id, stage, verb: 'watch', watch: true, requestURI: '/api/v1/pods?watch=true', path: '/api/v1/pods',
-		user: 'system:serviceaccount:x:y', userAgent: 'w/1', code: 200, receivedMs: received, stageMs, timeoutSeconds: 600,
+		...emptyRecord('native'),
+		auditID: id,
+		stage,
+		verb: 'watch',
+		watch: true,
+		requestURI: '/api/v1/pods?watch=true',
+		path: '/api/v1/pods',
+		user: 'system:serviceaccount:x:y',
+		userAgent: 'w/1',
+		code: 200,
+		receivedMs: received,
+		stageMs,
+		timeoutSeconds: 600,
 	});
 	const t0 = Date.UTC(2026, 0, 1);
 	agg.record(base('a', 'ResponseStarted', t0, t0 + 2));
@@ -171,7 +188,18 @@ test('merging consecutive parts (as the worker threads do) gives what one pass g
 
 test('events without timestamps count in the totals, not in the minute windows', (t) => {
 	const agg = new AuditAggregator();
-	const r: AuditRecord = {...emptyRecord('native'), auditID: 'x', stage: 'ResponseComplete', verb: 'list', requestURI: '/api/v1/pods', path: '/api/v1/pods', user: 'u', userAgent: 'a/1', code: 200, latencyMs: 12};
+	const r: AuditRecord = {
+		...emptyRecord('native'),
+		auditID: 'x',
+		stage: 'ResponseComplete',
+		verb: 'list',
+		requestURI: '/api/v1/pods',
+		path: '/api/v1/pods',
+		user: 'u',
+		userAgent: 'a/1',
+		code: 200,
+		latencyMs: 12,
+	};
 	agg.record(r);
 	agg.record({...r, auditID: 'y', verb: 'watch', stage: 'ResponseComplete'});
 	const snap = snapshotOf(agg, {nowMs: Date.UTC(2026, 0, 1)});

@@ -128,7 +128,10 @@ test('start(): a read that fails is said and tried again, never an unhandled rej
 	renameSync(path, join(dir, 'audit.log.1'));
 	mkdirSync(path);
 	await eventually(() => notices.some((n) => /could not be read/.test(n)), 10_000, 'the notice');
-	t.true(notices.some((n) => n === `audit log ${path} could not be read (it is a directory); trying again`), notices.join('\n'));
+	t.true(
+		notices.some((n) => n === `audit log ${path} could not be read (it is a directory); trying again`),
+		notices.join('\n'),
+	);
 	t.deepEqual(sink.keys, keysOf(lines.slice(0, 5)));
 	// It goes on: a file back at the path is read.
 	rmSync(path, {recursive: true});

@@ -51,23 +51,56 @@ test('mixed shapes: one line per shape, 21 events and the klog line skipped', (t
 	const got = decode('synthetic-mixed-shapes.jsonl');
 	t.is(got.records.length, 21);
 	t.deepEqual(got.skipped, ['not-audit']);
-	const lines = readFileSync(dir + 'synthetic-mixed-shapes.jsonl', 'utf8').split('\n').filter((l) => l !== '');
+	const lines = readFileSync(dir + 'synthetic-mixed-shapes.jsonl', 'utf8')
+		.split('\n')
+		.filter((l) => l !== '');
 	t.deepEqual(lines.map(detectLineFormat), [
-		'native', 'aks-storage', 'aks-storage', 'aks-eventhub', 'aks-azurediagnostics', 'aks-aksaudit',
-		'eks-cloudwatch', 'eks-subscription', 'eks-s3', 'gke', 'legacy', undefined,
+		'native',
+		'aks-storage',
+		'aks-storage',
+		'aks-eventhub',
+		'aks-azurediagnostics',
+		'aks-aksaudit',
+		'eks-cloudwatch',
+		'eks-subscription',
+		'eks-s3',
+		'gke',
+		'legacy',
+		undefined,
 	]);
 });
 
 test('the heavy-watchers fixture: verbs and stages as documented', (t) => {
 	const {records} = decode('synthetic-native-heavy-watchers.jsonl');
 	const count = (f: (r: AuditRecord) => boolean): number => records.filter(f).length;
-	t.is(count((r) => r.verb === 'update'), 524);
-	t.is(count((r) => r.verb === 'list'), 262);
-	t.is(count((r) => r.verb === 'get'), 259);
-	t.is(count((r) => r.verb === 'watch'), 231);
-	t.is(count((r) => r.stage === 'ResponseComplete'), 1158);
-	t.is(count((r) => r.stage === 'ResponseStarted'), 118);
-	t.is(count((r) => r.code === 429), 71);
+	t.is(
+		count((r) => r.verb === 'update'),
+		524,
+	);
+	t.is(
+		count((r) => r.verb === 'list'),
+		262,
+	);
+	t.is(
+		count((r) => r.verb === 'get'),
+		259,
+	);
+	t.is(
+		count((r) => r.verb === 'watch'),
+		231,
+	);
+	t.is(
+		count((r) => r.stage === 'ResponseComplete'),
+		1158,
+	);
+	t.is(
+		count((r) => r.stage === 'ResponseStarted'),
+		118,
+	);
+	t.is(
+		count((r) => r.code === 429),
+		71,
+	);
 	// A 429 from APF carries no authorization annotations.
 	t.true(records.filter((r) => r.code === 429).every((r) => r.decision === ''));
 	const legacyWatch = records.find((r) => r.path.startsWith('/api/v1/watch/'));
@@ -87,16 +120,41 @@ test('audit2rbac (old shape): no stage timestamps, impersonation, 403s', (t) => 
 /** The fields every full-fidelity format must agree on for the same event. */
 function core(r: AuditRecord): unknown {
 	return {
-		auditID: r.auditID, stage: r.stage, verb: r.verb, requestURI: r.requestURI, user: r.user, userAgent: r.userAgent, sourceIP: r.sourceIP,
-		code: r.code, receivedMs: r.receivedMs, stageMs: r.stageMs, latencyMs: r.latencyMs, nodeName: r.nodeName, podName: r.podName,
-		resource: r.resource, namespace: r.namespace, name: r.name, limit: r.limit, labelSelector: r.labelSelector, decision: r.decision, watch: r.watch,
+		auditID: r.auditID,
+		stage: r.stage,
+		verb: r.verb,
+		requestURI: r.requestURI,
+		user: r.user,
+		userAgent: r.userAgent,
+		sourceIP: r.sourceIP,
+		code: r.code,
+		receivedMs: r.receivedMs,
+		stageMs: r.stageMs,
+		latencyMs: r.latencyMs,
+		nodeName: r.nodeName,
+		podName: r.podName,
+		resource: r.resource,
+		namespace: r.namespace,
+		name: r.name,
+		limit: r.limit,
+		labelSelector: r.labelSelector,
+		decision: r.decision,
+		watch: r.watch,
 	};
 }
 
 test('the same six events read alike from every AKS and EKS wrapper', (t) => {
 	const byId = (rs: AuditRecord[]): unknown[] => rs.map(core).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 	const reference = byId(decode('synthetic-aks-storage-PT1H.json').records);
-	for (const file of ['synthetic-aks-eventhub.json', 'synthetic-aks-la-azurediagnostics.jsonl', 'synthetic-aks-la-aksaudit.jsonl', 'synthetic-eks-cloudwatch-events.jsonl', 'synthetic-eks-subscription.jsonl', 'synthetic-eks-insights-results.json', 'synthetic-eks-s3-export.log']) {
+	for (const file of [
+		'synthetic-aks-eventhub.json',
+		'synthetic-aks-la-azurediagnostics.jsonl',
+		'synthetic-aks-la-aksaudit.jsonl',
+		'synthetic-eks-cloudwatch-events.jsonl',
+		'synthetic-eks-subscription.jsonl',
+		'synthetic-eks-insights-results.json',
+		'synthetic-eks-s3-export.log',
+	]) {
 		t.deepEqual(byId(decode(file).records), reference, file);
 	}
 	const acme = decode('synthetic-aks-storage-PT1H.json').records.find((r) => r.userAgent.startsWith('acme-inventory') && r.code === 200);
@@ -155,16 +213,18 @@ test('lines that are not audit events are skipped with a reason, never fatal', (
 	const skipped: string[] = [];
 	const records: AuditRecord[] = [];
 	const decoder = new LineDecoder({record: (r) => records.push(r), skip: (reason) => skipped.push(reason)});
-	decoder.chunk([
-		'hello world',
-		'{"truncated": ',
-		'{"some":"json"}',
-		'[1,2,3]',
-		'{"category":"kube-apiserver","properties":{"log":"I0310 trace"}}',
-		'{"records":[{"category":"kube-audit","properties":{"log":"not json"}}]}',
-		'',
-		'   ',
-	].join('\n'));
+	decoder.chunk(
+		[
+			'hello world',
+			'{"truncated": ',
+			'{"some":"json"}',
+			'[1,2,3]',
+			'{"category":"kube-apiserver","properties":{"log":"I0310 trace"}}',
+			'{"records":[{"category":"kube-audit","properties":{"log":"not json"}}]}',
+			'',
+			'   ',
+		].join('\n'),
+	);
 	decoder.finish();
 	t.is(records.length, 0);
 	t.deepEqual(skipped, ['not-json', 'invalid-json', 'not-audit', 'not-audit', 'not-audit', 'not-audit', 'not-audit', 'invalid-json']);
@@ -180,7 +240,10 @@ test('a pretty-printed JSON document (aws CLI output, a BOM) is decoded whole', 
 	decoder.finish();
 	t.is(records.length, 6);
 	t.true(records.every((r) => r.format === 'eks-insights'));
-	const events = readFileSync(dir + 'synthetic-eks-cloudwatch-events.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+	const events = readFileSync(dir + 'synthetic-eks-cloudwatch-events.jsonl', 'utf8')
+		.trim()
+		.split('\n')
+		.map((l) => JSON.parse(l));
 	const page = JSON.stringify({events, searchedLogStreams: []}, null, 4);
 	const more: AuditRecord[] = [];
 	const second = new LineDecoder({record: (r) => more.push(r), skip: () => t.fail()});
@@ -192,8 +255,14 @@ test('a pretty-printed JSON document (aws CLI output, a BOM) is decoded whole', 
 });
 
 test('an audit webhook EventList batch is unwrapped', (t) => {
-	const events = readFileSync(dir + 'synthetic-native-heavy-watchers.jsonl', 'utf8').trim().split('\n').slice(0, 5).map((l) => JSON.parse(l));
+	const events = readFileSync(dir + 'synthetic-native-heavy-watchers.jsonl', 'utf8')
+		.trim()
+		.split('\n')
+		.slice(0, 5)
+		.map((l) => JSON.parse(l));
 	const records: AuditRecord[] = [];
-	new LineDecoder({record: (r) => records.push(r), skip: () => t.fail()}).line(JSON.stringify({kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: events}));
+	new LineDecoder({record: (r) => records.push(r), skip: () => t.fail()}).line(
+		JSON.stringify({kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: events}),
+	);
 	t.is(records.length, 5);
 });

@@ -62,7 +62,11 @@ export function tempDir(t: {teardown(fn: () => void | Promise<void>): void}, pre
 }
 
 /** `dir/audit.log` holding `lines`, and a follower of it (not polled yet) that records into `sink` and keeps its notices. */
-export function followed(t: {teardown(fn: () => void | Promise<void>): void}, lines: readonly string[], options: FollowOptions = {}): {dir: string; path: string; sink: RecordingAggregator; notices: string[]; follower: AuditFollower} {
+export function followed(
+	t: {teardown(fn: () => void | Promise<void>): void},
+	lines: readonly string[],
+	options: FollowOptions = {},
+): {dir: string; path: string; sink: RecordingAggregator; notices: string[]; follower: AuditFollower} {
 	const dir = tempDir(t);
 	const path = join(dir, 'audit.log');
 	writeFileSync(path, lines.length === 0 ? '' : `${lines.join('\n')}\n`);

@@ -35,7 +35,10 @@ const libFiles = new Map<string, ts.SourceFile | undefined>();
  * JavaScript file, with ES2023's built-ins and ALLOWED_GLOBALS declared, nothing else.
  */
 function undefinedNames(script: string): string[] {
-	const files = new Map([['/kernel.js', script], ['/allowed.d.ts', ALLOWED_GLOBALS]]);
+	const files = new Map([
+		['/kernel.js', script],
+		['/allowed.d.ts', ALLOWED_GLOBALS],
+	]);
 	const options: ts.CompilerOptions = {allowJs: true, checkJs: true, noEmit: true, target: ts.ScriptTarget.ES2022, lib: ['lib.es2023.d.ts'], types: []};
 	const host = ts.createCompilerHost(options);
 	const {getSourceFile, fileExists, readFile} = host;
@@ -90,7 +93,10 @@ test('every name the kernel uses is a kernel item, a local or an allowed global'
 	const script = kernelSource();
 	t.deepEqual(undefinedNames(script), []);
 	// The check sees what it must: a module-level value used by a shipped function.
-	t.deepEqual(undefinedNames(`${script}\nvar probe = function probe(s) { return s.slice(0, MAX_PROBE) + someModuleHelper(s); };`), ['MAX_PROBE', 'someModuleHelper']);
+	t.deepEqual(undefinedNames(`${script}\nvar probe = function probe(s) { return s.slice(0, MAX_PROBE) + someModuleHelper(s); };`), [
+		'MAX_PROBE',
+		'someModuleHelper',
+	]);
 	t.deepEqual(undefinedNames(`${script}\nvar probe = function probe() { return process.hrtime() + setTimeout; };`), ['process', 'setTimeout']);
 });
 
@@ -114,7 +120,17 @@ test('the same in an esbuild bundle, minified (names renamed) and with keepNames
 	t.teardown(() => rmSync(dir, {recursive: true, force: true}));
 	const local = rounded(snapshotOf(here()));
 	for (const keepNames of [false, true]) {
-		const built = await esbuild.build({entryPoints: [join(import.meta.dirname, '../../source/audit/kernel.ts')], bundle: true, minify: true, keepNames, platform: 'node', format: 'esm', target: 'es2022', write: false, logLevel: 'error'});
+		const built = await esbuild.build({
+			entryPoints: [join(import.meta.dirname, '../../source/audit/kernel.ts')],
+			bundle: true,
+			minify: true,
+			keepNames,
+			platform: 'node',
+			format: 'esm',
+			target: 'es2022',
+			write: false,
+			logLevel: 'error',
+		});
 		const file = join(dir, `kernel-${keepNames}.mjs`);
 		writeFileSync(file, built.outputFiles[0]!.text);
 		const bundled = (await import(pathToFileURL(file).href)) as {kernelSource: () => string};

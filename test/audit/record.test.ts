@@ -15,7 +15,9 @@ function query(uri: string): AuditRecord {
 }
 
 test('query fields: watch, limit, continue, resourceVersion, selectors, WatchList, timeouts', (t) => {
-	const r = query('/api/v1/pods?allowWatchBookmarks=true&fieldSelector=spec.nodeName%3Dn1&labelSelector=a+b%3Dc&limit=500&resourceVersion=0&resourceVersionMatch=NotOlderThan&sendInitialEvents=1&timeout=7m&timeoutSeconds=456&watch=true');
+	const r = query(
+		'/api/v1/pods?allowWatchBookmarks=true&fieldSelector=spec.nodeName%3Dn1&labelSelector=a+b%3Dc&limit=500&resourceVersion=0&resourceVersionMatch=NotOlderThan&sendInitialEvents=1&timeout=7m&timeoutSeconds=456&watch=true',
+	);
 	t.is(r.path, '/api/v1/pods');
 	t.true(r.watch);
 	t.true(r.allowWatchBookmarks);
@@ -42,20 +44,47 @@ test('query fields: watch, limit, continue, resourceVersion, selectors, WatchLis
 });
 
 test('query fields equal what URLSearchParams reads, for any well-formed query', (t) => {
-	const keys = ['watch', 'limit', 'continue', 'resourceVersion', 'resourceVersionMatch', 'labelSelector', 'fieldSelector', 'sendInitialEvents', 'allowWatchBookmarks', 'timeoutSeconds', 'timeout', 'x'];
-	fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...keys), fc.string({unit: 'binary', maxLength: 8})), {maxLength: 8}), (pairs) => {
-		const uri = `/api/v1/pods?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
-		const r = query(uri);
-		const params = new URLSearchParams(uri.slice(uri.indexOf('?') + 1));
-		const get = (k: string): string | undefined => params.get(k) ?? undefined;
-		const bool = (v: string | undefined): boolean => v !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v);
-		const int = (v: string | undefined): number => (v !== undefined && /^[0-9]+$/.test(v) ? Number(v) : Number.NaN);
-		if (r.resourceVersion !== get('resourceVersion') || r.labelSelector !== get('labelSelector') || r.fieldSelector !== get('fieldSelector') || r.resourceVersionMatch !== get('resourceVersionMatch')) throw new Error(uri);
-		if (r.watch !== bool(get('watch')) || r.sendInitialEvents !== bool(get('sendInitialEvents')) || r.allowWatchBookmarks !== bool(get('allowWatchBookmarks'))) throw new Error(uri);
-		if (r.hasContinue !== ((get('continue') ?? '') !== '')) throw new Error(uri);
-		const limit = int(get('limit'));
-		if (!Object.is(r.limit, limit > 0 ? limit : Number.NaN) || !Object.is(r.timeoutSeconds, int(get('timeoutSeconds')))) throw new Error(uri);
-	}), {numRuns: 500});
+	const keys = [
+		'watch',
+		'limit',
+		'continue',
+		'resourceVersion',
+		'resourceVersionMatch',
+		'labelSelector',
+		'fieldSelector',
+		'sendInitialEvents',
+		'allowWatchBookmarks',
+		'timeoutSeconds',
+		'timeout',
+		'x',
+	];
+	fc.assert(
+		fc.property(fc.array(fc.tuple(fc.constantFrom(...keys), fc.string({unit: 'binary', maxLength: 8})), {maxLength: 8}), (pairs) => {
+			const uri = `/api/v1/pods?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
+			const r = query(uri);
+			const params = new URLSearchParams(uri.slice(uri.indexOf('?') + 1));
+			const get = (k: string): string | undefined => params.get(k) ?? undefined;
+			const bool = (v: string | undefined): boolean => v !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v);
+			const int = (v: string | undefined): number => (v !== undefined && /^[0-9]+$/.test(v) ? Number(v) : Number.NaN);
+			if (
+				r.resourceVersion !== get('resourceVersion') ||
+				r.labelSelector !== get('labelSelector') ||
+				r.fieldSelector !== get('fieldSelector') ||
+				r.resourceVersionMatch !== get('resourceVersionMatch')
+			)
+				throw new Error(uri);
+			if (
+				r.watch !== bool(get('watch')) ||
+				r.sendInitialEvents !== bool(get('sendInitialEvents')) ||
+				r.allowWatchBookmarks !== bool(get('allowWatchBookmarks'))
+			)
+				throw new Error(uri);
+			if (r.hasContinue !== ((get('continue') ?? '') !== '')) throw new Error(uri);
+			const limit = int(get('limit'));
+			if (!Object.is(r.limit, limit > 0 ? limit : Number.NaN) || !Object.is(r.timeoutSeconds, int(get('timeoutSeconds')))) throw new Error(uri);
+		}),
+		{numRuns: 500},
+	);
 	t.pass();
 });
 
@@ -65,13 +94,41 @@ test('resource paths as the API server reads them', (t) => {
 		applyResourcePath(r, p);
 		return {apiGroup: r.apiGroup, apiVersion: r.apiVersion, namespace: r.namespace, resource: r.resource, name: r.name, subresource: r.subresource};
 	};
-	t.deepEqual(path('/api/v1/namespaces/shop/pods/web/status'), {apiGroup: '', apiVersion: 'v1', namespace: 'shop', resource: 'pods', name: 'web', subresource: 'status'});
+	t.deepEqual(path('/api/v1/namespaces/shop/pods/web/status'), {
+		apiGroup: '',
+		apiVersion: 'v1',
+		namespace: 'shop',
+		resource: 'pods',
+		name: 'web',
+		subresource: 'status',
+	});
 	t.deepEqual(path('/apis/apps/v1/deployments'), {apiGroup: 'apps', apiVersion: 'v1', namespace: '', resource: 'deployments', name: '', subresource: ''});
 	t.deepEqual(path('/api/v1/watch/namespaces/x/pods'), {apiGroup: '', apiVersion: 'v1', namespace: 'x', resource: 'pods', name: '', subresource: ''});
-	t.deepEqual(path('/api/v1/namespaces/kube-system'), {apiGroup: '', apiVersion: 'v1', namespace: '', resource: 'namespaces', name: 'kube-system', subresource: ''});
-	t.deepEqual(path('/api/v1/namespaces/ns/finalize'), {apiGroup: '', apiVersion: 'v1', namespace: '', resource: 'namespaces', name: 'ns', subresource: 'finalize'});
+	t.deepEqual(path('/api/v1/namespaces/kube-system'), {
+		apiGroup: '',
+		apiVersion: 'v1',
+		namespace: '',
+		resource: 'namespaces',
+		name: 'kube-system',
+		subresource: '',
+	});
+	t.deepEqual(path('/api/v1/namespaces/ns/finalize'), {
+		apiGroup: '',
+		apiVersion: 'v1',
+		namespace: '',
+		resource: 'namespaces',
+		name: 'ns',
+		subresource: 'finalize',
+	});
 	t.deepEqual(path('/readyz'), {apiGroup: '', apiVersion: '', namespace: '', resource: '', name: '', subresource: ''});
-	t.deepEqual(path('/apis/metrics.k8s.io/v1beta1'), {apiGroup: 'metrics.k8s.io', apiVersion: 'v1beta1', namespace: '', resource: '', name: '', subresource: ''});
+	t.deepEqual(path('/apis/metrics.k8s.io/v1beta1'), {
+		apiGroup: 'metrics.k8s.io',
+		apiVersion: 'v1beta1',
+		namespace: '',
+		resource: '',
+		name: '',
+		subresource: '',
+	});
 });
 
 test('timestamps: RFC 3339 with any fraction and zone, as Date.parse reads them (to the ms)', (t) => {
@@ -80,8 +137,14 @@ test('timestamps: RFC 3339 with any fraction and zone, as Date.parse reads them 
 	t.is(at('2026-03-10 14:00:28.210'), Date.UTC(2026, 2, 10, 14, 0, 28, 210));
 	t.is(at('2026-03-10T15:00:28+01:00'), Date.UTC(2026, 2, 10, 14, 0, 28));
 	t.is(at('2026-03-10T14:00:28.123456789Z'), Date.UTC(2026, 2, 10, 14, 0, 28, 123) + 0.456789);
-	for (const bad of ['', 'not a time', '2026-13-10T14:00:28Z', '2026-03-10T14:00:28.Z', '2026-03-10T14:00:28Zx', '2026-03-10T14:00']) t.true(Number.isNaN(at(bad)), bad);
-	fc.assert(fc.property(fc.date({min: new Date('1990-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true}), (d) => at(d.toISOString()) === d.getTime()));
+	for (const bad of ['', 'not a time', '2026-13-10T14:00:28Z', '2026-03-10T14:00:28.Z', '2026-03-10T14:00:28Zx', '2026-03-10T14:00'])
+		t.true(Number.isNaN(at(bad)), bad);
+	fc.assert(
+		fc.property(
+			fc.date({min: new Date('1990-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true}),
+			(d) => at(d.toISOString()) === d.getTime(),
+		),
+	);
 });
 
 test('Go durations (latency annotations) in ms', (t) => {

@@ -30,7 +30,11 @@ test('a directory of rotated files (plain, .gz, current) is read oldest first, e
 	writeFileSync(join(dir, '.hidden'), 'not a log\n');
 	const sink = new RecordingAggregator();
 	const source = await openAuditSource(dir, {aggregator: sink, workers: 0});
-	t.deepEqual(source.input.kind === 'files' ? source.input.files.map((f) => f.slice(dir.length + 1)) : [], ['audit-z-oldest.log', 'audit-a-middle.log.gz', 'audit.log']);
+	t.deepEqual(source.input.kind === 'files' ? source.input.files.map((f) => f.slice(dir.length + 1)) : [], [
+		'audit-z-oldest.log',
+		'audit-a-middle.log.gz',
+		'audit.log',
+	]);
 	t.is(source.label, '3 files');
 	t.deepEqual(sink.keys, keysOf(lines));
 	t.deepEqual(sink.skips, []);
@@ -55,7 +59,10 @@ test('an input that cannot be read is one clear line', async (t) => {
 	t.is(error?.message, 'audit log: cannot read /nonexistent/audit.log: no such file or directory');
 	await t.throwsAsync(openAuditSource('/nonexistent/*.log'), {instanceOf: AuditSourceError, message: 'audit log: no file matches /nonexistent/*.log'});
 	const stdin = Object.assign(Readable.from([]), {isTTY: true});
-	await t.throwsAsync(openAuditSource('-', {follow: true, stdin}), {instanceOf: AuditSourceError, message: /^--audit-log -: stdin is a terminal, not an audit log/});
+	await t.throwsAsync(openAuditSource('-', {follow: true, stdin}), {
+		instanceOf: AuditSourceError,
+		message: /^--audit-log -: stdin is a terminal, not an audit log/,
+	});
 });
 
 test('read, then followed from where the reading stopped: nothing read twice, nothing written in between lost', async (t) => {
@@ -76,6 +83,10 @@ test('read, then followed from where the reading stopped: nothing read twice, no
 		await source.close();
 		t.is(source.aggregator.events, 320, `${workers} workers`);
 		t.deepEqual([...source.aggregator.skipped], [], `${workers} workers`);
-		t.deepEqual(rounded(snapshotOf(source.aggregator)), rounded(snapshotOf(aggregated(lines.slice(0, 320)))), `${workers} workers: what one pass over the lines gives`);
+		t.deepEqual(
+			rounded(snapshotOf(source.aggregator)),
+			rounded(snapshotOf(aggregated(lines.slice(0, 320)))),
+			`${workers} workers: what one pass over the lines gives`,
+		);
 	}
 });

@@ -108,10 +108,14 @@ test('a FIFO without a writer: the feed opens at once and holds no thread; a slo
 	let changes = 0;
 	feed.onChange(() => changes++);
 	// Events arrive while the writer still writes: the pane fills as they come, not at the end.
-	const partial = await eventually(() => {
-		const n = feed.aggregator.events;
-		return n > 0 && writer.exitCode === null ? n : 0;
-	}, 30_000, 'events before the writer is done');
+	const partial = await eventually(
+		() => {
+			const n = feed.aggregator.events;
+			return n > 0 && writer.exitCode === null ? n : 0;
+		},
+		30_000,
+		'events before the writer is done',
+	);
 	t.true(partial < lines.length, `${partial} of ${lines.length} read while streaming`);
 	t.true(feed.analyze(emptyState()).header.some((line) => /^streaming from .*f1\.fifo: [\d.k]+ events so far$/.test(line)));
 	t.is(await exited(writer), 0);
@@ -119,7 +123,10 @@ test('a FIFO without a writer: the feed opens at once and holds no thread; a slo
 	t.is(feed.aggregator.events, lines.length, 'every event, once');
 	t.true(changes > 0);
 	const header = feed.analyze(emptyState()).header;
-	t.true(header.some((line) => /f1\.fifo ended \(end of file\) after [\d.k]+ events/.test(line)), header.join('\n'));
+	t.true(
+		header.some((line) => /f1\.fifo ended \(end of file\) after [\d.k]+ events/.test(line)),
+		header.join('\n'),
+	);
 	// The other FIFOs never had a writer: closing them does not wait for one.
 	for (const other of feeds.slice(1)) await other.close();
 	t.is(feeds[1]!.aggregator.events, 0);

@@ -67,7 +67,22 @@ for (const [argv, message] of bad) {
 }
 
 test('sim flags', (t) => {
-	const command = parseCli(['sim', '--scenario', 'large', '--size', '150000', '--https', '--port', '8443', '--request-log', '/tmp/r', '--kubeconfig-out', '/tmp/k', '--time-scale', '10']);
+	const command = parseCli([
+		'sim',
+		'--scenario',
+		'large',
+		'--size',
+		'150000',
+		'--https',
+		'--port',
+		'8443',
+		'--request-log',
+		'/tmp/r',
+		'--kubeconfig-out',
+		'/tmp/k',
+		'--time-scale',
+		'10',
+	]);
 	t.like(command, {command: 'sim', scenario: 'large', size: 150_000, https: true, port: 8443, requestLog: '/tmp/r', kubeconfigOut: '/tmp/k', timeScale: 10});
 });
 
@@ -135,11 +150,14 @@ test('every number and duration flag takes a negative value as its value and rej
 	t.throws(() => parseCli(['--qps', '-o', 'json']), {instanceOf: UsageError, message: 'flag needs an argument: --qps'});
 });
 
-test('--panes: known names, in the panes\' order, without duplicates; a bad value is one line', (t) => {
+test("--panes: known names, in the panes' order, without duplicates; a bad value is one line", (t) => {
 	t.is(run([]).panes, undefined);
 	t.deepEqual(run(['--panes', 'qos,etcd']).panes, ['etcd', 'qos']);
 	t.deepEqual(run(['--panes=QoS, autoscaling,qos']).panes, ['autoscaling', 'qos']);
-	t.throws(() => parseCli(['--panes', 'etcd,pods']), {instanceOf: UsageError, message: 'invalid value "etcd,pods" for --panes: unknown pane "pods"; use one or more of etcd, watchers, autoscaling, qos, separated by commas'});
+	t.throws(() => parseCli(['--panes', 'etcd,pods']), {
+		instanceOf: UsageError,
+		message: 'invalid value "etcd,pods" for --panes: unknown pane "pods"; use one or more of etcd, watchers, autoscaling, qos, separated by commas',
+	});
 	t.throws(() => parseCli(['--panes', 'etcd,']), {instanceOf: UsageError, message: /an empty name/});
 	t.throws(() => parseCli(['--panes']), {instanceOf: UsageError, message: 'flag needs an argument: --panes'});
 });
@@ -150,13 +168,24 @@ test('--apply and --yes belong to report mode: a usage error in the live view', 
 	t.notThrows(() => checkRunMode(apply, {stdoutIsTerminal: false}), 'stdout not a terminal is report mode');
 	t.notThrows(() => checkRunMode(run(['--apply', 'a:b', '-o', 'json']), {stdoutIsTerminal: true}));
 	t.notThrows(() => checkRunMode(run([]), {stdoutIsTerminal: true}));
-	t.throws(() => parseCli(['--apply', 'a:b', '--apply', 'c:d']), {instanceOf: UsageError, message: '--apply names exactly one remedy (finding-id:remedy-id); give it once'});
+	t.throws(() => parseCli(['--apply', 'a:b', '--apply', 'c:d']), {
+		instanceOf: UsageError,
+		message: '--apply names exactly one remedy (finding-id:remedy-id); give it once',
+	});
 });
 
 test('--help lists the exit codes, 4 and 5 included', (t) => {
 	const help = parseCli(['--help']);
 	if (help.command !== 'help') return t.fail();
 	const codes = help.text.slice(help.text.indexOf('Exit codes:'), help.text.indexOf('Usage:'));
-	for (const line of [/^ {2}0 done: no finding at or above --fail-on, and every pane asked for has data$/m, /^ {2}1 findings at or above --fail-on/m, /^ {2}2 usage or configuration error/m, /^ {2}3 cluster unreachable or unauthorized$/m, /^ {2}4 report mode: a pane asked for has no data/m, /^ {2}5 internal error/m]) t.regex(codes, line);
+	for (const line of [
+		/^ {2}0 done: no finding at or above --fail-on, and every pane asked for has data$/m,
+		/^ {2}1 findings at or above --fail-on/m,
+		/^ {2}2 usage or configuration error/m,
+		/^ {2}3 cluster unreachable or unauthorized$/m,
+		/^ {2}4 report mode: a pane asked for has no data/m,
+		/^ {2}5 internal error/m,
+	])
+		t.regex(codes, line);
 	t.regex(help.text, /--panes='':/);
 });

@@ -5,7 +5,16 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
 import {AppController} from '../../source/app/controller.js';
-import {collectNow, collectWhenGrown, heapEnvironment, JSC_RAM_BYTES, JSC_RAM_VARIABLE, limitHeapGrowth, relaunchArguments, relaunchForHeap} from '../../source/cli/heap.js';
+import {
+	collectNow,
+	collectWhenGrown,
+	heapEnvironment,
+	JSC_RAM_BYTES,
+	JSC_RAM_VARIABLE,
+	limitHeapGrowth,
+	relaunchArguments,
+	relaunchForHeap,
+} from '../../source/cli/heap.js';
 import {tempDir} from '../helpers/sim.js';
 
 test('the heap growth limit is left alone under Bun and when the user chose a heap setting', (t) => {
@@ -56,14 +65,20 @@ test('collectNow forces a full collection under Bun and does nothing under node'
 	t.false(collectNow(), 'this is node: no Bun global');
 });
 
-test('collectWhenGrown collects under Bun only past the floor and after a quarter\'s growth since the last collection', (t) => {
+test("collectWhenGrown collects under Bun only past the floor and after a quarter's growth since the last collection", (t) => {
 	const MiB = 2 ** 20;
 	let rss = 100 * MiB;
 	const calls: boolean[] = [];
-	const maybe = collectWhenGrown({runtime: {gc: (force) => {
-		calls.push(force);
-		rss = 200 * MiB; // What the collection left.
-	}}, rss: () => rss, floorBytes: 128 * MiB});
+	const maybe = collectWhenGrown({
+		runtime: {
+			gc: (force) => {
+				calls.push(force);
+				rss = 200 * MiB; // What the collection left.
+			},
+		},
+		rss: () => rss,
+		floorBytes: 128 * MiB,
+	});
 	t.false(maybe(), 'under the floor');
 	rss = 300 * MiB;
 	t.true(maybe(), 'past the floor, nothing collected yet');
@@ -87,32 +102,68 @@ test('the controller calls betweenPanes before each pane is analyzed and after t
 	controller.dispose();
 });
 
-test('heapEnvironment sets JavaScriptCore\'s RAM only under Bun, not on Windows, and never over a value already there', (t) => {
+test("heapEnvironment sets JavaScriptCore's RAM only under Bun, not on Windows, and never over a value already there", (t) => {
 	const env = {PATH: '/bin', KUBECONFIG: '/k'};
 	t.deepEqual(heapEnvironment({bun: '1.4.5', platform: 'linux', env, totalmem: 8 * 2 ** 30}), {...env, [JSC_RAM_VARIABLE]: String(JSC_RAM_BYTES)});
-	t.is(heapEnvironment({bun: '1.4.5', platform: 'darwin', env, totalmem: 256 * 2 ** 20})?.[JSC_RAM_VARIABLE], String(256 * 2 ** 20), 'a smaller machine keeps its own figure');
+	t.is(
+		heapEnvironment({bun: '1.4.5', platform: 'darwin', env, totalmem: 256 * 2 ** 20})?.[JSC_RAM_VARIABLE],
+		String(256 * 2 ** 20),
+		'a smaller machine keeps its own figure',
+	);
 	t.is(heapEnvironment({bun: '1.4.5', platform: 'linux', env, totalmem: 0})?.[JSC_RAM_VARIABLE], String(JSC_RAM_BYTES), 'RAM unknown');
 	t.is(heapEnvironment({platform: 'linux', env, totalmem: 8 * 2 ** 30}), undefined, 'node');
 	t.is(heapEnvironment({bun: '1.4.5', platform: 'win32', env, totalmem: 8 * 2 ** 30}), undefined, 'Windows has no exec');
-	t.is(heapEnvironment({bun: '1.4.5', platform: 'linux', env: {...env, [JSC_RAM_VARIABLE]: '0'}, totalmem: 8 * 2 ** 30}), undefined, 'the user\'s choice (or the relaunched process)');
+	t.is(
+		heapEnvironment({bun: '1.4.5', platform: 'linux', env: {...env, [JSC_RAM_VARIABLE]: '0'}, totalmem: 8 * 2 ** 30}),
+		undefined,
+		"the user's choice (or the relaunched process)",
+	);
 	t.deepEqual(env, {PATH: '/bin', KUBECONFIG: '/k'}, 'the environment passed in is not changed');
 });
 
-test('relaunchArguments: a compiled binary restarts as itself with its arguments; a script under bun with bun\'s flags and the script', (t) => {
-	t.deepEqual(relaunchArguments({execPath: '/usr/local/bin/kubectl-assure', execArgv: [], argv: ['bun', '/$bunfs/root/kubectl-assure', '-n', 'a b']}), ['/usr/local/bin/kubectl-assure', '-n', 'a b']);
-	t.deepEqual(relaunchArguments({execPath: '/opt/bun', execArgv: ['--smol'], argv: ['/opt/bun', '/src/x.ts', '-A']}), ['/opt/bun', '--smol', '/src/x.ts', '-A']);
+test("relaunchArguments: a compiled binary restarts as itself with its arguments; a script under bun with bun's flags and the script", (t) => {
+	t.deepEqual(relaunchArguments({execPath: '/usr/local/bin/kubectl-assure', execArgv: [], argv: ['bun', '/$bunfs/root/kubectl-assure', '-n', 'a b']}), [
+		'/usr/local/bin/kubectl-assure',
+		'-n',
+		'a b',
+	]);
+	t.deepEqual(relaunchArguments({execPath: '/opt/bun', execArgv: ['--smol'], argv: ['/opt/bun', '/src/x.ts', '-A']}), [
+		'/opt/bun',
+		'--smol',
+		'/src/x.ts',
+		'-A',
+	]);
 });
 
 test('relaunchForHeap execs the same program with the variable set, and carries on when the exec fails or is not there', (t) => {
 	const calls: Array<{file: string; args: readonly string[]; env: NodeJS.ProcessEnv}> = [];
-	const fake = (execve: ((file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => never) | undefined) => ({platform: 'linux' as NodeJS.Platform, env: {HOME: '/h'}, execPath: '/bin/kubectl-assure', execArgv: [], argv: ['bun', '/$bunfs/root/kubectl-assure', '-A'], versions: {...process.versions, bun: '1.4.5'}, execve});
-	t.true(relaunchForHeap(fake(((file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => {
-		calls.push({file, args: args ?? [], env: env ?? {}});
-	}) as never), 2 ** 33));
+	const fake = (execve: ((file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => never) | undefined) => ({
+		platform: 'linux' as NodeJS.Platform,
+		env: {HOME: '/h'},
+		execPath: '/bin/kubectl-assure',
+		execArgv: [],
+		argv: ['bun', '/$bunfs/root/kubectl-assure', '-A'],
+		versions: {...process.versions, bun: '1.4.5'},
+		execve,
+	});
+	t.true(
+		relaunchForHeap(
+			fake(((file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => {
+				calls.push({file, args: args ?? [], env: env ?? {}});
+			}) as never),
+			2 ** 33,
+		),
+	);
 	t.deepEqual(calls, [{file: '/bin/kubectl-assure', args: ['/bin/kubectl-assure', '-A'], env: {HOME: '/h', [JSC_RAM_VARIABLE]: String(JSC_RAM_BYTES)}}]);
-	t.false(relaunchForHeap(fake((() => {
-		throw new Error('EACCES');
-	}) as never), 2 ** 33), 'exec failed: run as is');
+	t.false(
+		relaunchForHeap(
+			fake((() => {
+				throw new Error('EACCES');
+			}) as never),
+			2 ** 33,
+		),
+		'exec failed: run as is',
+	);
 	t.false(relaunchForHeap(fake(undefined), 2 ** 33), 'no execve in this runtime');
 	t.false(relaunchForHeap(), 'this is node');
 });
@@ -132,7 +183,8 @@ function underBun(source: string, args: string[], env: NodeJS.ProcessEnv = {}): 
 
 test('under bun the program really is re-executed: same pid, same arguments, the variable set; a value already set is kept', (t) => {
 	t.true(existsSync(bun), 'bun is installed with the dev dependencies');
-	const report = 'process.stdout.write(JSON.stringify({pid: process.pid, ppid: process.ppid, ram: process.env.BUN_JSC_forceRAMSize, args: process.argv.slice(2)}));';
+	const report =
+		'process.stdout.write(JSON.stringify({pid: process.pid, ppid: process.ppid, ram: process.env.BUN_JSC_forceRAMSize, args: process.argv.slice(2)}));';
 	const relaunched = underBun(report, ['-n', 'a b', '--', 'ü']);
 	t.is(relaunched.status, 0, relaunched.stderr);
 	const out = JSON.parse(relaunched.stdout) as {pid: number; ram?: string; args: string[]};

@@ -40,7 +40,10 @@ test('an audit-log directory that cannot be read: one line naming it, exit 2 (no
 	chmodSync(locked, 0o000);
 	const asRoot = process.getuid?.() === 0;
 	const prefix = asRoot ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath] : [];
-	const result = await run(asRoot ? 'setpriv' : process.execPath, [...prefix, 'bin/kubectl-assure.js', '--audit-log', locked, '-o', 'json'], {KUBECONFIG: join(base, 'none'), HOME: base});
+	const result = await run(asRoot ? 'setpriv' : process.execPath, [...prefix, 'bin/kubectl-assure.js', '--audit-log', locked, '-o', 'json'], {
+		KUBECONFIG: join(base, 'none'),
+		HOME: base,
+	});
 	chmodSync(locked, 0o755);
 	t.is(result.code, 2, result.stderr);
 	t.is(result.stdout, '');
@@ -57,7 +60,10 @@ test('--apply without --yes: the access check, dry run and diff on stderr, one l
 	t.notRegex(dry.stderr, /applied \(\d+ applied/);
 	t.deepEqual(readdirSync(state), [], 'no journal: nothing was written');
 	const report = JSON.parse(dry.stdout) as {findings: Array<{id: string}>};
-	t.true(report.findings.some((f) => f.id === 'replicaset-history/checkout/Deployment/legacy-admin'), 'the finding is still there');
+	t.true(
+		report.findings.some((f) => f.id === 'replicaset-history/checkout/Deployment/legacy-admin'),
+		'the finding is still there',
+	);
 
 	const unknownFinding = await bin([...demo, '-o', 'json', '--apply', 'no-such-finding:set-revision-history-limit']);
 	t.is(unknownFinding.code, 2);
@@ -65,7 +71,10 @@ test('--apply without --yes: the access check, dry run and diff on stderr, one l
 	t.regex(unknownFinding.stderr, /^error: no finding "no-such-finding" now \(findings: [^\n]+\)\n$/);
 	const unknownRemedy = await bin([...demo, '-o', 'json', '--apply', 'replicaset-history/checkout/Deployment/legacy-admin:no-such-remedy']);
 	t.is(unknownRemedy.code, 2);
-	t.is(unknownRemedy.stderr, 'error: finding "replicaset-history/checkout/Deployment/legacy-admin" offers no remedy "no-such-remedy" (it offers: set-revision-history-limit)\n');
+	t.is(
+		unknownRemedy.stderr,
+		'error: finding "replicaset-history/checkout/Deployment/legacy-admin" offers no remedy "no-such-remedy" (it offers: set-revision-history-limit)\n',
+	);
 	const twice = await bin([...demo, '-o', 'json', '--apply', id, '--apply', id]);
 	t.is(twice.code, 2);
 	t.is(twice.stderr, 'error: --apply names exactly one remedy (finding-id:remedy-id); give it once\n');
@@ -73,9 +82,15 @@ test('--apply without --yes: the access check, dry run and diff on stderr, one l
 
 test('--apply in the live view (no -o, stdout a terminal) is a usage error', async (t) => {
 	// script(1) gives the tool a pseudo-terminal; -e passes its exit code through.
-	const result = await run('script', ['-qec', `${process.execPath} bin/kubectl-assure.js --demo --apply a:b`, '/dev/null'], {KUBECTL_ASSURE_STATE_DIR: tempDir(), TERM: 'xterm'});
+	const result = await run('script', ['-qec', `${process.execPath} bin/kubectl-assure.js --demo --apply a:b`, '/dev/null'], {
+		KUBECTL_ASSURE_STATE_DIR: tempDir(),
+		TERM: 'xterm',
+	});
 	t.is(result.code, 2, result.stdout);
-	t.regex(result.stdout, /error: --apply works in report mode only \(-o json\|yaml\|markdown\); in the live view, open the finding \(Enter\) and press its remedy's key/);
+	t.regex(
+		result.stdout,
+		/error: --apply works in report mode only \(-o json\|yaml\|markdown\); in the live view, open the finding \(Enter\) and press its remedy's key/,
+	);
 	t.notRegex(result.stdout, /\x1b\[\?1049h/, 'the screen was never taken');
 });
 

@@ -37,15 +37,29 @@ const bin = join(process.cwd(), 'bin/kubectl-assure.js');
 
 /** Runs `command` in a fresh 80×24 tmux session; the shell then prints the exit code and the terminal's modes. */
 function run(session: string, command: string): void {
-	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `bash -c '${command}; echo "SHELL-IS-BACK rc=$?"; echo "MODES $(stty -a | tr " ;" "\\n\\n" | grep -E "^-?(icanon|echo)$" | tr "\\n" " ")END"; sleep 60'`);
+	tmux(
+		'new-session',
+		'-d',
+		'-s',
+		session,
+		'-x',
+		'80',
+		'-y',
+		'24',
+		`bash -c '${command}; echo "SHELL-IS-BACK rc=$?"; echo "MODES $(stty -a | tr " ;" "\\n\\n" | grep -E "^-?(icanon|echo)$" | tr "\\n" " ")END"; sleep 60'`,
+	);
 }
 
 /** Waits for the shell to come back and say the exit code and the terminal's modes. */
 async function shellBack(session: string, code = 0): Promise<string> {
-	return eventually(() => {
-		const frame = screen(session);
-		return frame.includes(`SHELL-IS-BACK rc=${code}`) && /MODES .*END/.test(frame) ? frame : '';
-	}, 15_000, 'the shell to come back');
+	return eventually(
+		() => {
+			const frame = screen(session);
+			return frame.includes(`SHELL-IS-BACK rc=${code}`) && /MODES .*END/.test(frame) ? frame : '';
+		},
+		15_000,
+		'the shell to come back',
+	);
 }
 
 test.after.always(() => {
@@ -63,7 +77,11 @@ test.serial('a process substitution that writes slowly: the pane fills while it 
 	await eventually(() => /kubectl assure/.test(screen(session)), 30_000, 'the first frame');
 	t.regex(screen(session), /audit \/dev\/fd\/\d+ \(streaming\)/, 'the header names the stream and says it streams');
 	tmux('send-keys', '-t', session, '2');
-	await eventually(() => /CLIENT/.test(screen(session)) && /streaming from \/dev\/fd\/\d+: [\d.k]+ events so far/.test(screen(session)), 30_000, 'the watchers pane filling');
+	await eventually(
+		() => /CLIENT/.test(screen(session)) && /streaming from \/dev\/fd\/\d+: [\d.k]+ events so far/.test(screen(session)),
+		30_000,
+		'the watchers pane filling',
+	);
 	await eventually(() => /acme-inventory/.test(screen(session)), 30_000, 'the heavy client arriving');
 	t.false(STACK.test(screen(session)));
 	tmux('send-keys', '-t', session, 'q');
@@ -82,7 +100,11 @@ test.serial('a FIFO without a writer: the first frame, the header says so, q qui
 	await eventually(() => /nothing yet \(waiting for a writer\)/.test(screen(session)), 15_000, 'the pane waiting for a writer');
 	// A writer comes and goes: its end of file ends the stream, not the program.
 	execFileSync('bash', ['-c', `head -n 400 ${log} > ${fifo}`], {timeout: 30_000});
-	await eventually(() => /audit …\/audit\.fifo \(ended\)/.test(screen(session)) && /audit\.fifo ended \(end of file\) after 400 events/.test(screen(session)), 30_000, 'the end of the stream, said');
+	await eventually(
+		() => /audit …\/audit\.fifo \(ended\)/.test(screen(session)) && /audit\.fifo ended \(end of file\) after 400 events/.test(screen(session)),
+		30_000,
+		'the end of the stream, said',
+	);
 	t.regex(screen(session), /CLIENT/);
 	tmux('send-keys', '-t', session, 'q');
 	const frame = await shellBack(session);
@@ -119,7 +141,10 @@ test.serial('stdin carries data and there is no controlling terminal: one line, 
 	run(session, `cd ${process.cwd()} && cat ${log} | ${env} setsid -w node ${bin} --audit-log -`);
 	const frame = await shellBack(session, 2);
 	// The line is wrapped at 80 columns: join the rows.
-	t.regex(frame.replace(/\n/g, ''), /^error: no terminal to read keys from: stdin is not a terminal and there is no controlling terminal \(\/dev\/tty: none\); use -o json\|yaml\|markdown for a report/);
+	t.regex(
+		frame.replace(/\n/g, ''),
+		/^error: no terminal to read keys from: stdin is not a terminal and there is no controlling terminal \(\/dev\/tty: none\); use -o json\|yaml\|markdown for a report/,
+	);
 	t.false(STACK.test(frame), frame);
 });
 
@@ -143,5 +168,8 @@ test('report mode over a process substitution reads it to its end: the numbers o
 	t.deepEqual({...a.audit, source: ''}, {...b.audit, source: ''});
 	t.true(a.audit.events > 1000);
 	t.deepEqual(a.panes.watchers.rows, b.panes.watchers.rows);
-	t.deepEqual(a.findings.map((f: {id: string}) => f.id), b.findings.map((f: {id: string}) => f.id));
+	t.deepEqual(
+		a.findings.map((f: {id: string}) => f.id),
+		b.findings.map((f: {id: string}) => f.id),
+	);
 });

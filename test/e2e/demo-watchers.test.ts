@@ -21,13 +21,18 @@ interface Run {
 /** Runs the product with its own TMPDIR, so what the demo leaves there (nothing) can be seen. */
 function bin(args: string[], tmp: string): Promise<Run> {
 	return new Promise((resolve) => {
-		execFile(process.execPath, ['bin/kubectl-assure.js', ...args], {timeout: 120_000, maxBuffer: 64 << 20, env: {...process.env, TMPDIR: tmp, KUBECTL_ASSURE_STATE_DIR: tempDir()}}, (error, stdout, stderr) => {
-			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
-		});
+		execFile(
+			process.execPath,
+			['bin/kubectl-assure.js', ...args],
+			{timeout: 120_000, maxBuffer: 64 << 20, env: {...process.env, TMPDIR: tmp, KUBECTL_ASSURE_STATE_DIR: tempDir()}},
+			(error, stdout, stderr) => {
+				resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
+			},
+		);
 	});
 }
 
-test('--demo -o json: the watchers pane reads the simulator\'s audit log, and the log is gone afterwards', async (t) => {
+test("--demo -o json: the watchers pane reads the simulator's audit log, and the log is gone afterwards", async (t) => {
 	const tmp = tempDir();
 	const run = await bin(['--demo', '-o', 'json', '--qps', '100', '--burst', '100'], tmp);
 	t.is(run.code, 0, run.stderr);
@@ -38,10 +43,14 @@ test('--demo -o json: the watchers pane reads the simulator\'s audit log, and th
 	t.is(report.audit.source, 'simulator (demo)');
 	t.true(report.audit.events > 1000, `${report.audit.events} events`);
 	const clients = watchers.rows.map((row: {cells: {client: string}}) => row.cells.client);
-	for (const client of ['acme-inventory', 'cilium-agent', 'kubelet', 'kube-controller-manager']) t.true(clients.includes(client), `${client} in ${clients.join(', ')}`);
+	for (const client of ['acme-inventory', 'cilium-agent', 'kubelet', 'kube-controller-manager'])
+		t.true(clients.includes(client), `${client} in ${clients.join(', ')}`);
 	const heavy = report.findings.filter((f: {pane: string; type: string}) => f.pane === 'watchers' && f.type === 'heavy-client');
-	t.true(heavy.some((f: {id: string; severity: string}) => /acme-inventory/.test(f.id) && f.severity === 'critical'), JSON.stringify(heavy.map((f: {id: string}) => f.id)));
-	t.deepEqual(readdirSync(tmp), [], 'the demo\'s directory (kubeconfig, audit log) was removed at exit');
+	t.true(
+		heavy.some((f: {id: string; severity: string}) => /acme-inventory/.test(f.id) && f.severity === 'critical'),
+		JSON.stringify(heavy.map((f: {id: string}) => f.id)),
+	);
+	t.deepEqual(readdirSync(tmp), [], "the demo's directory (kubeconfig, audit log) was removed at exit");
 });
 
 test('--demo clean: its simulated clients behave, so the watchers pane has rows and no finding', async (t) => {
@@ -51,11 +60,14 @@ test('--demo clean: its simulated clients behave, so the watchers pane has rows 
 	const report = JSON.parse(run.stdout);
 	t.is(report.panes.watchers.title, 'API clients (audit log)');
 	t.true(report.panes.watchers.rows.length > 3);
-	t.deepEqual(report.findings.filter((f: {pane: string}) => f.pane === 'watchers'), []);
+	t.deepEqual(
+		report.findings.filter((f: {pane: string}) => f.pane === 'watchers'),
+		[],
+	);
 	t.deepEqual(readdirSync(tmp), []);
 });
 
-test('--demo with --audit-log: the user\'s log is read, the demo writes none', async (t) => {
+test("--demo with --audit-log: the user's log is read, the demo writes none", async (t) => {
 	const tmp = tempDir();
 	const log = join(fixtureDir('audit'), 'synthetic-native-heavy-watchers.jsonl');
 	const run = await bin(['--demo', '--audit-log', log, '-o', 'json', '--qps', '100', '--burst', '100'], tmp);
@@ -69,9 +81,19 @@ test.serial('--demo in tmux at 80x24: the watchers pane lists clients, ours amon
 	const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
 	const screen = () => tmux('capture-pane', '-t', 'demo', '-p');
 	const tmp = tempDir();
-	tmux('new-session', '-d', '-s', 'demo', '-x', '80', '-y', '24', `env TMPDIR=${tmp} KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+	tmux(
+		'new-session',
+		'-d',
+		'-s',
+		'demo',
+		'-x',
+		'80',
+		'-y',
+		'24',
+		`env TMPDIR=${tmp} KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+	);
 	try {
-		await eventually(() => /audit simulator \(demo\)/.test(screen()), 30_000, 'the header naming the demo\'s audit log');
+		await eventually(() => /audit simulator \(demo\)/.test(screen()), 30_000, "the header naming the demo's audit log");
 		// While it runs: a private directory with a private log.
 		const [dir] = readdirSync(tmp);
 		t.regex(dir ?? '', /^assure-demo-/);
@@ -83,10 +105,13 @@ test.serial('--demo in tmux at 80x24: the watchers pane lists clients, ours amon
 		// Our own requests reach the log and the pane, as any client's do.
 		await eventually(() => /kubectl-assure/.test(screen()), 30_000, 'kubectl-assure itself among the clients');
 		const frame = screen();
-		t.true(frame.split('\n').every((line) => [...line].length <= 80), 'nothing wider than 80 columns');
+		t.true(
+			frame.split('\n').every((line) => [...line].length <= 80),
+			'nothing wider than 80 columns',
+		);
 		tmux('send-keys', '-t', 'demo', 'q');
 		await eventually(() => screen().includes('SHELL-IS-BACK rc=0'), 15_000, 'the shell to come back');
-		t.deepEqual(readdirSync(tmp), [], 'the demo\'s directory was removed');
+		t.deepEqual(readdirSync(tmp), [], "the demo's directory was removed");
 	} finally {
 		try {
 			tmux('kill-server');

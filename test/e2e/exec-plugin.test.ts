@@ -52,9 +52,14 @@ function killTmux(session: string): void {
 function product(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): Promise<{code: number; stdout: string; stderr: string}> {
 	const home = tempDir();
 	return new Promise((resolve) => {
-		const child = execFile(process.execPath, ['bin/kubectl-assure.js', ...args], {timeout: 60_000, env: {PATH: process.env.PATH ?? '', HOME: home, KUBECTL_ASSURE_STATE_DIR: home}}, (error, stdout, stderr) => {
-			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
-		});
+		const child = execFile(
+			process.execPath,
+			['bin/kubectl-assure.js', ...args],
+			{timeout: 60_000, env: {PATH: process.env.PATH ?? '', HOME: home, KUBECTL_ASSURE_STATE_DIR: home}},
+			(error, stdout, stderr) => {
+				resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
+			},
+		);
 		if (stdin === 'ignore') child.stdin?.end();
 	});
 }
@@ -63,15 +68,34 @@ test.serial('TUI: a plugin that never finishes: the header counts the wait, q qu
 	const pids = join(tempDir(), 'pids');
 	await withSim(simOptions, async (sim) => {
 		const kc = kubeconfigWith(sim, fixture('exec-plugin-hang.sh'), {ASSURE_TEST_PIDS: pids});
-		tmux('hang', 'new-session', '-d', '-s', 'hang', '-x', '100', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+		tmux(
+			'hang',
+			'new-session',
+			'-d',
+			'-s',
+			'hang',
+			'-x',
+			'100',
+			'-y',
+			'24',
+			`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+		);
 		try {
-			const first = (await eventually(() => /waiting for credential plugin exec-plugin-hang\.sh, (\d+)s/.exec(screen('hang')), 30_000, 'the header saying what it waits for'))!;
+			const first = (await eventually(
+				() => /waiting for credential plugin exec-plugin-hang\.sh, (\d+)s/.exec(screen('hang')),
+				30_000,
+				'the header saying what it waits for',
+			))!;
 			t.regex(screen('hang'), /kubectl assure/);
-			await eventually(() => pidsIn(pids).length === 2, 10_000, 'the plugin\'s pids');
-			const later = await eventually(() => {
-				const match = /waiting for credential plugin exec-plugin-hang\.sh, (\d+)s/.exec(screen('hang'));
-				return match && Number(match[1]) > Number(first[1]) ? match : undefined;
-			}, 10_000, 'the count to go up');
+			await eventually(() => pidsIn(pids).length === 2, 10_000, "the plugin's pids");
+			const later = await eventually(
+				() => {
+					const match = /waiting for credential plugin exec-plugin-hang\.sh, (\d+)s/.exec(screen('hang'));
+					return match && Number(match[1]) > Number(first[1]) ? match : undefined;
+				},
+				10_000,
+				'the count to go up',
+			);
 			t.true(Number(later![1]) > Number(first[1]));
 			t.true(pidsIn(pids).every(processAlive), 'the plugin and its child run while we wait');
 			tmux('hang', 'send-keys', '-t', 'hang', 'q');
@@ -91,11 +115,24 @@ test.serial('TUI: drawn while a plugin runs; when the plugin fails the TUI close
 	writeFileSync(plugin, '#!/bin/sh\nsleep 3\necho "error: the refresh token has expired" >&2\nexit 1\n', {mode: 0o755});
 	await withSim(simOptions, async (sim) => {
 		const kc = kubeconfigWith(sim, plugin, {});
-		tmux('fail', 'new-session', '-d', '-s', 'fail', '-x', '100', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+		tmux(
+			'fail',
+			'new-session',
+			'-d',
+			'-s',
+			'fail',
+			'-x',
+			'100',
+			'-y',
+			'24',
+			`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+		);
 		try {
 			await eventually(() => screen('fail').includes('waiting for credential plugin failing-login.sh'), 30_000, 'the TUI, drawn while the plugin runs');
 			await eventually(() => screen('fail').includes('SHELL-IS-BACK rc=3'), 30_000, 'the TUI to close with exit 3');
-			const lines = screen('fail').split('\n').filter((line) => line.trim() !== '');
+			const lines = screen('fail')
+				.split('\n')
+				.filter((line) => line.trim() !== '');
 			t.deepEqual(lines, [`error: exec credential plugin "${plugin}" failed: error: the refresh token has expired`, 'SHELL-IS-BACK rc=3']);
 		} finally {
 			killTmux('fail');
@@ -107,9 +144,20 @@ test.serial('TUI: an interactive plugin (IfAvailable, a device-code login) gets 
 	const record = join(tempDir(), 'record');
 	await withSim(simOptions, async (sim) => {
 		const kc = kubeconfigWith(sim, fixture('exec-plugin-device.sh'), {ASSURE_TEST_RECORD: record, ASSURE_TEST_TOKEN: TOKEN}, 'IfAvailable');
-		tmux('device', 'new-session', '-d', '-s', 'device', '-x', '100', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+		tmux(
+			'device',
+			'new-session',
+			'-d',
+			'-s',
+			'device',
+			'-x',
+			'100',
+			'-y',
+			'24',
+			`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} node bin/kubectl-assure.js --kubeconfig ${kc}; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+		);
 		try {
-			await eventually(() => screen('device').includes('Press Enter when done:'), 30_000, 'the plugin\'s prompt on the terminal');
+			await eventually(() => screen('device').includes('Press Enter when done:'), 30_000, "the plugin's prompt on the terminal");
 			t.regex(screen('device'), /enter the code WDJB-MJHT/);
 			await sleep(500);
 			t.false(screen('device').includes('kubectl assure'), 'the UI waits for the login');
@@ -128,18 +176,35 @@ test.serial('TUI: an interactive plugin (IfAvailable, a device-code login) gets 
 	});
 });
 
-test.serial('report mode: an explicit --request-timeout ends a plugin that never finishes, with one line naming it (exit 3); Always needs a terminal', async (t) => {
-	const pids = join(tempDir(), 'pids');
-	await withSim(simOptions, async (sim) => {
-		const hung = await product(['--kubeconfig', kubeconfigWith(sim, fixture('exec-plugin-hang.sh'), {ASSURE_TEST_PIDS: pids}), '-o', 'json', '--request-timeout', '2s']);
-		t.is(hung.code, 3);
-		t.is(hung.stderr, 'error: exec credential plugin "exec-plugin-hang.sh" did not finish within 2s\n');
-		t.is(hung.stdout, '');
-		t.is(pidsIn(pids).length, 2);
-		await eventually(() => pidsIn(pids).every((pid) => !processAlive(pid)), 5000, 'the plugin and its child to be gone');
+test.serial(
+	'report mode: an explicit --request-timeout ends a plugin that never finishes, with one line naming it (exit 3); Always needs a terminal',
+	async (t) => {
+		const pids = join(tempDir(), 'pids');
+		await withSim(simOptions, async (sim) => {
+			const hung = await product([
+				'--kubeconfig',
+				kubeconfigWith(sim, fixture('exec-plugin-hang.sh'), {ASSURE_TEST_PIDS: pids}),
+				'-o',
+				'json',
+				'--request-timeout',
+				'2s',
+			]);
+			t.is(hung.code, 3);
+			t.is(hung.stderr, 'error: exec credential plugin "exec-plugin-hang.sh" did not finish within 2s\n');
+			t.is(hung.stdout, '');
+			t.is(pidsIn(pids).length, 2);
+			await eventually(() => pidsIn(pids).every((pid) => !processAlive(pid)), 5000, 'the plugin and its child to be gone');
 
-		const always = await product(['--kubeconfig', kubeconfigWith(sim, fixture('exec-plugin.sh'), {ASSURE_TEST_TOKEN: TOKEN}, 'Always'), '-o', 'json', '--request-timeout', '10s']);
-		t.is(always.code, 3);
-		t.is(always.stderr, 'error: exec credential plugin "exec-plugin.sh" needs a terminal (interactiveMode Always): standard input is not a terminal\n');
-	});
-});
+			const always = await product([
+				'--kubeconfig',
+				kubeconfigWith(sim, fixture('exec-plugin.sh'), {ASSURE_TEST_TOKEN: TOKEN}, 'Always'),
+				'-o',
+				'json',
+				'--request-timeout',
+				'10s',
+			]);
+			t.is(always.code, 3);
+			t.is(always.stderr, 'error: exec credential plugin "exec-plugin.sh" needs a terminal (interactiveMode Always): standard input is not a terminal\n');
+		});
+	},
+);

@@ -59,11 +59,17 @@ async function startSim(): Promise<SimProcess> {
 	const dir = tempDir();
 	const kubeconfig = join(dir, 'kubeconfig');
 	const log = join(dir, 'requests.jsonl');
-	const child: ChildProcess = spawn(process.execPath, ['bin/kubectl-assure.js', 'sim', '--request-log', log, '--kubeconfig-out', kubeconfig], {stdio: 'ignore'});
-	await eventually(() => existsSync(kubeconfig) && readFileSync(kubeconfig, 'utf8').includes('server:'), 30_000, 'the simulator\'s kubeconfig');
+	const child: ChildProcess = spawn(process.execPath, ['bin/kubectl-assure.js', 'sim', '--request-log', log, '--kubeconfig-out', kubeconfig], {
+		stdio: 'ignore',
+	});
+	await eventually(() => existsSync(kubeconfig) && readFileSync(kubeconfig, 'utf8').includes('server:'), 30_000, "the simulator's kubeconfig");
 	return {
 		kubeconfig,
-		requests: () => readFileSync(log, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line)),
+		requests: () =>
+			readFileSync(log, 'utf8')
+				.split('\n')
+				.filter((line) => line !== '')
+				.map((line) => JSON.parse(line)),
 		stop: () => {
 			child.kill('SIGTERM');
 		},
@@ -72,7 +78,13 @@ async function startSim(): Promise<SimProcess> {
 
 /** What the product sent that a remedy sends first: access reviews and dry runs (and any write). */
 function remedyRequests(sim: SimProcess): number {
-	return sim.requests().filter((r) => r.userAgent.startsWith('kubectl-assure/') && ((r.method === 'POST' && r.path.includes('selfsubjectaccessreviews')) || r.method === 'PATCH' || r.query.dryRun !== undefined)).length;
+	return sim
+		.requests()
+		.filter(
+			(r) =>
+				r.userAgent.startsWith('kubectl-assure/') &&
+				((r.method === 'POST' && r.path.includes('selfsubjectaccessreviews')) || r.method === 'PATCH' || r.query.dryRun !== undefined),
+		).length;
 }
 
 test.serial('80x24: arrows in the detail view scroll to the remedies and send nothing; the flapping shows', async (t) => {
@@ -83,7 +95,17 @@ test.serial('80x24: arrows in the detail view scroll to the remedies and send no
 		killServer();
 		sim.stop();
 	});
-	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --kubeconfig ${sim.kubeconfig} -A --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+	tmux(
+		'new-session',
+		'-d',
+		'-s',
+		session,
+		'-x',
+		'80',
+		'-y',
+		'24',
+		`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --kubeconfig ${sim.kubeconfig} -A --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+	);
 	await eventually(() => /3 autoscaling \d+!/.test(screen(session)), 60_000, 'autoscaling findings');
 	tmux('send-keys', '-t', session, '3');
 	await eventually(() => /checkout-web/.test(screen(session)), 20_000, 'the autoscaling pane');
@@ -95,7 +117,10 @@ test.serial('80x24: arrows in the detail view scroll to the remedies and send no
 	await eventually(() => /CRITICAL HPA checkout-web/.test(screen(session)), 10_000, 'the detail view');
 	await eventually(() => /^reversals, last 60 min: +\d+/m.test(screen(session)), 10_000, 'the evidence');
 	let frame = screen(session);
-	t.true(frame.split('\n').every((line) => [...line].length <= 80), 'nothing wider than 80 columns');
+	t.true(
+		frame.split('\n').every((line) => [...line].length <= 80),
+		'nothing wider than 80 columns',
+	);
 	t.false(/reversals60m|churnPerHour|suggestedScaleDownWindowSeconds/.test(frame), 'no raw keys');
 	const series = frame.split('\n').find((line) => /^[▁▂▃▄▅▆▇█]{20,}/.test(line)) ?? '';
 	t.true(alternations(series, '▁', '█') >= 10, `the hour's reversals are visible cell by cell: ${series}`);
@@ -132,7 +157,17 @@ test.serial('80x24: three j in one write move the cursor three rows', async (t) 
 	const session = 'typeahead';
 	useServer(session);
 	t.teardown(killServer);
-	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+	tmux(
+		'new-session',
+		'-d',
+		'-s',
+		session,
+		'-x',
+		'80',
+		'-y',
+		'24',
+		`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+	);
 	await eventually(() => /3 autoscaling \d+!/.test(screen(session)), 60_000, 'autoscaling findings');
 	tmux('send-keys', '-t', session, '3');
 	await eventually(() => /REV\/60M/.test(screen(session)), 20_000, 'the autoscaling pane');
@@ -140,7 +175,11 @@ test.serial('80x24: three j in one write move the cursor three rows', async (t) 
 	// the rows keep their order: burst, cart, checkout-web, ingest-worker, storefront, system.
 	const selected = /^▶\S*\s+(\S+)/.exec(cursorLine(screen(session)))?.[1] ?? '';
 	tmux('send-keys', '-t', session, '-l', 'ss');
-	await eventually(() => /HPA \/ SCALEDOBJECT▲/.test(screen(session)) && /burst[^]*cart[^]*checkout-web[^]*ingest-worker/.test(screen(session)), 10_000, `sorted by name; the screen was:\n${screen(session)}`);
+	await eventually(
+		() => /HPA \/ SCALEDOBJECT▲/.test(screen(session)) && /burst[^]*cart[^]*checkout-web[^]*ingest-worker/.test(screen(session)),
+		10_000,
+		`sorted by name; the screen was:\n${screen(session)}`,
+	);
 	t.true(selected !== '' && cursorLine(screen(session)).includes(selected), `the sort kept ${selected} under the cursor`);
 	tmux('send-keys', '-t', session, 'g');
 	await eventually(() => cursorLine(screen(session)).includes('burst'), 10_000, 'the first row');
@@ -155,7 +194,17 @@ test.serial('LANG=C: the flapping in ASCII cells, nothing but ASCII on screen', 
 	const session = 'ascii';
 	useServer(session);
 	t.teardown(killServer);
-	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=C LC_ALL=C NO_COLOR=1 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+	tmux(
+		'new-session',
+		'-d',
+		'-s',
+		session,
+		'-x',
+		'80',
+		'-y',
+		'24',
+		`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=C LC_ALL=C NO_COLOR=1 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+	);
 	await eventually(() => /3 autoscaling \d+!/.test(screen(session)), 60_000, 'autoscaling findings');
 	tmux('send-keys', '-t', session, '3');
 	tmux('send-keys', '-t', session, '-l', '/checkout-web');

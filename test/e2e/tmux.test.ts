@@ -25,13 +25,26 @@ test.serial('80x24 in tmux: panes, help, detail, quit, and the shell comes back'
 	const state = tempDir();
 	// CI=true: Ink draws nothing until exit when it believes it runs in CI; the product must
 	// draw anyway when its stdout is a terminal.
-	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env CI=true KUBECTL_ASSURE_STATE_DIR=${state} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+	tmux(
+		'new-session',
+		'-d',
+		'-s',
+		session,
+		'-x',
+		'80',
+		'-y',
+		'24',
+		`env CI=true KUBECTL_ASSURE_STATE_DIR=${state} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+	);
 	try {
 		await eventually(() => screen(session).includes('kubectl assure'), 30_000, 'the first frame');
 		await eventually(() => /1 etcd \d+/.test(screen(session)), 30_000, 'findings in the etcd tab');
 		let frame = screen(session);
 		const lines = frame.split('\n');
-		t.true(lines.every((line) => [...line].length <= 80), 'nothing wider than 80 columns');
+		t.true(
+			lines.every((line) => [...line].length <= 80),
+			'nothing wider than 80 columns',
+		);
 		t.regex(frame, /RESOURCE\s+COUNT/);
 		t.regex(frame, /\? help/, 'the key hints are visible');
 		t.regex(frame, /q quit/);
@@ -68,7 +81,17 @@ test.serial('80x24 in tmux: panes, help, detail, quit, and the shell comes back'
 
 test.serial('LANG=C and NO_COLOR: ASCII borders and no colour', async (t) => {
 	const session = 'ascii';
-	tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=C LC_ALL=C NO_COLOR=1 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`);
+	tmux(
+		'new-session',
+		'-d',
+		'-s',
+		session,
+		'-x',
+		'80',
+		'-y',
+		'24',
+		`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=C LC_ALL=C NO_COLOR=1 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+	);
 	try {
 		await eventually(() => /1 etcd \d+/.test(screen(session)), 40_000, 'findings');
 		tmux('send-keys', '-t', session, '3');
@@ -99,14 +122,18 @@ test.serial('the process exits when its terminal goes away', async (t) => {
 		await eventually(() => screen(session).includes('kubectl assure'), 30_000, 'the first frame');
 		const pid = tmux('list-panes', '-t', session, '-F', '#{pane_pid}').trim();
 		tmux('kill-session', '-t', session);
-		await eventually(() => {
-			try {
-				process.kill(Number(pid), 0);
-				return false;
-			} catch {
-				return true;
-			}
-		}, 10_000, 'the process to exit after SIGHUP');
+		await eventually(
+			() => {
+				try {
+					process.kill(Number(pid), 0);
+					return false;
+				} catch {
+					return true;
+				}
+			},
+			10_000,
+			'the process to exit after SIGHUP',
+		);
 		t.pass();
 	} finally {
 		try {

@@ -15,7 +15,21 @@
  * gives the events before the cut, one skip ('gzip-error') and one problem line.
  */
 import {execFile, fork} from 'node:child_process';
-import {appendFileSync, statSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync, copyFileSync} from 'node:fs';
+import {
+	appendFileSync,
+	statSync,
+	closeSync,
+	mkdirSync,
+	mkdtempSync,
+	openSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	truncateSync,
+	writeFileSync,
+	writeSync,
+	copyFileSync,
+} from 'node:fs';
 import fsPromises, {open} from 'node:fs/promises';
 import {syncBuiltinESMExports} from 'node:module';
 import {createServer} from 'node:net';
@@ -61,7 +75,9 @@ function sameSequence(t: ExecutionContext, actual: readonly string[], expected: 
 	}
 	runs.push(`${runStart}..${last}`);
 	t.log(runs.join(' '));
-	t.fail(`${what}: ${actual.length} read, ${expected.length} expected; ${twice} twice, ${missing} missing; first difference at ${first === -1 ? actual.length : first}`);
+	t.fail(
+		`${what}: ${actual.length} read, ${expected.length} expected; ${twice} twice, ${missing} missing; first difference at ${first === -1 ? actual.length : first}`,
+	);
 }
 
 function countBy(values: readonly string[]): Record<string, number> {
@@ -162,7 +178,11 @@ process.once('message', async (job) => {
 });
 `;
 
-async function burstWhileFollowed(t: {teardown(fn: () => void | Promise<void>): void; log(...values: unknown[]): void}, mode: 'rename' | 'copytruncate', seed: number): Promise<{sink: RecordingAggregator; follower: AuditFollower; notices: string[]; rotations: number}> {
+async function burstWhileFollowed(
+	t: {teardown(fn: () => void | Promise<void>): void; log(...values: unknown[]): void},
+	mode: 'rename' | 'copytruncate',
+	seed: number,
+): Promise<{sink: RecordingAggregator; follower: AuditFollower; notices: string[]; rotations: number}> {
 	const dir = tempDir(t);
 	const path = join(dir, 'audit.log');
 	writeFileSync(path, '');
@@ -434,7 +454,13 @@ test('a .gz cut short (in a header, mid-member, in a trailer, in the second memb
 		if (at > 0 && at < a.length / 2) t.true(sink.keys.length < first.length, `${what}: not more than was there`);
 		t.deepEqual(sink.skips, ['gzip-error'], `${what}: one skip`);
 		t.deepEqual([...sink.skipped], [['gzip-error', 1]], what);
-		t.deepEqual(problems, [`audit log: ${path} is cut short or corrupt (unexpected end of file): read up to byte ${decompressible(whole.subarray(0, at))} of its decompressed data, the rest is missing`], what);
+		t.deepEqual(
+			problems,
+			[
+				`audit log: ${path} is cut short or corrupt (unexpected end of file): read up to byte ${decompressible(whole.subarray(0, at))} of its decompressed data, the rest is missing`,
+			],
+			what,
+		);
 	}
 	// Not gzip at all: nothing read, the same one line.
 	const bogus = join(dir, 'bogus.log.gz');
@@ -443,7 +469,9 @@ test('a .gz cut short (in a header, mid-member, in a trailer, in the second memb
 	const {problems} = await openAuditSource(bogus, {aggregator: sink, workers: 0});
 	sameSequence(t, sink.keys, []);
 	t.deepEqual(sink.skips, ['gzip-error']);
-	t.deepEqual(problems, [`audit log: ${bogus} is cut short or corrupt (incorrect header check): read up to byte 0 of its decompressed data, the rest is missing`]);
+	t.deepEqual(problems, [
+		`audit log: ${bogus} is cut short or corrupt (incorrect header check): read up to byte 0 of its decompressed data, the rest is missing`,
+	]);
 });
 
 test('a cut .gz among rotated files: the other files are read whole, in order', async (t) => {
@@ -504,7 +532,8 @@ function isBad(bytes: Buffer): boolean {
 	if (Array.isArray(value)) return value.length === 0;
 	if (typeof value !== 'object' || value === null) return true;
 	const wrapper = ['records', 'category', 'log_s', 'AuditId', 'Type', 'logStreamName', 'logEvents', 'events', 'results', 'protoPayload', 'items'];
-	if (wrapper.some((k) => k in value)) return (value as {records?: unknown[]; items?: unknown[]}).records?.length === 0 || (value as {items?: unknown[]}).items?.length === 0;
+	if (wrapper.some((k) => k in value))
+		return (value as {records?: unknown[]; items?: unknown[]}).records?.length === 0 || (value as {items?: unknown[]}).items?.length === 0;
 	return recordFromEvent(value, 'native') === null;
 }
 
@@ -575,9 +604,10 @@ function corruptedCorpus(seed: number, goodLines: readonly string[], badCount: n
 					bytes[0] = 0x80 + int(random, 128);
 				} else if (kind === 'invalid-utf8') {
 					const junk = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]][int(random, 7)]!;
-					bytes = random() < 0.5
-						? Buffer.concat([Buffer.from(junk), Buffer.from(`audit ${int(random, 1e6)}`), Buffer.from(junk)])
-						: Buffer.concat([Buffer.from('{'), Buffer.from(junk), pick().subarray(1)]);
+					bytes =
+						random() < 0.5
+							? Buffer.concat([Buffer.from(junk), Buffer.from(`audit ${int(random, 1e6)}`), Buffer.from(junk)])
+							: Buffer.concat([Buffer.from('{'), Buffer.from(junk), pick().subarray(1)]);
 				} else {
 					bytes = Buffer.from(NOT_EVENTS[int(random, NOT_EVENTS.length)]!);
 				}
@@ -603,7 +633,10 @@ test('10,000 randomly corrupted lines among good events: every good event counte
 	t.is(corpus.bad, 10_000);
 	t.true(corpus.blank > 300, `${corpus.blank} blank lines`);
 	for (const kind of ['flipped', 'cut', 'binary', 'invalid-utf8', 'json-not-event']) t.true((corpus.kinds[kind] ?? 0) > 1500, `${kind}: ${corpus.kinds[kind]}`);
-	t.true((corpus.reasons['not-json'] ?? 0) > 1000 && (corpus.reasons['invalid-json'] ?? 0) > 1000 && (corpus.reasons['not-audit'] ?? 0) > 500, JSON.stringify(corpus.reasons));
+	t.true(
+		(corpus.reasons['not-json'] ?? 0) > 1000 && (corpus.reasons['invalid-json'] ?? 0) > 1000 && (corpus.reasons['not-audit'] ?? 0) > 500,
+		JSON.stringify(corpus.reasons),
+	);
 	const dir = tempDir(t);
 	const path = join(dir, 'audit.log');
 	writeFileSync(path, corpus.bytes);
@@ -667,7 +700,10 @@ test('the line cap is exact and does not depend on where reads end', async (t) =
 	const len = Buffer.byteLength(line);
 	t.true(len > Buffer.byteLength(before) + 100);
 	const text = Buffer.from(`${before}\n${line}\n${after}\n`);
-	for (const [cap, kept] of [[len + 1, true], [len, false]] as const) {
+	for (const [cap, kept] of [
+		[len + 1, true],
+		[len, false],
+	] as const) {
 		for (const piece of [1, 7, 333, len, len + 1, 4096, text.length]) {
 			const sink = new RecordingAggregator();
 			const feeder = createFeeder(sink, 1 << 16, cap);
@@ -783,13 +819,23 @@ test('CLI: a corrupted audit log gives the normal exit code and the exact skippe
 	t.regex(watchersHeader(run), /; 137 lines skipped$/);
 	const audit = (JSON.parse(run.stdout) as {audit: {skipped: number; skippedBy: Record<string, number>; problems: string[]}}).audit;
 	t.is(audit.skipped, 137, 'the report carries the count as a number');
-	t.is(Object.values(audit.skippedBy).reduce((a, b) => a + b, 0), 137, `by reason: ${JSON.stringify(audit.skippedBy)}`);
+	t.is(
+		Object.values(audit.skippedBy).reduce((a, b) => a + b, 0),
+		137,
+		`by reason: ${JSON.stringify(audit.skippedBy)}`,
+	);
 	t.deepEqual(audit.problems, []);
 	const clean = join(dir, 'clean.log');
 	writeFileSync(clean, `${good.slice(0, 1500).join('\n')}\n`);
 	const reference = await bin(['--audit-log', clean, '-o', 'json']);
 	t.is(reference.code, 0, reference.stderr);
-	t.is(watchersHeader(reference).replace(/ \(.*?\)/, ''), watchersHeader(run).replace(/ \(.*?\)/, '').replace('137 lines skipped', '0 lines skipped'), 'the same requests as the clean log');
+	t.is(
+		watchersHeader(reference).replace(/ \(.*?\)/, ''),
+		watchersHeader(run)
+			.replace(/ \(.*?\)/, '')
+			.replace('137 lines skipped', '0 lines skipped'),
+		'the same requests as the clean log',
+	);
 	// --fail-on still decides the exit code.
 	const failing = await bin(['--audit-log', path, '-o', 'json', '--fail-on', 'info']);
 	t.is(failing.code, (JSON.parse(failing.stdout) as {findings: unknown[]}).findings.length > 0 ? 1 : 0);
@@ -804,11 +850,17 @@ test('CLI: a .gz cut short is read up to the cut, exit 0, the cut counted as ski
 	t.is(run.code, 0, run.stderr);
 	t.regex(watchersHeader(run), /; 1 lines skipped$/);
 	t.false(run.stderr.includes('    at '), 'no stack trace');
-	const report = JSON.parse(run.stdout) as {audit: {skipped: number; skippedBy: Record<string, number>; problems: string[]}; panes: {watchers: {header: string[]}}};
+	const report = JSON.parse(run.stdout) as {
+		audit: {skipped: number; skippedBy: Record<string, number>; problems: string[]};
+		panes: {watchers: {header: string[]}};
+	};
 	t.deepEqual(report.audit.skippedBy, {'gzip-error': 1});
 	t.is(report.audit.problems.length, 1);
 	t.regex(report.audit.problems[0]!, /audit\.log\.gz is cut short or corrupt/);
-	t.true(report.panes.watchers.header.some((line) => line.startsWith('! ') && line.includes('cut short')), 'the pane says so too');
+	t.true(
+		report.panes.watchers.header.some((line) => line.startsWith('! ') && line.includes('cut short')),
+		'the pane says so too',
+	);
 	const markdown = await bin(['--audit-log', path, '-o', 'markdown']);
 	t.regex(markdown.stdout, /^Audit log .*audit\.log\.gz: \d+ events read, 1 lines skipped \(gzip-error 1\)\.$/m);
 	t.regex(markdown.stdout, /^- audit log: .*cut short or corrupt/m);

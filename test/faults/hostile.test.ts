@@ -100,18 +100,32 @@ function plant(sim: Simulator): void {
 	const ctx = {user: {name: 'test', groups: []}};
 	const pods = sim.type('', 'pods');
 	for (let i = 0; i < 3; i++) {
-		sim.api.create(pods, 'default', {
-			metadata: {
-				name: `hostile-${i}`,
-				labels: {app: 'hostile', [`example.com/${H}`]: 'x'},
-				annotations: {note: H, [H]: LONG},
-				ownerReferences: [{apiVersion: 'example.com/v1', kind: `Roll${H}`, name: i === 2 ? `${H}${LONG}` : H, uid: `uid-hostile-${i}`, controller: true}],
+		sim.api.create(
+			pods,
+			'default',
+			{
+				metadata: {
+					name: `hostile-${i}`,
+					labels: {app: 'hostile', [`example.com/${H}`]: 'x'},
+					annotations: {note: H, [H]: LONG},
+					ownerReferences: [{apiVersion: 'example.com/v1', kind: `Roll${H}`, name: i === 2 ? `${H}${LONG}` : H, uid: `uid-hostile-${i}`, controller: true}],
+				},
+				spec: {containers: [{name: H, image: `registry.example/${H}`, resources: {requests: {cpu: '10m'}}}]},
 			},
-			spec: {containers: [{name: H, image: `registry.example/${H}`, resources: {requests: {cpu: '10m'}}}]},
-		}, ctx);
+			ctx,
+		);
 	}
 	const hpa = sim.api.get(sim.type('autoscaling', 'horizontalpodautoscalers'), 'checkout', 'checkout-web');
-	sim.events.seedHistory(hpa, 'Normal', 'SuccessfulRescale', `New size: 7; reason: ${H}`, 'horizontal-pod-autoscaler', sim.clock.now() - 30 * 60_000, sim.clock.now() - 60_000, 9);
+	sim.events.seedHistory(
+		hpa,
+		'Normal',
+		'SuccessfulRescale',
+		`New size: 7; reason: ${H}`,
+		'horizontal-pod-autoscaler',
+		sim.clock.now() - 30 * 60_000,
+		sim.clock.now() - 60_000,
+		9,
+	);
 }
 
 const START = Date.UTC(2026, 2, 10, 14, 0, 0);
@@ -122,14 +136,24 @@ const LONG_AGENT = `${LONG}/v1`;
 /** An audit log: ordinary traffic, a hostile client listing every pod every 2 s, and a client with a 100,000-character user agent. */
 function auditLog(): string {
 	const lines = new AuditTraffic(defaultTrafficSpec(3, START, 3)).lines(START + 8 * 60_000);
-	const event = (i: number, agent: string, user: string, verb: string, uri: string, name: string): string => JSON.stringify({
-		kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, stage: 'ResponseComplete',
-		requestURI: uri, verb, user: {username: user, groups: ['system:authenticated']}, sourceIPs: ['10.0.0.9'], userAgent: agent,
-		objectRef: {resource: 'pods', namespace: name === '' ? undefined : H, name: name === '' ? undefined : name, apiVersion: 'v1'},
-		responseStatus: {metadata: {}, code: 200},
-		requestReceivedTimestamp: new Date(START + i * 2000).toISOString(), stageTimestamp: new Date(START + i * 2000 + 900).toISOString(),
-		annotations: {'authorization.k8s.io/decision': 'allow'},
-	});
+	const event = (i: number, agent: string, user: string, verb: string, uri: string, name: string): string =>
+		JSON.stringify({
+			kind: 'Event',
+			apiVersion: 'audit.k8s.io/v1',
+			level: 'Metadata',
+			auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+			stage: 'ResponseComplete',
+			requestURI: uri,
+			verb,
+			user: {username: user, groups: ['system:authenticated']},
+			sourceIPs: ['10.0.0.9'],
+			userAgent: agent,
+			objectRef: {resource: 'pods', namespace: name === '' ? undefined : H, name: name === '' ? undefined : name, apiVersion: 'v1'},
+			responseStatus: {metadata: {}, code: 200},
+			requestReceivedTimestamp: new Date(START + i * 2000).toISOString(),
+			stageTimestamp: new Date(START + i * 2000 + 900).toISOString(),
+			annotations: {'authorization.k8s.io/decision': 'allow'},
+		});
 	for (let i = 0; i < 240; i++) lines.push(event(i, HOSTILE_AGENT, HOSTILE_USER, 'list', '/api/v1/pods', ''));
 	for (let i = 0; i < 30; i++) lines.push(event(1000 + i, LONG_AGENT, `user-${LONG}`, 'get', `/api/v1/namespaces/x/pods/${H}`, H));
 	return `${lines.join('\n')}\n`;
@@ -149,7 +173,8 @@ test.before(async () => {
 	dirs.push(dir);
 	auditPath = join(dir, 'audit.log');
 	writeFileSync(auditPath, auditLog());
-	for (const format of ['json', 'yaml', 'markdown']) reports[format] = await bin(['--kubeconfig', kubeconfig, '--audit-log', auditPath, '-A', '-o', format, '--qps', '100', '--burst', '100']);
+	for (const format of ['json', 'yaml', 'markdown'])
+		reports[format] = await bin(['--kubeconfig', kubeconfig, '--audit-log', auditPath, '-A', '-o', format, '--qps', '100', '--burst', '100']);
 });
 
 test.after.always(async () => {
@@ -197,8 +222,14 @@ test('-o yaml: C0 controls are escaped by YAML, and the values round-trip exactl
 	t.true(out.includes('EVIL\\e[31mCSI\\e[0m'), 'ESC written as \\e');
 	const report = parseYaml(out, {maxAliasCount: -1}) as JsonReport;
 	const json = JSON.parse(reports.json!.stdout) as JsonReport;
-	t.deepEqual(report.panes.qos!.rows.map((r) => r.cells.workload), json.panes.qos!.rows.map((r) => r.cells.workload));
-	t.deepEqual(report.panes.watchers!.rows.map((r) => r.cells.client), json.panes.watchers!.rows.map((r) => r.cells.client));
+	t.deepEqual(
+		report.panes.qos!.rows.map((r) => r.cells.workload),
+		json.panes.qos!.rows.map((r) => r.cells.workload),
+	);
+	t.deepEqual(
+		report.panes.watchers!.rows.map((r) => r.cells.client),
+		json.panes.watchers!.rows.map((r) => r.cells.client),
+	);
 });
 
 test('-o json and -o yaml: no raw DEL, C1, bidi or zero-width character', (t) => {
@@ -214,7 +245,10 @@ test('-o markdown: cluster and audit strings are sanitized and cut to 300 code p
 	const others = lines.filter((line) => !idLine(line)).join('\n');
 	t.deepEqual(found(others, FORBIDDEN), []);
 	t.false(others.includes('\u001b'));
-	t.true(others.includes(`Roll${sanitize(H).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, '\\`').replace(/</g, '&lt;')}`), 'the sanitized workload kind, whole (it is short)');
+	t.true(
+		others.includes(`Roll${sanitize(H).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, '\\`').replace(/</g, '&lt;')}`),
+		'the sanitized workload kind, whole (it is short)',
+	);
 	t.regex(others, /EVIL\uFFFDCSI\uFFFD/, 'escape sequences became one marker each');
 	const longest = Math.max(...[...others.matchAll(/L{100,}/g)].map((m) => m[0].length));
 	t.true(longest < 300, `a 100,000-character name shows as at most 300 code points (${longest} L in a row)`);
@@ -343,7 +377,11 @@ test('the TUI, colourless: no ESC, C1, bidi or zero-width character reaches a fr
 	t.true(all.includes('\uFFFD'), 'their escapes as markers');
 	t.deepEqual(found(all, FORBIDDEN), [], 'nothing forbidden in any frame (no ESC at all: the theme has no colour)');
 	const wide = frames.flatMap((f) => f.split('\n')).filter((line) => stringWidth(line) > width);
-	t.deepEqual(wide.map((l) => l.slice(0, 80)), [], 'no line wider than the terminal');
+	t.deepEqual(
+		wide.map((l) => l.slice(0, 80)),
+		[],
+		'no line wider than the terminal',
+	);
 	t.false(/L{200}/.test(all), 'the 100,000-character strings are cut');
 });
 
@@ -373,7 +411,11 @@ current-context: c
 `;
 }
 
-function assertOneLine(t: {is(a: unknown, b: unknown, m?: string): void; false(a: boolean, m?: string): void; regex(a: string, r: RegExp, m?: string): void}, run: Run, what: string): void {
+function assertOneLine(
+	t: {is(a: unknown, b: unknown, m?: string): void; false(a: boolean, m?: string): void; regex(a: string, r: RegExp, m?: string): void},
+	run: Run,
+	what: string,
+): void {
 	t.is(run.stdout, '', `${what}: nothing on stdout`);
 	t.is(run.stderr.split('\n').length, 2, `${what}: exactly one line on stderr: ${JSON.stringify(run.stderr)}`);
 	t.regex(run.stderr, /^error: /, what);
@@ -400,7 +442,10 @@ test('kubeconfigs that cannot be used: exit 2 or 3, one line, no stack trace, no
 	const cases: Array<{what: string; args: string[]; code: number; message: RegExp}> = [
 		{
 			what: 'malformed YAML (an unclosed flow mapping)',
-			args: ['--kubeconfig', file('flow.yaml', kubeconfigText('http://127.0.0.1:1', secretUser).replace('context: {cluster: c, user: u}', 'context: {cluster: c, user: u'))],
+			args: [
+				'--kubeconfig',
+				file('flow.yaml', kubeconfigText('http://127.0.0.1:1', secretUser).replace('context: {cluster: c, user: u}', 'context: {cluster: c, user: u')),
+			],
 			code: 2,
 			message: /^error: invalid kubeconfig .*flow\.yaml: Flow map .* at line \d+, column \d+\n$/,
 		},
@@ -442,7 +487,18 @@ test('kubeconfigs that cannot be used: exit 2 or 3, one line, no stack trace, no
 		},
 		{
 			what: 'an exec plugin that is not installed',
-			args: ['--kubeconfig', file('exec.yaml', kubeconfigText(`http://127.0.0.1:${port}`, `    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: kubectl-oidc-login-not-installed\n      args: [get-token, --client-secret, ${TOKEN}]\n      env: [{name: PASSWORD, value: ${PASSWORD}}]\n      interactiveMode: Never`)), '--request-timeout', '5s'],
+			args: [
+				'--kubeconfig',
+				file(
+					'exec.yaml',
+					kubeconfigText(
+						`http://127.0.0.1:${port}`,
+						`    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: kubectl-oidc-login-not-installed\n      args: [get-token, --client-secret, ${TOKEN}]\n      env: [{name: PASSWORD, value: ${PASSWORD}}]\n      interactiveMode: Never`,
+					),
+				),
+				'--request-timeout',
+				'5s',
+			],
 			code: 3,
 			message: /^error: exec credential plugin "kubectl-oidc-login-not-installed" failed: not found\n$/,
 		},
@@ -462,7 +518,13 @@ test('an exec plugin that fails silently: its exit code, never its arguments (a 
 	const dir = tempDir();
 	dirs.push(dir);
 	const path = join(dir, 'exec.yaml');
-	writeFileSync(path, kubeconfigText('http://127.0.0.1:1', `    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/false\n      args: [get-token, --client-secret, ${TOKEN}]\n      interactiveMode: Never`));
+	writeFileSync(
+		path,
+		kubeconfigText(
+			'http://127.0.0.1:1',
+			`    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/false\n      args: [get-token, --client-secret, ${TOKEN}]\n      interactiveMode: Never`,
+		),
+	);
 	const run = await bin(['--kubeconfig', path, '-o', 'json', '--request-timeout', '5s']);
 	t.is(run.code, 3);
 	t.is(run.stderr, 'error: exec credential plugin "/bin/false" failed: exit code 1\n');

@@ -62,9 +62,11 @@ async function withTui(options: SimulatorOptions & {token?: string}, fn: (r: Run
 
 function converged(sim: Simulator, session: Session): boolean {
 	const keys = (storage: string) => [...sim.store.resource(storage).objects.keys()].sort().join(',');
-	return keys('pods') === [...session.store.pods.keys()].sort().join(',')
-		&& keys('batch/jobs') === [...session.store.jobs.keys()].sort().join(',')
-		&& keys('autoscaling/horizontalpodautoscalers') === [...session.store.hpas.keys()].sort().join(',');
+	return (
+		keys('pods') === [...session.store.pods.keys()].sort().join(',') &&
+		keys('batch/jobs') === [...session.store.jobs.keys()].sort().join(',') &&
+		keys('autoscaling/horizontalpodautoscalers') === [...session.store.hpas.keys()].sort().join(',')
+	);
 }
 
 const ours = (entries: readonly RequestLogEntry[]) => entries.filter((e) => e.userAgent.startsWith('kubectl-assure/') && e.stage !== 'ResponseComplete');
@@ -178,7 +180,10 @@ for (const fault of cases) {
 }
 
 test.serial('TUI under fault: RBAC revoked mid-run (403 on the pods watch) — the QoS pane says why, and recovers when access returns', async (t) => {
-	const everything = [{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: ['*'], resources: ['*'], nonResourceURLs: ['*']}, {users: ['viewer'], verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews']}];
+	const everything = [
+		{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: ['*'], resources: ['*'], nonResourceURLs: ['*']},
+		{users: ['viewer'], verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews']},
+	];
 	await withTui({https: true, token: 'viewer', tokens: {viewer: {name: 'viewer', groups: ['system:authenticated']}}, rbac: everything}, async (r) => {
 		await r.press('4');
 		await r.until(/Guaranteed|QOS/, 'the QoS pane');
@@ -186,7 +191,42 @@ test.serial('TUI under fault: RBAC revoked mid-run (403 on the pods watch) — t
 		const mark = r.sim.requestLog.length;
 		// Everything but pods: the next watch of pods is refused.
 		r.sim.authorizer.setRules([
-			{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: ['', 'apps', 'batch', 'autoscaling', 'keda.sh', 'scheduling.k8s.io', 'flowcontrol.apiserver.k8s.io', 'apiextensions.k8s.io', 'cert-manager.io', 'ml.example.com', 'metrics.k8s.io'], resources: ['nodes', 'namespaces', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'horizontalpodautoscalers', 'scaledobjects', 'persistentvolumes', 'persistentvolumeclaims', 'resourcequotas', 'priorityclasses', 'flowschemas', 'events', 'configmaps']},
+			{
+				users: ['viewer'],
+				verbs: ['get', 'list', 'watch'],
+				apiGroups: [
+					'',
+					'apps',
+					'batch',
+					'autoscaling',
+					'keda.sh',
+					'scheduling.k8s.io',
+					'flowcontrol.apiserver.k8s.io',
+					'apiextensions.k8s.io',
+					'cert-manager.io',
+					'ml.example.com',
+					'metrics.k8s.io',
+				],
+				resources: [
+					'nodes',
+					'namespaces',
+					'deployments',
+					'replicasets',
+					'statefulsets',
+					'daemonsets',
+					'jobs',
+					'cronjobs',
+					'horizontalpodautoscalers',
+					'scaledobjects',
+					'persistentvolumes',
+					'persistentvolumeclaims',
+					'resourcequotas',
+					'priorityclasses',
+					'flowschemas',
+					'events',
+					'configmaps',
+				],
+			},
 			{users: ['viewer'], verbs: ['get'], nonResourceURLs: ['*']},
 			everything[1]!,
 		]);

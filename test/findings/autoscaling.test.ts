@@ -33,11 +33,28 @@ function deployment(namespace: string, name: string, replicas: number, template:
 }
 
 function hpa(namespace: string, name: string, target: string, min: number, max: number, current: number, extra: Partial<SlimHpa> = {}): SlimHpa {
-	return {...meta(namespace, name), target: {apiVersion: 'apps/v1', kind: 'Deployment', name: target}, minReplicas: min, maxReplicas: max, currentReplicas: current, desiredReplicas: current, metrics: ['Resource/cpu'], conditions: {}, ...extra};
+	return {
+		...meta(namespace, name),
+		target: {apiVersion: 'apps/v1', kind: 'Deployment', name: target},
+		minReplicas: min,
+		maxReplicas: max,
+		currentReplicas: current,
+		desiredReplicas: current,
+		metrics: ['Resource/cpu'],
+		conditions: {},
+		...extra,
+	};
 }
 
 function node(name: string, pool: string, created = NOW - 40 * DAY): SlimNode {
-	return {...meta('', name, created), pool, labels: {'kubernetes.azure.com/agentpool': pool, agentpool: pool}, ready: true, unschedulable: false, allocatable: {cpuMillis: 7820, memoryBytes: 32 * 1024 ** 3}};
+	return {
+		...meta('', name, created),
+		pool,
+		labels: {'kubernetes.azure.com/agentpool': pool, agentpool: pool},
+		ready: true,
+		unschedulable: false,
+		allocatable: {cpuMillis: 7820, memoryBytes: 32 * 1024 ** 3},
+	};
 }
 
 function find(findings: readonly Finding[], type: string, name?: string): Finding | undefined {
@@ -49,7 +66,11 @@ function simulatorFlap(elapsed: number): ReplicaPoint[] {
 	const start = NOW - elapsed * S;
 	const out: ReplicaPoint[] = [{time: start - S, replicas: 3, writer: 'kube-controller-manager'}];
 	for (let base = 0; base <= elapsed; base += 180) {
-		for (const [offset, replicas] of [[0, 7], [15, 10], [90, 3]] as const) {
+		for (const [offset, replicas] of [
+			[0, 7],
+			[15, 10],
+			[90, 3],
+		] as const) {
 			if (base + offset <= elapsed) out.push({time: start + (base + offset) * S, replicas, writer: 'kube-controller-manager'});
 		}
 	}
@@ -59,7 +80,10 @@ function simulatorFlap(elapsed: number): ReplicaPoint[] {
 /** The burst pool: 3 → 4 after 30 s, then 2 and 4 in turn every 7.5 minutes, for `elapsed` minutes. */
 function burstCounts(elapsed: number): NodeGroupSeries {
 	const start = NOW - elapsed * MIN;
-	const counts = [{time: start, count: 3}, {time: start + 30 * S, count: 4}];
+	const counts = [
+		{time: start, count: 3},
+		{time: start + 30 * S, count: 4},
+	];
 	const lifetimes: number[] = [];
 	let created = 1;
 	let deleted = 0;
@@ -96,18 +120,48 @@ interface Incident {
 
 /** A slim copy of the simulator's incident cluster as the data layer would hold it. */
 function incident(options: Incident = {}): ClusterState {
-	const checkoutWeb = deployment('checkout', 'checkout-web', 3, spec('250m', '256Mi', burst), {replicaWriters: [{manager: 'kube-controller-manager', operation: 'Update', subresource: 'scale', time: NOW - MIN}]});
-	const cart = deployment('checkout', 'cart', 3, spec('300m', '384Mi', burst), {replicaWriters: [{manager: 'kubectl-client-side-apply', operation: 'Update', time: NOW - 40 * DAY}]});
-	const storefront = deployment('checkout', 'storefront', 5, spec('200m', '256Mi', burst), {replicaWriters: [{manager: 'argocd-controller', operation: 'Apply', time: NOW - MIN}]});
+	const checkoutWeb = deployment('checkout', 'checkout-web', 3, spec('250m', '256Mi', burst), {
+		replicaWriters: [{manager: 'kube-controller-manager', operation: 'Update', subresource: 'scale', time: NOW - MIN}],
+	});
+	const cart = deployment('checkout', 'cart', 3, spec('300m', '384Mi', burst), {
+		replicaWriters: [{manager: 'kubectl-client-side-apply', operation: 'Update', time: NOW - 40 * DAY}],
+	});
+	const storefront = deployment('checkout', 'storefront', 5, spec('200m', '256Mi', burst), {
+		replicaWriters: [{manager: 'argocd-controller', operation: 'Apply', time: NOW - MIN}],
+	});
 	const recommendations = deployment('checkout', 'recommendations', 3, spec(undefined, undefined, burst));
 	const ingest = deployment('data-platform', 'ingest-worker', 1, spec('500m', '1Gi', burst));
-	const so: SlimScaledObject = {...meta('data-platform', 'ingest-worker'), target: {kind: 'Deployment', name: 'ingest-worker'}, minReplicaCount: 1, maxReplicaCount: 20, pollingInterval: 30, cooldownPeriod: 300, hpaName: 'keda-hpa-ingest-worker'};
+	const so: SlimScaledObject = {
+		...meta('data-platform', 'ingest-worker'),
+		target: {kind: 'Deployment', name: 'ingest-worker'},
+		minReplicaCount: 1,
+		maxReplicaCount: 20,
+		pollingInterval: 30,
+		cooldownPeriod: 300,
+		hpaName: 'keda-hpa-ingest-worker',
+	};
 	const zero = {stabilizationWindowSeconds: 0, selectPolicy: 'Max'};
 	const hpas = [
-		hpa('checkout', 'checkout-web', 'checkout-web', 2, 12, 3, {lastScaleTime: NOW - MIN, behavior: {scaleUp: {...zero, policies: [{type: 'Pods', value: 4, periodSeconds: 15}, {type: 'Percent', value: 100, periodSeconds: 15}]}, scaleDown: {...zero, policies: [{type: 'Percent', value: 100, periodSeconds: 15}]}}}),
+		hpa('checkout', 'checkout-web', 'checkout-web', 2, 12, 3, {
+			lastScaleTime: NOW - MIN,
+			behavior: {
+				scaleUp: {
+					...zero,
+					policies: [
+						{type: 'Pods', value: 4, periodSeconds: 15},
+						{type: 'Percent', value: 100, periodSeconds: 15},
+					],
+				},
+				scaleDown: {...zero, policies: [{type: 'Percent', value: 100, periodSeconds: 15}]},
+			},
+		}),
 		hpa('checkout', 'cart', 'cart', 3, 10, 3, {lastScaleTime: NOW - 2 * DAY}),
 		hpa('checkout', 'storefront', 'storefront', 2, 10, 5, {lastScaleTime: NOW - MIN}),
-		hpa('data-platform', 'keda-hpa-ingest-worker', 'ingest-worker', 1, 20, 1, {lastScaleTime: NOW - 4 * MIN, scaledObject: 'ingest-worker', metrics: ['External/s0-redis']}),
+		hpa('data-platform', 'keda-hpa-ingest-worker', 'ingest-worker', 1, 20, 1, {
+			lastScaleTime: NOW - 4 * MIN,
+			scaledObject: 'ingest-worker',
+			metrics: ['External/s0-redis'],
+		}),
 	];
 	const rescaleEvents = new Map<string, RescaleEvent[]>();
 	if (options.events !== false) {
@@ -120,14 +174,34 @@ function incident(options: Incident = {}): ClusterState {
 			{size: 1, reason: 'All metrics below target', count: 5, first: NOW - 48 * MIN, last: NOW - 4 * MIN},
 		]);
 	}
-	const nodes = [node('aks-system-0', 'system'), node('aks-system-1', 'system'), node('aks-system-2', 'system'), node('aks-burst-0', 'burst'), node('aks-burst-1', 'burst', NOW - 5 * MIN)];
+	const nodes = [
+		node('aks-system-0', 'system'),
+		node('aks-system-1', 'system'),
+		node('aks-system-2', 'system'),
+		node('aks-burst-0', 'burst'),
+		node('aks-burst-1', 'burst', NOW - 5 * MIN),
+	];
 	const quotas: SlimQuota[] = [{...meta('payments', 'payments-quota'), hard: {'count/pods': '50', 'requests.cpu': '20'}}];
 	// The BestEffort recommendations pods (not scaled by any HPA) and three of checkout-web's.
 	const pods: SlimPod[] = [
-		...[0, 1, 2].map((i): SlimPod => ({...meta('checkout', `recommendations-7c9-${i}`), phase: 'Running', nodeName: 'aks-burst-0', owner: {kind: 'ReplicaSet', name: 'recommendations-7c9', uid: 'r'}, spec: recommendations.template})),
-		...[0, 1, 2].map((i): SlimPod => ({...meta('checkout', `checkout-web-5d8-${i}`), phase: 'Running', nodeName: 'aks-burst-0', owner: {kind: 'ReplicaSet', name: 'checkout-web-5d8', uid: 'w'}, spec: checkoutWeb.template})),
+		...[0, 1, 2].map((i): SlimPod => ({
+			...meta('checkout', `recommendations-7c9-${i}`),
+			phase: 'Running',
+			nodeName: 'aks-burst-0',
+			owner: {kind: 'ReplicaSet', name: 'recommendations-7c9', uid: 'r'},
+			spec: recommendations.template,
+		})),
+		...[0, 1, 2].map((i): SlimPod => ({
+			...meta('checkout', `checkout-web-5d8-${i}`),
+			phase: 'Running',
+			nodeName: 'aks-burst-0',
+			owner: {kind: 'ReplicaSet', name: 'checkout-web-5d8', uid: 'w'},
+			spec: checkoutWeb.template,
+		})),
 	];
-	const replicaSets: SlimWorkload[] = [{...deployment('checkout', 'checkout-web-5d8', 3, checkoutWeb.template), kind: 'ReplicaSet', owner: {kind: 'Deployment', name: 'checkout-web', uid: 'd'}}];
+	const replicaSets: SlimWorkload[] = [
+		{...deployment('checkout', 'checkout-web-5d8', 3, checkoutWeb.template), kind: 'ReplicaSet', owner: {kind: 'Deployment', name: 'checkout-web', uid: 'd'}},
+	];
 	return emptyState({
 		now: NOW,
 		since: NOW,
@@ -156,7 +230,10 @@ test('at startup, the events the incident cluster still holds show both flapping
 	t.is(web!.evidence.approximatePoints, 38);
 	t.is(web!.evidence.scaleDownWindowSeconds, 0);
 	t.is(web!.evidence.suggestedScaleDownWindowSeconds, 600);
-	t.deepEqual(web!.remedies.map((r) => r.id), ['dampen-hpa']);
+	t.deepEqual(
+		web!.remedies.map((r) => r.id),
+		['dampen-hpa'],
+	);
 	t.regex(web!.remedies[0]!.title, /scaleDown\.stabilizationWindowSeconds 0 → 600/);
 	t.true(web!.detail!.some((d) => d.includes('approximate')));
 	t.true(flapStates.get('checkout/checkout-web')?.flapping);
@@ -168,12 +245,18 @@ test('at startup, the events the incident cluster still holds show both flapping
 	t.is(keda!.id, 'hpa-flapping/data-platform/ScaledObject/ingest-worker');
 	t.is(keda!.evidence.reversals60m, 8);
 	t.is(keda!.severity, 'critical');
-	t.deepEqual(keda!.remedies.map((r) => r.id), ['dampen-scaledobject']);
+	t.deepEqual(
+		keda!.remedies.map((r) => r.id),
+		['dampen-scaledobject'],
+	);
 	t.true(keda!.detail!.some((d) => d.includes('spec.advanced.horizontalPodAutoscalerConfig.behavior')));
 	t.true(keda!.objects!.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.name === 'keda-hpa-ingest-worker'));
 
 	// The steady HPA: no finding of any kind.
-	t.deepEqual(view.findings.filter((f) => 'name' in f.subject && f.subject.name === 'cart'), []);
+	t.deepEqual(
+		view.findings.filter((f) => 'name' in f.subject && f.subject.name === 'cart'),
+		[],
+	);
 	t.false(flapStates.get('checkout/cart')?.flapping);
 
 	// Rows: one per autoscaler; KEDA by its ScaledObject.
@@ -229,14 +312,24 @@ test('a fight is seen from managedFields alone, and an old writer is no fight', 
 	t.false(isAutoscalerManager('helm'));
 	// A writer in the window while the HPA has not scaled for a day: no fight either.
 	const quiet = hpa('a', 'b', 'b', 1, 5, 2, {lastScaleTime: NOW - DAY});
-	t.is(detectFight(quiet, deployment('a', 'b', 2, spec('1', '1Gi'), {replicaWriters: [{manager: 'helm', operation: 'Update', time: NOW - MIN}]}), [], NOW), undefined);
+	t.is(
+		detectFight(quiet, deployment('a', 'b', 2, spec('1', '1Gi'), {replicaWriters: [{manager: 'helm', operation: 'Update', time: NOW - MIN}]}), [], NOW),
+		undefined,
+	);
 });
 
 test('live points alone: the flap is found six minutes in, not at five, and hysteresis holds it', (t) => {
-	const at = (elapsed: number, states?: Map<string, FlapState>) => analyzeAutoscaling(
-		incident({events: false, live: new Map([['checkout/checkout-web', simulatorFlap(elapsed)], ['checkout/cart', [{time: NOW - elapsed * S, replicas: 3, writer: 'kubectl-client-side-apply'}]]])}),
-		states ? {flapStates: states} : {},
-	);
+	const at = (elapsed: number, states?: Map<string, FlapState>) =>
+		analyzeAutoscaling(
+			incident({
+				events: false,
+				live: new Map([
+					['checkout/checkout-web', simulatorFlap(elapsed)],
+					['checkout/cart', [{time: NOW - elapsed * S, replicas: 3, writer: 'kubectl-client-side-apply'}]],
+				]),
+			}),
+			states ? {flapStates: states} : {},
+		);
 	const five = at(300);
 	t.is(find(five.view.findings, 'hpa-flapping', 'checkout-web'), undefined);
 	t.is(five.view.rows.find((r) => r.id === 'hpa/checkout/checkout-web')?.cells.reversals, 3);
@@ -249,7 +342,12 @@ test('live points alone: the flap is found six minutes in, not at five, and hyst
 	t.is(find(six.view.findings, 'hpa-flapping', 'cart'), undefined);
 
 	// Later only two reversals remain in view: still flapping with the kept state, not without.
-	const calmer: ReplicaPoint[] = [{time: NOW - 50 * MIN, replicas: 3}, {time: NOW - 40 * MIN, replicas: 10}, {time: NOW - 20 * MIN, replicas: 3}, {time: NOW - 5 * MIN, replicas: 10}];
+	const calmer: ReplicaPoint[] = [
+		{time: NOW - 50 * MIN, replicas: 3},
+		{time: NOW - 40 * MIN, replicas: 10},
+		{time: NOW - 20 * MIN, replicas: 3},
+		{time: NOW - 5 * MIN, replicas: 10},
+	];
 	const state = incident({events: false, live: new Map([['checkout/checkout-web', calmer]])});
 	t.truthy(find(analyzeAutoscaling(state, {flapStates: six.flapStates}).view.findings, 'hpa-flapping', 'checkout-web'));
 	t.is(find(analyzeAutoscaling(state).view.findings, 'hpa-flapping', 'checkout-web'), undefined);
@@ -263,7 +361,10 @@ test('namespaces whose HPAs can add many pods without a quota get a create-quota
 	// (12−3) + (10−3) + (10−5) = 21 pods.
 	t.is(checkout!.evidence.podsHpasCanAdd, 21);
 	t.is(checkout!.evidence.cpuHpasCanAdd, '5350m');
-	t.deepEqual(checkout!.remedies.map((r) => r.id), ['create-quota']);
+	t.deepEqual(
+		checkout!.remedies.map((r) => r.id),
+		['create-quota'],
+	);
 	// recommendations is BestEffort: a cpu/memory quota would reject it, so only pods.
 	// Σ max (32) + the 3 recommendations pods (checkout-web's own pods are inside its max), +25 %.
 	t.is(checkout!.evidence.quotaPods, String(Math.ceil((12 + 10 + 10 + 3) * 1.25)));
@@ -298,7 +399,10 @@ test('the churning burst pool oscillates and has no over-provisioning', (t) => {
 
 	const none = find(view.findings, 'no-overprovisioning', 'burst');
 	t.truthy(none);
-	t.deepEqual(none!.remedies.map((r) => r.id), ['create-overprovisioning']);
+	t.deepEqual(
+		none!.remedies.map((r) => r.id),
+		['create-overprovisioning'],
+	);
 	t.regex(none!.remedies[0]!.title, /PriorityClass overprovisioning \(-10\) and 1 pause pod of 3900m CPU/);
 	t.true(none!.detail!.some((d) => d.startsWith('Cost: Reserves 3900m CPU')));
 	const row = view.rows.find((r) => r.id === 'nodegroup/burst');
@@ -319,8 +423,16 @@ test('a pool is flagged at 22.5 minutes from short-lived nodes, before the score
 });
 
 test('working over-provisioning on the pool silences no-overprovisioning; below -10 it does not', (t) => {
-	const pause = (priorityClassName: string): SlimPod => ({...meta('default', `pause-${priorityClassName}`), phase: 'Running', nodeName: 'aks-burst-0', spec: spec('1', '1Gi', burst, priorityClassName)});
-	const classes: SlimPriorityClass[] = [{...meta('', 'overprovisioning'), value: -10, globalDefault: false}, {...meta('', 'too-low'), value: -20, globalDefault: false}];
+	const pause = (priorityClassName: string): SlimPod => ({
+		...meta('default', `pause-${priorityClassName}`),
+		phase: 'Running',
+		nodeName: 'aks-burst-0',
+		spec: spec('1', '1Gi', burst, priorityClassName),
+	});
+	const classes: SlimPriorityClass[] = [
+		{...meta('', 'overprovisioning'), value: -10, globalDefault: false},
+		{...meta('', 'too-low'), value: -20, globalDefault: false},
+	];
 	const working = incident({nodeGroups: [burstCounts(60)], extra: {priorityClasses: keyed(classes), pods: keyed([pause('overprovisioning')])}});
 	t.is(find(analyzeAutoscaling(working).view.findings, 'no-overprovisioning'), undefined);
 	const expendable = incident({nodeGroups: [burstCounts(60)], extra: {priorityClasses: keyed(classes), pods: keyed([pause('too-low')])}});
@@ -335,12 +447,24 @@ test('at max for more than 15 minutes, desired ≠ current for more than 15 minu
 	const hpas = [
 		hpa('shop', 'maxed', 'maxed', 2, 6, 6, {lastScaleTime: NOW - 20 * MIN, conditions: {ScalingLimited: {status: 'True', reason: 'TooManyReplicas'}}}),
 		hpa('shop', 'just-maxed', 'just-maxed', 2, 6, 6, {lastScaleTime: NOW - 10 * MIN}),
-		hpa('shop', 'stuck', 'stuck', 2, 9, 5, {desiredReplicas: 8, lastScaleTime: NOW - 25 * MIN, conditions: {AbleToScale: {status: 'False', reason: 'FailedUpdateScale'}}}),
+		hpa('shop', 'stuck', 'stuck', 2, 9, 5, {
+			desiredReplicas: 8,
+			lastScaleTime: NOW - 25 * MIN,
+			conditions: {AbleToScale: {status: 'False', reason: 'FailedUpdateScale'}},
+		}),
 		hpa('shop', 'catching-up', 'catching-up', 2, 9, 5, {desiredReplicas: 8, lastScaleTime: NOW - 5 * MIN}),
 		hpa('shop', 'pinned', 'pinned', 4, 4, 4),
 	];
 	// History shows a climb to max 30 minutes ago, older than any lastScaleTime.
-	const history = new Map([['shop/by-history', [{time: NOW - 40 * MIN, replicas: 3}, {time: NOW - 30 * MIN, replicas: 8}]]]);
+	const history = new Map([
+		[
+			'shop/by-history',
+			[
+				{time: NOW - 40 * MIN, replicas: 3},
+				{time: NOW - 30 * MIN, replicas: 8},
+			],
+		],
+	]);
 	hpas.push(hpa('shop', 'by-history', 'by-history', 1, 8, 8));
 	const {view} = analyzeAutoscaling(emptyState({now: NOW, hpas: keyed(hpas), replicaHistory: history}));
 	const maxed = find(view.findings, 'hpa-at-max', 'maxed');
@@ -362,7 +486,11 @@ test('a steady HPA on a clean cluster gives no finding', (t) => {
 		now: NOW,
 		since: NOW - 2 * 3_600_000,
 		hpas: keyed([hpa('web', 'front', 'front', 2, 8, 3, {lastScaleTime: NOW - DAY})]),
-		workloads: keyed([deployment('web', 'front', 3, spec('100m', '128Mi'), {replicaWriters: [{manager: 'kube-controller-manager', operation: 'Update', subresource: 'scale', time: NOW - DAY}]})]),
+		workloads: keyed([
+			deployment('web', 'front', 3, spec('100m', '128Mi'), {
+				replicaWriters: [{manager: 'kube-controller-manager', operation: 'Update', subresource: 'scale', time: NOW - DAY}],
+			}),
+		]),
 		replicaHistory: new Map([['web/front', [{time: NOW - 2 * 3_600_000, replicas: 3, writer: 'kube-controller-manager'}]]]),
 		nodes: keyed([node('n1', 'pool'), node('n2', 'pool')]),
 		nodeGroups: new Map([['pool', {pool: 'pool', counts: [{time: NOW - 2 * 3_600_000, count: 2}], lifetimes: [], created: 0, deleted: 0}]]),
@@ -377,7 +505,10 @@ test('a steady HPA on a clean cluster gives no finding', (t) => {
 
 test('a namespace scope shows only its autoscalers and no node groups', (t) => {
 	const {view, flapStates} = analyzeAutoscaling(incident({nodeGroups: [burstCounts(60)]}), {namespace: 'data-platform'});
-	t.deepEqual(view.rows.map((r) => r.id), ['hpa/data-platform/keda-hpa-ingest-worker']);
+	t.deepEqual(
+		view.rows.map((r) => r.id),
+		['hpa/data-platform/keda-hpa-ingest-worker'],
+	);
 	t.true(view.findings.every((f) => !('name' in f.subject) || f.subject.namespace === 'data-platform' || f.subject.name === 'data-platform'));
 	t.false(flapStates.has('nodegroup/burst'));
 });
@@ -392,7 +523,14 @@ test('unreadable HPAs make the pane unavailable; unreadable quotas are a note', 
 
 test('the replica spark samples the end of each minute from the first observed one', (t) => {
 	t.deepEqual(replicaSpark([], NOW), []);
-	const spark = replicaSpark([{time: NOW - 3 * MIN - S, replicas: 2}, {time: NOW - 90 * S, replicas: 5}, {time: NOW - 10 * S, replicas: 4}], NOW);
+	const spark = replicaSpark(
+		[
+			{time: NOW - 3 * MIN - S, replicas: 2},
+			{time: NOW - 90 * S, replicas: 5},
+			{time: NOW - 10 * S, replicas: 4},
+		],
+		NOW,
+	);
 	// Minute ends at −3, −2, −1 and 0 minutes.
 	t.deepEqual(spark, [2, 2, 5, 4]);
 	t.is(replicaSpark([{time: NOW - 5 * 3_600_000, replicas: 7}], NOW).length, 60);

@@ -15,7 +15,10 @@ import {KIB, NOW, byType, cleanState, incidentState} from './etcd/fixtures.js';
 
 test('a clean cluster produces no finding, and its rows carry no flag', (t) => {
 	const view = analyzeEtcd(cleanState());
-	t.deepEqual(view.findings.map((f) => f.id), []);
+	t.deepEqual(
+		view.findings.map((f) => f.id),
+		[],
+	);
 	t.is(view.pane, 'etcd');
 	t.is(view.unavailable, undefined);
 	t.is(view.rows.length, 5);
@@ -96,11 +99,17 @@ test('the namespace option limits namespaced findings and keeps cluster-wide one
 	t.false(types.has('oversized-object'));
 	t.false(types.has('replicaset-history'));
 	// Only the Failed PV that was claimed from batch-jobs.
-	t.deepEqual(byType(view, 'released-volume').map((f) => f.id), ['released-volume/_/PersistentVolume/pvc-failed']);
+	t.deepEqual(
+		byType(view, 'released-volume').map((f) => f.id),
+		['released-volume/_/PersistentVolume/pvc-failed'],
+	);
 	t.true(types.has('kind-over-10k'));
 	t.true(view.notes?.some((n) => /findings are limited to namespace batch-jobs/.test(n)));
 	// The state's own scope is the default.
-	t.deepEqual(analyzeEtcd({...state, namespace: 'batch-jobs'}).findings.map((f) => f.id), view.findings.map((f) => f.id));
+	t.deepEqual(
+		analyzeEtcd({...state, namespace: 'batch-jobs'}).findings.map((f) => f.id),
+		view.findings.map((f) => f.id),
+	);
 });
 
 test('findings are ordered by severity, then type', (t) => {
@@ -125,7 +134,16 @@ test('deleteTargetsFor and the full lists behind retention findings', (t) => {
 	const targets = deleteTargetsFor(state, id);
 	t.is(targets.length, 130);
 	const oldest = cronJobs[129]!;
-	t.deepEqual(targets[0], {group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespace: 'ml-pipelines', name: oldest.name, uid: oldest.uid, resourceVersion: oldest.resourceVersion});
+	t.deepEqual(targets[0], {
+		group: 'batch',
+		version: 'v1',
+		resource: 'jobs',
+		kind: 'Job',
+		namespace: 'ml-pipelines',
+		name: oldest.name,
+		uid: oldest.uid,
+		resourceVersion: oldest.resourceVersion,
+	});
 	const pods = deleteTargetsFor(state, 'finished-pods/_/Namespace/batch-jobs');
 	t.is(pods.length, 90);
 	t.is(pods[0]!.resource, 'pods');

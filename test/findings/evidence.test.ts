@@ -25,7 +25,11 @@ const FINDINGS_DIR = 'source/findings/';
 function literalKeys(node: ts.Node, out: Set<string>, locals: ReadonlyMap<string, ts.Expression>): void {
 	if (ts.isObjectLiteralExpression(node)) {
 		for (const property of node.properties) {
-			if ((ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property)) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) out.add(property.name.text);
+			if (
+				(ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property)) &&
+				(ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))
+			)
+				out.add(property.name.text);
 			else if (ts.isSpreadAssignment(property)) literalKeys(property.expression, out, locals);
 			else throw new Error(`an evidence property this test cannot read: ${property.getText()}`);
 		}
@@ -44,15 +48,24 @@ function sourceKeys(): Map<string, string> {
 		const source = ts.createSourceFile(file, readFileSync(join(FINDINGS_DIR, file), 'utf8'), ts.ScriptTarget.Latest, true);
 		const locals = new Map<string, ts.Expression>();
 		const collect = (node: ts.Node) => {
-			if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && ts.isObjectLiteralExpression(node.initializer)) locals.set(node.name.text, node.initializer);
+			if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && ts.isObjectLiteralExpression(node.initializer))
+				locals.set(node.name.text, node.initializer);
 			ts.forEachChild(node, collect);
 		};
 		collect(source);
 		const found = new Set<string>();
 		const visit = (node: ts.Node) => {
 			if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && node.name.text === 'evidence') literalKeys(node.initializer, found, locals);
-			if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === 'evidence' && node.initializer) literalKeys(node.initializer, found, locals);
-			if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(node.left) && ts.isIdentifier(node.left.expression) && node.left.expression.text === 'evidence') found.add(node.left.name.text);
+			if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === 'evidence' && node.initializer)
+				literalKeys(node.initializer, found, locals);
+			if (
+				ts.isBinaryExpression(node) &&
+				node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+				ts.isPropertyAccessExpression(node.left) &&
+				ts.isIdentifier(node.left.expression) &&
+				node.left.expression.text === 'evidence'
+			)
+				found.add(node.left.name.text);
 			ts.forEachChild(node, visit);
 		};
 		visit(source);
@@ -64,14 +77,18 @@ function sourceKeys(): Map<string, string> {
 test('every evidence key written in the analyzers has words and a unit', (t) => {
 	const keys = sourceKeys();
 	t.true(keys.size > 100, `the scan finds the analyzers' keys (${keys.size})`);
-	for (const known of ['reversals60m', 'churnPerHour', 'suggestedScaleDownWindowSeconds', 'estimatedBytes', 'throttled', 'rejectedTotal', 'usage']) t.true(keys.has(known), known);
+	for (const known of ['reversals60m', 'churnPerHour', 'suggestedScaleDownWindowSeconds', 'estimatedBytes', 'throttled', 'rejectedTotal', 'usage'])
+		t.true(keys.has(known), known);
 	const missing = [...keys].filter(([key]) => evidenceMeaning(key) === undefined).map(([key, file]) => `${key} (${file})`);
 	t.deepEqual(missing, [], 'keys without an entry in source/findings/evidence.ts');
 });
 
 test('no entry is left for a key nobody emits', (t) => {
 	const keys = sourceKeys();
-	t.deepEqual(Object.keys(EVIDENCE).filter((key) => !keys.has(key)), []);
+	t.deepEqual(
+		Object.keys(EVIDENCE).filter((key) => !keys.has(key)),
+		[],
+	);
 });
 
 test('labels are plain words a LANG=C terminal shows as they are', (t) => {
@@ -117,10 +134,15 @@ interface Report {
 
 function demoReport(args: string[]): Promise<Report> {
 	return new Promise((resolve, reject) => {
-		execFile(process.execPath, ['bin/kubectl-assure.js', '--demo', ...args, '-o', 'json', '--qps', '100', '--burst', '100'], {timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: {...process.env, KUBECTL_ASSURE_STATE_DIR: tempDir()}}, (error, stdout, stderr) => {
-			if (error && !stdout) reject(new Error(`${error.message}\n${stderr}`));
-			else resolve(JSON.parse(stdout) as Report);
-		});
+		execFile(
+			process.execPath,
+			['bin/kubectl-assure.js', '--demo', ...args, '-o', 'json', '--qps', '100', '--burst', '100'],
+			{timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: {...process.env, KUBECTL_ASSURE_STATE_DIR: tempDir()}},
+			(error, stdout, stderr) => {
+				if (error && !stdout) reject(new Error(`${error.message}\n${stderr}`));
+				else resolve(JSON.parse(stdout) as Report);
+			},
+		);
 	});
 }
 
@@ -139,6 +161,10 @@ test('every key of every finding on the demo scenarios has a label; -o json keep
 	for (const type of ['hpa-flapping', 'hpa-fight', 'job-without-ttl', 'heavy-client', 'not-guaranteed']) t.true(types.has(type), type);
 	const keys = new Set(findings.flatMap((f) => Object.keys(f.evidence)));
 	t.true(keys.has('reversals60m') && keys.has('suggestedScaleDownWindowSeconds'), 'raw keys in the JSON report');
-	const missing = findings.flatMap((f) => Object.keys(f.evidence).filter((key) => !describeEvidence(key, f.evidence[key]!, f.type).known).map((key) => `${f.type}: ${key}`));
+	const missing = findings.flatMap((f) =>
+		Object.keys(f.evidence)
+			.filter((key) => !describeEvidence(key, f.evidence[key]!, f.type).known)
+			.map((key) => `${f.type}: ${key}`),
+	);
 	t.deepEqual([...new Set(missing)], []);
 });

@@ -46,7 +46,10 @@ for (const [version, source, first, requests, failed] of [
 		t.is(total, metrics.watches.total ?? -1);
 		for (const row of view.rows) t.deepEqual([row.cells.lists, row.cells.gets, row.cells.writes, row.cells.errors], ['–', '–', '–', '–'], row.id);
 		t.true(view.header.includes(`open watches from ${source}; request rates after the next /metrics read`), view.header.join('\n'));
-		t.true(view.header.includes(`since the API server started: ${requests} requests, 0 answered 429, ${failed} 5xx (apiserver_request_total)`), view.header.join('\n'));
+		t.true(
+			view.header.includes(`since the API server started: ${requests} requests, 0 answered 429, ${failed} 5xx (apiserver_request_total)`),
+			view.header.join('\n'),
+		);
 		// No APF rejection ever happened on these small clusters.
 		t.deepEqual(view.findings, []);
 	});
@@ -56,9 +59,16 @@ test('v1.31.0, two readings a minute apart: LIST, GET, write and 429/5xx rates p
 	const before = fixture('v1.31.0');
 	const text = readFileSync(`${fixtureDir('metrics')}kube-apiserver-v1.31.0.metrics.txt`, 'utf8');
 	// The second reading: 30 more pod LISTs, 12 of them 429, and 6 lease updates.
-	const later = `${text}apiserver_request_total{code="429",component="apiserver",dry_run="",group="",resource="pods",scope="cluster",subresource="",verb="LIST",version="v1"} 12\n`
-		.replace(/^(apiserver_request_total\{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="cluster",subresource="",verb="LIST",version="v1"\}) (\d+)$/m, (_, labels: string, n: string) => `${labels} ${Number(n) + 18}`)
-		.replace(/^(apiserver_request_total\{code="200",component="apiserver",dry_run="",group="coordination.k8s.io",resource="leases",scope="resource",subresource="",verb="PUT",version="v1"\}) (\d+)$/m, (_, labels: string, n: string) => `${labels} ${Number(n) + 6}`);
+	const later =
+		`${text}apiserver_request_total{code="429",component="apiserver",dry_run="",group="",resource="pods",scope="cluster",subresource="",verb="LIST",version="v1"} 12\n`
+			.replace(
+				/^(apiserver_request_total\{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="cluster",subresource="",verb="LIST",version="v1"\}) (\d+)$/m,
+				(_, labels: string, n: string) => `${labels} ${Number(n) + 18}`,
+			)
+			.replace(
+				/^(apiserver_request_total\{code="200",component="apiserver",dry_run="",group="coordination.k8s.io",resource="leases",scope="resource",subresource="",verb="PUT",version="v1"\}) (\d+)$/m,
+				(_, labels: string, n: string) => `${labels} ${Number(n) + 6}`,
+			);
 	t.not(later, text);
 	const after = deriveApiServerFigures(parsePrometheusText(later));
 	const view = analyzeWatchersFromMetrics(emptyState({metrics: after, metricsTime: 1_060_000, metricsPrevious: {figures: before, time: 1_000_000}}));
@@ -70,7 +80,7 @@ test('v1.31.0, two readings a minute apart: LIST, GET, write and 429/5xx rates p
 	t.true(view.header.includes('request rates over the last 60 s, from apiserver_request_total; open watches from apiserver_longrunning_requests'));
 });
 
-test('the simulator\'s /metrics: its first reading has the scenario\'s clients\' watches and APF rejections; the next has rates', async (t) => {
+test("the simulator's /metrics: its first reading has the scenario's clients' watches and APF rejections; the next has rates", async (t) => {
 	await withSim({scenario: 'incident', timeScale: 60}, async (sim) => {
 		const read = async () => ({figures: deriveApiServerFigures(parsePrometheusText(await (await fetch(`${sim.url}/metrics`)).text())), time: sim.clock.now()});
 		// Nothing of ours is open: what is there comes from the simulated clients.
@@ -84,7 +94,10 @@ test('the simulator\'s /metrics: its first reading has the scenario\'s clients\'
 		t.true(Number(watches.get('pods')?.watches) >= 6, JSON.stringify(watches.get('pods')));
 		t.is(watches.get('ciliumnodes.cilium.io')?.watches, 6);
 		t.is(watches.get('pods')!.lists, '–');
-		t.true(one.header.some((line) => /^since the API server started: [\d.k]+ requests, [1-9][\d.k]* answered 429/.test(line)), one.header.join('\n'));
+		t.true(
+			one.header.some((line) => /^since the API server started: [\d.k]+ requests, [1-9][\d.k]* answered 429/.test(line)),
+			one.header.join('\n'),
+		);
 		// The unpaged lister is throttled by APF: classified by the service-accounts schema.
 		const rejection = one.findings.find((f) => f.type === 'apf-rejections');
 		t.truthy(rejection, 'an APF finding');

@@ -41,7 +41,11 @@ test('the synthetic fixture: acme-inventory and cilium-agent lead, with their re
 	const kubelet = view.rows.find((r) => r.cells.client === 'kubelet');
 	t.truthy(kubelet);
 	t.regex(String(kubelet!.cells.why), /^\(kubelet\)/, 'normal callers are labelled, not hidden');
-	t.deepEqual(view.rows.slice(0, 2).map((r) => r.cells.client), ['acme-inventory', 'cilium-agent'], 'ranked first by score');
+	t.deepEqual(
+		view.rows.slice(0, 2).map((r) => r.cells.client),
+		['acme-inventory', 'cilium-agent'],
+		'ranked first by score',
+	);
 });
 
 test('GKE logs say which measures they cannot give', async (t) => {
@@ -51,7 +55,7 @@ test('GKE logs say which measures they cannot give', async (t) => {
 	t.true((view.notes ?? []).length > 0);
 });
 
-test('the simulator\'s incident audit log, read offline through --audit-log', async (t) => {
+test("the simulator's incident audit log, read offline through --audit-log", async (t) => {
 	const path = join(tempDir(), 'audit.log');
 	await withSim({scenario: 'incident', auditLog: path, controllers: false}, async () => {
 		const feed = await openAuditFeed({path, follow: false, stdin: process.stdin});
@@ -60,7 +64,10 @@ test('the simulator\'s incident audit log, read offline through --audit-log', as
 		const first = view.findings[0]!;
 		t.true('client' in first.subject && first.subject.client.user === 'system:serviceaccount:data-platform:acme-inventory');
 		t.is(first.severity, 'critical');
-		t.deepEqual(first.remedies.map((r) => r.id), ['throttle-client']);
+		t.deepEqual(
+			first.remedies.map((r) => r.id),
+			['throttle-client'],
+		);
 		t.false(view.findings.some((f) => 'client' in f.subject && /kube-state-metrics|Prometheus/.test(f.subject.client.userAgent)));
 	});
 });
@@ -92,46 +99,77 @@ test('throttle-client: the precedence goes ahead of the schema that matches toda
 
 test('throttle-client against the simulator: dry run, create both objects, rejections land on the new schema, undo deletes both', async (t) => {
 	const path = join(tempDir(), 'audit.log');
-	await withSim({scenario: 'incident', auditLog: path, controllers: false, https: true, tokens: {'acme-token': {name: 'system:serviceaccount:data-platform:acme-inventory', groups: ['system:serviceaccounts', 'system:serviceaccounts:data-platform', 'system:authenticated']}}}, async (sim) => {
-		const config = resolveConfig({kubeconfig: writeKubeconfig(sim), allNamespaces: true});
-		const session = new Session({config, qps: 50, burst: 100});
-		await session.connect();
-		await session.start();
-		await session.waitForSync();
-		const feed = await openAuditFeed({path, follow: false, stdin: process.stdin});
-		t.teardown(async () => {
-			await feed.close();
-			await session.stop();
-		});
-		const engine = new RemedyEngine(remedyApi(session.client, session.access, 32), new Journal(join(tempDir(), 'j')), {context: 'test', user: 't'}, remedyCatalog());
-		const controller = new AppController({session, watchers: feed, engine, readOnly: false, minIntervalMs: 0});
-		controller.refresh(true);
-		const finding = controller.views.watchers.findings[0]!;
-		const prepared = await engine.prepare(finding, 'throttle-client', controller.state);
-		t.true(prepared.allowed, prepared.reason);
-		t.true(prepared.diff.some((l) => l.text === 'create PriorityLevelConfiguration assure-throttle-data-platform-acme-inventory'));
-		t.true(prepared.diff.some((l) => /matchingPrecedence: 8900/.test(l.text)));
-		t.is(sim.store.resource('flowcontrol.apiserver.k8s.io/flowschemas').get('assure-throttle-data-platform-acme-inventory'), undefined, 'the dry run created nothing');
-		t.is((await engine.apply(prepared)).status, 'applied');
-		t.truthy(sim.store.resource('flowcontrol.apiserver.k8s.io/flowschemas').get('assure-throttle-data-platform-acme-inventory'));
-		t.truthy(sim.store.resource('flowcontrol.apiserver.k8s.io/prioritylevelconfigurations').get('assure-throttle-data-platform-acme-inventory'));
-		// The client is now throttled: the simulator attributes its 429s to the new schema.
-		sim.faults.set({throttleShare: 1, retryAfterSeconds: 1});
-		const status = await new Promise<number>((resolve, reject) => {
-			const request = https.get(`${sim.url}/api/v1/pods?limit=1`, {ca: sim.tls!.caCertPem, headers: {Authorization: 'Bearer acme-token', 'User-Agent': 'acme-inventory/0.3.1'}}, (response) => {
-				response.resume();
-				resolve(response.statusCode ?? 0);
+	await withSim(
+		{
+			scenario: 'incident',
+			auditLog: path,
+			controllers: false,
+			https: true,
+			tokens: {
+				'acme-token': {
+					name: 'system:serviceaccount:data-platform:acme-inventory',
+					groups: ['system:serviceaccounts', 'system:serviceaccounts:data-platform', 'system:authenticated'],
+				},
+			},
+		},
+		async (sim) => {
+			const config = resolveConfig({kubeconfig: writeKubeconfig(sim), allNamespaces: true});
+			const session = new Session({config, qps: 50, burst: 100});
+			await session.connect();
+			await session.start();
+			await session.waitForSync();
+			const feed = await openAuditFeed({path, follow: false, stdin: process.stdin});
+			t.teardown(async () => {
+				await feed.close();
+				await session.stop();
 			});
-			request.on('error', reject);
-		});
-		sim.faults.clear();
-		t.is(status, 429);
-		t.regex(sim.metrics.text(), /^apiserver_flowcontrol_rejected_requests_total\{flow_schema="assure-throttle-data-platform-acme-inventory",priority_level="assure-throttle-data-platform-acme-inventory",reason="queue-full"\} 1$/m, 'the rejection is attributed to the new flow schema');
-		const undo = await engine.prepareUndo();
-		t.true(undo!.allowed, undo!.reason);
-		t.is((await engine.apply(undo!)).status, 'applied');
-		t.is(sim.store.resource('flowcontrol.apiserver.k8s.io/flowschemas').get('assure-throttle-data-platform-acme-inventory'), undefined);
-		t.is(sim.store.resource('flowcontrol.apiserver.k8s.io/prioritylevelconfigurations').get('assure-throttle-data-platform-acme-inventory'), undefined);
-		controller.dispose();
-	});
+			const engine = new RemedyEngine(
+				remedyApi(session.client, session.access, 32),
+				new Journal(join(tempDir(), 'j')),
+				{context: 'test', user: 't'},
+				remedyCatalog(),
+			);
+			const controller = new AppController({session, watchers: feed, engine, readOnly: false, minIntervalMs: 0});
+			controller.refresh(true);
+			const finding = controller.views.watchers.findings[0]!;
+			const prepared = await engine.prepare(finding, 'throttle-client', controller.state);
+			t.true(prepared.allowed, prepared.reason);
+			t.true(prepared.diff.some((l) => l.text === 'create PriorityLevelConfiguration assure-throttle-data-platform-acme-inventory'));
+			t.true(prepared.diff.some((l) => /matchingPrecedence: 8900/.test(l.text)));
+			t.is(
+				sim.store.resource('flowcontrol.apiserver.k8s.io/flowschemas').get('assure-throttle-data-platform-acme-inventory'),
+				undefined,
+				'the dry run created nothing',
+			);
+			t.is((await engine.apply(prepared)).status, 'applied');
+			t.truthy(sim.store.resource('flowcontrol.apiserver.k8s.io/flowschemas').get('assure-throttle-data-platform-acme-inventory'));
+			t.truthy(sim.store.resource('flowcontrol.apiserver.k8s.io/prioritylevelconfigurations').get('assure-throttle-data-platform-acme-inventory'));
+			// The client is now throttled: the simulator attributes its 429s to the new schema.
+			sim.faults.set({throttleShare: 1, retryAfterSeconds: 1});
+			const status = await new Promise<number>((resolve, reject) => {
+				const request = https.get(
+					`${sim.url}/api/v1/pods?limit=1`,
+					{ca: sim.tls!.caCertPem, headers: {Authorization: 'Bearer acme-token', 'User-Agent': 'acme-inventory/0.3.1'}},
+					(response) => {
+						response.resume();
+						resolve(response.statusCode ?? 0);
+					},
+				);
+				request.on('error', reject);
+			});
+			sim.faults.clear();
+			t.is(status, 429);
+			t.regex(
+				sim.metrics.text(),
+				/^apiserver_flowcontrol_rejected_requests_total\{flow_schema="assure-throttle-data-platform-acme-inventory",priority_level="assure-throttle-data-platform-acme-inventory",reason="queue-full"\} 1$/m,
+				'the rejection is attributed to the new flow schema',
+			);
+			const undo = await engine.prepareUndo();
+			t.true(undo!.allowed, undo!.reason);
+			t.is((await engine.apply(undo!)).status, 'applied');
+			t.is(sim.store.resource('flowcontrol.apiserver.k8s.io/flowschemas').get('assure-throttle-data-platform-acme-inventory'), undefined);
+			t.is(sim.store.resource('flowcontrol.apiserver.k8s.io/prioritylevelconfigurations').get('assure-throttle-data-platform-acme-inventory'), undefined);
+			controller.dispose();
+		},
+	);
 });

@@ -7,14 +7,7 @@ import {readFileSync} from 'node:fs';
 import {isDeepStrictEqual} from 'node:util';
 import test from 'ava';
 import fc from 'fast-check';
-import {
-	MAX_PARSE_ERRORS,
-	parsePrometheusText,
-	setLabel,
-	type MetricFamily,
-	type MetricType,
-	type Sample,
-} from '../../source/formats/prometheus-text.js';
+import {MAX_PARSE_ERRORS, parsePrometheusText, setLabel, type MetricFamily, type MetricType, type Sample} from '../../source/formats/prometheus-text.js';
 import {
 	escapeHelp,
 	escapeLabelValue,
@@ -62,9 +55,7 @@ test('v1.21.14: exponent values, HELP text and types', (t) => {
 	const parsed = parsePrometheusText(fixture('v1.21.14'));
 	const etcd = parsed.get('etcd_db_total_size_in_bytes');
 	t.is(etcd?.type, 'gauge');
-	t.deepEqual(etcd?.samples, [
-		{name: 'etcd_db_total_size_in_bytes', labels: {endpoint: 'https://127.0.0.1:2379'}, value: 2_985_984},
-	]);
+	t.deepEqual(etcd?.samples, [{name: 'etcd_db_total_size_in_bytes', labels: {endpoint: 'https://127.0.0.1:2379'}, value: 2_985_984}]);
 	t.true(etcd?.help.startsWith('[ALPHA] Total size of the etcd database file'));
 	t.is(parsed.get('apiserver_request_total')?.type, 'counter');
 	t.is(parsed.sum('apiserver_request_total'), 3511);
@@ -99,7 +90,10 @@ test('v1.35.0: sums with a label predicate and a missing family', (t) => {
 	// A raw sum: the events row is -1 (an error); apiserver-metrics.ts treats it as unknown.
 	t.is(parsed.sum('apiserver_resource_size_estimate_bytes'), 414_928);
 	t.is(parsed.sum('apiserver_resource_size_estimate_bytes', {resource: 'events'}), -1);
-	t.is(parsed.sum('apiserver_longrunning_requests', (labels) => labels['verb'] === 'WATCH'), 170);
+	t.is(
+		parsed.sum('apiserver_longrunning_requests', (labels) => labels['verb'] === 'WATCH'),
+		170,
+	);
 	t.is(parsed.sum('apiserver_request_total', {verb: 'LIST'}), 56);
 	t.is(parsed.get('apiserver_flowcontrol_rejected_requests_total'), undefined);
 	t.is(parsed.sum('apiserver_flowcontrol_rejected_requests_total'), 0);
@@ -290,10 +284,15 @@ test('label name __proto__ is kept as an ordinary label', (t) => {
 test('writer: escaping, value formatting and stable label order', (t) => {
 	t.is(escapeHelp('a\\b\nc"d'), 'a\\\\b\\nc"d');
 	t.is(escapeLabelValue('a\\b\nc"d'), 'a\\\\b\\nc\\"d');
-	t.deepEqual(
-		[Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1e21, 2.5e-7].map(formatSampleValue),
-		['NaN', '+Inf', '-Inf', '-0', '0', '1e+21', '2.5e-7'],
-	);
+	t.deepEqual([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1e21, 2.5e-7].map(formatSampleValue), [
+		'NaN',
+		'+Inf',
+		'-Inf',
+		'-0',
+		'0',
+		'1e+21',
+		'2.5e-7',
+	]);
 	const text = writePrometheusText([
 		{
 			name: 'req_total',
@@ -367,9 +366,24 @@ test('writer: histograms from observations have cumulative le buckets, +Inf, _su
 	t.deepEqual(parsed.errors, []);
 	t.is(parsed.sum('wait_seconds_bucket', {le: '+Inf'}), 6);
 	t.throws(() => histogramSamples('h', {le: '1'}, data), {message: /must not contain "le"/});
-	t.throws(() => histogramSamples('h', {}, {buckets: [{le: 1, count: 3}, {le: 2, count: 1}], sum: 0, count: 3}), {
-		message: /cumulative/,
-	});
+	t.throws(
+		() =>
+			histogramSamples(
+				'h',
+				{},
+				{
+					buckets: [
+						{le: 1, count: 3},
+						{le: 2, count: 1},
+					],
+					sum: 0,
+					count: 3,
+				},
+			),
+		{
+			message: /cumulative/,
+		},
+	);
 });
 
 for (const shape of fixtureShapes) {
@@ -393,10 +407,7 @@ const labelNameArb = fc.oneof(
 	fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/),
 	fc.constantFrom('__proto__', 'constructor', 'toString', 'le', 'quantile', 'hasOwnProperty'),
 );
-const metricNameArb = fc.oneof(
-	fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,10}$/),
-	fc.constantFrom('a', 'a_bucket', 'a_sum', 'a_count', 'b_total'),
-);
+const metricNameArb = fc.oneof(fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,10}$/), fc.constantFrom('a', 'a_bucket', 'a_sum', 'a_count', 'b_total'));
 const helpArb = fc
 	.oneof(
 		fc.string({unit: 'binary', maxLength: 30}),
@@ -408,10 +419,16 @@ const valueArb = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -1, Numb
 
 function labelsArb(excluded: readonly string[]): fc.Arbitrary<Record<string, string>> {
 	return fc
-		.uniqueArray(fc.tuple(labelNameArb.filter((name) => !excluded.includes(name)), labelValueArb), {
-			selector: ([name]) => name,
-			maxLength: 4,
-		})
+		.uniqueArray(
+			fc.tuple(
+				labelNameArb.filter((name) => !excluded.includes(name)),
+				labelValueArb,
+			),
+			{
+				selector: ([name]) => name,
+				maxLength: 4,
+			},
+		)
 		.map((pairs) => {
 			const labels: Record<string, string> = {};
 			for (const [name, value] of pairs) setLabel(labels, name, value);
@@ -467,8 +484,7 @@ function summarySamplesArb(name: string): fc.Arbitrary<Sample[]> {
 const familyArb: fc.Arbitrary<MetricFamily> = fc
 	.record({name: metricNameArb, type: fc.constantFrom<MetricType>('counter', 'gauge', 'histogram', 'summary', 'untyped'), help: helpArb})
 	.chain(({name, type, help}) => {
-		const samples =
-			type === 'histogram' ? histogramSamplesArb(name) : type === 'summary' ? summarySamplesArb(name) : plainSamplesArb(name);
+		const samples = type === 'histogram' ? histogramSamplesArb(name) : type === 'summary' ? summarySamplesArb(name) : plainSamplesArb(name);
 		return samples.map((s): MetricFamily => ({name, type, help, samples: s}));
 	});
 

@@ -1,13 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import {
-	formatCpu,
-	formatMemory,
-	parseCpuMillis,
-	parseMemoryBytes,
-	parseQuantity,
-	QuantityError,
-} from '../../source/formats/quantity.js';
+import {formatCpu, formatMemory, parseCpuMillis, parseMemoryBytes, parseQuantity, QuantityError} from '../../source/formats/quantity.js';
 
 test('parseQuantity reads every suffix family', (t) => {
 	const cases: Array<[string, number]> = [

@@ -27,7 +27,15 @@ export class ManualClock implements Clock {
 	setTimeout(fn: () => void, ms: number): NodeJS.Timeout {
 		const timer = {at: this.time + Math.max(0, ms), fn, id: ++this.seq};
 		this.timers.push(timer);
-		return {ref() {}, unref() {}, hasRef: () => true, refresh() {}, [Symbol.toPrimitive]: () => timer.id, close() {}, _timer: timer} as unknown as NodeJS.Timeout;
+		return {
+			ref() {},
+			unref() {},
+			hasRef: () => true,
+			refresh() {},
+			[Symbol.toPrimitive]: () => timer.id,
+			close() {},
+			_timer: timer,
+		} as unknown as NodeJS.Timeout;
 	}
 
 	sleep(ms: number, signal?: AbortSignal): Promise<void> {

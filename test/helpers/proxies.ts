@@ -43,10 +43,14 @@ async function started(child: ChildProcess, port: number, what: string, output: 
 	child.once('exit', () => {
 		exited = true;
 	});
-	await eventually(async () => {
-		if (exited) throw new Error(`${what} exited: ${output()}`);
-		return accepts(port);
-	}, 10_000, `${what} to listen on ${port}`);
+	await eventually(
+		async () => {
+			if (exited) throw new Error(`${what} exited: ${output()}`);
+			return accepts(port);
+		},
+		10_000,
+		`${what} to listen on ${port}`,
+	);
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -64,16 +68,19 @@ export async function startTinyproxy(options: {basicAuth?: {user: string; passwo
 	const logFile = join(dir, 'tinyproxy.log');
 	writeFileSync(logFile, '');
 	const config = join(dir, 'tinyproxy.conf');
-	writeFileSync(config, [
-		`Port ${port}`,
-		'Listen 127.0.0.1',
-		'Timeout 600',
-		`LogFile "${logFile}"`,
-		'LogLevel Connect',
-		'MaxClients 100',
-		...(options.basicAuth ? [`BasicAuth ${options.basicAuth.user} ${options.basicAuth.password}`] : []),
-		'',
-	].join('\n'));
+	writeFileSync(
+		config,
+		[
+			`Port ${port}`,
+			'Listen 127.0.0.1',
+			'Timeout 600',
+			`LogFile "${logFile}"`,
+			'LogLevel Connect',
+			'MaxClients 100',
+			...(options.basicAuth ? [`BasicAuth ${options.basicAuth.user} ${options.basicAuth.password}`] : []),
+			'',
+		].join('\n'),
+	);
 	let output = '';
 	const child = spawn('tinyproxy', ['-d', '-c', config], {stdio: ['ignore', 'pipe', 'pipe']});
 	child.stdout!.on('data', (chunk: Buffer) => {
@@ -90,7 +97,9 @@ export async function startTinyproxy(options: {basicAuth?: {user: string; passwo
 export async function startMicrosocks(options: {user?: string; password?: string} = {}): Promise<ProxyProcess> {
 	const port = await freePort();
 	let output = '';
-	const child = spawn('microsocks', ['-i', '127.0.0.1', '-p', String(port), ...(options.user ? ['-u', options.user, '-P', options.password ?? ''] : [])], {stdio: ['ignore', 'pipe', 'pipe']});
+	const child = spawn('microsocks', ['-i', '127.0.0.1', '-p', String(port), ...(options.user ? ['-u', options.user, '-P', options.password ?? ''] : [])], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	child.stdout!.on('data', (chunk: Buffer) => {
 		output += chunk.toString();
 	});
@@ -123,9 +132,10 @@ export async function startTlsFront(backendPort: number, cert: string, key: stri
 	return {
 		port,
 		log: () => `${handshakes} TLS handshakes`,
-		close: () => new Promise((resolve) => {
-			for (const socket of sockets) socket.destroy();
-			server.close(() => resolve());
-		}),
+		close: () =>
+			new Promise((resolve) => {
+				for (const socket of sockets) socket.destroy();
+				server.close(() => resolve());
+			}),
 	};
 }

@@ -35,7 +35,13 @@ export function findingFinder(controller: AppController): (type: string, predica
 	return (type, predicate = () => true) => {
 		controller.refresh(true);
 		const found = controller.findings().find((f) => f.type === type && predicate(f));
-		if (!found) throw new Error(`no ${type} finding; have ${controller.findings().map((f) => f.id).join(', ')}`);
+		if (!found)
+			throw new Error(
+				`no ${type} finding; have ${controller
+					.findings()
+					.map((f) => f.id)
+					.join(', ')}`,
+			);
 		return found;
 	};
 }

@@ -37,10 +37,15 @@ export interface RunResult {
 export function kubectl(kubeconfig: string, args: string[], options: {timeoutMs?: number; env?: Record<string, string>} = {}): Promise<RunResult> {
 	const cacheDir = tempDir('kubectl-cache-');
 	return new Promise((resolve) => {
-		execFile('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], {timeout: options.timeoutMs ?? 30_000, env: {...process.env, HOME: cacheDir, ...(options.env ?? {})}, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
-			const code = error ? (typeof (error as NodeJS.ErrnoException & {code?: unknown}).code === 'number' ? Number((error as {code: number}).code) : 1) : 0;
-			resolve({code, stdout: String(stdout), stderr: String(stderr)});
-		});
+		execFile(
+			'kubectl',
+			['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args],
+			{timeout: options.timeoutMs ?? 30_000, env: {...process.env, HOME: cacheDir, ...(options.env ?? {})}, maxBuffer: 64 * 1024 * 1024},
+			(error, stdout, stderr) => {
+				const code = error ? (typeof (error as NodeJS.ErrnoException & {code?: unknown}).code === 'number' ? Number((error as {code: number}).code) : 1) : 0;
+				resolve({code, stdout: String(stdout), stderr: String(stderr)});
+			},
+		);
 	});
 }
 

@@ -59,12 +59,34 @@ const VERSIONS: Version[] = ['v1.21.14', 'v1.31.0', 'v1.35.0'];
 const OBJECTS = {
 	'v1.21.14': {source: 'apiserver_storage_objects', resources: 48, total: 545, pods: 27, deployments: 6, sizeEstimates: null},
 	'v1.31.0': {source: 'apiserver_storage_objects', resources: 49, total: 435, pods: 22, deployments: 6, sizeEstimates: null},
-	'v1.35.0': {source: 'apiserver_resource_objects', resources: 56, total: 460, pods: 21, deployments: 6, sizeEstimates: 'apiserver_resource_size_estimate_bytes'},
+	'v1.35.0': {
+		source: 'apiserver_resource_objects',
+		resources: 56,
+		total: 460,
+		pods: 21,
+		deployments: 6,
+		sizeEstimates: 'apiserver_resource_size_estimate_bytes',
+	},
 } as const;
 const ETCD = {
-	'v1.21.14': {source: 'etcd_db_total_size_in_bytes', bytes: 2_985_984, totalBytes: 2_985_984, parts: [{label: 'endpoint', id: 'https://127.0.0.1:2379', bytes: 2_985_984}]},
-	'v1.31.0': {source: 'apiserver_storage_size_bytes', bytes: 2_260_992, totalBytes: 2_260_992, parts: [{label: 'storage_cluster_id', id: 'etcd-0', bytes: 2_260_992}]},
-	'v1.35.0': {source: 'apiserver_storage_size_bytes', bytes: 2_093_056, totalBytes: 2_093_056, parts: [{label: 'storage_cluster_id', id: 'etcd-0', bytes: 2_093_056}]},
+	'v1.21.14': {
+		source: 'etcd_db_total_size_in_bytes',
+		bytes: 2_985_984,
+		totalBytes: 2_985_984,
+		parts: [{label: 'endpoint', id: 'https://127.0.0.1:2379', bytes: 2_985_984}],
+	},
+	'v1.31.0': {
+		source: 'apiserver_storage_size_bytes',
+		bytes: 2_260_992,
+		totalBytes: 2_260_992,
+		parts: [{label: 'storage_cluster_id', id: 'etcd-0', bytes: 2_260_992}],
+	},
+	'v1.35.0': {
+		source: 'apiserver_storage_size_bytes',
+		bytes: 2_093_056,
+		totalBytes: 2_093_056,
+		parts: [{label: 'storage_cluster_id', id: 'etcd-0', bytes: 2_093_056}],
+	},
 } as const;
 const WATCHES = {
 	'v1.21.14': {source: 'apiserver_longrunning_gauge', total: 130, resources: 49, pods: 6},
@@ -110,7 +132,10 @@ for (const version of VERSIONS) {
 		t.is(figures.watches.source, watches.source);
 		t.is(figures.watches.total, watches.total);
 		t.is(figures.watches.byResource.length, watches.resources);
-		t.deepEqual(figures.watches.byResource.find((row) => row.resource === 'pods'), {group: '', resource: 'pods', kind: null, count: watches.pods});
+		t.deepEqual(
+			figures.watches.byResource.find((row) => row.resource === 'pods'),
+			{group: '', resource: 'pods', kind: null, count: watches.pods},
+		);
 
 		const requests = REQUESTS[version];
 		t.is(figures.requests.source, 'apiserver_request_total');

@@ -17,7 +17,11 @@ const half = () => 0.5;
 function queue(breaker: Breaker, n: number, signal?: AbortSignal): {went: number[]; errors: unknown[]} {
 	const went: number[] = [];
 	const errors: unknown[] = [];
-	for (let i = 0; i < n; i++) void breaker.pass(signal).then(() => went.push(i), (error: unknown) => errors.push(error));
+	for (let i = 0; i < n; i++)
+		void breaker.pass(signal).then(
+			() => went.push(i),
+			(error: unknown) => errors.push(error),
+		);
 	return {went, errors};
 }
 
@@ -31,7 +35,7 @@ test('closed: every request goes at once', async (t) => {
 	t.is(breaker.nextTryInMs(), 0);
 });
 
-test('tripped: one probe a step; a failed probe doubles the step; the probe\'s answer releases everyone, a stale one does not', async (t) => {
+test("tripped: one probe a step; a failed probe doubles the step; the probe's answer releases everyone, a stale one does not", async (t) => {
 	const clock = new ManualClock();
 	const breaker = new Breaker(clock, half);
 	// Ten requests in flight fail together: one failure, not ten.
@@ -61,7 +65,7 @@ test('tripped: one probe a step; a failed probe doubles the step; the probe\'s a
 	t.false(breaker.tripped);
 });
 
-test('429: the probe waits the Retry-After; a stale request\'s Retry-After still counts', async (t) => {
+test("429: the probe waits the Retry-After; a stale request's Retry-After still counts", async (t) => {
 	const clock = new ManualClock();
 	const breaker = new Breaker(clock, half);
 	const old = breaker.current;
@@ -106,7 +110,11 @@ test('a server that is down meets one probe a step from many readers, and all of
 	await withSim({scenario: 'empty'}, async (sim) => {
 		const config = resolveConfig({kubeconfig: writeKubeconfig(sim)});
 		const credentials = new Credentials(config);
-		const client = new KubeClient(new Transport(config, credentials, 'kubectl-assure/test (linux/amd64)'), credentials, {qps: 100, burst: 100, random: () => 0});
+		const client = new KubeClient(new Transport(config, credentials, 'kubectl-assure/test (linux/amd64)'), credentials, {
+			qps: 100,
+			burst: 100,
+			random: () => 0,
+		});
 		sim.faults.set({errorShare: 1, errorCode: 503});
 		const readers = Array.from({length: 12}, () => client.getJson<{items: unknown[]}>('/api/v1/namespaces'));
 		// Steps of 0.5, 1, 2 s: by 3 s the first failures plus about three probes.
@@ -116,7 +124,10 @@ test('a server that is down meets one probe a step from many readers, and all of
 		t.true(client.breaker.probes >= 2, `${client.breaker.probes} probes`);
 		sim.faults.set({errorShare: 0});
 		const lists = await Promise.all(readers);
-		t.true(lists.every((l) => l.items.length > 0), 'every reader got its answer');
+		t.true(
+			lists.every((l) => l.items.length > 0),
+			'every reader got its answer',
+		);
 		t.false(client.breaker.tripped);
 	});
 });

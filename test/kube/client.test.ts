@@ -54,13 +54,34 @@ test('an aborted wait leaves the queue', async (t) => {
 });
 
 test('backoff: never shorter than min(30 s, 0.5 s × 2^n), at most half again as long', (t) => {
-	t.is(backoffDelay(0, () => 0), 500);
-	t.is(backoffDelay(0, () => 1), 750);
-	t.is(backoffDelay(3, () => 0), 4000);
-	t.is(backoffDelay(3, () => 1), 6000);
-	t.is(backoffDelay(10, () => 0), 30_000);
-	t.is(backoffDelay(10, () => 1), 45_000);
-	t.is(backoffDelay(40, () => 0.5), 37_500);
+	t.is(
+		backoffDelay(0, () => 0),
+		500,
+	);
+	t.is(
+		backoffDelay(0, () => 1),
+		750,
+	);
+	t.is(
+		backoffDelay(3, () => 0),
+		4000,
+	);
+	t.is(
+		backoffDelay(3, () => 1),
+		6000,
+	);
+	t.is(
+		backoffDelay(10, () => 0),
+		30_000,
+	);
+	t.is(
+		backoffDelay(10, () => 1),
+		45_000,
+	);
+	t.is(
+		backoffDelay(40, () => 0.5),
+		37_500,
+	);
 });
 
 async function clientFor(sim: Parameters<Parameters<typeof withSim>[1]>[0], options: {readOnly?: boolean; token?: string} = {}) {

@@ -18,34 +18,64 @@ const fixture = (name: string) => join(process.cwd(), 'test', 'fixtures', name);
 
 function configWith(exec: Record<string, unknown>) {
 	const path = join(tempDir(), 'kubeconfig');
-	writeFileSync(path, stringify({
-		clusters: [{name: 'c', cluster: {server: 'https://192.0.2.10:6443', 'tls-server-name': 'api.internal', 'proxy-url': 'socks5://jump:1080'}}],
-		users: [{name: 'u', user: {exec}}],
-		contexts: [{name: 'x', context: {cluster: 'c', user: 'u'}}],
-		'current-context': 'x',
-	}));
+	writeFileSync(
+		path,
+		stringify({
+			clusters: [{name: 'c', cluster: {server: 'https://192.0.2.10:6443', 'tls-server-name': 'api.internal', 'proxy-url': 'socks5://jump:1080'}}],
+			users: [{name: 'u', user: {exec}}],
+			contexts: [{name: 'x', context: {cluster: 'c', user: 'u'}}],
+			'current-context': 'x',
+		}),
+	);
 	return resolveConfig({kubeconfig: path});
 }
 
 function plugin(env: Record<string, string>, extra: Record<string, unknown> = {}) {
-	return {apiVersion: 'client.authentication.k8s.io/v1', command: fixture('exec-plugin.sh'), env: Object.entries(env).map(([name, value]) => ({name, value})), interactiveMode: 'IfAvailable', ...extra};
+	return {
+		apiVersion: 'client.authentication.k8s.io/v1',
+		command: fixture('exec-plugin.sh'),
+		env: Object.entries(env).map(([name, value]) => ({name, value})),
+		interactiveMode: 'IfAvailable',
+		...extra,
+	};
 }
 
 function infos(file: string): Array<{spec: {interactive: boolean; cluster?: Record<string, unknown>}}> {
-	return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+	return readFileSync(file, 'utf8')
+		.split('\n')
+		.filter(Boolean)
+		.map((line) => JSON.parse(line));
 }
 
 test('interactiveMode as kubectl: required for v1, IfAvailable by default for v1beta1, nothing else accepted', (t) => {
-	t.throws(() => new Credentials(configWith({...plugin({}), interactiveMode: undefined})), {instanceOf: UsageError, message: 'interactiveMode must be specified for user "u" to use an exec credential plugin (Never, IfAvailable or Always)'});
-	t.throws(() => new Credentials(configWith({...plugin({}), interactiveMode: 'Sometimes'})), {instanceOf: UsageError, message: /invalid interactiveMode for user "u": "Sometimes"/});
-	t.true(new Credentials(configWith({...plugin({}), apiVersion: 'client.authentication.k8s.io/v1beta1', interactiveMode: undefined}), {stdinIsTerminal: true}).wantsTerminal, 'v1beta1 defaults to IfAvailable');
+	t.throws(() => new Credentials(configWith({...plugin({}), interactiveMode: undefined})), {
+		instanceOf: UsageError,
+		message: 'interactiveMode must be specified for user "u" to use an exec credential plugin (Never, IfAvailable or Always)',
+	});
+	t.throws(() => new Credentials(configWith({...plugin({}), interactiveMode: 'Sometimes'})), {
+		instanceOf: UsageError,
+		message: /invalid interactiveMode for user "u": "Sometimes"/,
+	});
+	t.true(
+		new Credentials(configWith({...plugin({}), apiVersion: 'client.authentication.k8s.io/v1beta1', interactiveMode: undefined}), {stdinIsTerminal: true})
+			.wantsTerminal,
+		'v1beta1 defaults to IfAvailable',
+	);
 	t.throws(() => new Credentials(configWith({...plugin({}), command: ''})), {instanceOf: UsageError});
 });
 
 test('interactive when standard input is a terminal (IfAvailable, Always), never for Never; the plugin is told so', async (t) => {
-	for (const [mode, terminal, interactive] of [['IfAvailable', true, true], ['IfAvailable', false, false], ['Never', true, false], ['Always', true, true]] as const) {
+	for (const [mode, terminal, interactive] of [
+		['IfAvailable', true, true],
+		['IfAvailable', false, false],
+		['Never', true, false],
+		['Always', true, true],
+	] as const) {
 		const record = join(tempDir(), 'info');
-		const credentials = new Credentials(configWith(plugin({ASSURE_TEST_TOKEN: 't', ASSURE_TEST_EXEC_INFO: record}, {interactiveMode: mode, provideClusterInfo: true})), {stdinIsTerminal: terminal});
+		const credentials = new Credentials(
+			configWith(plugin({ASSURE_TEST_TOKEN: 't', ASSURE_TEST_EXEC_INFO: record}, {interactiveMode: mode, provideClusterInfo: true})),
+			{stdinIsTerminal: terminal},
+		);
 		t.is(credentials.wantsTerminal, interactive, `${mode}, terminal ${terminal}`);
 		t.is((await credentials.get()).authorization, 'Bearer t');
 		const [info] = infos(record);
@@ -59,9 +89,16 @@ test('interactive when standard input is a terminal (IfAvailable, Always), never
 test('Always without a terminal, or once the live view holds it, fails with one line instead of running', async (t) => {
 	const counter = join(tempDir(), 'runs');
 	writeFileSync(counter, '');
-	const noTerminal = new Credentials(configWith(plugin({ASSURE_TEST_TOKEN: 't', ASSURE_TEST_COUNTER: counter}, {interactiveMode: 'Always'})), {stdinIsTerminal: false});
-	await t.throwsAsync(noTerminal.get(), {instanceOf: CredentialError, message: 'exec credential plugin "exec-plugin.sh" needs a terminal (interactiveMode Always): standard input is not a terminal'});
-	const held = new Credentials(configWith(plugin({ASSURE_TEST_TOKEN: 't', ASSURE_TEST_COUNTER: counter}, {interactiveMode: 'Always'})), {stdinIsTerminal: true});
+	const noTerminal = new Credentials(configWith(plugin({ASSURE_TEST_TOKEN: 't', ASSURE_TEST_COUNTER: counter}, {interactiveMode: 'Always'})), {
+		stdinIsTerminal: false,
+	});
+	await t.throwsAsync(noTerminal.get(), {
+		instanceOf: CredentialError,
+		message: 'exec credential plugin "exec-plugin.sh" needs a terminal (interactiveMode Always): standard input is not a terminal',
+	});
+	const held = new Credentials(configWith(plugin({ASSURE_TEST_TOKEN: 't', ASSURE_TEST_COUNTER: counter}, {interactiveMode: 'Always'})), {
+		stdinIsTerminal: true,
+	});
 	held.terminal.heldByUi = true;
 	await t.throwsAsync(held.get(), {instanceOf: CredentialError, message: /which the live view holds: quit and start kubectl assure again to log in/});
 	t.is(readFileSync(counter, 'utf8'), '', 'the plugin never ran');
@@ -70,12 +107,17 @@ test('Always without a terminal, or once the live view holds it, fails with one 
 test('a credential that expires while the live view holds the terminal is fetched again without it (IfAvailable)', async (t) => {
 	const record = join(tempDir(), 'info');
 	const expired = new Date(Date.now() - 60_000).toISOString();
-	const credentials = new Credentials(configWith(plugin({ASSURE_TEST_TOKEN: 't', ASSURE_TEST_EXEC_INFO: record, ASSURE_TEST_EXPIRES: expired})), {stdinIsTerminal: true});
+	const credentials = new Credentials(configWith(plugin({ASSURE_TEST_TOKEN: 't', ASSURE_TEST_EXEC_INFO: record, ASSURE_TEST_EXPIRES: expired})), {
+		stdinIsTerminal: true,
+	});
 	await credentials.get();
 	credentials.terminal.heldByUi = true;
 	t.false(credentials.wantsTerminal);
 	await credentials.get();
-	t.deepEqual(infos(record).map((info) => info.spec.interactive), [true, false]);
+	t.deepEqual(
+		infos(record).map((info) => info.spec.interactive),
+		[true, false],
+	);
 	t.is(credentials.execRuns, 2);
 });
 
@@ -84,7 +126,16 @@ test('a plugin run has no time limit unless one is set; the header sees it; stop
 	const hang = {...plugin({ASSURE_TEST_PIDS: pids}), command: fixture('exec-plugin-hang.sh'), interactiveMode: 'Never'};
 	const limited = new Credentials(configWith(hang), {execTimeoutMs: 700});
 	await t.throwsAsync(limited.get(), {instanceOf: CredentialError, message: 'exec credential plugin "exec-plugin-hang.sh" did not finish within 700ms'});
-	await eventually(() => readFileSync(pids, 'utf8').split('\n').filter(Boolean).map(Number).every((pid) => !processAlive(pid)), 5000, 'the timed-out plugin and its child to be gone');
+	await eventually(
+		() =>
+			readFileSync(pids, 'utf8')
+				.split('\n')
+				.filter(Boolean)
+				.map(Number)
+				.every((pid) => !processAlive(pid)),
+		5000,
+		'the timed-out plugin and its child to be gone',
+	);
 
 	writeFileSync(pids, '');
 	const unlimited = new Credentials(configWith(hang));

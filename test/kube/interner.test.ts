@@ -60,8 +60,18 @@ test('Generations: a turn needs as many new keys as were carried over, and drops
 });
 
 const pod = (name: string, owner: string) => ({
-	metadata: {namespace: 'batch', name, uid: `uid-${name}`, resourceVersion: '1', ownerReferences: [{kind: 'Job', name: owner, uid: `uid-${owner}`, controller: true}], labels: {'job-name': owner}},
-	spec: {nodeName: 'node-1', containers: [{name: 'main', image: 'app:1', resources: {requests: {cpu: '100m', memory: '64Mi'}, limits: {cpu: '100m', memory: '64Mi'}}}]},
+	metadata: {
+		namespace: 'batch',
+		name,
+		uid: `uid-${name}`,
+		resourceVersion: '1',
+		ownerReferences: [{kind: 'Job', name: owner, uid: `uid-${owner}`, controller: true}],
+		labels: {'job-name': owner},
+	},
+	spec: {
+		nodeName: 'node-1',
+		containers: [{name: 'main', image: 'app:1', resources: {requests: {cpu: '100m', memory: '64Mi'}, limits: {cpu: '100m', memory: '64Mi'}}}],
+	},
 	status: {phase: 'Succeeded'},
 });
 

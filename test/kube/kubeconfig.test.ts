@@ -19,14 +19,27 @@ function file(dir: string, name: string, config: object): string {
 
 const cluster = (name: string, server: string, extra: object = {}) => ({name, cluster: {server, ...extra}});
 const user = (name: string, token: string) => ({name, user: {token}});
-const context = (name: string, clusterName: string, userName: string, namespace?: string) => ({name, context: {cluster: clusterName, user: userName, ...(namespace ? {namespace} : {})}});
+const context = (name: string, clusterName: string, userName: string, namespace?: string) => ({
+	name,
+	context: {cluster: clusterName, user: userName, ...(namespace ? {namespace} : {})},
+});
 
 test('KUBECONFIG merges files and the first file that sets current-context wins', (t) => {
 	const dir = tempDir();
-	const a = file(dir, 'a', {clusters: [cluster('one', 'https://one.example:6443')], users: [user('u1', 't1')], contexts: [context('ctx-a', 'one', 'u1', 'team-a')], 'current-context': 'ctx-a'});
-	const b = file(dir, 'b', {clusters: [cluster('one', 'https://shadowed.example'), cluster('two', 'https://two.example')], users: [user('u2', 't2')], contexts: [context('ctx-b', 'two', 'u2')], 'current-context': 'ctx-b'});
+	const a = file(dir, 'a', {
+		clusters: [cluster('one', 'https://one.example:6443')],
+		users: [user('u1', 't1')],
+		contexts: [context('ctx-a', 'one', 'u1', 'team-a')],
+		'current-context': 'ctx-a',
+	});
+	const b = file(dir, 'b', {
+		clusters: [cluster('one', 'https://shadowed.example'), cluster('two', 'https://two.example')],
+		users: [user('u2', 't2')],
+		contexts: [context('ctx-b', 'two', 'u2')],
+		'current-context': 'ctx-b',
+	});
 	const resolved = resolveConfig({env: {KUBECONFIG: `${a}:${join(dir, 'missing')}:${b}`}});
-	t.is(resolved.contextName, 'ctx-a', 'client-node would take the last file\'s; kubectl takes the first');
+	t.is(resolved.contextName, 'ctx-a', "client-node would take the last file's; kubectl takes the first");
 	t.is(resolved.cluster.server, 'https://one.example:6443');
 	t.is(resolved.namespace, 'team-a');
 	const other = resolveConfig({env: {KUBECONFIG: `${a}:${b}`}, context: 'ctx-b'});
@@ -43,20 +56,40 @@ test('--kubeconfig wins over KUBECONFIG; ~/.kube/config is the fallback; relativ
 	const dir = tempDir();
 	mkdirSync(join(dir, 'certs'));
 	writeFileSync(join(dir, 'certs', 'ca.crt'), 'not really a certificate');
-	const explicit = file(dir, 'explicit', {clusters: [cluster('c', 'https://explicit.example', {'certificate-authority': 'certs/ca.crt'})], users: [user('u', 'x')], contexts: [context('c', 'c', 'u')], 'current-context': 'c'});
-	const env = file(dir, 'env', {clusters: [cluster('c', 'https://env.example')], users: [user('u', 'x')], contexts: [context('c', 'c', 'u')], 'current-context': 'c'});
+	const explicit = file(dir, 'explicit', {
+		clusters: [cluster('c', 'https://explicit.example', {'certificate-authority': 'certs/ca.crt'})],
+		users: [user('u', 'x')],
+		contexts: [context('c', 'c', 'u')],
+		'current-context': 'c',
+	});
+	const env = file(dir, 'env', {
+		clusters: [cluster('c', 'https://env.example')],
+		users: [user('u', 'x')],
+		contexts: [context('c', 'c', 'u')],
+		'current-context': 'c',
+	});
 	const resolved = resolveConfig({kubeconfig: explicit, env: {KUBECONFIG: env}});
 	t.is(resolved.cluster.server, 'https://explicit.example');
 	t.is(resolved.cluster.caFile, join(dir, 'certs', 'ca.crt'));
 	const home = tempDir();
 	mkdirSync(join(home, '.kube'));
-	file(join(home, '.kube'), 'config', {clusters: [cluster('h', 'https://home.example')], users: [user('u', 'x')], contexts: [context('h', 'h', 'u')], 'current-context': 'h'});
+	file(join(home, '.kube'), 'config', {
+		clusters: [cluster('h', 'https://home.example')],
+		users: [user('u', 'x')],
+		contexts: [context('h', 'h', 'u')],
+		'current-context': 'h',
+	});
 	t.is(resolveConfig({env: {}, home}).cluster.server, 'https://home.example');
 });
 
 test('errors are one line and say what to do', (t) => {
 	const dir = tempDir();
-	const good = file(dir, 'good', {clusters: [cluster('c', 'https://c.example')], users: [user('u', 'x')], contexts: [context('prod', 'c', 'u'), context('staging', 'c', 'u')], 'current-context': 'prod'});
+	const good = file(dir, 'good', {
+		clusters: [cluster('c', 'https://c.example')],
+		users: [user('u', 'x')],
+		contexts: [context('prod', 'c', 'u'), context('staging', 'c', 'u')],
+		'current-context': 'prod',
+	});
 	const unknown = t.throws(() => resolveConfig({kubeconfig: good, context: 'nope'}), {instanceOf: UsageError});
 	t.is(unknown!.message, `context "nope" not found in ${good}; available contexts: prod, staging`);
 	const missing = t.throws(() => resolveConfig({kubeconfig: join(dir, 'absent')}), {instanceOf: UsageError});
@@ -68,7 +101,10 @@ test('errors are one line and say what to do', (t) => {
 	const scalar = file(dir, 'scalar', 'just a string' as unknown as object);
 	t.throws(() => resolveConfig({kubeconfig: scalar}), {instanceOf: UsageError, message: /not a kubeconfig/});
 	const noCurrent = file(dir, 'nocurrent', {clusters: [cluster('c', 'https://c.example')], users: [user('u', 'x')], contexts: [context('a', 'c', 'u')]});
-	t.throws(() => resolveConfig({kubeconfig: noCurrent}), {instanceOf: UsageError, message: 'no current context is set in ' + noCurrent + ': pass --context (available: a)'});
+	t.throws(() => resolveConfig({kubeconfig: noCurrent}), {
+		instanceOf: UsageError,
+		message: 'no current context is set in ' + noCurrent + ': pass --context (available: a)',
+	});
 	const dangling = file(dir, 'dangling', {clusters: [], users: [], contexts: [context('a', 'gone', 'u')], 'current-context': 'a'});
 	t.throws(() => resolveConfig({kubeconfig: dangling}), {instanceOf: UsageError, message: /refers to cluster "gone"/});
 	t.throws(() => resolveConfig({env: {KUBECONFIG: join(dir, 'nope1')}}), {instanceOf: UsageError, message: /none of the files in KUBECONFIG exist/});

@@ -95,7 +95,7 @@ test.serial('HTTPS_PROXY through tinyproxy (CONNECT): we and kubectl both tunnel
 		seen = count(open, `: CONNECT ${target} `);
 		const kubectlRun = await theirs(kc, env);
 		t.true(kubectlRun.ok, kubectlRun.stderr);
-		t.true(count(open, `: CONNECT ${target} `) > seen, 'tinyproxy tunnelled kubectl\'s connection');
+		t.true(count(open, `: CONNECT ${target} `) > seen, "tinyproxy tunnelled kubectl's connection");
 
 		// NO_PROXY: the address itself, and a CIDR holding it: both go direct.
 		for (const noProxy of [address, `${address.split('.').slice(0, 3).join('.')}.0/24`, `example.com, ${address}:${sim.port}`]) {
@@ -115,10 +115,17 @@ test.serial('HTTPS_PROXY through tinyproxy (CONNECT): we and kubectl both tunnel
 		// Basic auth: without credentials a 407 for both; with them in the URL both get through.
 		const refused = await ours(kc, {HTTPS_PROXY: `http://127.0.0.1:${guarded.port}`});
 		t.false(refused.ok);
-		t.is(refused.error, `cannot reach the API server: the proxy http://127.0.0.1:${guarded.port} (HTTPS_PROXY) asks for credentials (give them in the proxy URL): 407 Proxy Authentication Required`);
+		t.is(
+			refused.error,
+			`cannot reach the API server: the proxy http://127.0.0.1:${guarded.port} (HTTPS_PROXY) asks for credentials (give them in the proxy URL): 407 Proxy Authentication Required`,
+		);
 		t.false((await theirs(kc, {HTTPS_PROXY: `http://127.0.0.1:${guarded.port}`})).ok);
 		const wrong = await ours(kc, {HTTPS_PROXY: `http://alice:wrong-pw@127.0.0.1:${guarded.port}`});
-		t.regex(wrong.error ?? '', /^cannot reach the API server: the proxy http:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\) did not accept the credentials in its URL: 401 Unauthorized$/, 'tinyproxy answers wrong credentials with 401');
+		t.regex(
+			wrong.error ?? '',
+			/^cannot reach the API server: the proxy http:\/\/127\.0\.0\.1:\d+ \(HTTPS_PROXY\) did not accept the credentials in its URL: 401 Unauthorized$/,
+			'tinyproxy answers wrong credentials with 401',
+		);
 		t.false(wrong.error!.includes('wrong-pw'), 'the password is never shown');
 		seen = count(guarded, `: CONNECT ${target} `);
 		const authorized = await ours(kc, {https_proxy: `http://alice:s3cr3t-pw@127.0.0.1:${guarded.port}`});
@@ -130,7 +137,12 @@ test.serial('HTTPS_PROXY through tinyproxy (CONNECT): we and kubectl both tunnel
 		const closed = await freePort();
 		const deadEnd = kubeconfigFor(sim, `https://${address}:${closed}`);
 		const unable = await ours(deadEnd, env);
-		t.regex(unable.error ?? '', new RegExp(`^cannot reach the API server: the proxy http://127\\.0\\.0\\.1:${open.port} \\(HTTPS_PROXY\\) could not open a tunnel to ${address.replace(/\./g, '\\.')}:${closed}: 500 Unable to connect$`));
+		t.regex(
+			unable.error ?? '',
+			new RegExp(
+				`^cannot reach the API server: the proxy http://127\\.0\\.0\\.1:${open.port} \\(HTTPS_PROXY\\) could not open a tunnel to ${address.replace(/\./g, '\\.')}:${closed}: 500 Unable to connect$`,
+			),
+		);
 		t.false((await theirs(deadEnd, env)).ok);
 		const gone = await freePort();
 		const down = await ours(kc, {HTTPS_PROXY: `http://bob:pw@127.0.0.1:${gone}`});
@@ -139,71 +151,85 @@ test.serial('HTTPS_PROXY through tinyproxy (CONNECT): we and kubectl both tunnel
 	});
 });
 
-test.serial('a loopback server: environment proxies are skipped by both; the cluster\'s proxy-url (SOCKS5, HTTP) is used by both, and wins over HTTPS_PROXY', async (t) => {
-	const http = await started(startTinyproxy());
-	const socks = await started(startMicrosocks());
-	const socksAuth = await started(startMicrosocks({user: 'bob', password: 'pw-for-socks'}));
-	await withSim({scenario: 'empty', https: true, controllers: false}, async (sim) => {
-		const target = `127.0.0.1:${sim.port}`;
-		const env = {HTTPS_PROXY: `http://127.0.0.1:${http.port}`};
-		const plain = kubeconfigFor(sim, `https://${target}`);
-		t.true((await ours(plain, env)).ok);
-		t.true((await theirs(plain, env)).ok);
-		t.is(count(http, ': CONNECT '), 0, 'loopback: neither used the environment proxy');
+test.serial(
+	"a loopback server: environment proxies are skipped by both; the cluster's proxy-url (SOCKS5, HTTP) is used by both, and wins over HTTPS_PROXY",
+	async (t) => {
+		const http = await started(startTinyproxy());
+		const socks = await started(startMicrosocks());
+		const socksAuth = await started(startMicrosocks({user: 'bob', password: 'pw-for-socks'}));
+		await withSim({scenario: 'empty', https: true, controllers: false}, async (sim) => {
+			const target = `127.0.0.1:${sim.port}`;
+			const env = {HTTPS_PROXY: `http://127.0.0.1:${http.port}`};
+			const plain = kubeconfigFor(sim, `https://${target}`);
+			t.true((await ours(plain, env)).ok);
+			t.true((await theirs(plain, env)).ok);
+			t.is(count(http, ': CONNECT '), 0, 'loopback: neither used the environment proxy');
 
-		const viaSocks = kubeconfigFor(sim, `https://${target}`, `socks5://127.0.0.1:${socks.port}`);
-		const mine = await ours(viaSocks, env);
-		t.true(mine.ok, mine.error);
-		t.true(count(socks, `connected to ${target}`) >= 1, 'our connection went through microsocks');
-		const ourSocks = count(socks, `connected to ${target}`);
-		const kubectlRun = await theirs(viaSocks, env);
-		t.true(kubectlRun.ok, kubectlRun.stderr);
-		t.true(count(socks, `connected to ${target}`) > ourSocks, 'kubectl\'s too');
-		t.is(count(http, ': CONNECT '), 0, 'proxy-url wins over HTTPS_PROXY for both');
+			const viaSocks = kubeconfigFor(sim, `https://${target}`, `socks5://127.0.0.1:${socks.port}`);
+			const mine = await ours(viaSocks, env);
+			t.true(mine.ok, mine.error);
+			t.true(count(socks, `connected to ${target}`) >= 1, 'our connection went through microsocks');
+			const ourSocks = count(socks, `connected to ${target}`);
+			const kubectlRun = await theirs(viaSocks, env);
+			t.true(kubectlRun.ok, kubectlRun.stderr);
+			t.true(count(socks, `connected to ${target}`) > ourSocks, "kubectl's too");
+			t.is(count(http, ': CONNECT '), 0, 'proxy-url wins over HTTPS_PROXY for both');
 
-		const viaHttp = kubeconfigFor(sim, `https://${target}`, `http://127.0.0.1:${http.port}`);
-		t.true((await ours(viaHttp, {})).ok);
-		const ourTunnels = count(http, `: CONNECT ${target} `);
-		t.true(ourTunnels >= 1);
-		t.true((await theirs(viaHttp, {})).ok);
-		t.true(count(http, `: CONNECT ${target} `) > ourTunnels);
+			const viaHttp = kubeconfigFor(sim, `https://${target}`, `http://127.0.0.1:${http.port}`);
+			t.true((await ours(viaHttp, {})).ok);
+			const ourTunnels = count(http, `: CONNECT ${target} `);
+			t.true(ourTunnels >= 1);
+			t.true((await theirs(viaHttp, {})).ok);
+			t.true(count(http, `: CONNECT ${target} `) > ourTunnels);
 
-		// SOCKS5 username/password: refused without, accepted with; the password is never shown.
-		const noCredentials = await ours(kubeconfigFor(sim, `https://${target}`, `socks5://127.0.0.1:${socksAuth.port}`), {});
-		t.is(noCredentials.error, `cannot reach the API server: the SOCKS5 proxy socks5://127.0.0.1:${socksAuth.port} (proxy-url of cluster "assure-sim") wants authentication (give a username and password in the proxy URL)`);
-		t.false((await theirs(kubeconfigFor(sim, `https://${target}`, `socks5://127.0.0.1:${socksAuth.port}`), {})).ok);
-		const withCredentials = kubeconfigFor(sim, `https://${target}`, `socks5://bob:pw-for-socks@127.0.0.1:${socksAuth.port}`);
-		t.true((await ours(withCredentials, {})).ok);
-		t.true((await theirs(withCredentials, {})).ok);
-		t.true(count(socksAuth, `connected to ${target}`) >= 2);
-		const wrong = await ours(kubeconfigFor(sim, `https://${target}`, `socks5://bob:nope-pw@127.0.0.1:${socksAuth.port}`), {});
-		t.regex(wrong.error ?? '', /SOCKS5 proxy socks5:\/\/127\.0\.0\.1:\d+ \(proxy-url of cluster "assure-sim"\) did not accept the credentials in its URL$/);
-	});
-});
+			// SOCKS5 username/password: refused without, accepted with; the password is never shown.
+			const noCredentials = await ours(kubeconfigFor(sim, `https://${target}`, `socks5://127.0.0.1:${socksAuth.port}`), {});
+			t.is(
+				noCredentials.error,
+				`cannot reach the API server: the SOCKS5 proxy socks5://127.0.0.1:${socksAuth.port} (proxy-url of cluster "assure-sim") wants authentication (give a username and password in the proxy URL)`,
+			);
+			t.false((await theirs(kubeconfigFor(sim, `https://${target}`, `socks5://127.0.0.1:${socksAuth.port}`), {})).ok);
+			const withCredentials = kubeconfigFor(sim, `https://${target}`, `socks5://bob:pw-for-socks@127.0.0.1:${socksAuth.port}`);
+			t.true((await ours(withCredentials, {})).ok);
+			t.true((await theirs(withCredentials, {})).ok);
+			t.true(count(socksAuth, `connected to ${target}`) >= 2);
+			const wrong = await ours(kubeconfigFor(sim, `https://${target}`, `socks5://bob:nope-pw@127.0.0.1:${socksAuth.port}`), {});
+			t.regex(wrong.error ?? '', /SOCKS5 proxy socks5:\/\/127\.0\.0\.1:\d+ \(proxy-url of cluster "assure-sim"\) did not accept the credentials in its URL$/);
+		});
+	},
+);
 
-test.serial('an https:// proxy (TLS to the proxy, checked with the cluster\'s CA as kubectl checks it, then CONNECT): both through it, both refuse a proxy certificate from another CA', async (t) => {
-	const backend = await started(startTinyproxy());
-	await withSim({scenario: 'empty', https: true, controllers: false}, async (sim) => {
-		const target = `127.0.0.1:${sim.port}`;
-		// The proxy presents a certificate for 127.0.0.1 signed by the cluster's CA.
-		const front = await started(startTlsFront(backend.port, sim.tls!.serverCertPem, sim.tls!.serverKeyPem));
-		const kc = kubeconfigFor(sim, `https://${target}`, `https://127.0.0.1:${front.port}`);
-		const mine = await ours(kc, {});
-		t.true(mine.ok, mine.error);
-		const ourTunnels = count(backend, `: CONNECT ${target} `);
-		t.true(ourTunnels >= 1);
-		const kubectlRun = await theirs(kc, {});
-		t.true(kubectlRun.ok, kubectlRun.stderr);
-		t.true(count(backend, `: CONNECT ${target} `) > ourTunnels);
+test.serial(
+	"an https:// proxy (TLS to the proxy, checked with the cluster's CA as kubectl checks it, then CONNECT): both through it, both refuse a proxy certificate from another CA",
+	async (t) => {
+		const backend = await started(startTinyproxy());
+		await withSim({scenario: 'empty', https: true, controllers: false}, async (sim) => {
+			const target = `127.0.0.1:${sim.port}`;
+			// The proxy presents a certificate for 127.0.0.1 signed by the cluster's CA.
+			const front = await started(startTlsFront(backend.port, sim.tls!.serverCertPem, sim.tls!.serverKeyPem));
+			const kc = kubeconfigFor(sim, `https://${target}`, `https://127.0.0.1:${front.port}`);
+			const mine = await ours(kc, {});
+			t.true(mine.ok, mine.error);
+			const ourTunnels = count(backend, `: CONNECT ${target} `);
+			t.true(ourTunnels >= 1);
+			const kubectlRun = await theirs(kc, {});
+			t.true(kubectlRun.ok, kubectlRun.stderr);
+			t.true(count(backend, `: CONNECT ${target} `) > ourTunnels);
 
-		const stranger = generateTls();
-		const other = await started(startTlsFront(backend.port, stranger.serverCertPem, stranger.serverKeyPem));
-		const untrusted = kubeconfigFor(sim, `https://${target}`, `https://127.0.0.1:${other.port}`);
-		const refused = await ours(untrusted, {});
-		t.regex(refused.error ?? '', new RegExp(`^cannot reach the API server: cannot connect to the proxy https://127\\.0\\.0\\.1:${other.port} \\(proxy-url of cluster "assure-sim"\\): TLS: its certificate is not trusted`));
-		t.false((await theirs(untrusted, {})).ok);
-	});
-});
+			const stranger = generateTls();
+			const other = await started(startTlsFront(backend.port, stranger.serverCertPem, stranger.serverKeyPem));
+			const untrusted = kubeconfigFor(sim, `https://${target}`, `https://127.0.0.1:${other.port}`);
+			const refused = await ours(untrusted, {});
+			t.regex(
+				refused.error ?? '',
+				new RegExp(
+					`^cannot reach the API server: cannot connect to the proxy https://127\\.0\\.0\\.1:${other.port} \\(proxy-url of cluster "assure-sim"\\): TLS: its certificate is not trusted`,
+				),
+			);
+			t.false((await theirs(untrusted, {})).ok);
+		});
+	},
+);
 
 test.serial('an http:// server through HTTP_PROXY: absolute-form requests through tinyproxy for both; HTTPS_PROXY does not apply to it', async (t) => {
 	const address = outsideAddress();
@@ -219,7 +245,7 @@ test.serial('an http:// server through HTTP_PROXY: absolute-form requests throug
 		t.true(ourLists >= 1);
 		const kubectlRun = await theirs(kc, env);
 		t.true(kubectlRun.ok, kubectlRun.stderr);
-		t.true(count(proxy, `GET ${origin}/api/v1/namespaces`) > ourLists, 'kubectl\'s too');
+		t.true(count(proxy, `GET ${origin}/api/v1/namespaces`) > ourLists, "kubectl's too");
 		const before = count(proxy, ': GET ');
 		t.true((await ours(kc, {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`})).ok);
 		t.true((await theirs(kc, {HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`})).ok);
@@ -240,12 +266,18 @@ test.serial('watches stream through the tunnel; the product in report mode goes 
 			await session.start();
 			t.true(await session.waitForSync(Date.now() + 60_000));
 			t.true(count(proxy, `: CONNECT ${target} `) >= 1);
-			t.true(sim.requestLog.all().some((entry) => entry.watch && entry.path === '/api/v1/namespaces'), 'the namespaces watch is open');
+			t.true(
+				sim.requestLog.all().some((entry) => entry.watch && entry.path === '/api/v1/namespaces'),
+				'the namespaces watch is open',
+			);
 			const mark = sim.requestLog.all().length;
 			sim.api.create(sim.type('', 'namespaces'), '', {metadata: {name: 'arrived-through-the-proxy'}}, {user: {name: 't', groups: []}});
 			await eventually(() => [...session.store.namespaces.values()].some((ns) => ns.name === 'arrived-through-the-proxy'), 15_000, 'the watch event');
 			const since = sim.requestLog.all().slice(mark);
-			t.false(since.some((entry) => entry.path === '/api/v1/namespaces' && !entry.watch), 'no LIST brought it: the watch streamed it through the tunnel');
+			t.false(
+				since.some((entry) => entry.path === '/api/v1/namespaces' && !entry.watch),
+				'no LIST brought it: the watch streamed it through the tunnel',
+			);
 		} finally {
 			await session.stop();
 		}
@@ -263,8 +295,13 @@ test.serial('watches stream through the tunnel; the product in report mode goes 
 function product(args: string[], env: Record<string, string>): Promise<{code: number; stdout: string; stderr: string}> {
 	const home = tempDir();
 	return new Promise((resolve) => {
-		execFile(process.execPath, ['bin/kubectl-assure.js', ...args], {timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: {PATH: process.env.PATH ?? '', HOME: home, KUBECTL_ASSURE_STATE_DIR: home, ...env}}, (error, stdout, stderr) => {
-			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
-		});
+		execFile(
+			process.execPath,
+			['bin/kubectl-assure.js', ...args],
+			{timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: {PATH: process.env.PATH ?? '', HOME: home, KUBECTL_ASSURE_STATE_DIR: home, ...env}},
+			(error, stdout, stderr) => {
+				resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
+			},
+		);
 	});
 }

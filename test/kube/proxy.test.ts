@@ -44,14 +44,18 @@ test('localhost and loopback addresses never go through an environment proxy, wh
 	t.truthy(via('https://LOCALHOST:6443', env));
 });
 
-test('the cluster\'s proxy-url wins over the environment and NO_PROXY, and applies to loopback too', (t) => {
+test("the cluster's proxy-url wins over the environment and NO_PROXY, and applies to loopback too", (t) => {
 	const env = {HTTPS_PROXY: 'http://env-proxy:3128', NO_PROXY: '*'};
 	t.like(via('https://127.0.0.1:6443', env, 'socks5://user:secret@jump:1080'), {display: 'socks5://jump:1080', source: 'proxy-url of cluster "c"'});
 	t.like(via('https://api.example', {}, 'http://p:8080'), {display: 'http://p:8080'});
 	const error = t.throws(() => via('https://api.example', {}, 'ftp://user:secret@p:21'), {instanceOf: UsageError});
 	t.is(error?.message, 'invalid proxy-url for cluster "c": unsupported scheme "ftp", must be http, https, or socks5');
 	t.false(error!.message.includes('secret'));
-	t.throws(() => via('https://api.example', {}, 'proxy.corp:3128'), {message: /unsupported scheme "proxy.corp"/}, 'clientcmd does not add http:// to proxy-url');
+	t.throws(
+		() => via('https://api.example', {}, 'proxy.corp:3128'),
+		{message: /unsupported scheme "proxy.corp"/},
+		'clientcmd does not add http:// to proxy-url',
+	);
 	t.throws(() => via('https://api.example', {}, 'socks5h://p:1080'), {message: /unsupported scheme "socks5h"/});
 });
 

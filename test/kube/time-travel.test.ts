@@ -12,7 +12,10 @@ import {withSession} from '../helpers/session.js';
 const ctx = {user: {name: 'test', groups: ['system:masters']}};
 
 function deployment(name: string) {
-	return {metadata: {name}, spec: {replicas: 1, selector: {matchLabels: {app: name}}, template: {metadata: {labels: {app: name}}, spec: {containers: [{name: 'c', image: 'i'}]}}}};
+	return {
+		metadata: {name},
+		spec: {replicas: 1, selector: {matchLabels: {app: name}}, template: {metadata: {labels: {app: name}}, spec: {containers: [{name: 'c', image: 'i'}]}}},
+	};
 }
 
 /** Writes that move the server's resourceVersion well past the snapshot's. */
@@ -35,9 +38,16 @@ test('restored to a snapshot without Deployment X: X disappears from the store, 
 			t.is(session.stats.relistAll, 1);
 			t.regex(session.timeTravel?.how ?? '', /^(probe|list|event)$/);
 			// Every kind relists (spread over 10 s), exactly once: no storm.
-			await eventually(() => [...session.reflectors].every(([kind, r]) => r.stats.lists > lists.get(kind)!), 30_000, 'every kind to relist').catch((error: Error) => {
-				throw new Error(`${error.message}; not yet: ${[...session.reflectors].filter(([kind, r]) => r.stats.lists <= lists.get(kind)!).map(([kind, r]) => `${kind} (${r.phase}, ${JSON.stringify(r.stats)})`).join(', ')}; ${JSON.stringify(session.timeTravel)}`);
-			});
+			await eventually(() => [...session.reflectors].every(([kind, r]) => r.stats.lists > lists.get(kind)!), 30_000, 'every kind to relist').catch(
+				(error: Error) => {
+					throw new Error(
+						`${error.message}; not yet: ${[...session.reflectors]
+							.filter(([kind, r]) => r.stats.lists <= lists.get(kind)!)
+							.map(([kind, r]) => `${kind} (${r.phase}, ${JSON.stringify(r.stats)})`)
+							.join(', ')}; ${JSON.stringify(session.timeTravel)}`,
+					);
+				},
+			);
 			for (const [kind, reflector] of session.reflectors) t.is(reflector.stats.lists, lists.get(kind)! + 1, `${kind} relisted once`);
 			// What remains matches the restored server, kind by kind.
 			const keys = (storage: string) => [...sim.store.resource(storage).objects.keys()].sort();
@@ -58,8 +68,13 @@ test('restored to a lower resourceVersion where X still exists, X deleted afterw
 			t.true(await session.waitForSync(session.clock.now() + 600_000));
 			t.true(session.store.deployments.has('checkout/x'));
 			const {snapshot, resourceVersion} = sim.snapshot();
-			for (let i = 0; i < 20; i++) sim.api.patch(deployments, 'checkout', 'x', 'application/merge-patch+json', JSON.stringify({metadata: {labels: {edit: String(i)}}}), ctx);
-			await eventually(() => Number(session.reflectors.get('deployments')!.resourceVersion) >= Number(resourceVersion) + 20, 10_000, 'the Deployments watch to move past the snapshot');
+			for (let i = 0; i < 20; i++)
+				sim.api.patch(deployments, 'checkout', 'x', 'application/merge-patch+json', JSON.stringify({metadata: {labels: {edit: String(i)}}}), ctx);
+			await eventually(
+				() => Number(session.reflectors.get('deployments')!.resourceVersion) >= Number(resourceVersion) + 20,
+				10_000,
+				'the Deployments watch to move past the snapshot',
+			);
 			sim.restore(snapshot);
 			// On the restored server X is deleted at a version the product has already seen.
 			sim.api.delete(deployments, 'checkout', 'x', {}, ctx);
@@ -84,9 +99,16 @@ test('"Too large resource version" from the server: every kind relists, without 
 			sim.server.closeWatches();
 			await eventually(() => session.stats.relistAll === 1, 30_000, 'a relist of everything');
 			t.is(session.timeTravel?.how, 'too-large');
-			await eventually(() => [...session.reflectors].every(([kind, r]) => r.stats.lists > lists.get(kind)!), 30_000, 'every kind to relist').catch((error: Error) => {
-				throw new Error(`${error.message}; not yet: ${[...session.reflectors].filter(([kind, r]) => r.stats.lists <= lists.get(kind)!).map(([kind, r]) => `${kind} (${r.phase}, ${JSON.stringify(r.stats)})`).join(', ')}; ${JSON.stringify(session.timeTravel)}`);
-			});
+			await eventually(() => [...session.reflectors].every(([kind, r]) => r.stats.lists > lists.get(kind)!), 30_000, 'every kind to relist').catch(
+				(error: Error) => {
+					throw new Error(
+						`${error.message}; not yet: ${[...session.reflectors]
+							.filter(([kind, r]) => r.stats.lists <= lists.get(kind)!)
+							.map(([kind, r]) => `${kind} (${r.phase}, ${JSON.stringify(r.stats)})`)
+							.join(', ')}; ${JSON.stringify(session.timeTravel)}`,
+					);
+				},
+			);
 			t.is(sim.faults.injected.tooLarge, 1);
 			t.is(session.client.breaker.probes, 0, 'a server behind us is not a server in trouble');
 			t.is(session.state.status, 'live');
@@ -107,11 +129,17 @@ test('every watch cut at once (a server restart, not a restore): a kind whose ne
 			// Two bookmark intervals of simulated time: every check that is due has gone.
 			const until = session.clock.now() + 120_000;
 			await eventually(() => session.clock.now() > until, 30_000, 'two bookmark intervals');
-			const checks = sim.requestLog.all().slice(mark).filter((e) => e.query?.limit === '1' && !e.query?.watch);
+			const checks = sim.requestLog
+				.all()
+				.slice(mark)
+				.filter((e) => e.query?.limit === '1' && !e.query?.watch);
 			const byPath = new Map<string, number>();
 			for (const e of checks) byPath.set(e.path, (byPath.get(e.path) ?? 0) + 1);
 			t.false(byPath.has('/apis/apps/v1/deployments'), 'no check for the kind whose new watch brought a newer event');
-			t.true([...byPath.values()].every((n) => n === 1), `at most one check a kind: ${JSON.stringify([...byPath])}`);
+			t.true(
+				[...byPath.values()].every((n) => n === 1),
+				`at most one check a kind: ${JSON.stringify([...byPath])}`,
+			);
 			t.is(session.reflectors.get('deployments')!.stats.probes, probesBefore.get('deployments')!);
 			t.is(session.stats.relistAll, 0, 'nothing went back in time');
 		});

@@ -26,7 +26,7 @@ function bookmarked(sim: Simulator, session: Session): boolean {
 	return watches.length === cached(session).length && watches.every((watch) => watch.bookmarks >= 1);
 }
 
-test('a half-open watch is restarted after about two bookmark intervals of silence; the header\'s age keeps growing while /metrics answers', async (t) => {
+test("a half-open watch is restarted after about two bookmark intervals of silence; the header's age keeps growing while /metrics answers", async (t) => {
 	// The incident cluster's kubelets renew their Leases every 10 s: the server's revision moves, so bookmarks flow.
 	await withSim({scenario: 'incident', timeScale: SCALE}, async (sim) => {
 		await withSession(sim, {connect: false}, async (session) => {
@@ -40,7 +40,11 @@ test('a half-open watch is restarted after about two bookmark intervals of silen
 			sim.faults.set({halfOpenAllWatches: true});
 			sim.server.closeWatches();
 			const cut = session.clock.now();
-			await eventually(() => cached(session).every(([kind, r]) => r.stats.watchdogRestarts > restartsBefore.get(kind)!), 20_000, 'every cached kind to restart its silent watch');
+			await eventually(
+				() => cached(session).every(([kind, r]) => r.stats.watchdogRestarts > restartsBefore.get(kind)!),
+				20_000,
+				'every cached kind to restart its silent watch',
+			);
 			for (const [kind, reflector] of cached(session)) {
 				const watchdog = reflector.lastWatchdog!;
 				t.is(watchdog.rule, 'bookmarks', `${kind}: restarted for want of bookmarks`);
@@ -56,7 +60,10 @@ test('a half-open watch is restarted after about two bookmark intervals of silen
 			const at = session.clock.now();
 			const header = controller.header();
 			// (The streams' last chunks may arrive a moment after the cut: 10 simulated seconds of slack.)
-			t.true(header.lastEventAgeMs! >= at - cut - 10_000, `the header's age (${Math.round(header.lastEventAgeMs! / 1000)} s) counts from the last watch traffic, at the cut ${Math.round((at - cut) / 1000)} s ago`);
+			t.true(
+				header.lastEventAgeMs! >= at - cut - 10_000,
+				`the header's age (${Math.round(header.lastEventAgeMs! / 1000)} s) counts from the last watch traffic, at the cut ${Math.round((at - cut) / 1000)} s ago`,
+			);
 			t.true(header.lastEventAgeMs! > 2 * MINUTE, 'older than any /metrics poll (every 30 s)');
 
 			// Healed: the next restarts bring bookmarks again and the age falls back.
@@ -64,11 +71,15 @@ test('a half-open watch is restarted after about two bookmark intervals of silen
 			const ctx = {user: {name: 'test', groups: ['system:masters']}};
 			// (A namespace: the simulated controllers leave it alone, where a bare pod on a churning node may go.)
 			sim.api.create(sim.type('', 'namespaces'), '', {metadata: {name: 'while-half-open'}}, ctx);
-			await eventually(() => session.store.namespaces.has('while-half-open'), 30_000, 'the namespace created while the watches were dead').catch((error: Error) => {
-				const namespaces = session.reflectors.get('namespaces')!;
-				throw new Error(`${error.message}: namespaces ${namespaces.phase} ${JSON.stringify(namespaces.stats)} ${JSON.stringify(namespaces.lastWatchdog)}; ${JSON.stringify(sim.faults.injected)}`);
-			});
-			await eventually(() => controller.header().lastEventAgeMs! < MINUTE, 30_000, 'the header\'s age to fall back');
+			await eventually(() => session.store.namespaces.has('while-half-open'), 30_000, 'the namespace created while the watches were dead').catch(
+				(error: Error) => {
+					const namespaces = session.reflectors.get('namespaces')!;
+					throw new Error(
+						`${error.message}: namespaces ${namespaces.phase} ${JSON.stringify(namespaces.stats)} ${JSON.stringify(namespaces.lastWatchdog)}; ${JSON.stringify(sim.faults.injected)}`,
+					);
+				},
+			);
+			await eventually(() => controller.header().lastEventAgeMs! < MINUTE, 30_000, "the header's age to fall back");
 			controller.dispose();
 		});
 	});

@@ -42,10 +42,21 @@ test('the YAML format of cluster-autoscaler ≥ 1.30', (t) => {
 	t.is(status!.nodeGroups.length, 2);
 	const burst = status!.nodeGroups[0]!;
 	t.is(burst.name, 'eks-burst-2024a');
-	t.like(burst.health, {status: 'Healthy', cloudProviderTarget: 5, minSize: 1, maxSize: 6, nodes: {registered: 4, ready: 3, notStarted: 1, longUnregistered: 0, unregistered: 1}});
+	t.like(burst.health, {
+		status: 'Healthy',
+		cloudProviderTarget: 5,
+		minSize: 1,
+		maxSize: 6,
+		nodes: {registered: 4, ready: 3, notStarted: 1, longUnregistered: 0, unregistered: 1},
+	});
 	t.is(burst.scaleUp?.status, 'Backoff');
 	t.is(burst.scaleUp?.backoffError, 'QUOTA_EXCEEDED: vCPU quota reached');
-	t.deepEqual(burst.scaleDown, {status: 'CandidatesPresent', candidates: 1, lastProbeTime: Date.UTC(2025, 2, 4, 10, 20, 30), lastTransitionTime: Date.UTC(2025, 2, 4, 10, 10)});
+	t.deepEqual(burst.scaleDown, {
+		status: 'CandidatesPresent',
+		candidates: 1,
+		lastProbeTime: Date.UTC(2025, 2, 4, 10, 20, 30),
+		lastTransitionTime: Date.UTC(2025, 2, 4, 10, 10),
+	});
 	t.is(status!.nodeGroups[1]!.scaleUp, undefined);
 });
 
@@ -57,7 +68,10 @@ test('the text format with group names', (t) => {
 	t.like(status!.clusterWide.health, {status: 'Healthy', nodes: {ready: 6, unready: 0, notStarted: 1, registered: 7}});
 	t.is(status!.clusterWide.health?.lastTransitionTime, Date.UTC(2025, 2, 1, 8));
 	t.is(status!.clusterWide.scaleDown?.candidates, 0);
-	t.deepEqual(status!.nodeGroups.map((g) => g.name), ['aks-burst-31415926-vmss', 'aks-system-31415926-vmss']);
+	t.deepEqual(
+		status!.nodeGroups.map((g) => g.name),
+		['aks-burst-31415926-vmss', 'aks-system-31415926-vmss'],
+	);
 	const burst = status!.nodeGroups[0]!;
 	t.like(burst.health, {status: 'Healthy', cloudProviderTarget: 5, minSize: 1, maxSize: 6, nodes: {ready: 3, registered: 4, notStarted: 1}});
 	t.is(burst.health?.lastTransitionTime, Date.UTC(2025, 2, 4, 10));
@@ -102,12 +116,23 @@ test('reads both formats as the simulator writes them', async (t) => {
 		const configMap = sim.api.get(sim.type('', 'configmaps'), 'kube-system', 'cluster-autoscaler-status');
 		const yaml = parseAutoscalerStatus(String(configMap.data.status));
 		t.is(yaml?.format, 'yaml');
-		t.deepEqual(yaml?.nodeGroups.map((g) => g.name), ['system', 'burst']);
+		t.deepEqual(
+			yaml?.nodeGroups.map((g) => g.name),
+			['system', 'burst'],
+		);
 		t.like(nodeGroupStatusFor(yaml, 'burst')?.health, {minSize: 1, maxSize: 6, nodes: {registered: 3}});
-		const text = new NodeGroups(sim.controllerContext(false), INCIDENT_POOLS, {kubeletVersion: 'v1.32.4', statusFormat: 'text', autoscalerEnabled: false, startMs: sim.clock.now()}).statusText();
+		const text = new NodeGroups(sim.controllerContext(false), INCIDENT_POOLS, {
+			kubeletVersion: 'v1.32.4',
+			statusFormat: 'text',
+			autoscalerEnabled: false,
+			startMs: sim.clock.now(),
+		}).statusText();
 		const parsed = parseAutoscalerStatus(text);
 		t.is(parsed?.format, 'text');
-		t.deepEqual(parsed?.nodeGroups.map((g) => g.name), ['system', 'burst']);
+		t.deepEqual(
+			parsed?.nodeGroups.map((g) => g.name),
+			['system', 'burst'],
+		);
 		t.like(nodeGroupStatusFor(parsed, 'burst')?.health, {minSize: 1, maxSize: 6, nodes: {ready: 3, registered: 3}});
 		t.is(typeof parsed?.time, 'number');
 		t.is(typeof nodeGroupStatusFor(parsed, 'burst')?.scaleUp?.lastTransitionTime, 'number');

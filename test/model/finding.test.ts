@@ -32,7 +32,11 @@ test('hostile names: only safe characters, bounded length, a hash keeps them apa
 		t.true(id.length < 400, `${id.length} characters`);
 	}
 	t.is(new Set(ids).size, ids.length, 'no two names share an id');
-	t.deepEqual(hostile.map((name) => findingId('qos-not-guaranteed', {kind: `Roll${name}`, namespace: name, name})), ids, 'stable');
+	t.deepEqual(
+		hostile.map((name) => findingId('qos-not-guaranteed', {kind: `Roll${name}`, namespace: name, name})),
+		ids,
+		'stable',
+	);
 	t.regex(idPart('\u001b[31mred'), /^__31mred~[0-9a-f]{8}$/);
 });
 

@@ -3,7 +3,18 @@ import {poolLabelKey} from '../../source/model/node-pools.js';
 import type {SlimNode} from '../../source/model/slim.js';
 
 function node(name: string, pool: string, labels: Record<string, string>): SlimNode {
-	return {namespace: '', name, uid: name, resourceVersion: '7', created: 0, pool, labels, ready: true, unschedulable: false, allocatable: {cpuMillis: 7820, memoryBytes: 32 * 1024 ** 3}};
+	return {
+		namespace: '',
+		name,
+		uid: name,
+		resourceVersion: '7',
+		created: 0,
+		pool,
+		labels,
+		ready: true,
+		unschedulable: false,
+		allocatable: {cpuMillis: 7820, memoryBytes: 32 * 1024 ** 3},
+	};
 }
 
 test('the pool label: a known pool label first, else any label whose value is the pool', (t) => {

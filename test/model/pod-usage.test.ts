@@ -7,9 +7,12 @@ function read(table: PodUsageTable, namespace: string, name: string): {count: nu
 	return {count, containers};
 }
 
-test('each pod\'s containers come back in order, with their figures', (t) => {
+test("each pod's containers come back in order, with their figures", (t) => {
 	const table = new PodUsageTable();
-	table.add('shop', 'web-1', [['app', 120, 3_000_000], ['envoy', 5, 40_000_000]]);
+	table.add('shop', 'web-1', [
+		['app', 120, 3_000_000],
+		['envoy', 5, 40_000_000],
+	]);
 	table.add('shop', 'web-2', [['app', 80, 2_500_000_000]]);
 	table.add('ops', 'web-1', []);
 	t.is(table.size, 3);
@@ -24,15 +27,24 @@ test('each pod\'s containers come back in order, with their figures', (t) => {
 test('setting a pod again replaces its record and does not count it twice', (t) => {
 	const table = new PodUsageTable();
 	table.add('shop', 'web-1', [['app', 120, 1000]]);
-	table.add('shop', 'web-1', [['app', 130, 2000], ['log', 1, 10]]);
+	table.add('shop', 'web-1', [
+		['app', 130, 2000],
+		['log', 1, 10],
+	]);
 	t.is(table.size, 1);
 	t.deepEqual(read(table, 'shop', 'web-1').containers, ['app 130m 2000B', 'log 1m 10B']);
 });
 
 test('pods with the same container names share one list of names', (t) => {
 	const table = new PodUsageTable();
-	table.add('shop', 'web-1', [['app', 1, 1], ['envoy', 2, 2]]);
-	table.add('shop', 'web-2', [['app', 3, 3], ['envoy', 4, 4]]);
+	table.add('shop', 'web-1', [
+		['app', 1, 1],
+		['envoy', 2, 2],
+	]);
+	table.add('shop', 'web-2', [
+		['app', 3, 3],
+		['envoy', 4, 4],
+	]);
 	table.add('shop', 'web-3', [['app', 5, 5]]);
 	const lists = (table as unknown as {nameLists: Map<string, readonly string[]>}).nameLists;
 	t.is(lists.size, 2);

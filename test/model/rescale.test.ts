@@ -5,18 +5,28 @@ import type {ReplicaPoint, RescaleEvent} from '../../source/model/state.js';
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const MIN = 60_000;
 
-test('parses the HPA controller\'s SuccessfulRescale message', (t) => {
-	t.deepEqual(parseRescaleMessage('New size: 10; reason: cpu resource utilization (percentage of request) above target'), {size: 10, reason: 'cpu resource utilization (percentage of request) above target', combined: false});
+test("parses the HPA controller's SuccessfulRescale message", (t) => {
+	t.deepEqual(parseRescaleMessage('New size: 10; reason: cpu resource utilization (percentage of request) above target'), {
+		size: 10,
+		reason: 'cpu resource utilization (percentage of request) above target',
+		combined: false,
+	});
 	t.deepEqual(parseRescaleMessage('New size: 3; reason: All metrics below target'), {size: 3, reason: 'All metrics below target', combined: false});
 	// KEDA's external metric reasons carry selectors with punctuation.
-	const keda = parseRescaleMessage('New size: 12; reason: external metric s0-redis(&LabelSelector{MatchLabels:map[string]string{scaledobject.keda.sh/name: ingest-worker,},MatchExpressions:[]LabelSelectorRequirement{},}) above target');
+	const keda = parseRescaleMessage(
+		'New size: 12; reason: external metric s0-redis(&LabelSelector{MatchLabels:map[string]string{scaledobject.keda.sh/name: ingest-worker,},MatchExpressions:[]LabelSelectorRequirement{},}) above target',
+	);
 	t.is(keda?.size, 12);
 	t.true(keda?.reason.startsWith('external metric s0-redis('));
 	t.is(parseRescaleMessage('New size: 0; reason: Current number of replicas above Spec.MaxReplicas')?.size, 0);
 });
 
-test('parses the correlator\'s combined form and rejects other messages', (t) => {
-	t.deepEqual(parseRescaleMessage('(combined from similar events): New size: 4; reason: All metrics below target'), {size: 4, reason: 'All metrics below target', combined: true});
+test("parses the correlator's combined form and rejects other messages", (t) => {
+	t.deepEqual(parseRescaleMessage('(combined from similar events): New size: 4; reason: All metrics below target'), {
+		size: 4,
+		reason: 'All metrics below target',
+		combined: true,
+	});
 	t.is(parseRescaleMessage('Scaled up replica set web-5d8 to 3'), undefined);
 	t.is(parseRescaleMessage('New size: ; reason: x'), undefined);
 	t.is(parseRescaleMessage('New size: -1; reason: x'), undefined);
@@ -32,7 +42,7 @@ test('rescaleEvent keeps counts and times and marks combined events', (t) => {
 	t.is(rescaleEvent('something else', 1, NOW, NOW), undefined);
 });
 
-test('backfill spreads each event\'s count between first and last and interleaves events', (t) => {
+test("backfill spreads each event's count between first and last and interleaves events", (t) => {
 	// What the simulator seeds for checkout-web: 10 ×19 from 58 to 3 minutes ago, 3 ×19 from 56 to 1.5.
 	const events: RescaleEvent[] = [
 		{size: 10, reason: 'cpu above target', count: 19, first: NOW - 58 * MIN, last: NOW - 3 * MIN},
@@ -53,7 +63,10 @@ test('backfill places a single occurrence at its last time and a combined event 
 		{size: 4, reason: 'x', count: 1, first: NOW - 30 * MIN, last: NOW - 20 * MIN},
 		{size: 6, reason: '(combined from similar events): x', count: 40, first: NOW - 50 * MIN, last: NOW - 10 * MIN},
 	]);
-	t.deepEqual(points, [{time: NOW - 20 * MIN, replicas: 4, approximate: true}, {time: NOW - 10 * MIN, replicas: 6, approximate: true}]);
+	t.deepEqual(points, [
+		{time: NOW - 20 * MIN, replicas: 4, approximate: true},
+		{time: NOW - 10 * MIN, replicas: 6, approximate: true},
+	]);
 });
 
 test('backfill respects before/after and the limit', (t) => {
@@ -61,10 +74,23 @@ test('backfill respects before/after and the limit', (t) => {
 	t.is(backfillPoints(events, {before: NOW - 5 * MIN}).length, 5);
 	t.is(backfillPoints(events, {after: NOW - 5 * MIN}).length, 6);
 	// A count above the limit is spread over the event's whole span with fewer points…
-	t.deepEqual(backfillPoints(events, {limit: 3}).map((p) => p.time), [NOW - 10 * MIN, NOW - 5 * MIN, NOW]);
+	t.deepEqual(
+		backfillPoints(events, {limit: 3}).map((p) => p.time),
+		[NOW - 10 * MIN, NOW - 5 * MIN, NOW],
+	);
 	// …and across events the newest points are kept.
-	const two: RescaleEvent[] = [{size: 2, reason: 'x', count: 2, first: NOW - 40 * MIN, last: NOW - 30 * MIN}, {size: 5, reason: 'x', count: 2, first: NOW - 20 * MIN, last: NOW - 10 * MIN}];
-	t.deepEqual(backfillPoints(two, {limit: 3}).map((p) => [p.time, p.replicas]), [[NOW - 30 * MIN, 2], [NOW - 20 * MIN, 5], [NOW - 10 * MIN, 5]]);
+	const two: RescaleEvent[] = [
+		{size: 2, reason: 'x', count: 2, first: NOW - 40 * MIN, last: NOW - 30 * MIN},
+		{size: 5, reason: 'x', count: 2, first: NOW - 20 * MIN, last: NOW - 10 * MIN},
+	];
+	t.deepEqual(
+		backfillPoints(two, {limit: 3}).map((p) => [p.time, p.replicas]),
+		[
+			[NOW - 30 * MIN, 2],
+			[NOW - 20 * MIN, 5],
+			[NOW - 10 * MIN, 5],
+		],
+	);
 });
 
 test('merge keeps live points and backfills only before the first of them', (t) => {

@@ -11,12 +11,27 @@ function meta(namespace: string, name: string) {
 	return {namespace, name, uid: `${namespace}-${name}`, resourceVersion: '7', created: NOW - 86_400_000};
 }
 
-function container(requests: SlimContainer['requests'], limits: SlimContainer['limits'] = {}, role: SlimContainer['role'] = 'container', name = 'c'): SlimContainer {
+function container(
+	requests: SlimContainer['requests'],
+	limits: SlimContainer['limits'] = {},
+	role: SlimContainer['role'] = 'container',
+	name = 'c',
+): SlimContainer {
 	return {name, role, requests, limits};
 }
 
 function hpa(namespace: string, name: string, target: string, min: number, max: number, current: number, extra: Partial<SlimHpa> = {}): SlimHpa {
-	return {...meta(namespace, name), target: {apiVersion: 'apps/v1', kind: 'Deployment', name: target}, minReplicas: min, maxReplicas: max, currentReplicas: current, desiredReplicas: current, metrics: ['Resource/cpu'], conditions: {}, ...extra};
+	return {
+		...meta(namespace, name),
+		target: {apiVersion: 'apps/v1', kind: 'Deployment', name: target},
+		minReplicas: min,
+		maxReplicas: max,
+		currentReplicas: current,
+		desiredReplicas: current,
+		metrics: ['Resource/cpu'],
+		conditions: {},
+		...extra,
+	};
 }
 
 function deployment(namespace: string, name: string, template: SlimPodSpec, replicas = 1): SlimWorkload {
@@ -35,9 +50,16 @@ function keyed<T extends {namespace: string; name: string}>(items: T[]): Map<str
 	return new Map(items.map((i) => [i.namespace ? `${i.namespace}/${i.name}` : i.name, i]));
 }
 
-test('dampening the simulator\'s flapping HPA raises both windows and keeps its policies', (t) => {
+test("dampening the simulator's flapping HPA raises both windows and keeps its policies", (t) => {
 	const behavior = {
-		scaleUp: {stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{type: 'Pods', value: 4, periodSeconds: 15}, {type: 'Percent', value: 100, periodSeconds: 15}]},
+		scaleUp: {
+			stabilizationWindowSeconds: 0,
+			selectPolicy: 'Max',
+			policies: [
+				{type: 'Pods', value: 4, periodSeconds: 15},
+				{type: 'Percent', value: 100, periodSeconds: 15},
+			],
+		},
 		scaleDown: {stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{type: 'Percent', value: 100, periodSeconds: 15}]},
 	};
 	const plan = dampenHpaPatch({namespace: 'checkout', name: 'checkout-web', behavior});
@@ -62,7 +84,13 @@ test('dampening an HPA with default behavior sets windows and a per-minute scale
 	const change = dampenBehavior(undefined);
 	t.deepEqual(change?.behavior, {
 		scaleDown: {stabilizationWindowSeconds: 600},
-		scaleUp: {stabilizationWindowSeconds: 60, policies: [{type: 'Percent', value: 100, periodSeconds: 60}, {type: 'Pods', value: 4, periodSeconds: 60}]},
+		scaleUp: {
+			stabilizationWindowSeconds: 60,
+			policies: [
+				{type: 'Percent', value: 100, periodSeconds: 60},
+				{type: 'Pods', value: 4, periodSeconds: 60},
+			],
+		},
 	});
 	t.is(change?.changes[0], 'scaleDown.stabilizationWindowSeconds unset (300) → 600');
 	// No behavior at all: the patch tests that it is still absent, then adds it.
@@ -75,20 +103,47 @@ test('dampening an HPA with default behavior sets windows and a per-minute scale
 
 test('longer windows already set are kept; nothing to raise → no patch', (t) => {
 	const partly = dampenBehavior({scaleDown: {stabilizationWindowSeconds: 900}});
-	t.deepEqual(partly?.behavior, {scaleUp: {stabilizationWindowSeconds: 60, policies: [{type: 'Percent', value: 100, periodSeconds: 60}, {type: 'Pods', value: 4, periodSeconds: 60}]}});
+	t.deepEqual(partly?.behavior, {
+		scaleUp: {
+			stabilizationWindowSeconds: 60,
+			policies: [
+				{type: 'Percent', value: 100, periodSeconds: 60},
+				{type: 'Pods', value: 4, periodSeconds: 60},
+			],
+		},
+	});
 	t.true(partly!.kept.includes('scaleDown.stabilizationWindowSeconds 900'));
 	t.is(dampenBehavior({scaleDown: {stabilizationWindowSeconds: 900}, scaleUp: {stabilizationWindowSeconds: 120}}), undefined);
-	t.is(dampenHpaPatch({namespace: 'a', name: 'b', behavior: {scaleDown: {stabilizationWindowSeconds: 600}, scaleUp: {stabilizationWindowSeconds: 60, policies: []}}}), undefined);
+	t.is(
+		dampenHpaPatch({
+			namespace: 'a',
+			name: 'b',
+			behavior: {scaleDown: {stabilizationWindowSeconds: 600}, scaleUp: {stabilizationWindowSeconds: 60, policies: []}},
+		}),
+		undefined,
+	);
 	// A suggested window above the API's 3600 s limit is clamped.
 	t.deepEqual(dampenBehavior(undefined, {scaleDownWindowSeconds: 7200})?.behavior.scaleDown, {stabilizationWindowSeconds: 3600});
 });
 
 test('a KEDA-owned HPA is dampened through its ScaledObject (a JSON patch: CRDs take no strategic merge)', (t) => {
-	const so: SlimScaledObject = {...meta('data-platform', 'ingest-worker'), target: {kind: 'Deployment', name: 'ingest-worker'}, minReplicaCount: 1, maxReplicaCount: 20, hpaName: 'keda-hpa-ingest-worker', behavior: {scaleUp: {policies: [{type: 'Pods', value: 2, periodSeconds: 30}]}}};
+	const so: SlimScaledObject = {
+		...meta('data-platform', 'ingest-worker'),
+		target: {kind: 'Deployment', name: 'ingest-worker'},
+		minReplicaCount: 1,
+		maxReplicaCount: 20,
+		hpaName: 'keda-hpa-ingest-worker',
+		behavior: {scaleUp: {policies: [{type: 'Pods', value: 2, periodSeconds: 30}]}},
+	};
 	const plan = dampenScaledObjectPatch(so, {scaleDownWindowSeconds: 720});
 	t.deepEqual(plan?.target, {apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', namespace: 'data-platform', name: 'ingest-worker'});
-	t.deepEqual(plan?.patch, {spec: {advanced: {horizontalPodAutoscalerConfig: {behavior: {scaleDown: {stabilizationWindowSeconds: 720}, scaleUp: {stabilizationWindowSeconds: 60}}}}}});
-	const live = {spec: {scaleTargetRef: {name: 'ingest-worker'}, advanced: {horizontalPodAutoscalerConfig: {behavior: so.behavior}}}, status: {hpaName: 'keda-hpa-ingest-worker'}};
+	t.deepEqual(plan?.patch, {
+		spec: {advanced: {horizontalPodAutoscalerConfig: {behavior: {scaleDown: {stabilizationWindowSeconds: 720}, scaleUp: {stabilizationWindowSeconds: 60}}}}},
+	});
+	const live = {
+		spec: {scaleTargetRef: {name: 'ingest-worker'}, advanced: {horizontalPodAutoscalerConfig: {behavior: so.behavior}}},
+		status: {hpaName: 'keda-hpa-ingest-worker'},
+	};
 	t.deepEqual(guardedJsonPatch(live, plan!.patch), [
 		{op: 'test', path: '/spec/advanced/horizontalPodAutoscalerConfig/behavior/scaleDown', value: null},
 		{op: 'test', path: '/spec/advanced/horizontalPodAutoscalerConfig/behavior/scaleUp/stabilizationWindowSeconds', value: null},
@@ -97,7 +152,7 @@ test('a KEDA-owned HPA is dampened through its ScaledObject (a JSON patch: CRDs 
 	]);
 });
 
-test('a quota from the HPAs\' max × per-pod requests plus other pods plus 25 % surge', (t) => {
+test("a quota from the HPAs' max × per-pod requests plus other pods plus 25 % surge", (t) => {
 	const web = deployment('shop', 'web', {containers: [container({cpu: '250m', memory: '256Mi'})]}, 3);
 	const api = deployment('shop', 'api', {containers: [container({cpu: '500m', memory: '512Mi'})]}, 2);
 	const worker = deployment('shop', 'worker', {containers: [container({cpu: '100m', memory: '128Mi'})]}, 1);
@@ -142,14 +197,21 @@ test('a quota leaves out a resource some pod does not request, and says why', (t
 	const plan = quotaForNamespace(state, 'checkout', {headroom: 0});
 	t.deepEqual(plan!.hard, {pods: '12'});
 	t.is(plan!.omitted.length, 2);
-	t.regex(plan!.omitted[0]!, /^requests\.cpu: Deployment\/recommendations has a container without a cpu request; a quota on it would make the API server reject such pods$/);
+	t.regex(
+		plan!.omitted[0]!,
+		/^requests\.cpu: Deployment\/recommendations has a container without a cpu request; a quota on it would make the API server reject such pods$/,
+	);
 });
 
 test('over-provisioning: PriorityClass -10 and pause pods pinned to the pool, with the cost', (t) => {
 	const aks = {'kubernetes.azure.com/agentpool': 'burst', agentpool: 'burst', 'node.kubernetes.io/instance-type': 'Standard_D8s_v5'};
 	const state = emptyState({
 		now: NOW,
-		nodes: keyed([node('aks-burst-0', 'burst', aks), node('aks-burst-1', 'burst', aks), node('aks-system-0', 'system', {agentpool: 'system'}, 3820, 16 * 1024 ** 3)]),
+		nodes: keyed([
+			node('aks-burst-0', 'burst', aks),
+			node('aks-burst-1', 'burst', aks),
+			node('aks-system-0', 'system', {agentpool: 'system'}, 3820, 16 * 1024 ** 3),
+		]),
 	});
 	const plan = overprovisioningForPool(state, 'burst');
 	t.truthy(plan);
@@ -165,7 +227,22 @@ test('over-provisioning: PriorityClass -10 and pause pods pinned to the pool, wi
 	});
 	// Half of 7820m → 3900m (100m steps); half of 32Gi → 16Gi.
 	t.deepEqual(plan!.perPod, {cpuMillis: 3900, memoryBytes: 16 * 1024 ** 3});
-	const deployment = plan!.deployment as {kind: string; metadata: {name: string; namespace: string}; spec: {replicas: number; selector: {matchLabels: Record<string, string>}; template: {metadata: {labels: Record<string, string>}; spec: {priorityClassName: string; nodeSelector: Record<string, string>; containers: Array<{image: string; resources: {requests: Record<string, string>}}>}}}};
+	const deployment = plan!.deployment as {
+		kind: string;
+		metadata: {name: string; namespace: string};
+		spec: {
+			replicas: number;
+			selector: {matchLabels: Record<string, string>};
+			template: {
+				metadata: {labels: Record<string, string>};
+				spec: {
+					priorityClassName: string;
+					nodeSelector: Record<string, string>;
+					containers: Array<{image: string; resources: {requests: Record<string, string>}}>;
+				};
+			};
+		};
+	};
 	t.is(deployment.kind, 'Deployment');
 	t.deepEqual(deployment.metadata.name, 'overprovisioning-burst');
 	t.is(deployment.spec.replicas, 1);

@@ -30,7 +30,11 @@ test('validateTtlSeconds accepts int32 seconds and rejects the rest', (t) => {
 	for (const bad of [-1, 1.5, 2_147_483_648, Number.NaN]) t.throws(() => validateTtlSeconds(bad), {instanceOf: RangeError});
 });
 
-const cronJob = {metadata: {name: 'feature-refresh', resourceVersion: '4711'}, spec: {schedule: '*/5 * * * *', jobTemplate: {spec: {template: {spec: {containers: [{name: 'refresh'}]}}}}}, status: {lastScheduleTime: '2026-01-01T00:00:00Z'}};
+const cronJob = {
+	metadata: {name: 'feature-refresh', resourceVersion: '4711'},
+	spec: {schedule: '*/5 * * * *', jobTemplate: {spec: {template: {spec: {containers: [{name: 'refresh'}]}}}}},
+	status: {lastScheduleTime: '2026-01-01T00:00:00Z'},
+};
 
 test('cronJobTtlPatch sets the jobTemplate TTL with a JSON patch that tests the field as planned, not the whole object', (t) => {
 	const plain = cronJobTtlPatch({namespace: 'ml-pipelines', name: 'feature-refresh', planned: cronJob}, 3600);
@@ -55,11 +59,21 @@ test('jobTtlPatch patches spec.ttlSecondsAfterFinished and says when the Job goe
 	t.is(old.path, '/apis/batch/v1/namespaces/batch-jobs/jobs/report-7000');
 	t.is(old.contentType, 'application/json-patch+json');
 	// Only if the Job still has no TTL: a status write by the Job controller does not matter.
-	t.deepEqual(old.body, [{op: 'test', path: '/spec/ttlSecondsAfterFinished', value: null}, {op: 'add', path: '/spec/ttlSecondsAfterFinished', value: 3600}]);
+	t.deepEqual(old.body, [
+		{op: 'test', path: '/spec/ttlSecondsAfterFinished', value: null},
+		{op: 'add', path: '/spec/ttlSecondsAfterFinished', value: 3600},
+	]);
 	t.regex(old.description, /deletes it and its pods at once/);
-	const recent = jobTtlPatch({namespace: 'batch-jobs', name: 'report-7089', planned: {spec: {ttlSecondsAfterFinished: 60}}, finished: NOW - 10 * MIN}, 3600, NOW);
+	const recent = jobTtlPatch(
+		{namespace: 'batch-jobs', name: 'report-7089', planned: {spec: {ttlSecondsAfterFinished: 60}}, finished: NOW - 10 * MIN},
+		3600,
+		NOW,
+	);
 	t.notRegex(recent.description, /at once/);
-	t.deepEqual(recent.body, [{op: 'test', path: '/spec/ttlSecondsAfterFinished', value: 60}, {op: 'replace', path: '/spec/ttlSecondsAfterFinished', value: 3600}]);
+	t.deepEqual(recent.body, [
+		{op: 'test', path: '/spec/ttlSecondsAfterFinished', value: 60},
+		{op: 'replace', path: '/spec/ttlSecondsAfterFinished', value: 3600},
+	]);
 });
 
 test('deleteBatchSize takes half the QPS per second, never more than the burst, at least one', (t) => {
@@ -75,14 +89,27 @@ test('deleteBatchSize takes half the QPS per second, never more than the burst, 
 });
 
 function jobTarget(i: number, extra: Partial<DeleteTarget> = {}): DeleteTarget {
-	return {group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', namespace: 'batch-jobs', name: `report-${i}`, uid: `uid-${i}`, resourceVersion: String(100 + i), ...extra};
+	return {
+		group: 'batch',
+		version: 'v1',
+		resource: 'jobs',
+		kind: 'Job',
+		namespace: 'batch-jobs',
+		name: `report-${i}`,
+		uid: `uid-${i}`,
+		resourceVersion: String(100 + i),
+		...extra,
+	};
 }
 
 test('batchedDeletePlan cuts DELETEs with Background propagation and preconditions into batches', (t) => {
 	const targets = Array.from({length: 7}, (_, i) => jobTarget(i));
 	const plan = batchedDeletePlan(targets, {qps: 5});
 	t.is(plan.batchSize, 2);
-	t.deepEqual(plan.batches.map((b) => b.length), [2, 2, 2, 1]);
+	t.deepEqual(
+		plan.batches.map((b) => b.length),
+		[2, 2, 2, 1],
+	);
 	t.is(plan.total, 7);
 	t.is(plan.intervalMs, 1000);
 	t.is(plan.estimatedSeconds, 3);
@@ -115,7 +142,10 @@ test('batchedDeletePlan keeps order and never exceeds the batch size or the burs
 			fc.double({min: 0.1, max: 500, noNaN: true}),
 			fc.option(fc.integer({min: 1, max: 50}), {nil: undefined}),
 			(ids, qps, burst) => {
-				const plan = batchedDeletePlan(ids.map((i) => jobTarget(i)), {qps, burst});
+				const plan = batchedDeletePlan(
+					ids.map((i) => jobTarget(i)),
+					{qps, burst},
+				);
 				const flat = plan.batches.flat().map((r) => r.target.name);
 				const expected = [...new Set(ids)].map((i) => `report-${i}`);
 				const sizesOk = plan.batches.every((b) => b.length >= 1 && b.length <= plan.batchSize && (burst === undefined || b.length <= burst));
@@ -130,13 +160,28 @@ test('batchRequests paces TTL patches for standalone Jobs like deletes', (t) => 
 	const patches = Array.from({length: 5}, (_, i) => jobTtlPatch({namespace: 'batch-jobs', name: `report-${i}`, planned: {spec: {}}}, 3600));
 	const plan = batchRequests([...patches, patches[0]!], {qps: 10, burst: 3});
 	t.is(plan.batchSize, 3);
-	t.deepEqual(plan.batches.map((b) => b.map((r) => r.target.name)), [['report-0', 'report-1', 'report-2'], ['report-3', 'report-4']]);
+	t.deepEqual(
+		plan.batches.map((b) => b.map((r) => r.target.name)),
+		[
+			['report-0', 'report-1', 'report-2'],
+			['report-3', 'report-4'],
+		],
+	);
 	t.true(plan.batches.flat().every((r) => r.method === 'PATCH'));
 	t.is(plan.estimatedSeconds, 1);
 });
 
 test('volumeDeletePlan: Retain says plainly that the disk is kept', (t) => {
-	const plan = volumeDeletePlan({name: 'pvc-3f9a1c2e-released-1', uid: 'u1', resourceVersion: '9', phase: 'Released', reclaimPolicy: 'Retain', capacity: '512Gi', storageClass: 'managed-csi', claim: {namespace: 'ml-pipelines', name: 'train-scratch-1'}});
+	const plan = volumeDeletePlan({
+		name: 'pvc-3f9a1c2e-released-1',
+		uid: 'u1',
+		resourceVersion: '9',
+		phase: 'Released',
+		reclaimPolicy: 'Retain',
+		capacity: '512Gi',
+		storageClass: 'managed-csi',
+		claim: {namespace: 'ml-pipelines', name: 'train-scratch-1'},
+	});
 	t.true(plan.allowed);
 	t.true(plan.diskKept);
 	t.regex(plan.warning, /backing disk is KEPT, with its data, and is still billed/);
@@ -175,12 +220,19 @@ test('volumeDeletePlan refuses Failed, Bound and unknown-policy volumes', (t) =>
 
 test('revisionHistoryLimitPatch sets 3 and lists the old ReplicaSets the controller deletes', (t) => {
 	const old = Array.from({length: 35}, (_, i) => ({name: `legacy-admin-${i + 1}`, revision: i + 1, created: NOW - (40 - i) * DAY}));
-	const deployment = {metadata: {name: 'legacy-admin', resourceVersion: '77'}, spec: {replicas: 2, revisionHistoryLimit: 50}, status: {replicas: 2, readyReplicas: 2}};
+	const deployment = {
+		metadata: {name: 'legacy-admin', resourceVersion: '77'},
+		spec: {replicas: 2, revisionHistoryLimit: 50},
+		status: {replicas: 2, readyReplicas: 2},
+	};
 	const plan = revisionHistoryLimitPatch({namespace: 'checkout', name: 'legacy-admin', planned: deployment}, old);
 	t.is(plan.limit, 3);
 	t.is(plan.request.path, '/apis/apps/v1/namespaces/checkout/deployments/legacy-admin');
 	t.is(plan.request.contentType, 'application/json-patch+json');
-	t.deepEqual(plan.request.body, [{op: 'test', path: '/spec/revisionHistoryLimit', value: 50}, {op: 'replace', path: '/spec/revisionHistoryLimit', value: 3}]);
+	t.deepEqual(plan.request.body, [
+		{op: 'test', path: '/spec/revisionHistoryLimit', value: 50},
+		{op: 'replace', path: '/spec/revisionHistoryLimit', value: 3},
+	]);
 	t.is(plan.removes.length, 32);
 	t.is(plan.removes[0], 'legacy-admin-1');
 	t.is(plan.removes[31], 'legacy-admin-32');
@@ -190,18 +242,24 @@ test('revisionHistoryLimitPatch sets 3 and lists the old ReplicaSets the control
 
 	const custom = revisionHistoryLimitPatch({namespace: 'payments', name: 'payments-api', planned: {spec: {revisionHistoryLimit: 10}}}, old.slice(0, 2), 5);
 	t.deepEqual(custom.removes, []);
-	t.deepEqual(custom.request.body, [{op: 'test', path: '/spec/revisionHistoryLimit', value: 10}, {op: 'replace', path: '/spec/revisionHistoryLimit', value: 5}]);
+	t.deepEqual(custom.request.body, [
+		{op: 'test', path: '/spec/revisionHistoryLimit', value: 10},
+		{op: 'replace', path: '/spec/revisionHistoryLimit', value: 5},
+	]);
 	t.throws(() => revisionHistoryLimitPatch({namespace: 'a', name: 'b', planned: deployment}, [], -1), {instanceOf: RangeError});
 });
 
-test('objectQuotaPlan creates a ResourceQuota from today\'s counts with headroom', (t) => {
+test("objectQuotaPlan creates a ResourceQuota from today's counts with headroom", (t) => {
 	const plan = objectQuotaPlan('batch-jobs', {'count/pods': 91, 'count/jobs.batch': 91, 'count/persistentvolumeclaims': 1}, {reserve: {'count/pods': 6}});
 	t.is(plan.request.method, 'POST');
 	t.is(plan.request.path, '/api/v1/namespaces/batch-jobs/resourcequotas');
 	t.is(plan.quota.metadata.name, 'object-counts');
 	t.deepEqual(plan.quota.spec.hard, {'count/jobs.batch': '140', 'count/persistentvolumeclaims': '11', 'count/pods': '150'});
 	t.deepEqual(plan.request.body, plan.quota);
-	t.deepEqual(plan.lines.map((l) => l.key), ['count/jobs.batch', 'count/persistentvolumeclaims', 'count/pods']);
+	t.deepEqual(
+		plan.lines.map((l) => l.key),
+		['count/jobs.batch', 'count/persistentvolumeclaims', 'count/pods'],
+	);
 	t.is(plan.lines.find((l) => l.key === 'count/pods')?.reserve, 6);
 	t.regex(plan.rule, /never below current usage/);
 	t.regex(plan.rule, /blocks every new object/);
@@ -217,10 +275,15 @@ test('objectQuotaPlan avoids existing names and rejects bad input', (t) => {
 
 test('objectQuotaPlan: every hard value is at least the usage', (t) => {
 	fc.assert(
-		fc.property(fc.dictionary(fc.constantFrom('count/pods', 'count/jobs.batch', 'count/replicasets.apps', 'configmaps'), fc.integer({min: 0, max: 1_000_000}), {minKeys: 1}), (usage) => {
-			const plan = objectQuotaPlan('ns', usage);
-			return plan.lines.every((l) => Number(plan.quota.spec.hard[l.key]) === l.hard && l.hard >= usage[l.key]!);
-		}),
+		fc.property(
+			fc.dictionary(fc.constantFrom('count/pods', 'count/jobs.batch', 'count/replicasets.apps', 'configmaps'), fc.integer({min: 0, max: 1_000_000}), {
+				minKeys: 1,
+			}),
+			(usage) => {
+				const plan = objectQuotaPlan('ns', usage);
+				return plan.lines.every((l) => Number(plan.quota.spec.hard[l.key]) === l.hard && l.hard >= usage[l.key]!);
+			},
+		),
 	);
 	t.pass();
 });

@@ -44,7 +44,9 @@ test('CronJob: the patch goes to spec.jobTemplate.spec.template.spec', (t) => {
 
 test('no metadata; a template without init containers has no initContainers list', (t) => {
 	const patch = guaranteedTemplatePatch({kind: 'Deployment', template: {containers: [c('web')]}}, new Map([['web', {cpu: '1', memory: '1Gi'}]]));
-	t.deepEqual(patch, {spec: {template: {spec: {containers: [{name: 'web', resources: {requests: {cpu: '1', memory: '1Gi'}, limits: {cpu: '1', memory: '1Gi'}}}]}}}});
+	t.deepEqual(patch, {
+		spec: {template: {spec: {containers: [{name: 'web', resources: {requests: {cpu: '1', memory: '1Gi'}, limits: {cpu: '1', memory: '1Gi'}}}]}}},
+	});
 });
 
 test('kinds without a patchable template are refused with a reason', (t) => {
@@ -58,16 +60,24 @@ test('every container needs values, no unknown container may be named, and value
 	const missing = new Map(values);
 	missing.delete('migrate');
 	t.throws(() => guaranteedTemplatePatch({kind: 'Deployment', template}, missing), {message: 'no cpu and memory values for container "migrate"'});
-	t.throws(() => guaranteedTemplatePatch({kind: 'Deployment', template}, new Map([...values, ['ghost', {cpu: '1', memory: '1Gi'}]])), {message: 'the template has no container "ghost"'});
-	t.throws(() => guaranteedTemplatePatch({kind: 'Deployment', template}, new Map([...values, ['web', {cpu: '0', memory: '1Gi'}]])), {message: /container "web": cpu must be more than 0/});
-	t.throws(() => guaranteedTemplatePatch({kind: 'Deployment', template}, new Map([...values, ['web', {cpu: '1', memory: 'lots'}]])), {message: /container "web": invalid quantity "lots"/});
+	t.throws(() => guaranteedTemplatePatch({kind: 'Deployment', template}, new Map([...values, ['ghost', {cpu: '1', memory: '1Gi'}]])), {
+		message: 'the template has no container "ghost"',
+	});
+	t.throws(() => guaranteedTemplatePatch({kind: 'Deployment', template}, new Map([...values, ['web', {cpu: '0', memory: '1Gi'}]])), {
+		message: /container "web": cpu must be more than 0/,
+	});
+	t.throws(() => guaranteedTemplatePatch({kind: 'Deployment', template}, new Map([...values, ['web', {cpu: '1', memory: 'lots'}]])), {
+		message: /container "web": invalid quantity "lots"/,
+	});
 });
 
 test('pod-level resources need pod-level values, set as spec.resources requests = limits', (t) => {
 	const podLevel: SlimPodSpec = {containers: [c('web')], podResources: {requests: {cpu: '1'}, limits: {}}};
 	const one = new Map([['web', {cpu: '500m', memory: '512Mi'}]]);
 	t.throws(() => guaranteedTemplatePatch({kind: 'Deployment', template: podLevel}, one), {message: /pod-level values are needed/});
-	const patch = guaranteedTemplatePatch({kind: 'Deployment', template: podLevel}, one, {podLevel: {cpu: '1', memory: '1Gi'}}) as {spec: {template: {spec: JsonObject}}};
+	const patch = guaranteedTemplatePatch({kind: 'Deployment', template: podLevel}, one, {podLevel: {cpu: '1', memory: '1Gi'}}) as {
+		spec: {template: {spec: JsonObject}};
+	};
 	t.deepEqual(patch.spec.template.spec.resources, {requests: {cpu: '1', memory: '1Gi'}, limits: {cpu: '1', memory: '1Gi'}});
 });
 
@@ -89,7 +99,15 @@ function liveDeployment(): JsonObject {
 						{name: 'migrate', image: 'app:1', command: ['migrate'], resources: {}},
 					],
 					containers: [
-						{name: 'web', image: 'app:1', volumeMounts: [{name: 'data', mountPath: '/data'}, {name: 'config', mountPath: '/etc/app'}], resources: {requests: {cpu: '100m', 'ephemeral-storage': '1Gi'}, limits: {'ephemeral-storage': '2Gi'}}},
+						{
+							name: 'web',
+							image: 'app:1',
+							volumeMounts: [
+								{name: 'data', mountPath: '/data'},
+								{name: 'config', mountPath: '/etc/app'},
+							],
+							resources: {requests: {cpu: '100m', 'ephemeral-storage': '1Gi'}, limits: {'ephemeral-storage': '2Gi'}},
+						},
 					],
 					volumes: [{name: 'config', configMap: {name: 'web'}}],
 					restartPolicy: 'Always',
@@ -103,17 +121,25 @@ test('applied as a strategic merge patch, it changes only the resources and make
 	const live = liveDeployment();
 	const patch = guaranteedTemplatePatch({kind: 'Deployment', template}, values);
 	t.truthy(schemaFor('apps/v1', 'Deployment'), 'merged by the Deployment schema (containers by name)');
-	const patched = applyStrategicMergePatch(live, patch, schemaFor('apps/v1', 'Deployment')) as JsonObject & {spec: {replicas: number; template: {spec: {containers: JsonObject[]; initContainers: JsonObject[]}}}};
+	const patched = applyStrategicMergePatch(live, patch, schemaFor('apps/v1', 'Deployment')) as JsonObject & {
+		spec: {replicas: number; template: {spec: {containers: JsonObject[]; initContainers: JsonObject[]}}};
+	};
 	t.is(patched.spec.replicas, 7);
 	const web = patched.spec.template.spec.containers[0]!;
 	t.is(web.image, 'app:1');
-	t.deepEqual(web.resources, {requests: {cpu: '500m', memory: '512Mi', 'ephemeral-storage': '1Gi'}, limits: {cpu: '500m', memory: '512Mi', 'ephemeral-storage': '2Gi'}});
-	t.deepEqual(patched.spec.template.spec.initContainers.map((x) => x.name), ['proxy', 'migrate']);
+	t.deepEqual(web.resources, {
+		requests: {cpu: '500m', memory: '512Mi', 'ephemeral-storage': '1Gi'},
+		limits: {cpu: '500m', memory: '512Mi', 'ephemeral-storage': '2Gi'},
+	});
+	t.deepEqual(
+		patched.spec.template.spec.initContainers.map((x) => x.name),
+		['proxy', 'migrate'],
+	);
 	t.is(patched.spec.template.spec.initContainers[0]!.restartPolicy, 'Always');
 	t.is(computeQosClass(patched.spec.template.spec), 'Guaranteed');
 });
 
-test('sent as a guarded JSON patch: it tests each value it writes and each container\'s name at its index, and gives what the strategic merge patch gives', (t) => {
+test("sent as a guarded JSON patch: it tests each value it writes and each container's name at its index, and gives what the strategic merge patch gives", (t) => {
 	const live = liveDeployment();
 	const change = guaranteedTemplatePatch({kind: 'Deployment', template}, values);
 	const body = guardedJsonPatch(live, change);
@@ -144,7 +170,9 @@ test('sent as a guarded JSON patch: it tests each value it writes and each conta
 	t.deepEqual(applyJsonPatch(live, body), applyStrategicMergePatch(live, change, schemaFor('apps/v1', 'Deployment')));
 	// A status write does not matter; an edit of a value it writes, or a reorder, fails the patch.
 	t.notThrows(() => applyJsonPatch({...live, status: {replicas: 7, readyReplicas: 6}}, body));
-	const edited = structuredClone(live) as {spec: {template: {spec: {containers: Array<{resources: {requests: Record<string, string>}}>; initContainers: unknown[]}}}};
+	const edited = structuredClone(live) as {
+		spec: {template: {spec: {containers: Array<{resources: {requests: Record<string, string>}}>; initContainers: unknown[]}}};
+	};
 	edited.spec.template.spec.containers[0]!.resources.requests.cpu = '150m';
 	t.is(t.throws(() => applyJsonPatch(edited, body), {instanceOf: PatchError})?.code, 422);
 	const reordered = structuredClone(live) as typeof edited;
@@ -157,41 +185,73 @@ test('podFromTemplate: a Pod for a dry-run create, with the patch applied', (t) 
 	const live = liveDeployment();
 	const before = JSON.stringify(live);
 	const patch = guaranteedTemplatePatch({kind: 'Deployment', template}, values);
-	const pod = podFromTemplate((live.spec as JsonObject).template as JsonObject, patch, {kind: 'Deployment', namespace: 'shop', name: 'web'}) as {apiVersion: string; kind: string; metadata: JsonObject; spec: JsonObject & {containers: JsonObject[]; initContainers: JsonObject[]; volumes: JsonObject[]}};
+	const pod = podFromTemplate((live.spec as JsonObject).template as JsonObject, patch, {kind: 'Deployment', namespace: 'shop', name: 'web'}) as {
+		apiVersion: string;
+		kind: string;
+		metadata: JsonObject;
+		spec: JsonObject & {containers: JsonObject[]; initContainers: JsonObject[]; volumes: JsonObject[]};
+	};
 	t.is(JSON.stringify(live), before, 'the template is not changed');
 	t.is(pod.apiVersion, 'v1');
 	t.is(pod.kind, 'Pod');
 	t.deepEqual(pod.metadata, {generateName: 'web-qos-check-', namespace: 'shop', labels: {app: 'web'}, annotations: {'sidecar.istio.io/inject': 'false'}});
-	t.deepEqual(pod.spec.containers[0]!.resources, {requests: {cpu: '500m', memory: '512Mi', 'ephemeral-storage': '1Gi'}, limits: {cpu: '500m', memory: '512Mi', 'ephemeral-storage': '2Gi'}});
+	t.deepEqual(pod.spec.containers[0]!.resources, {
+		requests: {cpu: '500m', memory: '512Mi', 'ephemeral-storage': '1Gi'},
+		limits: {cpu: '500m', memory: '512Mi', 'ephemeral-storage': '2Gi'},
+	});
 	t.deepEqual(pod.spec.initContainers[1]!.resources, {requests: {cpu: '200m', memory: '256Mi'}, limits: {cpu: '200m', memory: '256Mi'}});
 	// "data" (a volumeClaimTemplate on a StatefulSet, say) gets an emptyDir stand-in; "config" is kept.
-	t.deepEqual(pod.spec.volumes, [{name: 'config', configMap: {name: 'web'}}, {name: 'data', emptyDir: {}}]);
+	t.deepEqual(pod.spec.volumes, [
+		{name: 'config', configMap: {name: 'web'}},
+		{name: 'data', emptyDir: {}},
+	]);
 	t.is(computeQosClass(pod.spec), 'Guaranteed');
 });
 
 test('podFromTemplate reads the CronJob path and refuses a patch for a container the template lacks', (t) => {
 	const jobTemplate = {metadata: {}, spec: {restartPolicy: 'Never', containers: [{name: 'report', image: 'r:1'}]}};
 	const patch = guaranteedTemplatePatch({kind: 'CronJob', template: {containers: [c('report')]}}, new Map([['report', {cpu: '1', memory: '2Gi'}]]));
-	const pod = podFromTemplate(jobTemplate, patch, {kind: 'CronJob', namespace: 'batch', name: 'nightly'}) as {metadata: JsonObject; spec: {containers: JsonObject[]}};
+	const pod = podFromTemplate(jobTemplate, patch, {kind: 'CronJob', namespace: 'batch', name: 'nightly'}) as {
+		metadata: JsonObject;
+		spec: {containers: JsonObject[]};
+	};
 	t.deepEqual(pod.spec.containers[0]!.resources, {requests: {cpu: '1', memory: '2Gi'}, limits: {cpu: '1', memory: '2Gi'}});
 	t.deepEqual(pod.metadata, {generateName: 'nightly-qos-check-', namespace: 'batch'});
 	const stale = guaranteedTemplatePatch({kind: 'CronJob', template: {containers: [c('renamed')]}}, new Map([['renamed', {cpu: '1', memory: '2Gi'}]]));
-	t.throws(() => podFromTemplate(jobTemplate, stale, {kind: 'CronJob', namespace: 'batch', name: 'nightly'}), {message: 'the template has no container "renamed"'});
+	t.throws(() => podFromTemplate(jobTemplate, stale, {kind: 'CronJob', namespace: 'batch', name: 'nightly'}), {
+		message: 'the template has no container "renamed"',
+	});
 });
 
 // Against the simulated API server: the remedy's requests as the product will send them.
 async function call(url: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{status: number; body: Obj}> {
-	const response = await fetch(`${url}${path}`, {method, headers: {'User-Agent': 'assure-test/1.0', ...(body === undefined ? {} : {'Content-Type': contentType})}, body: body === undefined ? undefined : JSON.stringify(body)});
+	const response = await fetch(`${url}${path}`, {
+		method,
+		headers: {'User-Agent': 'assure-test/1.0', ...(body === undefined ? {} : {'Content-Type': contentType})},
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
 	const text = await response.text();
 	return {status: response.status, body: text ? JSON.parse(text) : undefined};
 }
 
 function slimTemplate(spec: Obj): SlimPodSpec {
 	const pair = (x: Obj | undefined) => ({...(x?.cpu ? {cpu: x.cpu} : {}), ...(x?.memory ? {memory: x.memory} : {})});
-	return {containers: [
-		...(spec.containers ?? []).map((x: Obj): SlimContainer => ({name: x.name, role: 'container', requests: pair(x.resources?.requests), limits: pair(x.resources?.limits)})),
-		...(spec.initContainers ?? []).map((x: Obj): SlimContainer => ({name: x.name, role: x.restartPolicy === 'Always' ? 'sidecar' : 'init', requests: pair(x.resources?.requests), limits: pair(x.resources?.limits)})),
-	]};
+	return {
+		containers: [
+			...(spec.containers ?? []).map((x: Obj): SlimContainer => ({
+				name: x.name,
+				role: 'container',
+				requests: pair(x.resources?.requests),
+				limits: pair(x.resources?.limits),
+			})),
+			...(spec.initContainers ?? []).map((x: Obj): SlimContainer => ({
+				name: x.name,
+				role: x.restartPolicy === 'Always' ? 'sidecar' : 'init',
+				requests: pair(x.resources?.requests),
+				limits: pair(x.resources?.limits),
+			})),
+		],
+	};
 }
 
 test('on the simulator: dry-run, precondition, apply, and a dry-run Pod that the server calls Guaranteed', async (t) => {
@@ -200,8 +260,15 @@ test('on the simulator: dry-run, precondition, apply, and a dry-run Pod that the
 		const live = await call(sim.url, 'GET', path);
 		t.is(live.status, 200);
 		const slim = slimTemplate(live.body.spec.template.spec);
-		t.deepEqual(slim.containers.map((x) => `${x.name}:${x.role}`), ['operator:container', 'wait-for-crds:init', 'log-shipper:sidecar']);
-		const chosen = new Map<string, GuaranteedValues>([['operator', {cpu: '200m', memory: '256Mi'}], ['wait-for-crds', {cpu: '50m', memory: '64Mi'}], ['log-shipper', {cpu: '20m', memory: '64Mi'}]]);
+		t.deepEqual(
+			slim.containers.map((x) => `${x.name}:${x.role}`),
+			['operator:container', 'wait-for-crds:init', 'log-shipper:sidecar'],
+		);
+		const chosen = new Map<string, GuaranteedValues>([
+			['operator', {cpu: '200m', memory: '256Mi'}],
+			['wait-for-crds', {cpu: '50m', memory: '64Mi'}],
+			['log-shipper', {cpu: '20m', memory: '64Mi'}],
+		]);
 		const patch = guaranteedTemplatePatch({kind: 'Deployment', template: slim}, chosen);
 
 		const pod = podFromTemplate(live.body.spec.template, patch, {kind: 'Deployment', namespace: 'data-platform', name: 'spark-operator'});
@@ -217,17 +284,26 @@ test('on the simulator: dry-run, precondition, apply, and a dry-run Pod that the
 		t.is(dry.status, 200);
 		t.is((await call(sim.url, 'GET', path)).body.metadata.resourceVersion, live.body.metadata.resourceVersion);
 		// A guarded value that changed meanwhile: 422, nothing written.
-		const stale = await call(sim.url, 'PATCH', path, body.map((op) => (op.op === 'test' && op.path.endsWith('/containers/0/resources/requests/cpu') ? {...op, value: '1'} : op)), jsonPatch);
+		const stale = await call(
+			sim.url,
+			'PATCH',
+			path,
+			body.map((op) => (op.op === 'test' && op.path.endsWith('/containers/0/resources/requests/cpu') ? {...op, value: '1'} : op)),
+			jsonPatch,
+		);
 		t.is(stale.status, 422);
 		t.is((await call(sim.url, 'GET', path)).body.metadata.resourceVersion, live.body.metadata.resourceVersion);
 		const applied = await call(sim.url, 'PATCH', path, body, jsonPatch);
 		t.is(applied.status, 200);
 		t.is(applied.body.spec.replicas, live.body.spec.replicas);
 		t.is(applied.body.metadata.generation, live.body.metadata.generation + 1, 'a template change: the pods roll');
-		t.deepEqual(applied.body.spec.template.spec.initContainers.map((x: Obj) => [x.name, x.restartPolicy, x.resources]), [
-			['wait-for-crds', undefined, {requests: {cpu: '50m', memory: '64Mi'}, limits: {cpu: '50m', memory: '64Mi'}}],
-			['log-shipper', 'Always', {requests: {cpu: '20m', memory: '64Mi'}, limits: {cpu: '20m', memory: '64Mi'}}],
-		]);
+		t.deepEqual(
+			applied.body.spec.template.spec.initContainers.map((x: Obj) => [x.name, x.restartPolicy, x.resources]),
+			[
+				['wait-for-crds', undefined, {requests: {cpu: '50m', memory: '64Mi'}, limits: {cpu: '50m', memory: '64Mi'}}],
+				['log-shipper', 'Always', {requests: {cpu: '20m', memory: '64Mi'}, limits: {cpu: '20m', memory: '64Mi'}}],
+			],
+		);
 		t.is(applied.body.spec.template.spec.containers[0].image, live.body.spec.template.spec.containers[0].image);
 	});
 });

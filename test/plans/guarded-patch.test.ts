@@ -11,16 +11,19 @@ import {PatchError} from '../../source/sim/patch/errors.js';
 import {applyJsonPatch} from '../../source/sim/patch/json-patch.js';
 import type {Obj} from '../../source/formats/json-object.js';
 
-
 function deployment(): Obj {
 	return {
 		metadata: {name: 'web', resourceVersion: '10', annotations: {'example.com/owner~team': 'a'}},
 		spec: {
 			replicas: 3,
-			template: {spec: {containers: [
-				{name: 'app', image: 'app:1', resources: {requests: {cpu: '1', memory: '1Gi'}, limits: {cpu: '1', memory: '1Gi'}}},
-				{name: 'proxy', image: 'proxy:1', resources: {requests: {cpu: '1', memory: '1Gi'}, limits: {cpu: '1', memory: '1Gi'}}},
-			]}},
+			template: {
+				spec: {
+					containers: [
+						{name: 'app', image: 'app:1', resources: {requests: {cpu: '1', memory: '1Gi'}, limits: {cpu: '1', memory: '1Gi'}}},
+						{name: 'proxy', image: 'proxy:1', resources: {requests: {cpu: '1', memory: '1Gi'}, limits: {cpu: '1', memory: '1Gi'}}},
+					],
+				},
+			},
 		},
 		status: {replicas: 3, readyReplicas: 3},
 	};
@@ -28,14 +31,24 @@ function deployment(): Obj {
 
 test('a field that exists is tested with its planned value and replaced; one that does not is tested as null and added at the first absent key', (t) => {
 	const live = {spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 0}}}};
-	t.deepEqual(guardedJsonPatch(live, {spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 60, policies: [{type: 'Pods', value: 4, periodSeconds: 60}]}, scaleDown: {stabilizationWindowSeconds: 600}}}}), [
-		{op: 'test', path: '/spec/behavior/scaleUp/stabilizationWindowSeconds', value: 0},
-		{op: 'test', path: '/spec/behavior/scaleUp/policies', value: null},
-		{op: 'test', path: '/spec/behavior/scaleDown', value: null},
-		{op: 'replace', path: '/spec/behavior/scaleUp/stabilizationWindowSeconds', value: 60},
-		{op: 'add', path: '/spec/behavior/scaleUp/policies', value: [{type: 'Pods', value: 4, periodSeconds: 60}]},
-		{op: 'add', path: '/spec/behavior/scaleDown', value: {stabilizationWindowSeconds: 600}},
-	]);
+	t.deepEqual(
+		guardedJsonPatch(live, {
+			spec: {
+				behavior: {
+					scaleUp: {stabilizationWindowSeconds: 60, policies: [{type: 'Pods', value: 4, periodSeconds: 60}]},
+					scaleDown: {stabilizationWindowSeconds: 600},
+				},
+			},
+		}),
+		[
+			{op: 'test', path: '/spec/behavior/scaleUp/stabilizationWindowSeconds', value: 0},
+			{op: 'test', path: '/spec/behavior/scaleUp/policies', value: null},
+			{op: 'test', path: '/spec/behavior/scaleDown', value: null},
+			{op: 'replace', path: '/spec/behavior/scaleUp/stabilizationWindowSeconds', value: 60},
+			{op: 'add', path: '/spec/behavior/scaleUp/policies', value: [{type: 'Pods', value: 4, periodSeconds: 60}]},
+			{op: 'add', path: '/spec/behavior/scaleDown', value: {stabilizationWindowSeconds: 600}},
+		],
+	);
 });
 
 test('lists without names are atomic: the whole list is tested and replaced; null removes a field after testing it', (t) => {
@@ -63,10 +76,16 @@ test('a status write does not fail the patch; an edit of a tested field does, as
 	const body = guardedJsonPatch(deployment(), change);
 	const statusWritten = {...deployment(), metadata: {...deployment().metadata, resourceVersion: '11'}, status: {replicas: 3, readyReplicas: 2}};
 	const patched = applyJsonPatch(statusWritten, body) as Obj;
-	t.deepEqual(patched.spec.template.spec.containers[0].resources, {requests: {cpu: '2', memory: '1Gi', 'ephemeral-storage': '1Gi'}, limits: {cpu: '2', memory: '1Gi'}});
+	t.deepEqual(patched.spec.template.spec.containers[0].resources, {
+		requests: {cpu: '2', memory: '1Gi', 'ephemeral-storage': '1Gi'},
+		limits: {cpu: '2', memory: '1Gi'},
+	});
 	const edited = deployment();
 	edited.spec.template.spec.containers[0].resources.limits.cpu = '3';
-	t.is(t.throws(() => applyJsonPatch(edited, body), {instanceOf: PatchError})?.detail, 'testing value /spec/template/spec/containers/0/resources/limits/cpu failed: test failed');
+	t.is(
+		t.throws(() => applyJsonPatch(edited, body), {instanceOf: PatchError})?.detail,
+		'testing value /spec/template/spec/containers/0/resources/limits/cpu failed: test failed',
+	);
 	// Someone added the field the plan saw absent.
 	const added = deployment();
 	added.spec.template.spec.containers[0].resources.requests['ephemeral-storage'] = '5Gi';
@@ -85,24 +104,59 @@ test('a reorder of two containers with the same values fails on the name test al
 	reordered.spec.template.spec.containers.reverse();
 	// Every value test still passes (both containers hold the same values): only the name test catches it.
 	const withoutNames = body.filter((op) => !op.path.endsWith('/name'));
-	t.is((applyJsonPatch(reordered, withoutNames) as Obj).spec.template.spec.containers[1].name, 'app', 'without the name test the wrong container would be patched');
-	t.is(t.throws(() => applyJsonPatch(reordered, body), {instanceOf: PatchError})?.detail, 'testing value /spec/template/spec/containers/1/name failed: test failed');
+	t.is(
+		(applyJsonPatch(reordered, withoutNames) as Obj).spec.template.spec.containers[1].name,
+		'app',
+		'without the name test the wrong container would be patched',
+	);
+	t.is(
+		t.throws(() => applyJsonPatch(reordered, body), {instanceOf: PatchError})?.detail,
+		'testing value /spec/template/spec/containers/1/name failed: test failed',
+	);
 	t.is((applyJsonPatch(deployment(), body) as Obj).spec.template.spec.containers[1].resources.limits.cpu, '500m');
 });
 
 test('unguardedEdit: every edit tested at its own path, every index with a name test', (t) => {
 	t.is(unguardedEdit(guardedJsonPatch(deployment(), {spec: {template: {spec: {containers: [{name: 'app', resources: {limits: {cpu: '2'}}}]}}}})), undefined);
 	t.regex(unguardedEdit([{op: 'add', path: '/spec/x', value: 1}]) ?? '', /without a test/);
-	t.regex(unguardedEdit([{op: 'test', path: '/spec/c/3/x', value: 1}, {op: 'replace', path: '/spec/c/3/x', value: 2}]) ?? '', /list index 3/);
+	t.regex(
+		unguardedEdit([
+			{op: 'test', path: '/spec/c/3/x', value: 1},
+			{op: 'replace', path: '/spec/c/3/x', value: 2},
+		]) ?? '',
+		/list index 3/,
+	);
 	t.regex(unguardedEdit([{op: 'copy', from: '/a', path: '/b'}]) ?? '', /a copy operation/);
 	t.regex(unguardedEdit([]) ?? '', /empty/);
 });
 
 test('failedPatchTest recognises the 422 a JSON patch that did not apply gets, and nothing else', (t) => {
 	const op = {method: 'PATCH' as const, contentType: 'application/json-patch+json', body: [{op: 'test' as const, path: '/a', value: 1}]};
-	const generic = {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server rejected our request due to an error in our request', reason: 'Invalid', details: {}, code: 422};
+	const generic = {
+		kind: 'Status',
+		apiVersion: 'v1',
+		metadata: {},
+		status: 'Failure',
+		message: 'the server rejected our request due to an error in our request',
+		reason: 'Invalid',
+		details: {},
+		code: 422,
+	};
 	t.true(failedPatchTest({status: 422, body: generic}, op));
-	t.false(failedPatchTest({status: 422, body: {...generic, message: 'HorizontalPodAutoscaler.autoscaling "h" is invalid: spec.behavior.scaleDown.stabilizationWindowSeconds: Invalid value: 7200', details: {name: 'h', group: 'autoscaling', kind: 'HorizontalPodAutoscaler', causes: [{reason: 'FieldValueInvalid', field: 'spec.behavior'}]}}}, op), 'a validation error names the object');
+	t.false(
+		failedPatchTest(
+			{
+				status: 422,
+				body: {
+					...generic,
+					message: 'HorizontalPodAutoscaler.autoscaling "h" is invalid: spec.behavior.scaleDown.stabilizationWindowSeconds: Invalid value: 7200',
+					details: {name: 'h', group: 'autoscaling', kind: 'HorizontalPodAutoscaler', causes: [{reason: 'FieldValueInvalid', field: 'spec.behavior'}]},
+				},
+			},
+			op,
+		),
+		'a validation error names the object',
+	);
 	t.false(failedPatchTest({status: 409, body: {...generic, reason: 'Conflict', code: 409}}, op));
 	t.false(failedPatchTest({status: 422, body: generic}, {...op, contentType: 'application/merge-patch+json'}));
 	t.false(failedPatchTest(new Error('socket hang up'), op));

@@ -56,10 +56,10 @@ test('set-job-ttl on a CronJob: dry run changes nothing, apply changes what the 
 		const before = sim.api.get(cronjobs, 'ml-pipelines', 'feature-refresh');
 		const prepared = await engine.prepare(finding, 'set-job-ttl', controller.state);
 		t.true(prepared.allowed, prepared.reason);
-		t.deepEqual(prepared.diff.filter((l) => l.op !== '~').map((l) => `${l.op} ${l.text}`), [
-			'- spec.jobTemplate.spec.ttlSecondsAfterFinished: (unset)',
-			'+ spec.jobTemplate.spec.ttlSecondsAfterFinished: 3600',
-		]);
+		t.deepEqual(
+			prepared.diff.filter((l) => l.op !== '~').map((l) => `${l.op} ${l.text}`),
+			['- spec.jobTemplate.spec.ttlSecondsAfterFinished: (unset)', '+ spec.jobTemplate.spec.ttlSecondsAfterFinished: 3600'],
+		);
 		t.is(sim.api.get(cronjobs, 'ml-pipelines', 'feature-refresh').metadata.resourceVersion, before.metadata.resourceVersion, 'the dry run saved nothing');
 		t.true(sim.requestLog.all().some((e) => e.method === 'PATCH' && e.query.dryRun === 'All'));
 		t.true(sim.requestLog.all().some((e) => e.path.endsWith('/selfsubjectaccessreviews')));
@@ -74,13 +74,19 @@ test('set-job-ttl on a CronJob: dry run changes nothing, apply changes what the 
 		const entries = journal.read();
 		t.is(entries.length, 1);
 		t.like(entries[0], {context: 'test', user: 'tester', remedyId: 'set-job-ttl', action: 'apply', findingId: finding.id});
-		t.deepEqual(Object.values(entries[0]!.changes)[0]!.map((c) => c.after), [3600]);
+		t.deepEqual(
+			Object.values(entries[0]!.changes)[0]!.map((c) => c.after),
+			[3600],
+		);
 		t.is(Object.values(entries[0]!.changes)[0]![0]!.before, undefined);
 
 		const undo = await engine.prepareUndo();
 		t.truthy(undo);
 		t.true(undo!.allowed, undo!.reason);
-		t.deepEqual(undo!.diff.filter((l) => l.op !== '~').map((l) => `${l.op} ${l.text}`), ['- spec.jobTemplate.spec.ttlSecondsAfterFinished: 3600', '+ spec.jobTemplate.spec.ttlSecondsAfterFinished: (unset)']);
+		t.deepEqual(
+			undo!.diff.filter((l) => l.op !== '~').map((l) => `${l.op} ${l.text}`),
+			['- spec.jobTemplate.spec.ttlSecondsAfterFinished: 3600', '+ spec.jobTemplate.spec.ttlSecondsAfterFinished: (unset)'],
+		);
 		const undone = await engine.apply(undo!);
 		t.is(undone.status, 'applied');
 		t.is(sim.api.get(cronjobs, 'ml-pipelines', 'feature-refresh').spec.jobTemplate.spec.ttlSecondsAfterFinished, undefined);
@@ -95,13 +101,20 @@ test('a concurrent edit of the field between plan and apply is a conflict: nothi
 		const prepared = await engine.prepare(finding, 'set-revision-history-limit', controller.state);
 		t.true(prepared.allowed, prepared.reason);
 		const deployments = sim.type('apps', 'deployments');
-		sim.api.patch(deployments, 'checkout', 'legacy-admin', 'application/merge-patch+json', JSON.stringify({spec: {revisionHistoryLimit: 20}}), {user: {name: 'someone-else', groups: []}, fieldManager: 'other'});
+		sim.api.patch(deployments, 'checkout', 'legacy-admin', 'application/merge-patch+json', JSON.stringify({spec: {revisionHistoryLimit: 20}}), {
+			user: {name: 'someone-else', groups: []},
+			fieldManager: 'other',
+		});
 		const result = await engine.apply(prepared);
 		t.is(result.status, 'conflict');
 		t.regex(result.messages[0]!, /^conflict, nothing was overwritten: Deployment checkout\/legacy-admin was changed by someone else since the plan/);
 		t.is(sim.api.get(deployments, 'checkout', 'legacy-admin').spec.revisionHistoryLimit, 20, 'the other edit stands');
 		const again = await engine.prepare(finding, 'set-revision-history-limit', controller.state);
-		t.deepEqual(again.diff.filter((l) => l.op !== '~').map((l) => `${l.op} ${l.text}`), ['- spec.revisionHistoryLimit: 20', '+ spec.revisionHistoryLimit: 3'], 're-planned against the new version');
+		t.deepEqual(
+			again.diff.filter((l) => l.op !== '~').map((l) => `${l.op} ${l.text}`),
+			['- spec.revisionHistoryLimit: 20', '+ spec.revisionHistoryLimit: 3'],
+			're-planned against the new version',
+		);
 		t.is((await engine.apply(again)).status, 'applied');
 	});
 });
@@ -120,7 +133,11 @@ test('delete-finished-jobs removes the Jobs in batches, and says it cannot be un
 		t.is(result.applied + result.skipped, count);
 		const deletes = sim.requestLog.all().filter((e) => e.method === 'DELETE' && e.query.dryRun === undefined);
 		t.is(deletes.length, count);
-		await eventually(() => sim.api.objects('batch/jobs', 'batch-jobs').filter((j) => j.metadata.name.startsWith('report-7')).length === 0, 10_000, 'the jobs to go');
+		await eventually(
+			() => sim.api.objects('batch/jobs', 'batch-jobs').filter((j) => j.metadata.name.startsWith('report-7')).length === 0,
+			10_000,
+			'the jobs to go',
+		);
 		await eventually(() => !sim.api.objects('pods', 'batch-jobs').some((p) => p.metadata.name.startsWith('report-7')), 20_000, 'their pods to go (Background)');
 		await eventually(() => ![...session.store.jobs.keys()].some((k) => k.startsWith('batch-jobs/report-7')), 10_000, 'the store to notice');
 		const undo = await engine.prepareUndo();
@@ -134,17 +151,27 @@ test('make-guaranteed: the dry-run pod is Guaranteed, the new pods are, and undo
 		const finding = find('not-guaranteed', (f) => 'kind' in f.subject && f.subject.name === 'inventory-sync');
 		const prepared = await engine.prepare(finding, 'make-guaranteed', controller.state);
 		t.true(prepared.allowed, prepared.reason);
-		t.true(prepared.notes.some((n) => n.includes('would be Guaranteed')), prepared.notes.join(' '));
-		t.true(prepared.diff.some((l) => l.op === '+' && /containers\[sync\]\.resources\.requests\.cpu/.test(l.text)), prepared.diff.map((l) => l.text).join('\n'));
+		t.true(
+			prepared.notes.some((n) => n.includes('would be Guaranteed')),
+			prepared.notes.join(' '),
+		);
+		t.true(
+			prepared.diff.some((l) => l.op === '+' && /containers\[sync\]\.resources\.requests\.cpu/.test(l.text)),
+			prepared.diff.map((l) => l.text).join('\n'),
+		);
 		t.false(JSON.stringify(prepared.plan.batches[0]![0]!.body).includes('replicas'));
 		const deployments = sim.type('apps', 'deployments');
 		const replicas = sim.api.get(deployments, 'data-platform', 'inventory-sync').spec.replicas;
 		t.is((await engine.apply(prepared)).status, 'applied');
 		t.is(sim.api.get(deployments, 'data-platform', 'inventory-sync').spec.replicas, replicas, 'replicas untouched');
-		await eventually(() => {
-			const pods = sim.api.objects('pods', 'data-platform').filter((p) => p.metadata.labels?.app === 'inventory-sync' && !p.metadata.deletionTimestamp);
-			return pods.length > 0 && pods.every((p) => p.status.qosClass === 'Guaranteed');
-		}, 20_000, 'every inventory-sync pod to be Guaranteed');
+		await eventually(
+			() => {
+				const pods = sim.api.objects('pods', 'data-platform').filter((p) => p.metadata.labels?.app === 'inventory-sync' && !p.metadata.deletionTimestamp);
+				return pods.length > 0 && pods.every((p) => p.status.qosClass === 'Guaranteed');
+			},
+			20_000,
+			'every inventory-sync pod to be Guaranteed',
+		);
 		const undo = await engine.prepareUndo();
 		t.true(undo!.allowed, undo!.reason);
 		t.is((await engine.apply(undo!)).status, 'applied');
@@ -156,14 +183,24 @@ test('make-guaranteed: the dry-run pod is Guaranteed, the new pods are, and undo
 test('dampen the KEDA-owned HPA: the ScaledObject is patched (a JSON patch: no strategic merge on CRDs), not its HPA', async (t) => {
 	await withProduct({controllers: true, timeScale: 20}, async ({sim, engine, find, controller}) => {
 		const finding = find('hpa-flapping', (f) => 'kind' in f.subject && f.subject.kind === 'ScaledObject');
-		t.deepEqual(finding.remedies.map((r) => r.id), ['dampen-scaledobject']);
+		t.deepEqual(
+			finding.remedies.map((r) => r.id),
+			['dampen-scaledobject'],
+		);
 		const prepared = await engine.prepare(finding, 'dampen-scaledobject', controller.state);
 		t.true(prepared.allowed, prepared.reason);
 		t.is((await engine.apply(prepared)).status, 'applied');
 		const patches = sim.requestLog.all().filter((e) => e.method === 'PATCH' && e.query.dryRun === undefined);
-		t.deepEqual(patches.map((e) => [e.path, e.contentType]), [['/apis/keda.sh/v1alpha1/namespaces/data-platform/scaledobjects/ingest-worker', 'application/json-patch+json']]);
+		t.deepEqual(
+			patches.map((e) => [e.path, e.contentType]),
+			[['/apis/keda.sh/v1alpha1/namespaces/data-platform/scaledobjects/ingest-worker', 'application/json-patch+json']],
+		);
 		const hpas = sim.type('autoscaling', 'horizontalpodautoscalers');
-		await eventually(() => sim.api.get(hpas, 'data-platform', 'keda-hpa-ingest-worker').spec.behavior?.scaleDown?.stabilizationWindowSeconds >= 600, 10_000, 'KEDA to carry the behavior into its HPA');
+		await eventually(
+			() => sim.api.get(hpas, 'data-platform', 'keda-hpa-ingest-worker').spec.behavior?.scaleDown?.stabilizationWindowSeconds >= 600,
+			10_000,
+			'KEDA to carry the behavior into its HPA',
+		);
 		const undo = await engine.prepareUndo();
 		t.is((await engine.apply(undo!)).status, 'applied');
 		t.is(sim.api.get(sim.type('keda.sh', 'scaledobjects'), 'data-platform', 'ingest-worker').spec.advanced, undefined);
@@ -171,14 +208,23 @@ test('dampen the KEDA-owned HPA: the ScaledObject is patched (a JSON patch: no s
 });
 
 test('a remedy the user may not perform is disabled with the RBAC reason, and nothing is sent', async (t) => {
-	await withProduct({controllers: false, https: true, token: 'viewer', tokens: {viewer: {name: 'viewer', groups: ['system:authenticated']}}, rbac: [{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: ['*'], resources: ['*'], nonResourceURLs: ['*']}]}, async ({sim, engine, find, controller}) => {
-		const finding = find('job-without-ttl', (f) => 'kind' in f.subject && f.subject.kind === 'CronJob');
-		const prepared = await engine.prepare(finding, 'set-job-ttl', controller.state);
-		t.false(prepared.allowed);
-		t.regex(prepared.reason ?? '', /patch.*cronjobs/);
-		t.false(sim.requestLog.all().some((e) => e.method === 'PATCH'));
-		const result = await engine.apply(prepared);
-		t.is(result.status, 'failed');
-		t.false(sim.requestLog.all().some((e) => e.method === 'PATCH'));
-	});
+	await withProduct(
+		{
+			controllers: false,
+			https: true,
+			token: 'viewer',
+			tokens: {viewer: {name: 'viewer', groups: ['system:authenticated']}},
+			rbac: [{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: ['*'], resources: ['*'], nonResourceURLs: ['*']}],
+		},
+		async ({sim, engine, find, controller}) => {
+			const finding = find('job-without-ttl', (f) => 'kind' in f.subject && f.subject.kind === 'CronJob');
+			const prepared = await engine.prepare(finding, 'set-job-ttl', controller.state);
+			t.false(prepared.allowed);
+			t.regex(prepared.reason ?? '', /patch.*cronjobs/);
+			t.false(sim.requestLog.all().some((e) => e.method === 'PATCH'));
+			const result = await engine.apply(prepared);
+			t.is(result.status, 'failed');
+			t.false(sim.requestLog.all().some((e) => e.method === 'PATCH'));
+		},
+	);
 });

@@ -73,16 +73,23 @@ async function withProduct(options: SimulatorOptions, fn: (h: Harness) => Promis
 	});
 }
 
-const named = (name: string) => (f: Finding): boolean => 'kind' in f.subject && f.subject.name === name;
+const named =
+	(name: string) =>
+	(f: Finding): boolean =>
+		'kind' in f.subject && f.subject.name === name;
 const someoneElse = {user: {name: 'someone-else', groups: []}, fieldManager: 'other'};
 
 /** Wait until a controller has written the object's status (its resourceVersion moved on, its spec did not). */
 async function statusWritten(sim: Simulator, group: string, resource: string, namespace: string, name: string, before: Obj): Promise<Obj> {
 	const type = sim.type(group, resource);
-	return eventually(() => {
-		const live = sim.api.get(type, namespace, name);
-		return live.metadata.resourceVersion !== before.metadata.resourceVersion ? live : undefined;
-	}, 30_000, `a controller to write the status of ${resource} ${namespace}/${name}`) as Promise<Obj>;
+	return eventually(
+		() => {
+			const live = sim.api.get(type, namespace, name);
+			return live.metadata.resourceVersion !== before.metadata.resourceVersion ? live : undefined;
+		},
+		30_000,
+		`a controller to write the status of ${resource} ${namespace}/${name}`,
+	) as Promise<Obj>;
 }
 
 test('(a) dampen-hpa: the HPA controller writes the status between plan and apply, and the remedy still applies', async (t) => {
@@ -95,7 +102,14 @@ test('(a) dampen-hpa: the HPA controller writes the status between plan and appl
 		const diff = prepared.diff.filter((l) => l.op !== '~').map((l) => `${l.op} ${l.text}`);
 		t.true(diff.includes('- spec.behavior.scaleDown.stabilizationWindowSeconds: 0'), diff.join('\n'));
 		// One controller sync later (15 s of simulated time): the status moved on, the spec did not.
-		const later = await statusWritten(sim, 'autoscaling', 'horizontalpodautoscalers', 'checkout', 'checkout-web', sim.api.get(hpas, 'checkout', 'checkout-web'));
+		const later = await statusWritten(
+			sim,
+			'autoscaling',
+			'horizontalpodautoscalers',
+			'checkout',
+			'checkout-web',
+			sim.api.get(hpas, 'checkout', 'checkout-web'),
+		);
 		t.deepEqual(later.spec, planned.spec, 'only the status changed');
 		const result = await engine.apply(prepared);
 		t.is(result.status, 'applied', result.messages.join('; '));
@@ -106,7 +120,10 @@ test('(a) dampen-hpa: the HPA controller writes the status between plan and appl
 		// The dry run and the apply sent the same request.
 		const patches = sent.filter((s) => s.operation.method === 'PATCH');
 		t.is(patches.length, 2);
-		t.deepEqual(patches.map((s) => s.dryRun), [true, false]);
+		t.deepEqual(
+			patches.map((s) => s.dryRun),
+			[true, false],
+		);
 		t.deepEqual(patches[0]!.operation, patches[1]!.operation);
 	});
 });
@@ -117,12 +134,15 @@ test('(a) a status write is the only change between plan and apply: the diff is 
 		const window = Number(finding.evidence.suggestedScaleDownWindowSeconds ?? 600);
 		const hpas = sim.type('autoscaling', 'horizontalpodautoscalers');
 		const prepared = await engine.prepare(finding, 'dampen-hpa', controller.state);
-		t.deepEqual(prepared.diff.filter((l) => l.op !== '~').map((l) => `${l.op} ${l.text}`), [
-			'- spec.behavior.scaleUp.stabilizationWindowSeconds: 0',
-			'+ spec.behavior.scaleUp.stabilizationWindowSeconds: 60',
-			'- spec.behavior.scaleDown.stabilizationWindowSeconds: 0',
-			`+ spec.behavior.scaleDown.stabilizationWindowSeconds: ${window}`,
-		]);
+		t.deepEqual(
+			prepared.diff.filter((l) => l.op !== '~').map((l) => `${l.op} ${l.text}`),
+			[
+				'- spec.behavior.scaleUp.stabilizationWindowSeconds: 0',
+				'+ spec.behavior.scaleUp.stabilizationWindowSeconds: 60',
+				'- spec.behavior.scaleDown.stabilizationWindowSeconds: 0',
+				`+ spec.behavior.scaleDown.stabilizationWindowSeconds: ${window}`,
+			],
+		);
 		const patch = prepared.plan.batches[0]![0]!;
 		t.is(patch.contentType, 'application/json-patch+json');
 		// Tests of exactly the fields it replaces, with their values as planned; nothing else.
@@ -137,7 +157,9 @@ test('(a) a status write is the only change between plan and apply: the diff is 
 		const applied = sent.filter((s) => s.operation.method === 'PATCH' && !s.dryRun);
 		t.is(applied.length, 1);
 		const entry = journal.read().at(-1)!;
-		t.deepEqual(entry.operations, [{method: 'PATCH', path: applied[0]!.operation.path, contentType: 'application/json-patch+json', body: applied[0]!.operation.body}]);
+		t.deepEqual(entry.operations, [
+			{method: 'PATCH', path: applied[0]!.operation.path, contentType: 'application/json-patch+json', body: applied[0]!.operation.body},
+		]);
 	});
 });
 
@@ -148,10 +170,20 @@ test('(b) dampen-hpa: another client edits behavior.scaleDown meanwhile → the 
 		const hpas = sim.type('autoscaling', 'horizontalpodautoscalers');
 		const prepared = await engine.prepare(finding, 'dampen-hpa', controller.state);
 		t.true(prepared.allowed, prepared.reason);
-		sim.api.patch(hpas, 'checkout', 'checkout-web', 'application/merge-patch+json', JSON.stringify({spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 120}}}}), someoneElse);
+		sim.api.patch(
+			hpas,
+			'checkout',
+			'checkout-web',
+			'application/merge-patch+json',
+			JSON.stringify({spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 120}}}}),
+			someoneElse,
+		);
 		const result = await engine.apply(prepared);
 		t.is(result.status, 'conflict');
-		t.regex(result.messages[0]!, /^conflict, nothing was overwritten: HorizontalPodAutoscaler checkout\/checkout-web was changed by someone else since the plan/);
+		t.regex(
+			result.messages[0]!,
+			/^conflict, nothing was overwritten: HorizontalPodAutoscaler checkout\/checkout-web was changed by someone else since the plan/,
+		);
 		t.is(sent.at(-1)!.status, 422, 'a failed test of the JSON patch');
 		t.is(sim.api.get(hpas, 'checkout', 'checkout-web').spec.behavior.scaleDown.stabilizationWindowSeconds, 120, 'the other edit stands');
 		const again = await engine.prepare(finding, 'dampen-hpa', controller.state);
@@ -190,7 +222,11 @@ test('(c) make-guaranteed: the Deployment controller writes the status between p
 		const prepared = await engine.prepare(finding, 'make-guaranteed', controller.state);
 		t.true(prepared.allowed, prepared.reason);
 		t.is(prepared.plan.batches[0]![0]!.contentType, 'application/json-patch+json');
-		t.true((prepared.plan.batches[0]![0]!.body as Array<{op: string; path: string}>).some((op) => op.op === 'test' && op.path === '/spec/template/spec/containers/0/name'));
+		t.true(
+			(prepared.plan.batches[0]![0]!.body as Array<{op: string; path: string}>).some(
+				(op) => op.op === 'test' && op.path === '/spec/template/spec/containers/0/name',
+			),
+		);
 		// A pod goes away: the ReplicaSet replaces it and the Deployment controller writes the status.
 		const pod = podsOf(sim, 'data-platform', 'inventory-sync')[0]!;
 		sim.api.delete(sim.type('', 'pods'), 'data-platform', pod.metadata.name, {gracePeriodSeconds: 0}, someoneElse);
@@ -210,12 +246,26 @@ test('(c) make-guaranteed: container resources edited meanwhile → conflict, no
 		const deployments = sim.type('apps', 'deployments');
 		const prepared = await engine.prepare(finding, 'make-guaranteed', controller.state);
 		t.true(prepared.allowed, prepared.reason);
-		sim.api.patch(deployments, 'data-platform', 'inventory-sync', 'application/strategic-merge-patch+json', JSON.stringify({spec: {template: {spec: {containers: [{name: 'sync', resources: {limits: {memory: '3Gi'}}}]}}}}), someoneElse);
+		sim.api.patch(
+			deployments,
+			'data-platform',
+			'inventory-sync',
+			'application/strategic-merge-patch+json',
+			JSON.stringify({spec: {template: {spec: {containers: [{name: 'sync', resources: {limits: {memory: '3Gi'}}}]}}}}),
+			someoneElse,
+		);
 		const result = await engine.apply(prepared);
 		t.is(result.status, 'conflict');
-		t.deepEqual(sim.api.get(deployments, 'data-platform', 'inventory-sync').spec.template.spec.containers[0].resources, {requests: {cpu: '100m', memory: '128Mi'}, limits: {cpu: '1', memory: '3Gi'}}, 'the other edit stands, nothing else changed');
+		t.deepEqual(
+			sim.api.get(deployments, 'data-platform', 'inventory-sync').spec.template.spec.containers[0].resources,
+			{requests: {cpu: '100m', memory: '128Mi'}, limits: {cpu: '1', memory: '3Gi'}},
+			'the other edit stands, nothing else changed',
+		);
 		const again = await engine.prepare(finding, 'make-guaranteed', controller.state);
-		t.true(again.diff.some((l) => l.op === '-' && l.text === 'spec.template.spec.containers[sync].resources.limits.memory: 3Gi'), again.diff.map((l) => l.text).join('\n'));
+		t.true(
+			again.diff.some((l) => l.op === '-' && l.text === 'spec.template.spec.containers[sync].resources.limits.memory: 3Gi'),
+			again.diff.map((l) => l.text).join('\n'),
+		);
 		t.is((await engine.apply(again)).status, 'applied');
 	});
 });
@@ -228,17 +278,36 @@ test('(c) make-guaranteed: a concurrent reorder of the containers fails the patc
 	await withProduct({controllers: false}, async ({sim, engine, find, controller}) => {
 		const finding = find('not-guaranteed', named('prometheus'));
 		const statefulSets = sim.type('apps', 'statefulsets');
-		const prepared = await engine.prepare(finding, 'make-guaranteed', controller.state, {'prometheus.cpu': '2', 'prometheus.memory': '4Gi', 'config-reloader.cpu': '10m', 'config-reloader.memory': '25Mi'});
+		const prepared = await engine.prepare(finding, 'make-guaranteed', controller.state, {
+			'prometheus.cpu': '2',
+			'prometheus.memory': '4Gi',
+			'config-reloader.cpu': '10m',
+			'config-reloader.memory': '25Mi',
+		});
 		t.true(prepared.allowed, prepared.reason);
 		sim.api.patch(statefulSets, 'monitoring', 'prometheus', 'application/json-patch+json', swapContainers, someoneElse);
 		const swapped = sim.api.get(statefulSets, 'monitoring', 'prometheus').spec.template.spec.containers;
-		t.deepEqual(swapped.map((c: Obj) => c.name), ['config-reloader', 'prometheus']);
+		t.deepEqual(
+			swapped.map((c: Obj) => c.name),
+			['config-reloader', 'prometheus'],
+		);
 		t.is((await engine.apply(prepared)).status, 'conflict');
 		t.deepEqual(sim.api.get(statefulSets, 'monitoring', 'prometheus').spec.template.spec.containers, swapped, 'nothing written');
-		const again = await engine.prepare(finding, 'make-guaranteed', controller.state, {'prometheus.cpu': '2', 'prometheus.memory': '4Gi', 'config-reloader.cpu': '10m', 'config-reloader.memory': '25Mi'});
+		const again = await engine.prepare(finding, 'make-guaranteed', controller.state, {
+			'prometheus.cpu': '2',
+			'prometheus.memory': '4Gi',
+			'config-reloader.cpu': '10m',
+			'config-reloader.memory': '25Mi',
+		});
 		t.is((await engine.apply(again)).status, 'applied');
 		const containers = sim.api.get(statefulSets, 'monitoring', 'prometheus').spec.template.spec.containers as Obj[];
-		t.deepEqual(containers.map((c) => [c.name, c.resources.limits.cpu]), [['config-reloader', '10m'], ['prometheus', '2']]);
+		t.deepEqual(
+			containers.map((c) => [c.name, c.resources.limits.cpu]),
+			[
+				['config-reloader', '10m'],
+				['prometheus', '2'],
+			],
+		);
 	});
 });
 
@@ -264,24 +333,43 @@ test('(d) undo after the HPA controller wrote the status succeeds; undo after so
 
 		// Again, and this time someone edits the scale-down window after the remedy.
 		t.is((await engine.apply(await engine.prepare(finding, 'dampen-hpa', controller.state))).status, 'applied');
-		sim.api.patch(hpas, 'checkout', 'checkout-web', 'application/merge-patch+json', JSON.stringify({spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 900}}}}), someoneElse);
+		sim.api.patch(
+			hpas,
+			'checkout',
+			'checkout-web',
+			'application/merge-patch+json',
+			JSON.stringify({spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 900}}}}),
+			someoneElse,
+		);
 		const patchesBefore = sent.filter((s) => s.operation.method === 'PATCH').length;
 		const refused = await engine.prepareUndo();
 		t.false(refused!.allowed);
-		t.regex(refused!.reason ?? '', new RegExp(`cannot undo: HorizontalPodAutoscaler checkout-web: spec\\.behavior\\.scaleDown\\.stabilizationWindowSeconds was changed since: it is 900, the remedy set ${window}`));
+		t.regex(
+			refused!.reason ?? '',
+			new RegExp(
+				`cannot undo: HorizontalPodAutoscaler checkout-web: spec\\.behavior\\.scaleDown\\.stabilizationWindowSeconds was changed since: it is 900, the remedy set ${window}`,
+			),
+		);
 		t.is(sent.filter((s) => s.operation.method === 'PATCH').length, patchesBefore, 'not even a dry run');
 		t.is(sim.api.get(hpas, 'checkout', 'checkout-web').spec.behavior.scaleDown.stabilizationWindowSeconds, 900);
 	});
 });
 
-test('(d) an edit between the undo\'s plan and its apply: the server refuses, nothing is overwritten', async (t) => {
+test("(d) an edit between the undo's plan and its apply: the server refuses, nothing is overwritten", async (t) => {
 	await withProduct({controllers: false}, async ({sim, engine, find, controller}) => {
 		const finding = find('hpa-flapping', named('checkout-web'));
 		const hpas = sim.type('autoscaling', 'horizontalpodautoscalers');
 		t.is((await engine.apply(await engine.prepare(finding, 'dampen-hpa', controller.state))).status, 'applied');
 		const undo = await engine.prepareUndo();
 		t.true(undo!.allowed, undo!.reason);
-		sim.api.patch(hpas, 'checkout', 'checkout-web', 'application/merge-patch+json', JSON.stringify({spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 30}}}}), someoneElse);
+		sim.api.patch(
+			hpas,
+			'checkout',
+			'checkout-web',
+			'application/merge-patch+json',
+			JSON.stringify({spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 30}}}}),
+			someoneElse,
+		);
 		const result = await engine.apply(undo!);
 		t.is(result.status, 'conflict');
 		t.is(sim.api.get(hpas, 'checkout', 'checkout-web').spec.behavior.scaleUp.stabilizationWindowSeconds, 30);
@@ -289,7 +377,7 @@ test('(d) an edit between the undo\'s plan and its apply: the server refuses, no
 	});
 });
 
-test('(d) undo of make-guaranteed tests each container\'s name: a reorder since makes it fail instead of restoring the wrong container', async (t) => {
+test("(d) undo of make-guaranteed tests each container's name: a reorder since makes it fail instead of restoring the wrong container", async (t) => {
 	await withProduct({controllers: false}, async ({sim, engine, find, controller}) => {
 		const finding = find('not-guaranteed', named('prometheus'));
 		const statefulSets = sim.type('apps', 'statefulsets');
@@ -298,15 +386,25 @@ test('(d) undo of make-guaranteed tests each container\'s name: a reorder since 
 		const undo = await engine.prepareUndo();
 		t.true(undo!.allowed, undo!.reason);
 		const body = undo!.plan.batches[0]![0]!.body as Array<{op: string; path: string; value?: unknown}>;
-		t.deepEqual(body.filter((op) => op.path.endsWith('/name')), [
-			{op: 'test', path: '/spec/template/spec/containers/0/name', value: 'prometheus'},
-			{op: 'test', path: '/spec/template/spec/containers/1/name', value: 'config-reloader'},
-		]);
+		t.deepEqual(
+			body.filter((op) => op.path.endsWith('/name')),
+			[
+				{op: 'test', path: '/spec/template/spec/containers/0/name', value: 'prometheus'},
+				{op: 'test', path: '/spec/template/spec/containers/1/name', value: 'config-reloader'},
+			],
+		);
 		// Both containers now hold the same values: only the name tests tell them apart.
 		sim.api.patch(statefulSets, 'monitoring', 'prometheus', 'application/json-patch+json', swapContainers, someoneElse);
 		t.is((await engine.apply(undo!)).status, 'conflict');
 		const containers = sim.api.get(statefulSets, 'monitoring', 'prometheus').spec.template.spec.containers as Obj[];
-		t.deepEqual(containers.map((c) => [c.name, c.resources.limits]), [['config-reloader', {cpu: '1', memory: '1Gi'}], ['prometheus', {cpu: '1', memory: '1Gi'}]], 'nothing restored onto the wrong container');
+		t.deepEqual(
+			containers.map((c) => [c.name, c.resources.limits]),
+			[
+				['config-reloader', {cpu: '1', memory: '1Gi'}],
+				['prometheus', {cpu: '1', memory: '1Gi'}],
+			],
+			'nothing restored onto the wrong container',
+		);
 		// Planned again against the new order, the undo puts each container's own values back.
 		const again = await engine.prepareUndo();
 		t.is((await engine.apply(again!)).status, 'applied');
@@ -315,25 +413,40 @@ test('(d) undo of make-guaranteed tests each container\'s name: a reorder since 
 	});
 });
 
-test('(e) the real kubectl sends the product\'s JSON patches: accepted after a status write, refused as the product expects after an edit of a tested field', async (t) => {
+test("(e) the real kubectl sends the product's JSON patches: accepted after a status write, refused as the product expects after an edit of a tested field", async (t) => {
 	await withProduct({controllers: true, timeScale: 20}, async ({sim, engine, find, controller}) => {
 		const kubeconfig = writeKubeconfig(sim);
 		const hpas = sim.type('autoscaling', 'horizontalpodautoscalers');
 		const finding = find('hpa-flapping', named('checkout-web'));
 		const prepared = await engine.prepare(finding, 'dampen-hpa', controller.state);
 		const body = goJsonText(prepared.plan.batches[0]![0]!.body);
-		const patch = (extra: string[] = []) => kubectl(kubeconfig, ['patch', 'horizontalpodautoscaler', 'checkout-web', '-n', 'checkout', '--type=json', '-p', body, ...extra]);
+		const patch = (extra: string[] = []) =>
+			kubectl(kubeconfig, ['patch', 'horizontalpodautoscaler', 'checkout-web', '-n', 'checkout', '--type=json', '-p', body, ...extra]);
 
 		// Someone edits a tested field: kubectl gets the 422 the product treats as a conflict.
 		const hpa = sim.api.get(hpas, 'checkout', 'checkout-web');
-		sim.api.patch(hpas, 'checkout', 'checkout-web', 'application/merge-patch+json', JSON.stringify({spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 5}}}}), someoneElse);
+		sim.api.patch(
+			hpas,
+			'checkout',
+			'checkout-web',
+			'application/merge-patch+json',
+			JSON.stringify({spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 5}}}}),
+			someoneElse,
+		);
 		const refused = await patch();
 		t.is(refused.code, 1, refused.stdout);
 		t.is(refused.stderr.trim(), 'The request is invalid: the server rejected our request due to an error in our request');
 		t.is(sim.api.get(hpas, 'checkout', 'checkout-web').spec.behavior.scaleUp.stabilizationWindowSeconds, 5, 'nothing overwritten');
 
 		// Put it back as planned; then a controller status write happens: the same body goes through.
-		sim.api.patch(hpas, 'checkout', 'checkout-web', 'application/merge-patch+json', JSON.stringify({spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 0}}}}), someoneElse);
+		sim.api.patch(
+			hpas,
+			'checkout',
+			'checkout-web',
+			'application/merge-patch+json',
+			JSON.stringify({spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 0}}}}),
+			someoneElse,
+		);
 		await statusWritten(sim, 'autoscaling', 'horizontalpodautoscalers', 'checkout', 'checkout-web', sim.api.get(hpas, 'checkout', 'checkout-web'));
 		const dry = await patch(['--dry-run=server']);
 		t.is(dry.code, 0, dry.stderr);
@@ -355,34 +468,78 @@ test('(e) the real kubectl with the make-guaranteed and CronJob TTL bodies: name
 		t.true(guaranteed.allowed, guaranteed.reason);
 		const body = guaranteed.plan.batches[0]![0]!.body as Array<{op: string; path: string; value?: unknown}>;
 		t.true(body.some((op) => op.op === 'test' && op.path === '/spec/template/spec/initContainers/1/name' && op.value === 'log-shipper'));
-		t.true(body.some((op) => op.op === 'test' && op.value === null), 'a field the remedy adds is tested as absent');
+		t.true(
+			body.some((op) => op.op === 'test' && op.value === null),
+			'a field the remedy adds is tested as absent',
+		);
 		const deployments = sim.type('apps', 'deployments');
-		const patch = (name: string, kind: string, namespace: string, text: string) => kubectl(kubeconfig, ['patch', kind, name, '-n', namespace, '--type=json', '-p', text]);
+		const patch = (name: string, kind: string, namespace: string, text: string) =>
+			kubectl(kubeconfig, ['patch', kind, name, '-n', namespace, '--type=json', '-p', text]);
 		// Reordered init containers: refused.
 		const original = sim.api.get(deployments, 'data-platform', 'spark-operator');
-		sim.api.patch(deployments, 'data-platform', 'spark-operator', 'application/json-patch+json', JSON.stringify([{op: 'move', from: '/spec/template/spec/initContainers/1', path: '/spec/template/spec/initContainers/0'}]), someoneElse);
+		sim.api.patch(
+			deployments,
+			'data-platform',
+			'spark-operator',
+			'application/json-patch+json',
+			JSON.stringify([{op: 'move', from: '/spec/template/spec/initContainers/1', path: '/spec/template/spec/initContainers/0'}]),
+			someoneElse,
+		);
 		const refused = await patch('spark-operator', 'deployment', 'data-platform', goJsonText(body));
 		t.is(refused.code, 1);
 		t.regex(refused.stderr, /the server rejected our request due to an error in our request/);
 		// Back in the planned order (and a status write on top): accepted.
-		sim.api.patch(deployments, 'data-platform', 'spark-operator', 'application/json-patch+json', JSON.stringify([{op: 'move', from: '/spec/template/spec/initContainers/1', path: '/spec/template/spec/initContainers/0'}]), someoneElse);
+		sim.api.patch(
+			deployments,
+			'data-platform',
+			'spark-operator',
+			'application/json-patch+json',
+			JSON.stringify([{op: 'move', from: '/spec/template/spec/initContainers/1', path: '/spec/template/spec/initContainers/0'}]),
+			someoneElse,
+		);
 		const live = sim.api.get(deployments, 'data-platform', 'spark-operator');
-		sim.api.controllerWrite(deployments, {...live, status: {...live.status, observedGeneration: live.metadata.generation, unavailableReplicas: 1}}, 'kube-controller-manager', 'status');
+		sim.api.controllerWrite(
+			deployments,
+			{...live, status: {...live.status, observedGeneration: live.metadata.generation, unavailableReplicas: 1}},
+			'kube-controller-manager',
+			'status',
+		);
 		const accepted = await patch('spark-operator', 'deployment', 'data-platform', goJsonText(body));
 		t.is(accepted.code, 0, accepted.stderr);
 		const spec = sim.api.get(deployments, 'data-platform', 'spark-operator').spec.template.spec;
-		t.deepEqual(spec.initContainers.map((c: Obj) => c.name), original.spec.template.spec.initContainers.map((c: Obj) => c.name));
+		t.deepEqual(
+			spec.initContainers.map((c: Obj) => c.name),
+			original.spec.template.spec.initContainers.map((c: Obj) => c.name),
+		);
 		for (const c of [...spec.containers, ...spec.initContainers]) t.deepEqual(c.resources.requests, c.resources.limits, c.name);
 
 		// The CronJob TTL: "test absent" (null) then add; refused once someone set a TTL.
-		const ttl = await engine.prepare(find('job-without-ttl', (f) => 'kind' in f.subject && f.subject.kind === 'CronJob'), 'set-job-ttl', controller.state);
+		const ttl = await engine.prepare(
+			find('job-without-ttl', (f) => 'kind' in f.subject && f.subject.kind === 'CronJob'),
+			'set-job-ttl',
+			controller.state,
+		);
 		const ttlBody = ttl.plan.batches[0]![0]!.body;
 		t.deepEqual((ttlBody as unknown[])[0], {op: 'test', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished', value: null});
 		const cronjobs = sim.type('batch', 'cronjobs');
-		sim.api.patch(cronjobs, 'ml-pipelines', 'feature-refresh', 'application/merge-patch+json', JSON.stringify({spec: {jobTemplate: {spec: {ttlSecondsAfterFinished: 60}}}}), someoneElse);
+		sim.api.patch(
+			cronjobs,
+			'ml-pipelines',
+			'feature-refresh',
+			'application/merge-patch+json',
+			JSON.stringify({spec: {jobTemplate: {spec: {ttlSecondsAfterFinished: 60}}}}),
+			someoneElse,
+		);
 		t.is((await patch('feature-refresh', 'cronjob', 'ml-pipelines', goJsonText(ttlBody))).code, 1);
 		t.is(sim.api.get(cronjobs, 'ml-pipelines', 'feature-refresh').spec.jobTemplate.spec.ttlSecondsAfterFinished, 60);
-		sim.api.patch(cronjobs, 'ml-pipelines', 'feature-refresh', 'application/json-patch+json', JSON.stringify([{op: 'remove', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished'}]), someoneElse);
+		sim.api.patch(
+			cronjobs,
+			'ml-pipelines',
+			'feature-refresh',
+			'application/json-patch+json',
+			JSON.stringify([{op: 'remove', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished'}]),
+			someoneElse,
+		);
 		const set = await patch('feature-refresh', 'cronjob', 'ml-pipelines', goJsonText(ttlBody));
 		t.is(set.code, 0, set.stderr);
 		t.is(sim.api.get(cronjobs, 'ml-pipelines', 'feature-refresh').spec.jobTemplate.spec.ttlSecondsAfterFinished, 3600);
@@ -393,13 +550,35 @@ test('(e) strings are compared by their bytes, as kube-apiserver compares them: 
 	await withProduct({controllers: false}, async ({sim}) => {
 		const kubeconfig = writeKubeconfig(sim);
 		const deployments = sim.type('apps', 'deployments');
-		sim.api.patch(deployments, 'checkout', 'cart', 'application/merge-patch+json', JSON.stringify({metadata: {annotations: {note: 'R&D <team>'}}}), someoneElse);
-		const body = [{op: 'test', path: '/metadata/annotations/note', value: 'R&D <team>'}, {op: 'replace', path: '/metadata/annotations/note', value: 'ops'}];
+		sim.api.patch(
+			deployments,
+			'checkout',
+			'cart',
+			'application/merge-patch+json',
+			JSON.stringify({metadata: {annotations: {note: 'R&D <team>'}}}),
+			someoneElse,
+		);
+		const body = [
+			{op: 'test', path: '/metadata/annotations/note', value: 'R&D <team>'},
+			{op: 'replace', path: '/metadata/annotations/note', value: 'ops'},
+		];
 		const asJavaScriptWritesIt = JSON.stringify(body);
-		const error = t.throws(() => sim.api.patch(deployments, 'checkout', 'cart', 'application/json-patch+json', asJavaScriptWritesIt, someoneElse)) as {code?: number};
+		const error = t.throws(() => sim.api.patch(deployments, 'checkout', 'cart', 'application/json-patch+json', asJavaScriptWritesIt, someoneElse)) as {
+			code?: number;
+		};
 		t.is(error?.code, 422);
 		// kubectl re-encodes -p with Go's encoder, so the same text passes from kubectl; the product's text passes as it is.
-		const viaKubectl = await kubectl(kubeconfig, ['patch', 'deployment', 'cart', '-n', 'checkout', '--type=json', '--dry-run=server', '-p', asJavaScriptWritesIt]);
+		const viaKubectl = await kubectl(kubeconfig, [
+			'patch',
+			'deployment',
+			'cart',
+			'-n',
+			'checkout',
+			'--type=json',
+			'--dry-run=server',
+			'-p',
+			asJavaScriptWritesIt,
+		]);
 		t.is(viaKubectl.code, 0, viaKubectl.stderr);
 		t.notThrows(() => sim.api.patch(deployments, 'checkout', 'cart', 'application/json-patch+json', goJsonText(body), someoneElse));
 		t.is(sim.api.get(deployments, 'checkout', 'cart').metadata.annotations.note, 'ops');

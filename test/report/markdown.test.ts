@@ -39,12 +39,17 @@ function literal(text: string): string {
  * nowhere else: it is taken back to its text here; any other link stays and fails.
  */
 function withoutEmailLinks(rendered: string): string {
-	return rendered.replace(/<a href="([^"<>]*)">([^<>]*)<\/a>/g, (whole, href: string, text: string) => (text.includes('@') && (href === text || href === `mailto:${text}`) ? text : whole));
+	return rendered.replace(/<a href="([^"<>]*)">([^<>]*)<\/a>/g, (whole, href: string, text: string) =>
+		text.includes('@') && (href === text || href === `mailto:${text}`) ? text : whole,
+	);
 }
 
 /** Each place the report puts a cluster or audit string, and the HTML it must become. */
 const PLACES: Array<{markdown: (s: string) => string; html: (x: string) => string}> = [
-	{markdown: (s) => `| h |\n|---|\n| ${md(s)} |`, html: (x) => `<table>\n<thead>\n<tr>\n<th>h</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>${x}</td>\n</tr>\n</tbody>\n</table>`},
+	{
+		markdown: (s) => `| h |\n|---|\n| ${md(s)} |`,
+		html: (x) => `<table>\n<thead>\n<tr>\n<th>h</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>${x}</td>\n</tr>\n</tbody>\n</table>`,
+	},
 	{markdown: (s) => `- ${md(s, {block: true})}`, html: (x) => `<ul>\n<li>${x}</li>\n</ul>`},
 	{markdown: (s) => `- key: ${md(s)}`, html: (x) => `<ul>\n<li>key: ${x}</li>\n</ul>`},
 	{markdown: (s) => `## ${md(s, {block: true})}`, html: (x) => `<h2>${x}</h2>`},
@@ -152,67 +157,193 @@ test('e-mail addresses: the one link GFM makes that no escape prevents, and it s
 });
 
 /** Strings made of Markdown's syntax, HTML, URLs and entities, with some letters, spaces and controls between. */
-const markdownish = fc.array(fc.constantFrom(
-	'*', '**', '_', '__', '`', '``', '~', '~~', '[', ']', '(', ')', '![', '](', '<', '>', '&', '&amp;', '&#65;', '&#x41;', '#', '##', ';', '|', '\\', '$', '-', '+', '=', '.', ':', '/', '//', '"', "'",
-	'http://', 'https://', 'ftp://', 'HTTP://', 'www.', 'WWW.', 'mailto:', '@', 'evil', 'example', 'x', 'a', 'b', '1', '1.', '2)', ' ', '  ', '    ', '\t', '\n', '\r\n',
-	'<b>', '</b>', '<img src=x>', '<!--', '-->', '<http://e.x>', '{', '}', '^', '!', '?', ',', 'é', '日', '\u00a0', '\u0000', '\u001b[31m', '\u202e',
-), {minLength: 1, maxLength: 24}).map((parts) => parts.join(''));
+const markdownish = fc
+	.array(
+		fc.constantFrom(
+			'*',
+			'**',
+			'_',
+			'__',
+			'`',
+			'``',
+			'~',
+			'~~',
+			'[',
+			']',
+			'(',
+			')',
+			'![',
+			'](',
+			'<',
+			'>',
+			'&',
+			'&amp;',
+			'&#65;',
+			'&#x41;',
+			'#',
+			'##',
+			';',
+			'|',
+			'\\',
+			'$',
+			'-',
+			'+',
+			'=',
+			'.',
+			':',
+			'/',
+			'//',
+			'"',
+			"'",
+			'http://',
+			'https://',
+			'ftp://',
+			'HTTP://',
+			'www.',
+			'WWW.',
+			'mailto:',
+			'@',
+			'evil',
+			'example',
+			'x',
+			'a',
+			'b',
+			'1',
+			'1.',
+			'2)',
+			' ',
+			'  ',
+			'    ',
+			'\t',
+			'\n',
+			'\r\n',
+			'<b>',
+			'</b>',
+			'<img src=x>',
+			'<!--',
+			'-->',
+			'<http://e.x>',
+			'{',
+			'}',
+			'^',
+			'!',
+			'?',
+			',',
+			'é',
+			'日',
+			'\u00a0',
+			'\u0000',
+			'\u001b[31m',
+			'\u202e',
+		),
+		{minLength: 1, maxLength: 24},
+	)
+	.map((parts) => parts.join(''));
 
 test('property: no markup survives — any string of Markdown syntax renders as itself, in every place', (t) => {
-	fc.assert(fc.property(fc.array(markdownish, {minLength: 1, maxLength: 40}), (strings) => {
-		const found = mismatches(strings);
-		if (found.length > 0) throw new Error(found.slice(0, 3).join('\n'));
-	}), {numRuns: 200});
+	fc.assert(
+		fc.property(fc.array(markdownish, {minLength: 1, maxLength: 40}), (strings) => {
+			const found = mismatches(strings);
+			if (found.length > 0) throw new Error(found.slice(0, 3).join('\n'));
+		}),
+		{numRuns: 200},
+	);
 	t.pass();
 });
 
-test('the whole report of a cluster and an audit log carrying Markdown: nothing but the report\'s own markup', async (t) => {
+test("the whole report of a cluster and an audit log carrying Markdown: nothing but the report's own markup", async (t) => {
 	const PAYLOAD = '[click](http://evil.example) **x** <b>b</b> `c` www.evil.example ~~s~~ | &copy;';
 	const sim = await startSimulator({scenario: 'incident', controllers: false});
 	const dir = tempDir();
 	try {
 		const ctx = {user: {name: 'test', groups: []}};
 		for (let i = 0; i < 2; i++) {
-			sim.api.create(sim.type('', 'pods'), 'default', {
-				metadata: {name: `md-${i}`, labels: {app: 'md'}, ownerReferences: [{apiVersion: 'example.com/v1', kind: 'Rollout', name: `# ${PAYLOAD}`, uid: `uid-md-${i}`, controller: true}]},
-				spec: {containers: [{name: 'c', image: 'registry.example/app', resources: {requests: {cpu: '10m'}}}]},
-			}, ctx);
+			sim.api.create(
+				sim.type('', 'pods'),
+				'default',
+				{
+					metadata: {
+						name: `md-${i}`,
+						labels: {app: 'md'},
+						ownerReferences: [{apiVersion: 'example.com/v1', kind: 'Rollout', name: `# ${PAYLOAD}`, uid: `uid-md-${i}`, controller: true}],
+					},
+					spec: {containers: [{name: 'c', image: 'registry.example/app', resources: {requests: {cpu: '10m'}}}]},
+				},
+				ctx,
+			);
 		}
 		const start = Date.UTC(2026, 2, 10, 14, 0, 0);
 		const lines = new AuditTraffic(defaultTrafficSpec(3, start, 3)).lines(start + 8 * 60_000);
 		for (let i = 0; i < 240; i++) {
-			lines.push(JSON.stringify({
-				kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, stage: 'ResponseComplete',
-				requestURI: '/api/v1/pods', verb: 'list', user: {username: `system:serviceaccount:ci:${PAYLOAD}`, groups: ['system:authenticated']}, sourceIPs: ['10.0.0.9'], userAgent: `**x**${PAYLOAD}/v6 (linux/amd64)`,
-				objectRef: {resource: 'pods', apiVersion: 'v1'}, responseStatus: {metadata: {}, code: 200},
-				requestReceivedTimestamp: new Date(start + i * 2000).toISOString(), stageTimestamp: new Date(start + i * 2000 + 900).toISOString(),
-			}));
+			lines.push(
+				JSON.stringify({
+					kind: 'Event',
+					apiVersion: 'audit.k8s.io/v1',
+					level: 'Metadata',
+					auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+					stage: 'ResponseComplete',
+					requestURI: '/api/v1/pods',
+					verb: 'list',
+					user: {username: `system:serviceaccount:ci:${PAYLOAD}`, groups: ['system:authenticated']},
+					sourceIPs: ['10.0.0.9'],
+					userAgent: `**x**${PAYLOAD}/v6 (linux/amd64)`,
+					objectRef: {resource: 'pods', apiVersion: 'v1'},
+					responseStatus: {metadata: {}, code: 200},
+					requestReceivedTimestamp: new Date(start + i * 2000).toISOString(),
+					stageTimestamp: new Date(start + i * 2000 + 900).toISOString(),
+				}),
+			);
 		}
 		const auditPath = join(dir, 'audit.log');
 		writeFileSync(auditPath, `${lines.join('\n')}\n`);
 		const kubeconfig = writeKubeconfig(sim);
-		const run = (format: string) => new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
-			execFile(process.execPath, ['bin/kubectl-assure.js', '--kubeconfig', kubeconfig, '--audit-log', auditPath, '-A', '-o', format, '--qps', '100', '--burst', '100'], {maxBuffer: 64 * 1024 * 1024, env: {...process.env, KUBECTL_ASSURE_STATE_DIR: dir}}, (error, stdout, stderr) => resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr}));
-		});
+		const run = (format: string) =>
+			new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
+				execFile(
+					process.execPath,
+					['bin/kubectl-assure.js', '--kubeconfig', kubeconfig, '--audit-log', auditPath, '-A', '-o', format, '--qps', '100', '--burst', '100'],
+					{maxBuffer: 64 * 1024 * 1024, env: {...process.env, KUBECTL_ASSURE_STATE_DIR: dir}},
+					(error, stdout, stderr) => resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr}),
+				);
+			});
 		const [markdown, json] = [await run('markdown'), await run('json')];
 		t.is(markdown.code, 0, markdown.stderr);
-		const report = JSON.parse(json.stdout) as {panes: Record<string, {unavailable?: string; header: string[]; rows: unknown[]}>; findings: Array<{severity: string; remedies: unknown[]}>};
+		const report = JSON.parse(json.stdout) as {
+			panes: Record<string, {unavailable?: string; header: string[]; rows: unknown[]}>;
+			findings: Array<{severity: string; remedies: unknown[]}>;
+		};
 		t.true(JSON.stringify(report.panes.qos!.rows).includes(`# ${PAYLOAD}`), 'the cluster string reached the report');
 		t.true(JSON.stringify(report.panes.watchers!.rows).includes(`system:serviceaccount:ci:${PAYLOAD}`), 'the audit string reached the report');
 		// The generated traffic has users named by e-mail address (alice@example.com): see withoutEmailLinks.
 		const rendered = withoutEmailLinks(render(markdown.stdout));
 		const tags = new Set([...rendered.matchAll(/<([a-z][a-z0-9]*)/g)].map((m) => m[1]!));
-		t.deepEqual([...tags].filter((tag) => !['h1', 'h2', 'h3', 'p', 'ul', 'li', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'strong', 'em', 'code', 'pre', 'blockquote'].includes(tag)), [], 'no link, image, strikethrough or raw HTML');
+		t.deepEqual(
+			[...tags].filter(
+				(tag) => !['h1', 'h2', 'h3', 'p', 'ul', 'li', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'strong', 'em', 'code', 'pre', 'blockquote'].includes(tag),
+			),
+			[],
+			'no link, image, strikethrough or raw HTML',
+		);
 		t.is([...rendered.matchAll(/<strong>/g)].length, 1, 'bold: the summary line only');
-		t.is([...rendered.matchAll(/<em>/g)].length, Object.values(report.panes).filter((p) => p.unavailable).length, 'emphasis: the panes\' "unavailable" lines only');
+		t.is(
+			[...rendered.matchAll(/<em>/g)].length,
+			Object.values(report.panes).filter((p) => p.unavailable).length,
+			'emphasis: the panes\' "unavailable" lines only',
+		);
 		const codes = [...rendered.matchAll(/(?<!<pre>)<code>([^<]*)<\/code>/g)].map((m) => m[1]!);
 		t.true(codes.length > 0);
-		for (const code of codes) t.regex(code, /^([A-Za-z0-9._/@+=,~-]+|kubectl assure -o markdown --yes --apply [A-Za-z0-9._/@+=,~:-]+)$/, 'code: finding and remedy ids only');
-		t.is([...rendered.matchAll(/<pre>/g)].length, Object.values(report.panes).filter((p) => p.header.length > 0).length, 'code blocks: the panes\' header lines only');
+		for (const code of codes)
+			t.regex(code, /^([A-Za-z0-9._/@+=,~-]+|kubectl assure -o markdown --yes --apply [A-Za-z0-9._/@+=,~:-]+)$/, 'code: finding and remedy ids only');
+		t.is(
+			[...rendered.matchAll(/<pre>/g)].length,
+			Object.values(report.panes).filter((p) => p.header.length > 0).length,
+			"code blocks: the panes' header lines only",
+		);
 		for (const table of rendered.split('<table>').slice(1)) {
 			const head = table.slice(0, table.indexOf('</thead>'));
 			const columns = [...head.matchAll(/<th>/g)].length;
-			for (const row of table.slice(table.indexOf('<tbody>'), table.indexOf('</table>')).split('<tr>').slice(1)) t.is([...row.matchAll(/<td>/g)].length, columns, 'every row has the header\'s cells');
+			for (const row of table.slice(table.indexOf('<tbody>'), table.indexOf('</table>')).split('<tr>').slice(1))
+				t.is([...row.matchAll(/<td>/g)].length, columns, "every row has the header's cells");
 		}
 		t.true(rendered.includes(html(`# ${PAYLOAD}`)), 'the cluster string as literal text');
 		t.true(rendered.includes(html(`system:serviceaccount:ci:${PAYLOAD}`)), 'the audit string as literal text');

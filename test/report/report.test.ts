@@ -19,9 +19,14 @@ interface Run {
 
 function bin(args: string[], env: Record<string, string> = {}): Promise<Run> {
 	return new Promise((resolve) => {
-		execFile(process.execPath, ['bin/kubectl-assure.js', ...args], {timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: {...process.env, KUBECTL_ASSURE_STATE_DIR: tempDir(), ...env}}, (error, stdout, stderr) => {
-			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
-		});
+		execFile(
+			process.execPath,
+			['bin/kubectl-assure.js', ...args],
+			{timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: {...process.env, KUBECTL_ASSURE_STATE_DIR: tempDir(), ...env}},
+			(error, stdout, stderr) => {
+				resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
+			},
+		);
 	});
 }
 
@@ -34,7 +39,17 @@ test('-o json on the demo cluster: the document, every pane, the planted finding
 	t.deepEqual(Object.keys(report.panes), ['etcd', 'watchers', 'autoscaling', 'qos']);
 	t.true(Date.parse(report.generatedAt) > 0);
 	const types = new Set(report.findings.map((f: {type: string}) => f.type));
-	for (const type of ['job-without-ttl', 'finished-pods', 'released-volume', 'replicaset-history', 'hpa-flapping', 'hpa-fight', 'not-guaranteed', 'oversized-kind']) t.true(types.has(type), `a ${type} finding`);
+	for (const type of [
+		'job-without-ttl',
+		'finished-pods',
+		'released-volume',
+		'replicaset-history',
+		'hpa-flapping',
+		'hpa-fight',
+		'not-guaranteed',
+		'oversized-kind',
+	])
+		t.true(types.has(type), `a ${type} finding`);
 	t.is(report.summary.critical + report.summary.warning + report.summary.info, report.findings.length);
 	t.true(report.panes.etcd.rows.length > 10);
 	t.is(report.panes.etcd.rows[0].id, 'ml.example.com/datasets', 'heaviest by bytes first: the oversized custom kind');
@@ -48,7 +63,14 @@ test('-o yaml and -o markdown carry the same findings; --fail-on sets the exit c
 	const report = parseYaml(yaml.stdout);
 	t.true(report.findings.some((f: {severity: string}) => f.severity === 'critical'));
 	const markdown = await bin(['--demo', 'clean', '-o', 'markdown', '--qps', '100', '--burst', '100', '--fail-on', 'warning']);
-	t.is(markdown.code, 0, `the clean cluster has nothing at warning or above: ${markdown.stdout.split('\n').filter((l) => l.startsWith('| warning') || l.startsWith('| CRITICAL')).join(' / ')}`);
+	t.is(
+		markdown.code,
+		0,
+		`the clean cluster has nothing at warning or above: ${markdown.stdout
+			.split('\n')
+			.filter((l) => l.startsWith('| warning') || l.startsWith('| CRITICAL'))
+			.join(' / ')}`,
+	);
 	t.regex(markdown.stdout, /^# kubectl assure: assure-sim$/m);
 	t.regex(markdown.stdout, /^\*\*0 critical, 0 warning, \d+ info\.\*\*$/m);
 	t.regex(markdown.stdout, /^## etcd/m);
@@ -66,7 +88,10 @@ test('clean: no pane reports anything', async (t) => {
 	const run = await bin(['--demo', 'clean', '-o', 'json', '--qps', '100', '--burst', '100']);
 	t.is(run.code, 0, run.stderr);
 	const report = JSON.parse(run.stdout);
-	t.deepEqual(report.findings.map((f: {id: string}) => f.id), []);
+	t.deepEqual(
+		report.findings.map((f: {id: string}) => f.id),
+		[],
+	);
 });
 
 test('unreachable cluster: exit 3 and one line', async (t) => {
@@ -104,7 +129,18 @@ test('--read-only: the report has findings and no remedy was offered to apply', 
 });
 
 test('--yes --apply applies exactly the named remedy, after its dry run', async (t) => {
-	const run = await bin(['--demo', '-o', 'json', '--qps', '100', '--burst', '100', '--yes', '--apply', 'replicaset-history/checkout/Deployment/legacy-admin:set-revision-history-limit']);
+	const run = await bin([
+		'--demo',
+		'-o',
+		'json',
+		'--qps',
+		'100',
+		'--burst',
+		'100',
+		'--yes',
+		'--apply',
+		'replicaset-history/checkout/Deployment/legacy-admin:set-revision-history-limit',
+	]);
 	t.is(run.code, 0, run.stderr);
 	t.regex(run.stderr, /\+ spec\.revisionHistoryLimit: 3/);
 	t.regex(run.stderr, /Set revisionHistoryLimit: 3 on Deployment checkout\/legacy-admin: applied \(1 applied, 0 skipped, 0 failed\)/);
@@ -114,7 +150,10 @@ test('--yes --apply applies exactly the named remedy, after its dry run', async 
 });
 
 test('a reader that stops early (| head) ends the report quietly: no EPIPE, no stack trace', async (t) => {
-	const child = spawn(process.execPath, ['bin/kubectl-assure.js', '--demo', '-o', 'json', '--qps', '100', '--burst', '100'], {env: {...process.env, KUBECTL_ASSURE_STATE_DIR: tempDir()}, stdio: ['ignore', 'pipe', 'pipe']});
+	const child = spawn(process.execPath, ['bin/kubectl-assure.js', '--demo', '-o', 'json', '--qps', '100', '--burst', '100'], {
+		env: {...process.env, KUBECTL_ASSURE_STATE_DIR: tempDir()},
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	let stderr = '';
 	child.stderr.on('data', (chunk: Buffer) => {
 		stderr += chunk.toString();
@@ -129,9 +168,12 @@ test('a reader that stops early (| head) ends the report quietly: no EPIPE, no s
 test('-o markdown gives evidence in words with units; -o json keeps the raw keys', async (t) => {
 	const markdown = await bin(['--demo', '-o', 'markdown', '--qps', '100', '--burst', '100']);
 	t.is(markdown.code, 0, markdown.stderr);
-	t.regex(markdown.stdout, /^- reversals, last 60 min: \d+$/m, 'the flapping HPA\'s reversals in words');
+	t.regex(markdown.stdout, /^- reversals, last 60 min: \d+$/m, "the flapping HPA's reversals in words");
 	t.false(/^- reversals60m:/m.test(markdown.stdout), 'no raw evidence key in the ticket');
 	const json = await bin(['--demo', '-o', 'json', '--qps', '100', '--burst', '100']);
 	const report = JSON.parse(json.stdout);
-	t.true(report.findings.some((f: {evidence: Record<string, unknown>}) => 'reversals60m' in f.evidence), 'the raw key stays in JSON');
+	t.true(
+		report.findings.some((f: {evidence: Record<string, unknown>}) => 'reversals60m' in f.evidence),
+		'the raw key stays in JSON',
+	);
 });

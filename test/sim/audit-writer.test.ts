@@ -27,7 +27,16 @@ function toSim(e: Obj): SimAuditEvent {
 		sourceIPs: e.sourceIPs,
 		userAgent: e.userAgent,
 		objectRef: e.objectRef,
-		responseStatus: e.responseStatus === undefined ? undefined : {code: e.responseStatus.code ?? 0, status: e.responseStatus.status, message: e.responseStatus.message, reason: e.responseStatus.reason, details: e.responseStatus.details},
+		responseStatus:
+			e.responseStatus === undefined
+				? undefined
+				: {
+						code: e.responseStatus.code ?? 0,
+						status: e.responseStatus.status,
+						message: e.responseStatus.message,
+						reason: e.responseStatus.reason,
+						details: e.responseStatus.details,
+					},
 		requestReceivedMs: Date.parse(e.requestReceivedTimestamp) + Number(`0.${e.requestReceivedTimestamp.slice(23, 26)}`),
 		stageMs: Date.parse(e.stageTimestamp) + Number(`0.${e.stageTimestamp.slice(23, 26)}`),
 		annotations: e.annotations,
@@ -86,7 +95,11 @@ test('written events read back through the product exactly (fast path)', (t) => 
 		stage: fc.constantFrom('ResponseStarted', 'ResponseComplete'),
 		requestURI: fc.string({unit: 'binary', maxLength: 40}).map((s) => `/api/v1/pods?labelSelector=${s}`),
 		verb: fc.constantFrom('get', 'list', 'watch'),
-		user: fc.record({username: fc.string({unit: 'binary', maxLength: 20}), groups: fc.array(fc.string({maxLength: 8}), {maxLength: 3}), extra: fc.constant({'authentication.kubernetes.io/node-name': ['n1']})}),
+		user: fc.record({
+			username: fc.string({unit: 'binary', maxLength: 20}),
+			groups: fc.array(fc.string({maxLength: 8}), {maxLength: 3}),
+			extra: fc.constant({'authentication.kubernetes.io/node-name': ['n1']}),
+		}),
 		sourceIPs: fc.array(fc.ipV4(), {minLength: 1, maxLength: 2}),
 		userAgent: fc.string({unit: 'binary', maxLength: 30}),
 		objectRef: fc.record({resource: fc.constantFrom('pods', 'secrets'), namespace: fc.constantFrom('a', ''), apiVersion: fc.constant('v1')}),
@@ -95,20 +108,35 @@ test('written events read back through the product exactly (fast path)', (t) => 
 		stageMs: fc.integer({min: 1.7e12, max: 1.8e12}),
 		annotations: fc.dictionary(fc.stringMatching(/^[a-z./-]{1,20}$/), fc.string({unit: 'binary', maxLength: 10})),
 	});
-	fc.assert(fc.property(fc.array(event, {minLength: 1, maxLength: 5}), (events) => {
-		const records: AuditRecord[] = [];
-		const decoder = new LineDecoder({record: (r) => records.push(r), skip: () => {
-			throw new Error('skipped');
-		}});
-		decoder.chunk(events.map((e) => writeAuditEvent(e as unknown as SimAuditEvent)).join('\n'));
-		if (records.length !== events.length || decoder.stats().goLayout !== events.length) throw new Error('not read by the fast path');
-		records.forEach((r, i) => {
-			const e = events[i]!;
-			if (r.auditID !== e.auditID || r.requestURI !== e.requestURI || r.user !== e.user.username || r.userAgent !== e.userAgent || r.code !== e.responseStatus.code
-				|| r.receivedMs !== e.requestReceivedMs || r.stageMs !== e.stageMs || r.nodeName !== 'n1' || r.sourceIP !== e.sourceIPs[e.sourceIPs.length - 1]) {
-				throw new Error(`mismatch at ${i}`);
-			}
-		});
-	}), {numRuns: 200});
+	fc.assert(
+		fc.property(fc.array(event, {minLength: 1, maxLength: 5}), (events) => {
+			const records: AuditRecord[] = [];
+			const decoder = new LineDecoder({
+				record: (r) => records.push(r),
+				skip: () => {
+					throw new Error('skipped');
+				},
+			});
+			decoder.chunk(events.map((e) => writeAuditEvent(e as unknown as SimAuditEvent)).join('\n'));
+			if (records.length !== events.length || decoder.stats().goLayout !== events.length) throw new Error('not read by the fast path');
+			records.forEach((r, i) => {
+				const e = events[i]!;
+				if (
+					r.auditID !== e.auditID ||
+					r.requestURI !== e.requestURI ||
+					r.user !== e.user.username ||
+					r.userAgent !== e.userAgent ||
+					r.code !== e.responseStatus.code ||
+					r.receivedMs !== e.requestReceivedMs ||
+					r.stageMs !== e.stageMs ||
+					r.nodeName !== 'n1' ||
+					r.sourceIP !== e.sourceIPs[e.sourceIPs.length - 1]
+				) {
+					throw new Error(`mismatch at ${i}`);
+				}
+			});
+		}),
+		{numRuns: 200},
+	);
 	t.pass();
 });

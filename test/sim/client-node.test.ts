@@ -42,10 +42,15 @@ test('client-node: a watch resumed from a resourceVersion gets only what came af
 		const seen: string[] = [];
 		let lastRv = list.metadata!.resourceVersion!;
 		const watch = new Watch(kc);
-		const first = await watch.watch('/api/v1/namespaces/default/configmaps', {resourceVersion: lastRv, allowWatchBookmarks: true}, (phase, object: V1ConfigMap) => {
-			seen.push(`${phase} ${object.metadata?.name}`);
-			lastRv = object.metadata!.resourceVersion!;
-		}, () => undefined);
+		const first = await watch.watch(
+			'/api/v1/namespaces/default/configmaps',
+			{resourceVersion: lastRv, allowWatchBookmarks: true},
+			(phase, object: V1ConfigMap) => {
+				seen.push(`${phase} ${object.metadata?.name}`);
+				lastRv = object.metadata!.resourceVersion!;
+			},
+			() => undefined,
+		);
 		await api.createNamespacedConfigMap({namespace: 'default', body: {metadata: {name: 'one'}}});
 		await eventually(() => seen.includes('ADDED one'), 5000, 'ADDED one');
 		first.abort();
@@ -54,9 +59,14 @@ test('client-node: a watch resumed from a resourceVersion gets only what came af
 		await api.createNamespacedConfigMap({namespace: 'default', body: {metadata: {name: 'two'}}});
 		await api.deleteNamespacedConfigMap({name: 'one', namespace: 'default'});
 		const resumed: string[] = [];
-		const second = await watch.watch('/api/v1/namespaces/default/configmaps', {resourceVersion: lastRv}, (phase, object: V1ConfigMap) => {
-			resumed.push(`${phase} ${object.metadata?.name}`);
-		}, () => undefined);
+		const second = await watch.watch(
+			'/api/v1/namespaces/default/configmaps',
+			{resourceVersion: lastRv},
+			(phase, object: V1ConfigMap) => {
+				resumed.push(`${phase} ${object.metadata?.name}`);
+			},
+			() => undefined,
+		);
 		await eventually(() => resumed.length >= 2, 5000, 'the missed events');
 		second.abort();
 		t.deepEqual(resumed, ['ADDED two', 'DELETED one']);
@@ -71,11 +81,16 @@ test('client-node: 410 Gone reaches the Watch as an ERROR event, and makeInforme
 		for (let i = 0; i < 10; i++) await api.createNamespacedConfigMap({namespace: 'default', body: {metadata: {name: `c${i}`}}});
 		const events: Array<{phase: string; code?: number}> = [];
 		let done: unknown = 'open';
-		await new Watch(kc).watch('/api/v1/namespaces/default/configmaps', {resourceVersion: old}, (phase, object: {code?: number}) => {
-			events.push({phase, code: object.code});
-		}, (error) => {
-			done = error;
-		});
+		await new Watch(kc).watch(
+			'/api/v1/namespaces/default/configmaps',
+			{resourceVersion: old},
+			(phase, object: {code?: number}) => {
+				events.push({phase, code: object.code});
+			},
+			(error) => {
+				done = error;
+			},
+		);
 		await eventually(() => done !== 'open', 5000, 'the watch to end');
 		t.deepEqual(events, [{phase: 'ERROR', code: 410}]);
 
@@ -89,7 +104,11 @@ test('client-node: 410 Gone reaches the Watch as an ERROR event, and makeInforme
 		// An abruptly dropped watch stops a client-node informer for good (it only reports the
 		// error); a watch that ends cleanly is re-established, and this one gets 410.
 		sim.server.closeWatches();
-		await eventually(() => sim.requestLog.all().filter((e) => e.path === '/api/v1/namespaces/default/configmaps' && e.method === 'GET' && !e.watch).length > listsBefore, 10_000, 'a relist');
+		await eventually(
+			() => sim.requestLog.all().filter((e) => e.path === '/api/v1/namespaces/default/configmaps' && e.method === 'GET' && !e.watch).length > listsBefore,
+			10_000,
+			'a relist',
+		);
 		await api.createNamespacedConfigMap({namespace: 'default', body: {metadata: {name: 'after-410'}}});
 		await eventually(() => names.has('after-410'), 10_000, 'the informer to see new objects after relisting');
 		await informer.stop();

@@ -15,7 +15,7 @@ test('429 with Retry-After for a share of requests, counted in the APF rejection
 		const response = await fetch(`${sim.url}/api/v1/namespaces`, {headers: UA});
 		t.is(response.status, 429);
 		t.is(response.headers.get('retry-after'), '7');
-		const body = await response.json() as {reason: string; details: {retryAfterSeconds: number}};
+		const body = (await response.json()) as {reason: string; details: {retryAfterSeconds: number}};
 		t.is(body.reason, 'TooManyRequests');
 		t.is(body.details.retryAfterSeconds, 7);
 		sim.faults.set({throttleShare: 0.5});
@@ -103,7 +103,10 @@ test('a half-open watch sends headers and then nothing, however much changes', a
 test('the server going away (refused, or reset) and coming back', async (t) => {
 	await withSim({scenario: 'empty'}, async (sim) => {
 		await sim.server.goDown();
-		const refused = await fetch(`${sim.url}/version`, {headers: UA}).then(() => undefined, (caught: Error & {cause?: {code?: string}}) => caught.cause?.code);
+		const refused = await fetch(`${sim.url}/version`, {headers: UA}).then(
+			() => undefined,
+			(caught: Error & {cause?: {code?: string}}) => caught.cause?.code,
+		);
 		t.is(refused, 'ECONNREFUSED');
 		await sim.server.comeBack();
 		t.is((await fetch(`${sim.url}/version`, {headers: UA})).status, 200);
@@ -111,10 +114,12 @@ test('the server going away (refused, or reset) and coming back', async (t) => {
 		// A keep-alive connection opened before the server goes away is cut too.
 		const agent = new http.Agent({keepAlive: true, maxSockets: 1});
 		const warm = await new Promise<number | undefined>((resolve, reject) => {
-			http.get(`${sim.url}/version`, {agent}, (response) => {
-				response.resume();
-				response.on('end', () => resolve(response.statusCode));
-			}).on('error', reject);
+			http
+				.get(`${sim.url}/version`, {agent}, (response) => {
+					response.resume();
+					response.on('end', () => resolve(response.statusCode));
+				})
+				.on('error', reject);
 		});
 		t.is(warm, 200);
 		sim.faults.set({down: true});
@@ -139,14 +144,21 @@ test('the request log has a line per request (and one when a watch opens), in me
 	const file = join(tempDir(), 'requests.jsonl');
 	await withSim({scenario: 'empty', requestLog: file}, async (sim) => {
 		await fetch(`${sim.url}/api/v1/namespaces?limit=2`, {headers: {...UA, Accept: 'application/json'}});
-		await fetch(`${sim.url}/api/v1/namespaces/default/configmaps`, {method: 'POST', headers: {...UA, 'Content-Type': 'application/json'}, body: JSON.stringify({metadata: {name: 'logged'}})});
+		await fetch(`${sim.url}/api/v1/namespaces/default/configmaps`, {
+			method: 'POST',
+			headers: {...UA, 'Content-Type': 'application/json'},
+			body: JSON.stringify({metadata: {name: 'logged'}}),
+		});
 		const controller = new AbortController();
 		const watch = await fetch(`${sim.url}/api/v1/namespaces?watch=true&timeoutSeconds=300`, {headers: UA, signal: controller.signal});
 		await watch.body!.getReader().read();
 		controller.abort();
 		await eventually(() => sim.requestLog.all().some((e) => e.stage === 'ResponseComplete'));
 		sim.requestLog.flush();
-		const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+		const lines = readFileSync(file, 'utf8')
+			.trim()
+			.split('\n')
+			.map((line) => JSON.parse(line));
 		t.deepEqual(lines, JSON.parse(JSON.stringify(sim.requestLog.all())));
 		const list = lines[0];
 		t.like(list, {method: 'GET', path: '/api/v1/namespaces', query: {limit: '2'}, userAgent: 'assure-test/1.0', accept: 'application/json', status: 200});
@@ -155,7 +167,10 @@ test('the request log has a line per request (and one when a watch opens), in me
 		t.is(typeof list.time, 'string');
 		t.like(lines[1], {method: 'POST', contentType: 'application/json', status: 201});
 		const watchLines = lines.filter((line) => line.watch);
-		t.deepEqual(watchLines.map((line) => line.stage), ['ResponseStarted', 'ResponseComplete']);
+		t.deepEqual(
+			watchLines.map((line) => line.stage),
+			['ResponseStarted', 'ResponseComplete'],
+		);
 		t.true(watchLines[1].bytes > 0);
 	});
 });

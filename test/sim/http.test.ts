@@ -17,7 +17,12 @@ interface Response {
 	text: string;
 }
 
-async function call(sim: Simulator, method: string, path: string, options: {body?: unknown; contentType?: string; accept?: string; token?: string} = {}): Promise<Response> {
+async function call(
+	sim: Simulator,
+	method: string,
+	path: string,
+	options: {body?: unknown; contentType?: string; accept?: string; token?: string} = {},
+): Promise<Response> {
 	const headers: Record<string, string> = {'User-Agent': 'assure-test/1.0'};
 	if (options.accept) headers.Accept = options.accept;
 	if (options.token) headers.Authorization = `Bearer ${options.token}`;
@@ -38,7 +43,13 @@ async function call(sim: Simulator, method: string, path: string, options: {body
 }
 
 /** Read a watch stream until `until` says stop (or the timeout); returns the events. */
-async function watch(sim: Simulator, path: string, until: (events: Obj[]) => boolean, action?: () => void | Promise<void>, timeoutMs = 5000): Promise<{status: number; events: Obj[]}> {
+async function watch(
+	sim: Simulator,
+	path: string,
+	until: (events: Obj[]) => boolean,
+	action?: () => void | Promise<void>,
+	timeoutMs = 5000,
+): Promise<{status: number; events: Obj[]}> {
 	const controller = new AbortController();
 	const response = await fetch(`${sim.url}${path}`, {signal: controller.signal, headers: {'User-Agent': 'assure-test/1.0'}});
 	const events: Obj[] = [];
@@ -76,14 +87,19 @@ test('LIST pages with limit/continue, counts with remainingItemCount, and stays 
 		t.is(first.body.metadata.remainingItemCount, total - 100);
 		const rv = first.body.metadata.resourceVersion;
 		// A pod created between pages does not show up in this list (a snapshot, as etcd gives).
-		sim.api.create(sim.type('', 'pods'), 'default', {metadata: {name: 'zzz-between-pages'}, spec: {containers: [{name: 'c', image: 'i'}]}}, {user: {name: 'test', groups: []}});
+		sim.api.create(
+			sim.type('', 'pods'),
+			'default',
+			{metadata: {name: 'zzz-between-pages'}, spec: {containers: [{name: 'c', image: 'i'}]}},
+			{user: {name: 'test', groups: []}},
+		);
 		const names = first.body.items.map((p: Obj) => `${p.metadata.namespace}/${p.metadata.name}`);
 		let token = first.body.metadata.continue;
 		let pages = 1;
 		while (token) {
 			const page = await call(sim, 'GET', `/api/v1/pods?limit=100&continue=${encodeURIComponent(token)}`);
 			t.is(page.status, 200);
-			t.is(page.body.metadata.resourceVersion, rv, 'every page reads at the first page\'s resourceVersion');
+			t.is(page.body.metadata.resourceVersion, rv, "every page reads at the first page's resourceVersion");
 			names.push(...page.body.items.map((p: Obj) => `${p.metadata.namespace}/${p.metadata.name}`));
 			token = page.body.metadata.continue;
 			pages++;
@@ -147,9 +163,14 @@ test('label and field selectors, metadata-only and Table responses', async (t) =
 		t.false(meta.text.includes('s3cr3t'));
 		t.truthy(meta.body.metadata.remainingItemCount !== undefined || meta.body.metadata.continue === undefined);
 
-		const table = await call(sim, 'GET', '/apis/apps/v1/namespaces/checkout/deployments', {accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json'});
+		const table = await call(sim, 'GET', '/apis/apps/v1/namespaces/checkout/deployments', {
+			accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+		});
 		t.is(table.body.kind, 'Table');
-		t.deepEqual(table.body.columnDefinitions.filter((c: Obj) => c.priority === 0).map((c: Obj) => c.name), ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']);
+		t.deepEqual(
+			table.body.columnDefinitions.filter((c: Obj) => c.priority === 0).map((c: Obj) => c.name),
+			['Name', 'Ready', 'Up-to-date', 'Available', 'Age'],
+		);
 		t.is(table.body.rows.length, 5);
 		t.is(table.body.rows[0].object.kind, 'PartialObjectMetadata');
 
@@ -165,12 +186,17 @@ test('WATCH: initial ADDED events, live events with selector transitions, bookma
 		sim.api.create(cms, 'default', {metadata: {name: 'a', labels: {watch: 'yes'}}}, ctx);
 		const list = await call(sim, 'GET', '/api/v1/namespaces/default/configmaps?labelSelector=watch%3Dyes');
 		const rv = list.body.metadata.resourceVersion;
-		const {events} = await watch(sim, `/api/v1/namespaces/default/configmaps?watch=true&labelSelector=watch%3Dyes&resourceVersion=${rv}&allowWatchBookmarks=true`, (e) => e.some((x) => x.type === 'BOOKMARK') && e.filter((x) => x.type !== 'BOOKMARK').length >= 3, async () => {
-			sim.api.create(cms, 'default', {metadata: {name: 'b', labels: {watch: 'yes'}}}, ctx);
-			sim.api.patch(cms, 'default', 'b', 'application/merge-patch+json', '{"data":{"k":"v"}}', ctx);
-			sim.api.patch(cms, 'default', 'b', 'application/merge-patch+json', '{"metadata":{"labels":{"watch":"no"}}}', ctx);
-			sim.api.create(cms, 'default', {metadata: {name: 'unrelated'}}, ctx);
-		});
+		const {events} = await watch(
+			sim,
+			`/api/v1/namespaces/default/configmaps?watch=true&labelSelector=watch%3Dyes&resourceVersion=${rv}&allowWatchBookmarks=true`,
+			(e) => e.some((x) => x.type === 'BOOKMARK') && e.filter((x) => x.type !== 'BOOKMARK').length >= 3,
+			async () => {
+				sim.api.create(cms, 'default', {metadata: {name: 'b', labels: {watch: 'yes'}}}, ctx);
+				sim.api.patch(cms, 'default', 'b', 'application/merge-patch+json', '{"data":{"k":"v"}}', ctx);
+				sim.api.patch(cms, 'default', 'b', 'application/merge-patch+json', '{"metadata":{"labels":{"watch":"no"}}}', ctx);
+				sim.api.create(cms, 'default', {metadata: {name: 'unrelated'}}, ctx);
+			},
+		);
 		const changes = events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.object.metadata.name}`);
 		t.deepEqual(changes, ['ADDED b', 'MODIFIED b', 'DELETED b'], 'leaving the selector is a DELETED');
 		const bookmark = events.find((e) => e.type === 'BOOKMARK');
@@ -186,7 +212,10 @@ test('WATCH: initial ADDED events, live events with selector transitions, bookma
 		const resumeFrom = sim.store.rv;
 		sim.api.create(cms, 'default', {metadata: {name: 'after-resume'}}, ctx);
 		const resumed = await watch(sim, `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${resumeFrom}`, (e) => e.length >= 1);
-		t.deepEqual(resumed.events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED after-resume']);
+		t.deepEqual(
+			resumed.events.map((e) => `${e.type} ${e.object.metadata.name}`),
+			['ADDED after-resume'],
+		);
 
 		// Push the history past its capacity: resuming from the old version gets 410 in an ERROR event.
 		for (let i = 0; i < 30; i++) sim.api.create(cms, 'default', {metadata: {name: `churn-${i}`}}, ctx);
@@ -200,7 +229,9 @@ test('WATCH: initial ADDED events, live events with selector transitions, bookma
 
 test('WATCH: sendInitialEvents (WatchList) on 1.32, refused on 1.33', async (t) => {
 	await withSim({scenario: 'empty', minor: 32}, async (sim) => {
-		const {events} = await watch(sim, '/api/v1/namespaces?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true', (e) => e.some((x) => x.type === 'BOOKMARK'));
+		const {events} = await watch(sim, '/api/v1/namespaces?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true', (e) =>
+			e.some((x) => x.type === 'BOOKMARK'),
+		);
 		const end = events.find((e) => e.type === 'BOOKMARK');
 		t.is(end?.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
 		t.is(events.filter((e) => e.type === 'ADDED').length, sim.store.resource('namespaces').size);
@@ -213,20 +244,44 @@ test('WATCH: sendInitialEvents (WatchList) on 1.32, refused on 1.33', async (t) 
 
 test('writes: 415 for an unknown patch type or strategic merge on a custom resource; json patch must be an array', async (t) => {
 	await withSim({scenario: 'incident', controllers: false}, async (sim) => {
-		const wrong = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart', {body: {spec: {replicas: 2}}, contentType: 'application/json'});
+		const wrong = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart', {
+			body: {spec: {replicas: 2}},
+			contentType: 'application/json',
+		});
 		t.is(wrong.status, 415);
 		t.is(wrong.body.reason, 'UnsupportedMediaType');
-		const crStrategic = await call(sim, 'PATCH', '/apis/ml.example.com/v1/namespaces/data-platform/datasets/dataset-00', {body: {spec: {owner: 'x'}}, contentType: 'application/strategic-merge-patch+json'});
+		const crStrategic = await call(sim, 'PATCH', '/apis/ml.example.com/v1/namespaces/data-platform/datasets/dataset-00', {
+			body: {spec: {owner: 'x'}},
+			contentType: 'application/strategic-merge-patch+json',
+		});
 		t.is(crStrategic.status, 415);
-		const crMerge = await call(sim, 'PATCH', '/apis/ml.example.com/v1/namespaces/data-platform/datasets/dataset-00', {body: {spec: {owner: 'x'}}, contentType: 'application/merge-patch+json'});
+		const crMerge = await call(sim, 'PATCH', '/apis/ml.example.com/v1/namespaces/data-platform/datasets/dataset-00', {
+			body: {spec: {owner: 'x'}},
+			contentType: 'application/merge-patch+json',
+		});
 		t.is(crMerge.status, 200);
 		t.is(crMerge.body.spec.owner, 'x');
-		const notArray = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart', {body: {op: 'replace', path: '/spec/replicas', value: 2}, contentType: 'application/json-patch+json'});
+		const notArray = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart', {
+			body: {op: 'replace', path: '/spec/replicas', value: 2},
+			contentType: 'application/json-patch+json',
+		});
 		t.is(notArray.status, 400);
-		const failedTest = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart', {body: [{op: 'test', path: '/spec/replicas', value: 99}], contentType: 'application/json-patch+json'});
+		const failedTest = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart', {
+			body: [{op: 'test', path: '/spec/replicas', value: 99}],
+			contentType: 'application/json-patch+json',
+		});
 		t.is(failedTest.status, 422);
 		// As applyJSPatch answers (NewGenericServerResponse, isUnexpectedResponse false): no object named, no causes.
-		t.deepEqual(failedTest.body, {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server rejected our request due to an error in our request', reason: 'Invalid', details: {}, code: 422});
+		t.deepEqual(failedTest.body, {
+			kind: 'Status',
+			apiVersion: 'v1',
+			metadata: {},
+			status: 'Failure',
+			message: 'the server rejected our request due to an error in our request',
+			reason: 'Invalid',
+			details: {},
+			code: 422,
+		});
 	});
 });
 
@@ -235,10 +290,16 @@ test('writes: a stale resourceVersion is a 409 Conflict and nothing changes; dry
 		const path = '/apis/apps/v1/namespaces/checkout/deployments/cart';
 		const live = await call(sim, 'GET', path);
 		const rv = live.body.metadata.resourceVersion;
-		const ok = await call(sim, 'PATCH', path, {body: {metadata: {resourceVersion: rv}, spec: {revisionHistoryLimit: 5}}, contentType: 'application/merge-patch+json'});
+		const ok = await call(sim, 'PATCH', path, {
+			body: {metadata: {resourceVersion: rv}, spec: {revisionHistoryLimit: 5}},
+			contentType: 'application/merge-patch+json',
+		});
 		t.is(ok.status, 200);
 		t.not(ok.body.metadata.resourceVersion, rv);
-		const stale = await call(sim, 'PATCH', path, {body: {metadata: {resourceVersion: rv}, spec: {revisionHistoryLimit: 6}}, contentType: 'application/strategic-merge-patch+json'});
+		const stale = await call(sim, 'PATCH', path, {
+			body: {metadata: {resourceVersion: rv}, spec: {revisionHistoryLimit: 6}},
+			contentType: 'application/strategic-merge-patch+json',
+		});
 		t.is(stale.status, 409);
 		t.is(stale.body.reason, 'Conflict');
 		t.regex(stale.body.message, /Operation cannot be fulfilled on deployments.apps "cart": the object has been modified/);
@@ -264,7 +325,10 @@ test('writes: a stale resourceVersion is a 409 Conflict and nothing changes; dry
 
 test('writes: 422 for invalid objects, 409 AlreadyExists, 404 for a missing namespace, pods cannot change resources in place', async (t) => {
 	await withSim({scenario: 'incident', controllers: false}, async (sim) => {
-		const invalid = await call(sim, 'PATCH', '/apis/autoscaling/v2/namespaces/checkout/horizontalpodautoscalers/cart', {body: {spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 4000}}}}, contentType: 'application/merge-patch+json'});
+		const invalid = await call(sim, 'PATCH', '/apis/autoscaling/v2/namespaces/checkout/horizontalpodautoscalers/cart', {
+			body: {spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 4000}}}},
+			contentType: 'application/merge-patch+json',
+		});
 		t.is(invalid.status, 422);
 		t.regex(invalid.body.message, /stabilizationWindowSeconds/);
 		const exists = await call(sim, 'POST', '/api/v1/namespaces/default/configmaps', {body: {metadata: {name: 'kube-root-ca.crt'}}});
@@ -273,31 +337,48 @@ test('writes: 422 for invalid objects, 409 AlreadyExists, 404 for a missing name
 		const noNamespace = await call(sim, 'POST', '/api/v1/namespaces/nope/configmaps', {body: {metadata: {name: 'x'}}});
 		t.is(noNamespace.status, 404);
 		const pod = sim.api.objects('pods', 'checkout')[0]!;
-		const resize = await call(sim, 'PATCH', `/api/v1/namespaces/checkout/pods/${pod.metadata.name}`, {body: {spec: {containers: [{name: pod.spec.containers[0].name, resources: {limits: {cpu: '3'}}}]}}, contentType: 'application/strategic-merge-patch+json'});
+		const resize = await call(sim, 'PATCH', `/api/v1/namespaces/checkout/pods/${pod.metadata.name}`, {
+			body: {spec: {containers: [{name: pod.spec.containers[0].name, resources: {limits: {cpu: '3'}}}]}},
+			contentType: 'application/strategic-merge-patch+json',
+		});
 		t.is(resize.status, 422);
 		t.regex(resize.body.message, /pod updates may not change fields/);
 	});
 });
 
 test('RBAC: 403 Forbidden with the real message; SelfSubjectAccessReview answers from the same table', async (t) => {
-	await withSim({scenario: 'empty', anonymous: null, tokens: {viewer: {name: 'viewer', groups: ['system:authenticated']}}, rbac: [{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'], namespaces: ['default']}]}, async (sim) => {
-		const anonymous = await call(sim, 'GET', '/api/v1/pods');
-		t.is(anonymous.status, 401);
-		const allowed = await call(sim, 'GET', '/api/v1/namespaces/default/pods', {token: 'viewer'});
-		t.is(allowed.status, 200);
-		const clusterWide = await call(sim, 'GET', '/api/v1/pods', {token: 'viewer'});
-		t.is(clusterWide.status, 403);
-		t.is(clusterWide.body.message, 'pods is forbidden: User "viewer" cannot list resource "pods" in API group "" at the cluster scope');
-		const ssar = async (attributes: object) => (await call(sim, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {token: 'viewer', body: {apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {resourceAttributes: attributes}}})).body.status.allowed;
-		t.true(await ssar({verb: 'watch', resource: 'pods', namespace: 'default'}));
-		t.false(await ssar({verb: 'delete', resource: 'pods', namespace: 'default'}));
-		t.false(await ssar({verb: 'list', resource: 'pods'}));
-		t.false(await ssar({verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'default'}));
-		const metrics = await call(sim, 'GET', '/metrics', {token: 'viewer'});
-		t.is(metrics.status, 403);
-		sim.authorizer.setRules([{users: ['viewer'], verbs: ['get'], nonResourceURLs: ['/metrics']}]);
-		t.is((await call(sim, 'GET', '/metrics', {token: 'viewer'})).status, 200);
-	});
+	await withSim(
+		{
+			scenario: 'empty',
+			anonymous: null,
+			tokens: {viewer: {name: 'viewer', groups: ['system:authenticated']}},
+			rbac: [{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'], namespaces: ['default']}],
+		},
+		async (sim) => {
+			const anonymous = await call(sim, 'GET', '/api/v1/pods');
+			t.is(anonymous.status, 401);
+			const allowed = await call(sim, 'GET', '/api/v1/namespaces/default/pods', {token: 'viewer'});
+			t.is(allowed.status, 200);
+			const clusterWide = await call(sim, 'GET', '/api/v1/pods', {token: 'viewer'});
+			t.is(clusterWide.status, 403);
+			t.is(clusterWide.body.message, 'pods is forbidden: User "viewer" cannot list resource "pods" in API group "" at the cluster scope');
+			const ssar = async (attributes: object) =>
+				(
+					await call(sim, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+						token: 'viewer',
+						body: {apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {resourceAttributes: attributes}},
+					})
+				).body.status.allowed;
+			t.true(await ssar({verb: 'watch', resource: 'pods', namespace: 'default'}));
+			t.false(await ssar({verb: 'delete', resource: 'pods', namespace: 'default'}));
+			t.false(await ssar({verb: 'list', resource: 'pods'}));
+			t.false(await ssar({verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'default'}));
+			const metrics = await call(sim, 'GET', '/metrics', {token: 'viewer'});
+			t.is(metrics.status, 403);
+			sim.authorizer.setRules([{users: ['viewer'], verbs: ['get'], nonResourceURLs: ['/metrics']}]);
+			t.is((await call(sim, 'GET', '/metrics', {token: 'viewer'})).status, 200);
+		},
+	);
 });
 
 test('scale and status subresources; generation; graceful pod deletion; Job deletion orphans pods by default', async (t) => {
@@ -305,15 +386,25 @@ test('scale and status subresources; generation; graceful pod deletion; Job dele
 		const scale = await call(sim, 'GET', '/apis/apps/v1/namespaces/checkout/deployments/cart/scale');
 		t.is(scale.body.kind, 'Scale');
 		t.is(scale.body.spec.replicas, 3);
-		const scaled = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart/scale', {body: {spec: {replicas: 4}}, contentType: 'application/merge-patch+json'});
+		const scaled = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart/scale', {
+			body: {spec: {replicas: 4}},
+			contentType: 'application/merge-patch+json',
+		});
 		t.is(scaled.status, 200);
 		const deployment = (await call(sim, 'GET', '/apis/apps/v1/namespaces/checkout/deployments/cart')).body;
 		t.is(deployment.spec.replicas, 4);
 		t.true(deployment.metadata.managedFields.some((m: Obj) => m.subresource === 'scale' && JSON.stringify(m.fieldsV1).includes('f:replicas')));
-		await eventually(() => sim.api.objects('pods', 'checkout').filter((p) => p.metadata.labels.app === 'cart' && p.status.phase === 'Running').length === 4, 10_000, 'four cart pods');
+		await eventually(
+			() => sim.api.objects('pods', 'checkout').filter((p) => p.metadata.labels.app === 'cart' && p.status.phase === 'Running').length === 4,
+			10_000,
+			'four cart pods',
+		);
 
 		// A status write through the main resource is ignored.
-		const ignored = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart', {body: {status: {replicas: 99}}, contentType: 'application/merge-patch+json'});
+		const ignored = await call(sim, 'PATCH', '/apis/apps/v1/namespaces/checkout/deployments/cart', {
+			body: {status: {replicas: 99}},
+			contentType: 'application/merge-patch+json',
+		});
 		t.not(ignored.body.status.replicas, 99);
 
 		const pod = sim.api.objects('pods', 'checkout').find((p) => p.metadata.labels.app === 'recommendations')!;
@@ -329,11 +420,21 @@ test('scale and status subresources; generation; graceful pod deletion; Job dele
 		const deletedJob = await call(sim, 'DELETE', `/apis/batch/v1/namespaces/batch-jobs/jobs/${job.metadata.name}`);
 		t.regex(deletedJob.headers.get('warning') ?? '', /child pods are preserved by default/);
 		await eventually(() => !sim.store.resource('batch/jobs').get(`batch-jobs/${job.metadata.name}`), 10_000, 'the job to go');
-		await eventually(() => sim.api.objects('pods', 'batch-jobs').some((p) => p.metadata.labels['job-name'] === job.metadata.name && !p.metadata.ownerReferences), 10_000, 'the orphaned pod');
+		await eventually(
+			() => sim.api.objects('pods', 'batch-jobs').some((p) => p.metadata.labels['job-name'] === job.metadata.name && !p.metadata.ownerReferences),
+			10_000,
+			'the orphaned pod',
+		);
 
-		const other = sim.api.objects('batch/jobs', 'batch-jobs').find((j) => String(j.metadata.name).startsWith('report-70') && j.metadata.name !== job.metadata.name)!;
+		const other = sim.api
+			.objects('batch/jobs', 'batch-jobs')
+			.find((j) => String(j.metadata.name).startsWith('report-70') && j.metadata.name !== job.metadata.name)!;
 		await call(sim, 'DELETE', `/apis/batch/v1/namespaces/batch-jobs/jobs/${other.metadata.name}`, {body: {propagationPolicy: 'Background'}});
-		await eventually(() => !sim.api.objects('pods', 'batch-jobs').some((p) => p.metadata.labels['job-name'] === other.metadata.name), 10_000, 'background deletion of the pods');
+		await eventually(
+			() => !sim.api.objects('pods', 'batch-jobs').some((p) => p.metadata.labels['job-name'] === other.metadata.name),
+			10_000,
+			'background deletion of the pods',
+		);
 		t.pass();
 	});
 });
@@ -366,7 +467,10 @@ test('/version, discovery and /metrics reflect the version played and the state'
 
 test('metrics.k8s.io: pod metrics paged with limit/continue are the unpaged list, one by name too; node metrics page as well', async (t) => {
 	await withSim({scenario: 'incident', controllers: false}, async (sim) => {
-		const all = (await call(sim, 'GET', '/apis/metrics.k8s.io/v1beta1/pods')).body as {items: Array<{metadata: {namespace: string; name: string}}>; metadata: {continue?: string}};
+		const all = (await call(sim, 'GET', '/apis/metrics.k8s.io/v1beta1/pods')).body as {
+			items: Array<{metadata: {namespace: string; name: string}}>;
+			metadata: {continue?: string};
+		};
 		t.true(all.items.length > 20);
 		t.is(all.metadata.continue, undefined);
 		const paged: string[] = [];
@@ -379,10 +483,16 @@ test('metrics.k8s.io: pod metrics paged with limit/continue are the unpaged list
 			token = page.metadata.continue;
 			pages++;
 		} while (token && pages < 1000);
-		t.deepEqual(paged, all.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`));
+		t.deepEqual(
+			paged,
+			all.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`),
+		);
 		t.is(pages, Math.ceil(all.items.length / 7));
 		const one = all.items[3]!.metadata;
-		const item = (await call(sim, 'GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${one.namespace}/pods/${one.name}`)).body as {metadata: {name: string}; containers: unknown[]};
+		const item = (await call(sim, 'GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${one.namespace}/pods/${one.name}`)).body as {
+			metadata: {name: string};
+			containers: unknown[];
+		};
 		t.is(item.metadata.name, one.name);
 		t.true(item.containers.length > 0);
 		t.is((await call(sim, 'GET', `/apis/metrics.k8s.io/v1beta1/namespaces/${one.namespace}/pods/no-such-pod`)).status, 404);

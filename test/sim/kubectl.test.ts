@@ -21,8 +21,14 @@ for (const https of [false, true]) {
 			const [header, ...rows] = result.stdout.trim().split('\n');
 			t.deepEqual(header!.split(/\s{2,}/), ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
 			t.is(rows.length, sim.store.resource('pods').size);
-			t.true(rows.some((row) => /^payments\s+payments-api-\S+\s+1\/1\s+Running\s+0\s+6d\d+h$/.test(row)), 'a running payments-api pod');
-			t.true(rows.some((row) => /^batch-jobs\s+report-\d+-\S+\s+0\/1\s+Error\s+0\s+\S+$/.test(row)), 'a failed job pod shows Error');
+			t.true(
+				rows.some((row) => /^payments\s+payments-api-\S+\s+1\/1\s+Running\s+0\s+6d\d+h$/.test(row)),
+				'a running payments-api pod',
+			);
+			t.true(
+				rows.some((row) => /^batch-jobs\s+report-\d+-\S+\s+0\/1\s+Error\s+0\s+\S+$/.test(row)),
+				'a failed job pod shows Error',
+			);
 			const wide = await kubectl(kc, ['get', 'pods', '-n', 'checkout', '-o', 'wide']);
 			t.regex(wide.stdout.split('\n')[0]!, /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES/);
 			const request = sim.requestLog.all().find((entry) => entry.path === '/api/v1/pods' && entry.accept.includes('as=Table'));
@@ -34,7 +40,9 @@ for (const https of [false, true]) {
 		await withSim({scenario: 'empty', https}, async (sim) => {
 			const kc = writeKubeconfig(sim);
 			const cacheDir = tempDir('kubectl-cache-');
-			const watcher = spawn('kubectl', ['--kubeconfig', kc, '--cache-dir', cacheDir, 'get', 'pods', '-A', '-w', '--output-watch-events'], {env: {...process.env, HOME: cacheDir}});
+			const watcher = spawn('kubectl', ['--kubeconfig', kc, '--cache-dir', cacheDir, 'get', 'pods', '-A', '-w', '--output-watch-events'], {
+				env: {...process.env, HOME: cacheDir},
+			});
 			let output = '';
 			watcher.stdout.on('data', (chunk: Buffer) => {
 				output += chunk.toString();
@@ -62,7 +70,17 @@ for (const https of [false, true]) {
 			const get = () => sim.api.get(deployments, 'checkout', 'cart');
 			const generation = get().metadata.generation;
 
-			const strategic = await kubectl(kc, ['patch', 'deployment', 'cart', '-n', 'checkout', '--type', 'strategic', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"cart","resources":{"limits":{"cpu":"400m"},"requests":{"cpu":"400m"}}}]}}}}']);
+			const strategic = await kubectl(kc, [
+				'patch',
+				'deployment',
+				'cart',
+				'-n',
+				'checkout',
+				'--type',
+				'strategic',
+				'-p',
+				'{"spec":{"template":{"spec":{"containers":[{"name":"cart","resources":{"limits":{"cpu":"400m"},"requests":{"cpu":"400m"}}}]}}}}',
+			]);
 			t.is(strategic.code, 0, strategic.stderr);
 			const container = get().spec.template.spec.containers[0];
 			t.is(container.resources.limits.cpu, '400m');
@@ -75,12 +93,33 @@ for (const https of [false, true]) {
 			t.is(get().metadata.labels.tier, 'web');
 			t.is(get().metadata.generation, generation + 1, 'a metadata change does not');
 
-			const json = await kubectl(kc, ['patch', 'deployment', 'cart', '-n', 'checkout', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/revisionHistoryLimit","value":4}]']);
+			const json = await kubectl(kc, [
+				'patch',
+				'deployment',
+				'cart',
+				'-n',
+				'checkout',
+				'--type',
+				'json',
+				'-p',
+				'[{"op":"replace","path":"/spec/revisionHistoryLimit","value":4}]',
+			]);
 			t.is(json.code, 0, json.stderr);
 			t.is(get().spec.revisionHistoryLimit, 4);
 
 			const before = sim.store.rv;
-			const dry = await kubectl(kc, ['patch', 'deployment', 'cart', '-n', 'checkout', '--dry-run=server', '-p', '{"spec":{"replicas":9}}', '-o', 'jsonpath={.spec.replicas}']);
+			const dry = await kubectl(kc, [
+				'patch',
+				'deployment',
+				'cart',
+				'-n',
+				'checkout',
+				'--dry-run=server',
+				'-p',
+				'{"spec":{"replicas":9}}',
+				'-o',
+				'jsonpath={.spec.replicas}',
+			]);
 			t.is(dry.code, 0, dry.stderr);
 			t.is(dry.stdout, '9', 'the dry run answers with the patched object');
 			t.is(get().spec.replicas, 3, '...and saves nothing');
@@ -98,38 +137,49 @@ for (const https of [false, true]) {
 	});
 
 	test(`${mode}: kubectl apply --server-side, get --raw /metrics${https ? ', auth can-i both ways' : ''}`, async (t) => {
-		await withSim({scenario: 'empty', https, tokens: {'viewer-token': {name: 'viewer', groups: ['system:authenticated']}}, rbac: [{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods']}, {users: ['kubernetes-admin'], verbs: ['*'], apiGroups: ['*'], resources: ['*'], nonResourceURLs: ['*']}]}, async (sim) => {
-			const admin = writeKubeconfig(sim);
-			const manifest = join(tempDir(), 'cm.yaml');
-			writeFileSync(manifest, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: default\ndata:\n  a: "1"\n');
-			const applied = await kubectl(admin, ['apply', '--server-side', '--validate=false', '-f', manifest]);
-			t.is(applied.code, 0, applied.stderr);
-			t.regex(applied.stdout, /configmap\/applied serverside-applied/);
-			const cm = sim.api.get(sim.type('', 'configmaps'), 'default', 'applied');
-			t.deepEqual(cm.data, {a: '1'});
-			t.is(cm.metadata.managedFields[0].manager, 'kubectl');
-			t.is(cm.metadata.managedFields[0].operation, 'Apply');
+		await withSim(
+			{
+				scenario: 'empty',
+				https,
+				tokens: {'viewer-token': {name: 'viewer', groups: ['system:authenticated']}},
+				rbac: [
+					{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods']},
+					{users: ['kubernetes-admin'], verbs: ['*'], apiGroups: ['*'], resources: ['*'], nonResourceURLs: ['*']},
+				],
+			},
+			async (sim) => {
+				const admin = writeKubeconfig(sim);
+				const manifest = join(tempDir(), 'cm.yaml');
+				writeFileSync(manifest, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: default\ndata:\n  a: "1"\n');
+				const applied = await kubectl(admin, ['apply', '--server-side', '--validate=false', '-f', manifest]);
+				t.is(applied.code, 0, applied.stderr);
+				t.regex(applied.stdout, /configmap\/applied serverside-applied/);
+				const cm = sim.api.get(sim.type('', 'configmaps'), 'default', 'applied');
+				t.deepEqual(cm.data, {a: '1'});
+				t.is(cm.metadata.managedFields[0].manager, 'kubectl');
+				t.is(cm.metadata.managedFields[0].operation, 'Apply');
 
-			const metrics = await kubectl(admin, ['get', '--raw', '/metrics']);
-			t.is(metrics.code, 0, metrics.stderr);
-			t.regex(metrics.stdout, /^apiserver_storage_objects\{resource="configmaps"\} \d+$/m);
-			t.regex(metrics.stdout, /^apiserver_storage_size_bytes\{storage_cluster_id="etcd-0"\} \d+$/m);
+				const metrics = await kubectl(admin, ['get', '--raw', '/metrics']);
+				t.is(metrics.code, 0, metrics.stderr);
+				t.regex(metrics.stdout, /^apiserver_storage_objects\{resource="configmaps"\} \d+$/m);
+				t.regex(metrics.stdout, /^apiserver_storage_size_bytes\{storage_cluster_id="etcd-0"\} \d+$/m);
 
-			// Over plain HTTP kubectl sends no bearer token: RBAC needs HTTPS, as on a real server.
-			if (!https) return;
-			const yes = await kubectl(admin, ['auth', 'can-i', 'delete', 'deployments']);
-			t.is(yes.code, 0);
-			t.is(yes.stdout.trim(), 'yes');
-			const viewer = writeKubeconfig(sim, {token: 'viewer-token'});
-			const no = await kubectl(viewer, ['auth', 'can-i', 'delete', 'pods']);
-			t.is(no.code, 1);
-			t.is(no.stdout.trim(), 'no');
-			const list = await kubectl(viewer, ['auth', 'can-i', 'list', 'pods', '-n', 'default']);
-			t.is(list.stdout.trim(), 'yes');
-			const forbidden = await kubectl(viewer, ['delete', 'pod', 'nothing', '-n', 'default']);
-			t.not(forbidden.code, 0);
-			t.regex(forbidden.stderr, /pods "nothing" is forbidden: User "viewer" cannot delete resource "pods" in API group "" in the namespace "default"/);
-		});
+				// Over plain HTTP kubectl sends no bearer token: RBAC needs HTTPS, as on a real server.
+				if (!https) return;
+				const yes = await kubectl(admin, ['auth', 'can-i', 'delete', 'deployments']);
+				t.is(yes.code, 0);
+				t.is(yes.stdout.trim(), 'yes');
+				const viewer = writeKubeconfig(sim, {token: 'viewer-token'});
+				const no = await kubectl(viewer, ['auth', 'can-i', 'delete', 'pods']);
+				t.is(no.code, 1);
+				t.is(no.stdout.trim(), 'no');
+				const list = await kubectl(viewer, ['auth', 'can-i', 'list', 'pods', '-n', 'default']);
+				t.is(list.stdout.trim(), 'yes');
+				const forbidden = await kubectl(viewer, ['delete', 'pod', 'nothing', '-n', 'default']);
+				t.not(forbidden.code, 0);
+				t.regex(forbidden.stderr, /pods "nothing" is forbidden: User "viewer" cannot delete resource "pods" in API group "" in the namespace "default"/);
+			},
+		);
 	});
 }
 
@@ -138,7 +188,15 @@ test('HTTPS: an exec credential plugin is run and its token accepted; a bad toke
 	writeFileSync(counter, '');
 	await withSim({scenario: 'empty', https: true, tokens: {'exec-token': {name: 'exec-user', groups: ['system:masters']}}}, async (sim) => {
 		const plugin = join(process.cwd(), 'test', 'fixtures', 'exec-plugin.sh');
-		const kc = writeKubeconfig(sim, {exec: {command: plugin, env: [{name: 'ASSURE_TEST_TOKEN', value: 'exec-token'}, {name: 'ASSURE_TEST_COUNTER', value: counter}]}});
+		const kc = writeKubeconfig(sim, {
+			exec: {
+				command: plugin,
+				env: [
+					{name: 'ASSURE_TEST_TOKEN', value: 'exec-token'},
+					{name: 'ASSURE_TEST_COUNTER', value: counter},
+				],
+			},
+		});
 		const result = await kubectl(kc, ['get', 'namespaces']);
 		t.is(result.code, 0, result.stderr);
 		t.regex(result.stdout, /kube-system\s+Active/);

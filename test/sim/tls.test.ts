@@ -54,7 +54,7 @@ test('derTlv puts tag and length before long contents', (t) => {
 	t.is(read.rest.length, 0);
 });
 
-test('derInteger is minimal two\'s complement', (t) => {
+test("derInteger is minimal two's complement", (t) => {
 	t.is(hex(derInteger(0)), '020100');
 	t.is(hex(derInteger(2)), '020102');
 	t.is(hex(derInteger(127)), '02017f');
@@ -68,16 +68,18 @@ test('derInteger is minimal two\'s complement', (t) => {
 });
 
 test('derInteger round-trips through an independent decoder and never pads needlessly', (t) => {
-	fc.assert(fc.property(fc.bigInt({min: -(1n << 200n), max: 1n << 200n}), (value) => {
-		const encoded = derInteger(value);
-		const {tag, content, rest} = derRead(encoded);
-		if (tag !== 0x02 || rest.length !== 0 || content.length === 0) return false;
-		let decoded = BigInt('0x' + content.toString('hex'));
-		if (content[0]! & 0x80) decoded -= 1n << BigInt(content.length * 8);
-		// Minimal: the first 9 bits are never all zeros or all ones.
-		const redundant = content.length > 1 && ((content[0] === 0 && !(content[1]! & 0x80)) || (content[0] === 0xff && content[1]! & 0x80));
-		return decoded === value && !redundant;
-	}));
+	fc.assert(
+		fc.property(fc.bigInt({min: -(1n << 200n), max: 1n << 200n}), (value) => {
+			const encoded = derInteger(value);
+			const {tag, content, rest} = derRead(encoded);
+			if (tag !== 0x02 || rest.length !== 0 || content.length === 0) return false;
+			let decoded = BigInt('0x' + content.toString('hex'));
+			if (content[0]! & 0x80) decoded -= 1n << BigInt(content.length * 8);
+			// Minimal: the first 9 bits are never all zeros or all ones.
+			const redundant = content.length > 1 && ((content[0] === 0 && !(content[1]! & 0x80)) || (content[0] === 0xff && content[1]! & 0x80));
+			return decoded === value && !redundant;
+		}),
+	);
 	t.pass();
 });
 
@@ -274,7 +276,14 @@ test('openssl parses all three certificates and shows the extensions', (t) => {
 		t.regex(server.output, /Extended Key Usage:\s+TLS Web Server Authentication/);
 		t.regex(server.output, /Authority Key Identifier/);
 		const sanLine = /Subject Alternative Name:\s*\n\s*(.+)/.exec(server.output)?.[1] ?? '';
-		for (const entry of ['DNS:localhost', 'DNS:sim.local', 'IP Address:127.0.0.1', 'IP Address:0:0:0:0:0:0:0:1', 'IP Address:10.1.2.3', 'IP Address:FD00:0:0:0:0:0:0:5']) {
+		for (const entry of [
+			'DNS:localhost',
+			'DNS:sim.local',
+			'IP Address:127.0.0.1',
+			'IP Address:0:0:0:0:0:0:0:1',
+			'IP Address:10.1.2.3',
+			'IP Address:FD00:0:0:0:0:0:0:5',
+		]) {
 			t.true(sanLine.split(', ').includes(entry), `${entry} missing from ${sanLine}`);
 		}
 
@@ -328,34 +337,39 @@ async function serve(options: https.ServerOptions): Promise<Served> {
 	return {
 		port: (server.address() as AddressInfo).port,
 		seen,
-		close: () => new Promise<void>((resolve) => {
-			server.closeAllConnections();
-			server.close(() => resolve());
-		}),
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
 	};
 }
 
 /** GETs a path; `hostname` is what TLS verifies, the socket always goes to 127.0.0.1. */
 function get(port: number, hostname: string, options: https.RequestOptions): Promise<{status: number; body: string}> {
 	return new Promise((resolve, reject) => {
-		const request = https.get({
-			...options,
-			hostname,
-			port,
-			path: '/hello',
-			agent: false,
-			lookup: (_host, lookupOptions, callback) => {
-				if ((lookupOptions as {all?: boolean}).all) (callback as unknown as (e: null, a: Array<{address: string; family: number}>) => void)(null, [{address: '127.0.0.1', family: 4}]);
-				else callback(null, '127.0.0.1', 4);
+		const request = https.get(
+			{
+				...options,
+				hostname,
+				port,
+				path: '/hello',
+				agent: false,
+				lookup: (_host, lookupOptions, callback) => {
+					if ((lookupOptions as {all?: boolean}).all)
+						(callback as unknown as (e: null, a: Array<{address: string; family: number}>) => void)(null, [{address: '127.0.0.1', family: 4}]);
+					else callback(null, '127.0.0.1', 4);
+				},
+				timeout: 10_000,
 			},
-			timeout: 10_000,
-		}, (response) => {
-			let body = '';
-			response.setEncoding('utf8');
-			response.on('data', (chunk: string) => (body += chunk));
-			response.on('end', () => resolve({status: response.statusCode ?? 0, body}));
-			response.on('error', reject);
-		});
+			(response) => {
+				let body = '';
+				response.setEncoding('utf8');
+				response.on('data', (chunk: string) => (body += chunk));
+				response.on('end', () => resolve({status: response.statusCode ?? 0, body}));
+				response.on('error', reject);
+			},
+		);
 		request.on('timeout', () => request.destroy(new Error('timeout')));
 		request.on('error', reject);
 	});
@@ -394,7 +408,10 @@ test('a server requiring client certificates accepts ours and refuses none', asy
 
 // ---- The real kubectl (Go crypto/x509), when installed ------------------------------
 
-const kubectl = (process.env['PATH'] ?? '').split(delimiter).map((dir) => join(dir, 'kubectl')).find((path) => existsSync(path));
+const kubectl = (process.env['PATH'] ?? '')
+	.split(delimiter)
+	.map((dir) => join(dir, 'kubectl'))
+	.find((path) => existsSync(path));
 
 function runKubectl(args: string[], home: string): Promise<{code: number; stdout: string; stderr: string}> {
 	const env: NodeJS.ProcessEnv = {PATH: process.env['PATH'] ?? '', HOME: home, KUBECONFIG: join(home, 'config')};
@@ -440,7 +457,10 @@ if (kubectl) {
 				t.is(ok.stdout.trim(), 'ok');
 			}
 			// kubectl may also ask for /version; every request came as user jane.
-			t.deepEqual(served.seen.filter((line) => line.startsWith('/healthz ')), ['/healthz jane', '/healthz jane']);
+			t.deepEqual(
+				served.seen.filter((line) => line.startsWith('/healthz ')),
+				['/healthz jane', '/healthz jane'],
+			);
 			t.true(served.seen.every((line) => line.endsWith(' jane')));
 			const seenBefore = served.seen.length;
 			writeFileSync(join(home, 'config'), kubeconfig(`https://localhost:${served.port}`, generateTls().caCertPem, sample));

@@ -51,7 +51,8 @@ async function readWatch(sim: Simulator, path: string, until?: (events: Obj[]) =
 			}
 		}
 	} catch (error) {
-		if (controller.signal.aborted && controller.signal.reason instanceof Error && controller.signal.reason.name !== 'AbortError') throw controller.signal.reason;
+		if (controller.signal.aborted && controller.signal.reason instanceof Error && controller.signal.reason.name !== 'AbortError')
+			throw controller.signal.reason;
 		if (!controller.signal.aborted) ended = true;
 	} finally {
 		clearTimeout(timer);
@@ -69,7 +70,8 @@ async function get(sim: Simulator, path: string): Promise<{status: number; body:
 	return {status: response.status, body: (await response.json()) as Obj};
 }
 
-const summary = (events: Obj[]) => events.map((e) => e.type === 'BOOKMARK' ? `BOOKMARK ${e.object.metadata.resourceVersion}` : `${e.type} ${e.object?.metadata?.name ?? e.object?.code}`);
+const summary = (events: Obj[]) =>
+	events.map((e) => (e.type === 'BOOKMARK' ? `BOOKMARK ${e.object.metadata.resourceVersion}` : `${e.type} ${e.object?.metadata?.name ?? e.object?.code}`));
 
 test('bookmarks: about every minute and one before the deadline, to cached watches that asked for them, once the server is past the watch', async (t) => {
 	// 60×: a simulated minute is a second; every watch times out after 130 simulated seconds.
@@ -93,7 +95,7 @@ test('bookmarks: about every minute and one before the deadline, to cached watch
 		t.deepEqual(summary(bookmarked.events), ['ADDED x', `BOOKMARK ${now}`, `BOOKMARK ${now}`, `BOOKMARK ${now}`]);
 		t.deepEqual(summary(plain.events), ['ADDED x'], 'no bookmarks without allowWatchBookmarks');
 		t.deepEqual(summary(events.events), [], 'no bookmarks from etcd-served events');
-		t.deepEqual(summary(ahead.events), [], 'nothing at or below the watch\'s version: not the new object, not a bookmark');
+		t.deepEqual(summary(ahead.events), [], "nothing at or below the watch's version: not the new object, not a bookmark");
 	});
 });
 
@@ -102,7 +104,11 @@ test('a watch from a version the server has not reached sees what comes after it
 		const cms = sim.type('', 'configmaps');
 		const from = sim.store.rv + 3;
 		// A minute after it opens (a second of wall time), a bookmark at the server's version.
-		const read = readWatch(sim, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${from}&allowWatchBookmarks=true&timeoutSeconds=600`, (events) => events.some((e) => e.type === 'BOOKMARK'));
+		const read = readWatch(
+			sim,
+			`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${from}&allowWatchBookmarks=true&timeoutSeconds=600`,
+			(events) => events.some((e) => e.type === 'BOOKMARK'),
+		);
 		await eventually(() => sim.server.watches.size === 1, 5000, 'the watch to open');
 		for (const name of ['a', 'b', 'c', 'd']) sim.api.create(cms, 'default', {metadata: {name}}, ctx);
 		t.is(sim.store.rv, from + 1);
@@ -117,19 +123,31 @@ test('"Too large resource version": a LIST or a watch-list from a version the se
 		const list = await get(sim, `/api/v1/namespaces?resourceVersion=${rv + 100}`);
 		t.is(list.status, 504);
 		t.deepEqual(list.body, {
-			kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+			kind: 'Status',
+			apiVersion: 'v1',
+			metadata: {},
+			status: 'Failure',
 			message: `Timeout: Too large resource version: ${rv + 100}, current: ${rv}`,
 			reason: 'Timeout',
 			details: {causes: [{reason: 'ResourceVersionTooLarge', message: 'Too large resource version'}], retryAfterSeconds: 1},
 			code: 504,
 		});
-		const watchList = await readWatch(sim, `/api/v1/namespaces?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${rv + 100}`);
+		const watchList = await readWatch(
+			sim,
+			`/api/v1/namespaces?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${rv + 100}`,
+		);
 		t.is(watchList.status, 200);
-		t.deepEqual(watchList.events.map((e) => [e.type, e.object.code, e.object.reason, e.object.details.causes[0].reason]), [['ERROR', 504, 'Timeout', 'ResourceVersionTooLarge']]);
+		t.deepEqual(
+			watchList.events.map((e) => [e.type, e.object.code, e.object.reason, e.object.details.causes[0].reason]),
+			[['ERROR', 504, 'Timeout', 'ResourceVersionTooLarge']],
+		);
 		// The fault answers the next plain watch the same way; the one after is healthy.
 		sim.faults.set({tooLargeNextWatches: 1});
 		const faulted = await readWatch(sim, `/api/v1/namespaces?watch=true&resourceVersion=${rv}`);
-		t.deepEqual(faulted.events.map((e) => [e.type, e.object.code, e.object.details.causes[0].reason]), [['ERROR', 504, 'ResourceVersionTooLarge']]);
+		t.deepEqual(
+			faulted.events.map((e) => [e.type, e.object.code, e.object.details.causes[0].reason]),
+			[['ERROR', 504, 'ResourceVersionTooLarge']],
+		);
 		t.is(sim.faults.injected.tooLarge, 1);
 		const healthy = readWatch(sim, `/api/v1/namespaces?watch=true&resourceVersion=${rv}`, (events) => events.length >= 1);
 		await eventually(() => sim.server.watches.size === 1, 5000, 'a healthy watch');
@@ -144,7 +162,10 @@ test('"Too large resource version": a LIST or a watch-list from a version the se
 		sim.api.create(sim.type('', 'configmaps'), 'default', {metadata: {name: 'arrives'}}, ctx);
 		const served = await pending;
 		t.is(served.status, 200);
-		t.deepEqual(served.body.items.map((item: Obj) => item.metadata.name), ['arrives']);
+		t.deepEqual(
+			served.body.items.map((item: Obj) => item.metadata.name),
+			['arrives'],
+		);
 	});
 });
 
@@ -158,7 +179,15 @@ test('restore: the state and the resourceVersion go back to the snapshot, watche
 		t.is(taken.status, 200);
 		const snapshotRv = Number(taken.body.resourceVersion);
 		t.is(snapshotRv, sim.store.rv);
-		sim.api.create(deployments, 'default', {metadata: {name: 'x'}, spec: {selector: {matchLabels: {app: 'x'}}, template: {metadata: {labels: {app: 'x'}}, spec: {containers: [{name: 'c', image: 'i'}]}}}}, ctx);
+		sim.api.create(
+			deployments,
+			'default',
+			{
+				metadata: {name: 'x'},
+				spec: {selector: {matchLabels: {app: 'x'}}, template: {metadata: {labels: {app: 'x'}}, spec: {containers: [{name: 'c', image: 'i'}]}}},
+			},
+			ctx,
+		);
 		sim.api.delete(cms, 'default', 'deleted-after', {}, ctx);
 		const paged = await get(sim, '/api/v1/namespaces?limit=1');
 		t.truthy(paged.body.metadata.continue);
@@ -175,7 +204,7 @@ test('restore: the state and the resourceVersion go back to the snapshot, watche
 
 		const configMaps = await get(sim, '/api/v1/namespaces/default/configmaps');
 		t.deepEqual(configMaps.body.items.map((item: Obj) => item.metadata.name).sort(), ['deleted-after', 'kept']);
-		t.is(configMaps.body.metadata.resourceVersion, String(snapshotRv), 'the list\'s resourceVersion went back');
+		t.is(configMaps.body.metadata.resourceVersion, String(snapshotRv), "the list's resourceVersion went back");
 		t.deepEqual((await get(sim, '/apis/apps/v1/namespaces/default/deployments')).body.items, []);
 		t.is((await get(sim, '/__sim/state')).body.resourceVersion, snapshotRv);
 		const expired = await get(sim, `/api/v1/namespaces?limit=1&continue=${encodeURIComponent(paged.body.metadata.continue)}`);
@@ -189,7 +218,10 @@ test('restore: the state and the resourceVersion go back to the snapshot, watche
 		t.deepEqual(summary((await silent).events), ['ADDED past-the-old-version']);
 		// A resume from before the snapshot: 410, the history starts at the restored version.
 		const old = await readWatch(sim, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${snapshotRv - 1}`);
-		t.deepEqual(old.events.map((e) => [e.type, e.object.code, e.object.reason]), [['ERROR', 410, 'Expired']]);
+		t.deepEqual(
+			old.events.map((e) => [e.type, e.object.code, e.object.reason]),
+			[['ERROR', 410, 'Expired']],
+		);
 
 		// etcdutl snapshot restore --bump-revision --mark-compacted: the version moves ahead, old resumes get 410.
 		const second = await post(sim, '/__sim/snapshot');
@@ -197,7 +229,10 @@ test('restore: the state and the resourceVersion go back to the snapshot, watche
 		const bumped = await post(sim, '/__sim/restore', {snapshot: second.body.snapshot, bumpRevision: 1_000_000});
 		t.is(bumped.body.resourceVersion, String(Number(second.body.resourceVersion) + 1_000_000));
 		const resumed = await readWatch(sim, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${before}`);
-		t.deepEqual(resumed.events.map((e) => [e.type, e.object.code]), [['ERROR', 410]]);
+		t.deepEqual(
+			resumed.events.map((e) => [e.type, e.object.code]),
+			[['ERROR', 410]],
+		);
 
 		const unknown = await post(sim, '/__sim/restore', {snapshot: 'backup-999'});
 		t.is(unknown.status, 400);
@@ -208,14 +243,23 @@ test('restore: the state and the resourceVersion go back to the snapshot, watche
 test('the real kubectl sees the restored state: get, and get -w from a fresh start', async (t) => {
 	await withSim({scenario: 'empty', controllers: false}, async (sim) => {
 		const kc = writeKubeconfig(sim);
-		const deployment = (name: string) => ({metadata: {name}, spec: {selector: {matchLabels: {app: name}}, template: {metadata: {labels: {app: name}}, spec: {containers: [{name: 'c', image: 'i'}]}}}});
+		const deployment = (name: string) => ({
+			metadata: {name},
+			spec: {selector: {matchLabels: {app: name}}, template: {metadata: {labels: {app: name}}, spec: {containers: [{name: 'c', image: 'i'}]}}},
+		});
 		const deployments = sim.type('apps', 'deployments');
 		sim.api.create(deployments, 'default', deployment('kept'), ctx);
 		sim.api.create(deployments, 'default', deployment('deleted-after'), ctx);
 		const {snapshot} = sim.snapshot();
 		sim.api.create(deployments, 'default', deployment('x'), ctx);
 		sim.api.delete(deployments, 'default', 'deleted-after', {}, ctx);
-		const names = (stdout: string) => stdout.trim().split('\n').slice(1).map((row) => row.split(/\s+/)[0]).sort();
+		const names = (stdout: string) =>
+			stdout
+				.trim()
+				.split('\n')
+				.slice(1)
+				.map((row) => row.split(/\s+/)[0])
+				.sort();
 		const before = await kubectl(kc, ['get', 'deployments', '-n', 'default']);
 		t.is(before.code, 0, before.stderr);
 		t.deepEqual(names(before.stdout), ['kept', 'x']);
@@ -226,13 +270,15 @@ test('the real kubectl sees the restored state: get, and get -w from a fresh sta
 		t.deepEqual(names(after.stdout), ['deleted-after', 'kept']);
 
 		const cacheDir = tempDir('kubectl-cache-');
-		const watcher = spawn('kubectl', ['--kubeconfig', kc, '--cache-dir', cacheDir, 'get', 'deployments', '-n', 'default', '-w', '--output-watch-events'], {env: {...process.env, HOME: cacheDir}});
+		const watcher = spawn('kubectl', ['--kubeconfig', kc, '--cache-dir', cacheDir, 'get', 'deployments', '-n', 'default', '-w', '--output-watch-events'], {
+			env: {...process.env, HOME: cacheDir},
+		});
 		let output = '';
 		watcher.stdout.on('data', (chunk: Buffer) => {
 			output += chunk.toString();
 		});
 		try {
-			await eventually(() => sim.server.watches.size > 0, 15_000, 'kubectl\'s watch to open');
+			await eventually(() => sim.server.watches.size > 0, 15_000, "kubectl's watch to open");
 			sim.api.create(deployments, 'default', deployment('after-restore'), ctx);
 			await eventually(() => /ADDED\s+after-restore/.test(output), 15_000, 'the new deployment');
 			t.regex(output, /deleted-after/);

@@ -38,10 +38,7 @@ test('parseDuration rejects malformed input with one clear line', (t) => {
 		t.regex(error!.message, /^invalid duration ".*": use a number with a unit such as 30s, 5m or 1h$/);
 		t.is(error!.input, input);
 	}
-	t.is(
-		t.throws(() => parseDuration('5x'))!.message,
-		'invalid duration "5x": use a number with a unit such as 30s, 5m or 1h',
-	);
+	t.is(t.throws(() => parseDuration('5x'))!.message, 'invalid duration "5x": use a number with a unit such as 30s, 5m or 1h');
 });
 
 test('parseDuration rejects durations beyond 2^63-1 ns', (t) => {

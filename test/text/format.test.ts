@@ -84,9 +84,7 @@ test('formatAge reproduces HumanDuration on every boundary', (t) => {
 });
 
 test('formatAge output always matches the HumanDuration shape', (t) => {
-	fc.assert(
-		fc.property(fc.integer({min: 0, max: 20 * Y}), (ms) => /^(\d+s|\d+m(\d+s)?|\d+h(\d+m)?|\d+d(\d+h)?|\d+y(\d+d)?)$/.test(formatAge(ms))),
-	);
+	fc.assert(fc.property(fc.integer({min: 0, max: 20 * Y}), (ms) => /^(\d+s|\d+m(\d+s)?|\d+h(\d+m)?|\d+d(\d+h)?|\d+y(\d+d)?)$/.test(formatAge(ms))));
 	t.pass();
 });
 

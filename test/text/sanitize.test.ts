@@ -3,8 +3,7 @@ import fc from 'fast-check';
 import {needsSanitizing, sanitize, SANITIZE_MARKER as M} from '../../source/text/sanitize.js';
 
 /** Any C0, DEL, C1, bidi control, or invisible format character that must never reach the terminal. */
-const FORBIDDEN =
-	/[\u0000-\u001F\u007F-\u009F\u00AD\u061C\u200B\u200C\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uD800-\uDFFF]/u;
+const FORBIDDEN = /[\u0000-\u001F\u007F-\u009F\u00AD\u061C\u200B\u200C\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uD800-\uDFFF]/u;
 /** ZWJ is allowed only inside an emoji ZWJ sequence. */
 // eslint-disable-next-line no-misleading-character-class -- a variation selector or skin-tone modifier alone, as a class member, on purpose
 const EMOJI_JOINER = /(\p{Extended_Pictographic}[\uFE0F\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic})/gu;
@@ -102,7 +101,11 @@ test('a control string ends at CAN, SUB, or an ESC that is not ST', (t) => {
 });
 
 test('an unterminated control string loses its introducer and stays visible', (t) => {
-	sanitizes(t, [['\x1b]52;c;SGVsbG8=', `${M}52;c;SGVsbG8=`], ['\x1bPpayload', `${M}payload`], ['\x9dtitle', `${M}title`]]);
+	sanitizes(t, [
+		['\x1b]52;c;SGVsbG8=', `${M}52;c;SGVsbG8=`],
+		['\x1bPpayload', `${M}payload`],
+		['\x9dtitle', `${M}title`],
+	]);
 });
 
 test('two-character and nF escapes are removed', (t) => {
@@ -112,11 +115,22 @@ test('two-character and nF escapes are removed', (t) => {
 });
 
 test('a lone ESC becomes a marker without eating what follows', (t) => {
-	sanitizes(t, [['abc\x1b', `abc${M}`], ['\x1bé', `${M}é`], ['\x1b\x1b\x1b', M.repeat(3)], ['\x1b\n', `${M} `]]);
+	sanitizes(t, [
+		['abc\x1b', `abc${M}`],
+		['\x1bé', `${M}é`],
+		['\x1b\x1b\x1b', M.repeat(3)],
+		['\x1b\n', `${M} `],
+	]);
 });
 
 test('tabs, newlines and line separators become one space each so a cell stays on one line', (t) => {
-	sanitizes(t, [['a\tb\nc\r\nd', 'a b c d'], ['a\rb', 'a b'], ['a\vb\fc', 'a b c'], ['a\u2028b\u2029c', 'a b c'], ['\n\n', '  ']]);
+	sanitizes(t, [
+		['a\tb\nc\r\nd', 'a b c d'],
+		['a\rb', 'a b'],
+		['a\vb\fc', 'a b c'],
+		['a\u2028b\u2029c', 'a b c'],
+		['\n\n', '  '],
+	]);
 });
 
 test('other C0 controls, DEL and C1 controls become markers', (t) => {
@@ -145,7 +159,12 @@ test('zero-width and invisible characters that can hide text are neutralised', (
 });
 
 test('ZWJ is kept only between pictographs', (t) => {
-	sanitizes(t, [['👨\u200D', `👨${M}`], ['\u200D👨', `${M}👨`], ['👨\u200D\u200D👩', `👨${M}${M}👩`], ['👨\x1b\u200D👩', `👨${M}${M}👩`]]);
+	sanitizes(t, [
+		['👨\u200D', `👨${M}`],
+		['\u200D👨', `${M}👨`],
+		['👨\u200D\u200D👩', `👨${M}${M}👩`],
+		['👨\x1b\u200D👩', `👨${M}${M}👩`],
+	]);
 });
 
 test('tag characters smuggling invisible text become one marker', (t) => {

@@ -28,7 +28,7 @@ test('a series longer than the width keeps its latest values, one cell each, so 
 		t.is(line, '▁█'.repeat(30).slice(-width), `${width} cells alternate`);
 	}
 	t.is(sparkline(flapping, {width: 8, ascii: true}), '_#_#_#_#');
-	t.is(sparkline([1, 2, 3, 9, 1], {width: 2}), '█▁', 'the scale is the whole series\' (9 is off screen)');
+	t.is(sparkline([1, 2, 3, 9, 1], {width: 2}), '█▁', "the scale is the whole series' (9 is off screen)");
 });
 
 test('overflow max: resampling keeps the maximum of each bucket so a spike is not lost', (t) => {
@@ -77,14 +77,10 @@ test('property: length is min(values, width) and every character is on the ramp'
 
 test('property: resampled by maximum, the largest value always draws the top level', (t) => {
 	fc.assert(
-		fc.property(
-			fc.array(fc.integer({min: 0, max: 1000}), {minLength: 2, maxLength: 300}),
-			fc.integer({min: 1, max: 40}),
-			(values, width) => {
-				fc.pre(Math.max(...values) > Math.min(...values));
-				return sparkline(values, {width, overflow: 'max'}).includes('█');
-			},
-		),
+		fc.property(fc.array(fc.integer({min: 0, max: 1000}), {minLength: 2, maxLength: 300}), fc.integer({min: 1, max: 40}), (values, width) => {
+			fc.pre(Math.max(...values) > Math.min(...values));
+			return sparkline(values, {width, overflow: 'max'}).includes('█');
+		}),
 	);
 	t.pass();
 });

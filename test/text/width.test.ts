@@ -8,9 +8,21 @@ const FAMILY = '👨\u200D👩\u200D👧';
 
 test('displayWidth counts columns, not code units', (t) => {
 	const columns: Array<[string, number]> = [
-		['', 0], ['abc', 3], ['日本語', 6], ['a日b', 4], ['😀', 2], [FAMILY, 2], ['👍🏽', 2], ['🇫🇷', 2], ['e\u0301', 1], ['café', 4],
+		['', 0],
+		['abc', 3],
+		['日本語', 6],
+		['a日b', 4],
+		['😀', 2],
+		[FAMILY, 2],
+		['👍🏽', 2],
+		['🇫🇷', 2],
+		['e\u0301', 1],
+		['café', 4],
 		// Halfwidth katakana, fullwidth Latin, the ellipsis and the replacement character.
-		['ｶﾀｶﾅ', 4], ['ＡＢ', 4], ['…', 1], ['\uFFFD', 1],
+		['ｶﾀｶﾅ', 4],
+		['ＡＢ', 4],
+		['…', 1],
+		['\uFFFD', 1],
 	];
 	for (const [text, width] of columns) t.is(displayWidth(text), width, JSON.stringify(text));
 });
@@ -23,50 +35,75 @@ function truncates(t: ExecutionContext, cases: TruncateCase[]): void {
 }
 
 test('truncate leaves strings that fit alone', (t) => {
-	truncates(t, [['abc', 3, 'abc'], ['abc', 10, 'abc'], ['日本', 4, '日本'], ['', 0, '']]);
+	truncates(t, [
+		['abc', 3, 'abc'],
+		['abc', 10, 'abc'],
+		['日本', 4, '日本'],
+		['', 0, ''],
+	]);
 });
 
 test('truncate cuts ASCII with an ellipsis', (t) => {
-	truncates(t, [['abcdef', 4, 'abc…'], ['abcdef', 4, 'abc~', {ascii: true}], ['abcdef', 1, '…'], ['abcdef', 0, ''], ['abcdef', -3, ''], ['abcdef', 5.9, 'abcd…']]);
+	truncates(t, [
+		['abcdef', 4, 'abc…'],
+		['abcdef', 4, 'abc~', {ascii: true}],
+		['abcdef', 1, '…'],
+		['abcdef', 0, ''],
+		['abcdef', -3, ''],
+		['abcdef', 5.9, 'abcd…'],
+	]);
 });
 
 test('truncate never splits a wide character', (t) => {
 	// At 4 columns, 本 would need columns 3-4 and the ellipsis the 5th.
-	truncates(t, [['日本語テキスト', 5, '日本…'], ['日本語テキスト', 4, '日…'], ['a日本語', 3, 'a…'], ['日本語', 1, '…']]);
+	truncates(t, [
+		['日本語テキスト', 5, '日本…'],
+		['日本語テキスト', 4, '日…'],
+		['a日本語', 3, 'a…'],
+		['日本語', 1, '…'],
+	]);
 	t.is(displayWidth(truncate('日本語テキスト', 4)), 3);
 });
 
 test('truncate never splits a surrogate pair or an emoji sequence', (t) => {
 	truncates(t, [
-		['😀😀😀', 4, '😀…'], ['😀😀😀', 2, '…'], [`x${FAMILY}y${FAMILY}`, 4, `x${FAMILY}…`], [`x${FAMILY}y`, 3, 'x…'],
-		['👍🏽👍🏽', 3, '👍🏽…'], ['e\u0301e\u0301e\u0301', 2, 'e\u0301…'],
+		['😀😀😀', 4, '😀…'],
+		['😀😀😀', 2, '…'],
+		[`x${FAMILY}y${FAMILY}`, 4, `x${FAMILY}…`],
+		[`x${FAMILY}y`, 3, 'x…'],
+		['👍🏽👍🏽', 3, '👍🏽…'],
+		['e\u0301e\u0301e\u0301', 2, 'e\u0301…'],
 	]);
 });
 
 test('padEnd and padStart pad by columns', (t) => {
 	const pads: Array<[pad: typeof padEnd, text: string, width: number, expected: string]> = [
-		[padEnd, '日本', 6, '日本  '], [padStart, '日本', 6, '  日本'], [padEnd, 'ab', 4, 'ab  '], [padStart, '😀', 3, ' 😀'],
+		[padEnd, '日本', 6, '日本  '],
+		[padStart, '日本', 6, '  日本'],
+		[padEnd, 'ab', 4, 'ab  '],
+		[padStart, '😀', 3, ' 😀'],
 		// Too long already: left as it is.
-		[padEnd, 'abcdef', 3, 'abcdef'], [padStart, 'abcdef', 3, 'abcdef'],
+		[padEnd, 'abcdef', 3, 'abcdef'],
+		[padStart, 'abcdef', 3, 'abcdef'],
 	];
 	for (const [pad, text, width, expected] of pads) t.is(pad(text, width), expected, `${pad.name}(${JSON.stringify(text)}, ${width})`);
 });
 
 test('fit gives exactly the requested width', (t) => {
 	const fits: Array<[text: string, width: number, expected: string, options?: Parameters<typeof fit>[2]]> = [
-		['abcdef', 4, 'abc…'], ['ab', 4, 'ab  '], ['42', 5, '   42', {align: 'right'}], ['日本語テキスト', 4, '日… '], ['日本語テキスト', 4, ' 日~', {ascii: true, align: 'right'}],
+		['abcdef', 4, 'abc…'],
+		['ab', 4, 'ab  '],
+		['42', 5, '   42', {align: 'right'}],
+		['日本語テキスト', 4, '日… '],
+		['日本語テキスト', 4, ' 日~', {ascii: true, align: 'right'}],
 	];
 	for (const [text, width, expected, options] of fits) t.is(fit(text, width, options), expected, `${JSON.stringify(text)} to ${width}`);
 });
 
 const textArb = fc
-	.array(
-		fc.oneof(
-			fc.constantFrom('日', '本', '😀', FAMILY, '👍🏽', 'e\u0301', 'ｶ', 'a', ' ', '🇫🇷'),
-			fc.string({unit: 'grapheme', maxLength: 6}),
-		),
-		{maxLength: 20},
-	)
+	.array(fc.oneof(fc.constantFrom('日', '本', '😀', FAMILY, '👍🏽', 'e\u0301', 'ｶ', 'a', ' ', '🇫🇷'), fc.string({unit: 'grapheme', maxLength: 6})), {
+		maxLength: 20,
+	})
 	.map((parts) => sanitize(parts.join('')));
 
 test('property: truncate stays within the width and only cuts at grapheme boundaries', (t) => {

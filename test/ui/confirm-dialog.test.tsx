@@ -110,7 +110,12 @@ test('Tab and the arrows move the focus; Enter presses the focused button', asyn
 });
 
 test('a parameter is edited with its key', async (t) => {
-	const d = dialog({parameters: [{name: 'ttl', value: '3600'}, {name: 'namespace', value: 'ml', key: 'e'}]});
+	const d = dialog({
+		parameters: [
+			{name: 'ttl', value: '3600'},
+			{name: 'namespace', value: 'ml', key: 'e'},
+		],
+	});
 	await tick();
 	const frame = d.lastFrame() ?? '';
 	t.true(frame.includes('ttl: 3600  [1] edit'));
@@ -172,7 +177,10 @@ test('a long diff gets the room left and scrolls; the buttons always show', asyn
 	let shown = frameLines(d.lastFrame());
 	t.is(shown.length, 24);
 	t.true(d.buttons().includes('[ Apply ]'));
-	t.true(shown.some((l) => l.includes('… and')), 'warnings beyond the room are summarised');
+	t.true(
+		shown.some((l) => l.includes('… and')),
+		'warnings beyond the room are summarised',
+	);
 	t.true(shown.some((l) => l.includes('+ line 0')));
 	t.true(shown.some((l) => /lines 1–\d+ of 100/.test(l)));
 	await d.press('j');
@@ -182,15 +190,32 @@ test('a long diff gets the room left and scrolls; the buttons always show', asyn
 	t.true(shown.some((l) => l.includes('+ line 2 ')));
 	t.deepEqual(d.calls, {apply: 0, cancel: 0, edits: []});
 	d.unmount();
-	const cramped = confirmDialogLines({...dialogProps().props, parameters: Array.from({length: 30}, (_, i) => ({name: `p${i}`, value: String(i)})), focus: 'cancel', diffOffset: 0});
+	const cramped = confirmDialogLines({
+		...dialogProps().props,
+		parameters: Array.from({length: 30}, (_, i) => ({name: `p${i}`, value: String(i)})),
+		focus: 'cancel',
+		diffOffset: 0,
+	});
 	t.true(cramped.lines.length <= 20);
-	t.true(cramped.lines.some((l) => lineText(l).includes('[ Cancel ]')), 'too many parameters: the buttons stay');
+	t.true(
+		cramped.lines.some((l) => lineText(l).includes('[ Cancel ]')),
+		'too many parameters: the buttons stay',
+	);
 });
 
 test('hostile strings are sanitized', (t) => {
 	const evil = 'x\x1b[31mred\x07\x1b]52;c;ZWNobyBwd25lZA==\x07\u202e\x9b2J' + 'n'.repeat(10_000);
 	for (const theme of [plain, ascii]) {
-		const d = dialog({title: evil, risk: evil, warnings: [evil], diff: [{op: '+', text: evil}], parameters: [{name: evil, value: evil}], disabledReason: evil, theme, width: 50});
+		const d = dialog({
+			title: evil,
+			risk: evil,
+			warnings: [evil],
+			diff: [{op: '+', text: evil}],
+			parameters: [{name: evil, value: evil}],
+			disabledReason: evil,
+			theme,
+			width: 50,
+		});
 		const frame = d.lastFrame() ?? '';
 		t.false(frame.includes('\x1b'));
 		t.false(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/.test(frame));

@@ -110,7 +110,11 @@ test('the scroll window follows the cursor and scrolls as little as it can', asy
 	const view = (cursor: number) => <DataTable columns={COLUMNS} rows={data} width={80} height={10} cursor={cursor} theme={plain} />;
 	const {lastFrame, rerender, unmount} = render(view(0));
 	const cursorLine = () => frameLines(lastFrame()).find((l) => l.startsWith('▶'));
-	const shown = () => frameLines(lastFrame()).map((l) => /kind-(\d+)/.exec(l)?.[1]).filter((k) => k !== undefined).map(Number);
+	const shown = () =>
+		frameLines(lastFrame())
+			.map((l) => /kind-(\d+)/.exec(l)?.[1])
+			.filter((k) => k !== undefined)
+			.map(Number);
 	t.deepEqual(shown(), [0, 1, 2, 3, 4, 5, 6, 7]);
 	t.regex(frameLines(lastFrame()).at(-1)!, /rows 1–8 of 30$/);
 
@@ -172,7 +176,9 @@ test('no escape codes without colour; inverse cursor and severity colours with i
 	t.true(frame.includes('\x1b[31m'), 'critical rows are red');
 	coloured.unmount();
 	for (const theme of [plain, ascii]) {
-		const {lastFrame, unmount} = render(<DataTable columns={COLUMNS} rows={data} width={80} height={10} cursor={1} sort={{key: 'kind', direction: 'asc'}} theme={theme} />);
+		const {lastFrame, unmount} = render(
+			<DataTable columns={COLUMNS} rows={data} width={80} height={10} cursor={1} sort={{key: 'kind', direction: 'asc'}} theme={theme} />,
+		);
 		t.false((lastFrame() ?? '').includes('\x1b['));
 		unmount();
 	}

@@ -40,7 +40,10 @@ test('evidence in words and units, aligned, no raw keys', (t) => {
 	const lines = texts(evidenceLines(FINDING, 80, plain));
 	const joined = lines.join('\n');
 	for (const raw of ['rv0WithLimitLists', 'estimatedBytes', 'suggestedScaleDownWindowSeconds', 'severityRule']) t.false(joined.includes(raw), raw);
-	t.true(lines.some((l) => /^objects in the namespace: +2,400$/.test(l)), joined);
+	t.true(
+		lines.some((l) => /^objects in the namespace: +2,400$/.test(l)),
+		joined,
+	);
 	t.true(lines.some((l) => /^estimated size in etcd: +12 MiB$/.test(l)));
 	t.true(lines.some((l) => /^suggested scale-down window: +600 s \(10 min\)$/.test(l)));
 	t.true(lines.some((l) => /^objects: jobs\.batch: +1,200$/.test(l)));
@@ -73,7 +76,11 @@ test('long labels and values wrap in their columns at 80 and 50 columns', (t) =>
 });
 
 test('the whole view wraps, never cuts, and is sanitized', (t) => {
-	const hostile: Finding = {...FINDING, summary: 'evil \x1b]52;c;cHduZWQ=\x07 summary \u202e that is long enough to wrap at fifty columns for sure', detail: ['\x1b[2Jcleared?']};
+	const hostile: Finding = {
+		...FINDING,
+		summary: 'evil \x1b]52;c;cHduZWQ=\x07 summary \u202e that is long enough to wrap at fifty columns for sure',
+		detail: ['\x1b[2Jcleared?'],
+	};
 	for (const width of [80, 50]) {
 		const lines = detailContent({finding: hostile, others: [], width, theme: plain, readOnly: false});
 		const text = texts(lines).join('\n');
@@ -81,7 +88,11 @@ test('the whole view wraps, never cuts, and is sanitized', (t) => {
 		t.false(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/.test(text));
 		t.false(text.includes('…'), 'nothing cut with an ellipsis');
 		const flat = text.replace(/\s+/g, ' ');
-		t.regex(flat, /a Create ResourceQuota ml-pipelines\/object-counts with count\/pods=500, count\/jobs\.batch=1500 and three more/, 'the remedy title wrapped, whole');
+		t.regex(
+			flat,
+			/a Create ResourceQuota ml-pipelines\/object-counts with count\/pods=500, count\/jobs\.batch=1500 and three more/,
+			'the remedy title wrapped, whole',
+		);
 	}
 	const asciiText = texts(detailContent({finding: FINDING, others: [], width: 80, theme: ascii, readOnly: true})).join('\n');
 	t.regex(asciiText, /^[\x20-\x7e\n]*$/);
@@ -97,7 +108,10 @@ test('the scroll is clamped to the content and says where it is', (t) => {
 	const end = detailViewLines({...props, offset: 10_000});
 	t.is(end.offset, end.maxOffset);
 	t.regex(lineText(end.lines.at(-1)!), /↑ more above {3}lines \d+–(\d+) of \1$/);
-	t.true(end.lines.some((l) => lineText(l).includes('a  Create ResourceQuota')), 'the last offset shows the remedies');
+	t.true(
+		end.lines.some((l) => lineText(l).includes('a  Create ResourceQuota')),
+		'the last offset shows the remedies',
+	);
 	const fits = detailViewLines({...props, height: 200, offset: 5});
 	t.false(fits.scrolls);
 	t.is(fits.offset, 0);

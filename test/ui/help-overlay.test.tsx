@@ -47,7 +47,10 @@ test('ASCII borders and key names on an ASCII terminal', (t) => {
 test('scrolls within the height with j, k, PgDn, g and G', async (t) => {
 	const {lastFrame, stdin, unmount} = render(<HelpOverlay width={80} height={12} theme={plain} />);
 	await tick();
-	const body = () => frameLines(lastFrame()).slice(1, -1).map((l) => l.slice(2, -2).trim());
+	const body = () =>
+		frameLines(lastFrame())
+			.slice(1, -1)
+			.map((l) => l.slice(2, -2).trim());
 	t.is(body()[0], 'Navigation');
 	t.false(body().includes('General'));
 	stdin.write('j');
@@ -94,7 +97,10 @@ test('offsets are clamped and the bottom border says where you are', (t) => {
 	t.regex(lineText(far.lines.at(-1)!), /35–42 of 42/);
 	const custom = helpOverlayLines([{title: 'Only', bindings: [{keys: 'x', action: 'a\x1b[31mb'}]}], 40, 10, 0, plain);
 	t.is(custom.lines.length, 4);
-	t.false(custom.lines.some((l) => lineText(l).includes('\x1b')), 'even our own texts cannot carry escapes');
+	t.false(
+		custom.lines.some((l) => lineText(l).includes('\x1b')),
+		'even our own texts cannot carry escapes',
+	);
 });
 
 test('colour codes only with a colour theme', (t) => {

@@ -42,7 +42,10 @@ test('hints are dropped lowest priority first; ? and q stay even with the lowest
 });
 
 test('labels shorten only when no droppable hint is left', (t) => {
-	const onlyRequired = [{key: '?', label: 'help', priority: 0}, {key: 'q', label: 'quit', priority: 0}];
+	const onlyRequired = [
+		{key: '?', label: 'help', priority: 0},
+		{key: 'q', label: 'quit', priority: 0},
+	];
 	t.is(text(14, plain, onlyRequired), '? help  q quit');
 	t.is(text(12, plain, onlyRequired), '? he…  q qu…');
 	t.is(text(10, plain, onlyRequired), '? h…  q q…');
@@ -56,7 +59,11 @@ test('? and q are added when the list lacks them', (t) => {
 });
 
 test('property: exactly the width and ? and q always shown from 14 columns', (t) => {
-	const hintArb = fc.record({key: fc.constantFrom('a', 'b', '↑↓', '⏎', 'Tab', 'PgUp', '/'), label: fc.string({maxLength: 20}), priority: fc.integer({min: 0, max: 9})});
+	const hintArb = fc.record({
+		key: fc.constantFrom('a', 'b', '↑↓', '⏎', 'Tab', 'PgUp', '/'),
+		label: fc.string({maxLength: 20}),
+		priority: fc.integer({min: 0, max: 9}),
+	});
 	fc.assert(
 		fc.property(fc.array(hintArb, {maxLength: 12}), fc.integer({min: 0, max: 160}), fc.boolean(), (hints, width, unicode) => {
 			const theme = makeTheme({color: false, unicode});

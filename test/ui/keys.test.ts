@@ -8,14 +8,49 @@ import type {Key} from 'ink';
 import {helpGroups, KEY_TABLE, keysOf, lookup, MODES} from '../../source/ui/key-table.js';
 import {keyPresses, keysLabel, matches, splitTyped} from '../../source/ui/keys.js';
 
-const NO_KEY: Key = {upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false};
+const NO_KEY: Key = {
+	upArrow: false,
+	downArrow: false,
+	leftArrow: false,
+	rightArrow: false,
+	pageDown: false,
+	pageUp: false,
+	home: false,
+	end: false,
+	return: false,
+	escape: false,
+	ctrl: false,
+	shift: false,
+	tab: false,
+	backspace: false,
+	delete: false,
+	meta: false,
+	super: false,
+	hyper: false,
+	capsLock: false,
+	numLock: false,
+};
 
 test('a run of plain characters is one key each, in order', (t) => {
 	t.deepEqual(keyPresses('jjj', NO_KEY), [{text: 'j'}, {text: 'j'}, {text: 'j'}]);
-	t.deepEqual(keyPresses('2j', NO_KEY).map((k) => k.text), ['2', 'j']);
+	t.deepEqual(
+		keyPresses('2j', NO_KEY).map((k) => k.text),
+		['2', 'j'],
+	);
 	t.deepEqual(splitTyped('/ab\r'), [{text: '/'}, {text: 'a'}, {text: 'b'}, {text: '', name: 'return'}]);
-	t.deepEqual(splitTyped('a\tb\x7f\b\x03'), [{text: 'a'}, {text: '', name: 'tab'}, {text: 'b'}, {text: '', name: 'delete'}, {text: '', name: 'backspace'}, {text: 'c', ctrl: true}]);
-	t.deepEqual(splitTyped('é👍🏽x').map((k) => k.text), ['é', '👍🏽', 'x'], 'by grapheme');
+	t.deepEqual(splitTyped('a\tb\x7f\b\x03'), [
+		{text: 'a'},
+		{text: '', name: 'tab'},
+		{text: 'b'},
+		{text: '', name: 'delete'},
+		{text: '', name: 'backspace'},
+		{text: 'c', ctrl: true},
+	]);
+	t.deepEqual(
+		splitTyped('é👍🏽x').map((k) => k.text),
+		['é', '👍🏽', 'x'],
+		'by grapheme',
+	);
 	t.deepEqual(splitTyped('\x1c\x9bz'), [{text: 'z'}], 'controls we do not know are no keys');
 });
 
@@ -37,7 +72,7 @@ test('specs match what they name and nothing else', (t) => {
 	t.false(matches('c', {text: 'c', ctrl: true}));
 	t.true(matches('shift+tab', {text: '', name: 'tab', shift: true}));
 	t.false(matches('tab', {text: '', name: 'tab', shift: true}));
-	t.false(matches('a', {text: ''}), 'the empty key matches no letter (the detail view\'s arrows once opened remedy a)');
+	t.false(matches('a', {text: ''}), "the empty key matches no letter (the detail view's arrows once opened remedy a)");
 });
 
 test('the key table: one action per key in each mode, and every key is reachable', (t) => {
@@ -58,8 +93,14 @@ test('the key table: one action per key in each mode, and every key is reachable
 
 test('the help lists the keys the app binds (r is the remedy key, as dispatched)', (t) => {
 	const lines = helpGroups().flatMap((g) => g.bindings.map((b) => `${b.keys}  ${b.action}`));
-	t.true(lines.some((l) => /^r {2}the first remedy/.test(l)), lines.join('\n'));
-	t.false(lines.some((l) => /^f /.test(l)), 'no f key');
+	t.true(
+		lines.some((l) => /^r {2}the first remedy/.test(l)),
+		lines.join('\n'),
+	);
+	t.false(
+		lines.some((l) => /^f /.test(l)),
+		'no f key',
+	);
 	t.deepEqual(keysOf('remedy', 'table'), ['r']);
 	t.is(lookup('table', {text: 'r'})?.action, 'remedy');
 	t.true(lines.some((l) => l.startsWith('1-4  ')));

@@ -28,9 +28,27 @@ function finding(name: string, pane: Pane): Finding {
 		severity: 'critical',
 		subject: {kind: 'HorizontalPodAutoscaler', namespace: 'checkout', name},
 		summary: `HPA ${name} reversed 36 times in 60 min`,
-		evidence: {reversals60m: 36, churnPerHour: 38.1, swings: 37, points: 60, approximatePoints: 0, meanReplicas: 6.5, largestSwing: 7, observedMinutes: 60, scaleDownWindowSeconds: 0, scaleUpWindowSeconds: 0, suggestedScaleDownWindowSeconds: 600, medianSecondsBetweenReversals: 92, flappingSinceSecondsAgo: 1500},
+		evidence: {
+			reversals60m: 36,
+			churnPerHour: 38.1,
+			swings: 37,
+			points: 60,
+			approximatePoints: 0,
+			meanReplicas: 6.5,
+			largestSwing: 7,
+			observedMinutes: 60,
+			scaleDownWindowSeconds: 0,
+			scaleUpWindowSeconds: 0,
+			suggestedScaleDownWindowSeconds: 600,
+			medianSecondsBetweenReversals: 92,
+			flappingSinceSecondsAgo: 1500,
+		},
 		remedies: [{id: 'dampen-hpa', title: `Patch HPA ${name}: scaleDown.stabilizationWindowSeconds 0 → 600`}],
-		detail: ['Reversed direction 36 times in the last 60 minutes.', 'Behavior: down 0s up 0s.', 'The remedy changes scaleDown.stabilizationWindowSeconds 0 → 600.'],
+		detail: [
+			'Reversed direction 36 times in the last 60 minutes.',
+			'Behavior: down 0s up 0s.',
+			'The remedy changes scaleDown.stabilizationWindowSeconds 0 → 600.',
+		],
 		series: {label: 'replicas, last 60 min (one value per minute)', values: Array.from({length: 60}, (_, i) => (i % 2 === 0 ? 3 : 10)), stepSeconds: 60},
 	};
 }
@@ -74,7 +92,10 @@ function start(t: ExecutionContext, views: Views, firstPane: Pane = 'etcd') {
 	// Unmounted however the test ends: the app's header timer would keep the worker alive.
 	t.teardown(() => ui.unmount());
 	const frame = () => ui.lastFrame() ?? '';
-	const cursorLine = () => frame().split('\n').find((line) => line.startsWith('▶')) ?? '';
+	const cursorLine = () =>
+		frame()
+			.split('\n')
+			.find((line) => line.startsWith('▶')) ?? '';
 	const until = (check: (frame: string) => boolean, what: string) => eventually(() => check(frame()), 5000, `${what}; the last frame was:\n${frame()}`);
 	const write = async (data: string) => {
 		ui.stdin.write(data);
@@ -119,7 +140,10 @@ test('the detail view shows evidence in words and the flapping as alternating ce
 	await app.write('\r');
 	const frame = await app.until((f) => f.includes('reversals, last 60 min:'), 'the evidence').then(() => app.frame());
 	t.false(/reversals60m|churnPerHour/.test(frame), 'no raw keys');
-	t.true(frame.split('\n').some((line) => line.startsWith('▁█▁█▁█▁█▁█▁█▁█▁█▁█▁█')), frame);
+	t.true(
+		frame.split('\n').some((line) => line.startsWith('▁█▁█▁█▁█▁█▁█▁█▁█▁█▁█')),
+		frame,
+	);
 	t.regex(frame, /-60m .* now/);
 	t.regex(frame, /min 3 max 10/);
 	await app.write('G');

@@ -33,7 +33,21 @@ function finding(id: string, pane: Pane, extra: Partial<Finding> = {}): Finding 
 }
 
 function pane(name: Pane, ids: readonly string[], options: {findings?: boolean; detail?: number} = {}): PaneView {
-	const findings = options.findings === false ? [] : ids.map((id) => finding(id, name, options.detail ? {detail: Array.from({length: options.detail}, (_, i) => `detail line ${i}`), series: {label: 'replicas', values: Array.from({length: 60}, (_, i) => (i % 2 ? 10 : 3)), stepSeconds: 60}} : {}));
+	const findings =
+		options.findings === false
+			? []
+			: ids.map((id) =>
+					finding(
+						id,
+						name,
+						options.detail
+							? {
+									detail: Array.from({length: options.detail}, (_, i) => `detail line ${i}`),
+									series: {label: 'replicas', values: Array.from({length: 60}, (_, i) => (i % 2 ? 10 : 3)), stepSeconds: 60},
+								}
+							: {},
+					),
+				);
 	const rows: Row[] = ids.map((id) => ({id, cells: {name: id}, findingIds: findings.some((f) => f.id === id) ? [id] : []}));
 	return {pane: name, title: name, header: [], columns: [{key: 'name', title: 'NAME', width: 20, priority: 10}], rows, findings};
 }
@@ -111,7 +125,10 @@ test('arrows and PgUp/PgDn in the detail view scroll and never start a remedy', 
 	// The letter still starts the remedy.
 	const remedy = keys(start, 'a');
 	t.is(remedy.state.mode, 'dialog');
-	t.deepEqual(remedy.effects.map((e) => e.type), ['prepare']);
+	t.deepEqual(
+		remedy.effects.map((e) => e.type),
+		['prepare'],
+	);
 });
 
 test('the detail view scrolls to its last line at 80x24, and no further', (t) => {
@@ -119,7 +136,15 @@ test('the detail view scrolls to its last line at 80x24, and no further', (t) =>
 	const height = screenLayout(start, env).bodyHeight;
 	const first = detailViewLines(detailProps(start, env, height));
 	t.true(first.scrolls);
-	t.false(first.lines.some((l) => l.map((s) => s.text).join('').includes('Remedies:')), 'the remedies are below at first');
+	t.false(
+		first.lines.some((l) =>
+			l
+				.map((s) => s.text)
+				.join('')
+				.includes('Remedies:'),
+		),
+		'the remedies are below at first',
+	);
 	const bottom = keys(start, ...Array.from({length: 20}, () => PGDN)).state;
 	const shown = detailViewLines(detailProps(bottom, env, height));
 	t.is(bottom.detail!.offset, shown.maxOffset, 'stops at the end');
@@ -172,7 +197,10 @@ test('a pane not yet looked at keeps its cursor on top while its rows come in; s
 	const more = reduceEvent(start, {type: 'views', views: views({autoscaling: pane('autoscaling', ['checkout-web', 'storefront', 'burst', 'system'])})}).state;
 	const shown = keys(more, '3').state;
 	t.is(currentRow(shown)?.id, 'checkout-web', 'the top row when the pane is first shown');
-	const resorted = reduceEvent(shown, {type: 'views', views: views({autoscaling: pane('autoscaling', ['storefront', 'checkout-web', 'burst', 'system'])})}).state;
+	const resorted = reduceEvent(shown, {
+		type: 'views',
+		views: views({autoscaling: pane('autoscaling', ['storefront', 'checkout-web', 'burst', 'system'])}),
+	}).state;
 	t.is(currentRow(resorted)?.id, 'checkout-web', 'then it stays under the cursor');
 });
 
@@ -189,11 +217,21 @@ test('the dialog: y once applies once; an answer for a cancelled dialog is dropp
 	const start = keys(initialState(views(), 'autoscaling'), 'r').state;
 	t.is(start.mode, 'dialog');
 	const token = start.dialog!.token;
-	const prepared = {plan: {findingId: 'a0', remedyId: 'dampen-hpa', title: 'Dampen', risk: 'r', warnings: [], params: [], undoable: true}, allowed: true, diff: [], notes: [], patched: new Map()} as never;
+	const prepared = {
+		plan: {findingId: 'a0', remedyId: 'dampen-hpa', title: 'Dampen', risk: 'r', warnings: [], params: [], undoable: true},
+		allowed: true,
+		diff: [],
+		notes: [],
+		patched: new Map(),
+	} as never;
 	const ready = reduceEvent(start, {type: 'prepared', token, prepared}).state;
 	t.is(ready.dialog!.busy, undefined);
 	const {state: applying, effects} = keys(ready, 'yy');
-	t.deepEqual(effects.map((e) => e.type), ['apply'], 'the second y in the same chunk sees the first');
+	t.deepEqual(
+		effects.map((e) => e.type),
+		['apply'],
+		'the second y in the same chunk sees the first',
+	);
 	t.is(keys(applying, ESC).state.mode, 'dialog', 'requests are going out: Esc does not close');
 	t.deepEqual(keys(applying, {text: 'c', ctrl: true}).effects, [], 'nor does Ctrl-C quit');
 	const cancelled = keys(start, ESC).state;

@@ -40,7 +40,9 @@ async function withApp(options: SimulatorOptions & {token?: string; readOnly?: b
 		await session.connect();
 		await session.start();
 		const journal = new Journal(join(tempDir(), 'journal.jsonl'));
-		const engine = readOnly ? undefined : new RemedyEngine(remedyApi(session.client, session.access, 32), journal, {context: 'test', user: 'tester'}, remedyCatalog());
+		const engine = readOnly
+			? undefined
+			: new RemedyEngine(remedyApi(session.client, session.access, 32), journal, {context: 'test', user: 'tester'}, remedyCatalog());
 		const controller = new AppController({session, engine, readOnly, minIntervalMs: 100});
 		const theme = makeTheme({color: false, unicode: true});
 		const ui = render(<Screen controller={controller} engine={engine} theme={theme} readOnly={readOnly} width={110} height={32} />);
@@ -139,7 +141,10 @@ test.serial('a remedy by keys: dry run and diff, Enter does not apply, y does; t
 		t.regex(dialog, /Cancel/);
 		const hpas = h.sim.type('autoscaling', 'horizontalpodautoscalers');
 		const before = h.sim.api.get(hpas, 'checkout', 'checkout-web');
-		t.true(h.sim.requestLog.all().some((e) => e.method === 'PATCH' && e.query.dryRun === 'All'), 'the server was asked for a dry run');
+		t.true(
+			h.sim.requestLog.all().some((e) => e.method === 'PATCH' && e.query.dryRun === 'All'),
+			'the server was asked for a dry run',
+		);
 		// The focus starts on Cancel: Enter closes the dialog and applies nothing.
 		await h.press('\r');
 		await h.until(/r remedy/, 'the table again');
@@ -175,7 +180,14 @@ test.serial('a concurrent edit of the field after the dry run: y meets a conflic
 		await h.until(READY, 'the diff');
 		const hpas = h.sim.type('autoscaling', 'horizontalpodautoscalers');
 		// Someone else changes the very field the remedy writes (an edit elsewhere would not conflict).
-		h.sim.api.patch(hpas, 'checkout', 'checkout-web', 'application/merge-patch+json', JSON.stringify({spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 120}}}}), {user: {name: 'someone-else', groups: []}, fieldManager: 'other'});
+		h.sim.api.patch(
+			hpas,
+			'checkout',
+			'checkout-web',
+			'application/merge-patch+json',
+			JSON.stringify({spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 120}}}}),
+			{user: {name: 'someone-else', groups: []}, fieldManager: 'other'},
+		);
 		await h.press('y');
 		await h.until(/nothing was overwritten/, 'the conflict message');
 		t.is(h.sim.api.get(hpas, 'checkout', 'checkout-web').spec.behavior.scaleDown.stabilizationWindowSeconds, 120, 'nothing applied: the other edit stands');
@@ -189,7 +201,12 @@ test.serial('a concurrent edit of the field after the dry run: y meets a conflic
 });
 
 test.serial('a remedy the user may not perform: the dialog says why and y sends nothing', async (t) => {
-	const viewer = {https: true, token: 'viewer', tokens: {viewer: {name: 'viewer', groups: ['system:authenticated']}}, rbac: [{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: ['*'], resources: ['*'], nonResourceURLs: ['*']}]};
+	const viewer = {
+		https: true,
+		token: 'viewer',
+		tokens: {viewer: {name: 'viewer', groups: ['system:authenticated']}},
+		rbac: [{users: ['viewer'], verbs: ['get', 'list', 'watch'], apiGroups: ['*'], resources: ['*'], nonResourceURLs: ['*']}],
+	};
 	await withApp(viewer, async (h) => {
 		await h.press('3');
 		await h.until(/checkout-web/, 'the autoscaling pane');
@@ -199,7 +216,10 @@ test.serial('a remedy the user may not perform: the dialog says why and y sends 
 		t.regex(dialog, /patch/);
 		await h.press('y');
 		await sleep(500);
-		t.false(h.sim.requestLog.all().some((e) => e.method === 'PATCH'), 'no PATCH, not even a dry run');
+		t.false(
+			h.sim.requestLog.all().some((e) => e.method === 'PATCH'),
+			'no PATCH, not even a dry run',
+		);
 	});
 });
 
@@ -216,7 +236,17 @@ test.serial('--read-only: no remedy key, r says so, and not one request but GET'
 		const detail = await h.until(/CRITICAL/, 'the detail view');
 		t.false(/\ba dampen|\ba {2}\S/.test(detail), 'no remedy key in the detail view');
 		t.false(/u undo/.test(detail), 'no undo key');
-		t.deepEqual([...new Set(h.sim.requestLog.all().filter((e) => e.userAgent.startsWith('kubectl-assure/')).map((e) => e.method))], ['GET']);
+		t.deepEqual(
+			[
+				...new Set(
+					h.sim.requestLog
+						.all()
+						.filter((e) => e.userAgent.startsWith('kubectl-assure/'))
+						.map((e) => e.method),
+				),
+			],
+			['GET'],
+		);
 	});
 });
 

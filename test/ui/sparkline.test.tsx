@@ -22,7 +22,10 @@ const text = (lines: ReturnType<typeof sparklineLines>) => lines.map(lineText);
 
 /** The rows of cells (every other line after the title) joined: one character per point drawn. */
 function cells(lines: string[]): string {
-	return lines.filter((_, i) => i % 2 === 1).map((l) => l.trimEnd()).join('');
+	return lines
+		.filter((_, i) => i % 2 === 1)
+		.map((l) => l.trimEnd())
+		.join('');
 }
 
 test('a flapping hour at 80 columns: one cell per minute, every reversal visible, scale and axis', (t) => {
@@ -104,7 +107,10 @@ test('property: every line exactly the width, and every point drawn while it fit
 				const lines = sparklineLines({values, width, theme, label, showRange, stepSeconds});
 				const exact = lines.every((line) => lineWidth(line) === width && !/[\x00-\x1f\x7f-\x9f]/.test(lineText(line)));
 				const ramp = unicode ? SPARK_BLOCKS : SPARK_ASCII;
-				const drawn = lines.filter((_, i) => i % 2 === 1).map((l) => lineText(l).trimEnd()).join('');
+				const drawn = lines
+					.filter((_, i) => i % 2 === 1)
+					.map((l) => lineText(l).trimEnd())
+					.join('');
 				const everyPoint = values.length > 4 * width || (drawn.length === values.length && [...drawn].every((c) => ramp.includes(c)));
 				return exact && everyPoint;
 			},

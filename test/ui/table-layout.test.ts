@@ -261,12 +261,18 @@ test('visibleWindow scrolls as little as possible', (t) => {
 
 test('property: the cursor is always in the window and the window is full', (t) => {
 	fc.assert(
-		fc.property(fc.integer({min: 0, max: 500}), fc.integer({min: -5, max: 600}), fc.integer({min: 1, max: 60}), fc.integer({min: -10, max: 600}), (total, cursor, height, start) => {
-			const w = visibleWindow(total, cursor, height, start);
-			if (total === 0) return w.start === 0 && w.end === 0;
-			const at = Math.min(Math.max(cursor, 0), total - 1);
-			return w.start <= at && at < w.end && w.end - w.start === Math.min(total, height) && w.start >= 0 && w.end <= total;
-		}),
+		fc.property(
+			fc.integer({min: 0, max: 500}),
+			fc.integer({min: -5, max: 600}),
+			fc.integer({min: 1, max: 60}),
+			fc.integer({min: -10, max: 600}),
+			(total, cursor, height, start) => {
+				const w = visibleWindow(total, cursor, height, start);
+				if (total === 0) return w.start === 0 && w.end === 0;
+				const at = Math.min(Math.max(cursor, 0), total - 1);
+				return w.start <= at && at < w.end && w.end - w.start === Math.min(total, height) && w.start >= 0 && w.end <= total;
+			},
+		),
 	);
 	t.pass();
 });
@@ -310,7 +316,10 @@ const PANE: Column[] = [
 test('with content widths: a column is never wider than its content, and nothing is filled', (t) => {
 	const content = {namespace: 10, workload: 20, pods: 5, missing: 30, pool: 6, priority: 9};
 	const layout = layoutColumns(PANE, 200, {content});
-	t.deepEqual(layout.columns.map((c) => c.width), [10, 20, 5, 30, 6, 9]);
+	t.deepEqual(
+		layout.columns.map((c) => c.width),
+		[10, 20, 5, 30, 6, 9],
+	);
 	t.is(layout.width, 80 + 5);
 });
 
@@ -319,7 +328,10 @@ test('with content widths: an important column is not cut while a low-priority c
 	// Everything needs 128 + 5 gaps; at 100 the cut would fall on namespace or workload.
 	const layout = layoutColumns(PANE, 100, {content});
 	const widths = Object.fromEntries(layout.columns.map((c) => [c.column.key, c.width]));
-	t.deepEqual(layout.dropped.map((c) => c.key), ['priority', 'pool']);
+	t.deepEqual(
+		layout.dropped.map((c) => c.key),
+		['priority', 'pool'],
+	);
 	t.deepEqual(widths, {namespace: 20, workload: 30, pods: 5, missing: 40});
 	// Narrower: columns shrink lowest priority first; never fewer than three are shown.
 	const narrow = layoutColumns(PANE, 60, {content});
@@ -334,7 +346,11 @@ test('with content widths: spare width goes to a column whose content was longer
 	t.is(layout.columns.find((c) => c.column.key === 'workload')?.width, 50);
 	const tight = layoutColumns(PANE, 70, {content});
 	t.true(tight.width <= 70);
-	t.deepEqual(tight.dropped.map((c) => c.key), ['priority'], 'the lowest-priority column gave way');
+	t.deepEqual(
+		tight.dropped.map((c) => c.key),
+		['priority'],
+		'the lowest-priority column gave way',
+	);
 	t.is(tight.columns.find((c) => c.column.key === 'workload')!.width, 70 - (10 + 5 + 10 + 6 + 4), 'workload takes what is left, beyond its preferred 32');
 });
 
@@ -352,7 +368,11 @@ test('wrapText breaks at spaces, and inside a word only when the word is longer 
 	t.deepEqual(wrapText('reversals, last 60 min', 12), ['reversals,', 'last 60 min']);
 	t.deepEqual(wrapText('', 10), ['']);
 	t.deepEqual(wrapText('a  b', 10), ['a b']);
-	t.deepEqual(wrapText('id not-guaranteed/checkout/Deployment', 16), ['id not-guarantee', 'd/checkout/Deplo', 'yment'], 'a long word starts on the line it meets');
+	t.deepEqual(
+		wrapText('id not-guaranteed/checkout/Deployment', 16),
+		['id not-guarantee', 'd/checkout/Deplo', 'yment'],
+		'a long word starts on the line it meets',
+	);
 	t.deepEqual(wrapText('日本語のテキスト', 5), ['日本', '語の', 'テキ', 'スト'], 'by display width');
 	fc.assert(
 		fc.property(fc.string({maxLength: 200}), fc.integer({min: 1, max: 60}), (text, width) => {

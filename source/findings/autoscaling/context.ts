@@ -26,7 +26,13 @@ export interface HpaContext {
  * The context of each HPA, in the order given. Each one's flap state goes into
  * `flapStates`, carried over from `previous`.
  */
-export function hpaContexts(state: ClusterState, hpas: readonly SlimHpa[], index: WorkloadLookup, previous: ReadonlyMap<string, FlapState>, flapStates: Map<string, FlapState>): HpaContext[] {
+export function hpaContexts(
+	state: ClusterState,
+	hpas: readonly SlimHpa[],
+	index: WorkloadLookup,
+	previous: ReadonlyMap<string, FlapState>,
+	flapStates: Map<string, FlapState>,
+): HpaContext[] {
 	const now = state.now;
 	const contexts: HpaContext[] = [];
 	for (const hpa of hpas) {
@@ -37,9 +43,10 @@ export function hpaContexts(state: ClusterState, hpas: readonly SlimHpa[], index
 		const score = scoreSeries(history, now, previous.get(key));
 		flapStates.set(key, score.state);
 		const scaledObject = hpa.scaledObject !== undefined ? state.scaledObjects.get(objectKey(hpa.namespace, hpa.scaledObject)) : undefined;
-		const subject: ObjectRef = hpa.scaledObject !== undefined
-			? {kind: 'ScaledObject', namespace: hpa.namespace, name: hpa.scaledObject}
-			: {kind: 'HorizontalPodAutoscaler', namespace: hpa.namespace, name: hpa.name};
+		const subject: ObjectRef =
+			hpa.scaledObject !== undefined
+				? {kind: 'ScaledObject', namespace: hpa.namespace, name: hpa.scaledObject}
+				: {kind: 'HorizontalPodAutoscaler', namespace: hpa.namespace, name: hpa.name};
 		const context: HpaContext = {hpa, key, subject, history, score};
 		if (scaledObject) context.scaledObject = scaledObject;
 		const target = hpaTarget(hpa, index);

@@ -25,7 +25,13 @@ export interface Fight {
 }
 
 /** A second writer of spec.replicas fighting the HPA, when there is one. */
-export function detectFight(hpa: SlimHpa, target: SlimWorkload | undefined, points: readonly ReplicaPoint[], now: number, windowMs = FLAP_WINDOW_MS): Fight | undefined {
+export function detectFight(
+	hpa: SlimHpa,
+	target: SlimWorkload | undefined,
+	points: readonly ReplicaPoint[],
+	now: number,
+	windowMs = FLAP_WINDOW_MS,
+): Fight | undefined {
 	const windowStart = now - windowMs;
 	const others = new Map<string, number>();
 	let otherWrites = 0;
@@ -56,7 +62,12 @@ export function detectFight(hpa: SlimHpa, target: SlimWorkload | undefined, poin
 	const hpaScaled = hpaWrites > 0 || (hpa.lastScaleTime !== undefined && hpa.lastScaleTime >= windowStart);
 	if (!hpaScaled) return undefined;
 	const managers = [...others.entries()].sort((a, b) => b[1] - a[1]).map(([m]) => m);
-	const fight: Fight = {managers, otherWrites: Math.max(otherWrites, 1), hpaWrites, source: fromHistory && fromFields ? 'both' : fromHistory ? 'history' : 'managedFields'};
+	const fight: Fight = {
+		managers,
+		otherWrites: Math.max(otherWrites, 1),
+		hpaWrites,
+		source: fromHistory && fromFields ? 'both' : fromHistory ? 'history' : 'managedFields',
+	};
 	fight.lastOtherWrite = Math.max(...others.values());
 	return fight;
 }

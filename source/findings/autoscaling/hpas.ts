@@ -27,13 +27,22 @@ export interface HpaFacts {
 
 export function hpaFacts(c: HpaContext, now: number): HpaFacts {
 	const {hpa, subject, score, history} = c;
-	const objects: ObjectRef[] = [{kind: 'HorizontalPodAutoscaler', namespace: hpa.namespace, name: hpa.name}, {kind: hpa.target.kind, namespace: hpa.namespace, name: hpa.target.name}];
+	const objects: ObjectRef[] = [
+		{kind: 'HorizontalPodAutoscaler', namespace: hpa.namespace, name: hpa.name},
+		{kind: hpa.target.kind, namespace: hpa.namespace, name: hpa.target.name},
+	];
 	if (hpa.scaledObject !== undefined) objects.unshift(subject);
 	const spark = replicaSpark(history, now);
 	const series = {label: 'replicas, last 60 min (one value per minute)', values: spark, stepSeconds: MINUTE / 1000};
 	const keda = hpa.scaledObject !== undefined;
 	const subjectName = keda ? `ScaledObject ${hpa.scaledObject}` : `HPA ${hpa.name}`;
-	const baseEvidence = {reversals60m: score.reversals, churnPerHour: round1(score.churnPerHour), swings: score.swings, points: score.points, approximatePoints: score.approximate};
+	const baseEvidence = {
+		reversals60m: score.reversals,
+		churnPerHour: round1(score.churnPerHour),
+		swings: score.swings,
+		points: score.points,
+		approximatePoints: score.approximate,
+	};
 	return {objects, spark, series, keda, subjectName, baseEvidence};
 }
 
@@ -101,17 +110,30 @@ export function flappingFinding(c: HpaContext, facts: HpaFacts, now: number): Fi
 	// A KEDA-owned HPA is dampened through its ScaledObject's behavior (its HPA's when the ScaledObject is not known).
 	const change = dampenBehavior(keda && c.scaledObject ? c.scaledObject.behavior : hpa.behavior, {scaleDownWindowSeconds: suggested});
 	const remedies: RemedyRef[] = change
-		? [keda ? {id: 'dampen-scaledobject', title: `Patch ScaledObject ${hpa.scaledObject}: ${change.changes.join('; ')}`} : {id: 'dampen-hpa', title: `Patch HPA ${hpa.name}: ${change.changes.join('; ')}`}]
+		? [
+				keda
+					? {id: 'dampen-scaledobject', title: `Patch ScaledObject ${hpa.scaledObject}: ${change.changes.join('; ')}`}
+					: {id: 'dampen-hpa', title: `Patch HPA ${hpa.name}: ${change.changes.join('; ')}`},
+			]
 		: [];
 	const detail = [
 		`Reversed direction ${score.reversals} times in the last 60 minutes (swings of at least max(1 pod, 10 %)); churn ${round1(score.churnPerHour)}/h (pods added and removed per hour, in multiples of the mean of ${round1(score.meanReplicas)} replicas); largest swing ${score.largestSwing} pods.`,
 		`Behavior: ${behaviorText(hpa.behavior)} (* = default: scale-down window 300 s, scale-up window 0 s).`,
 	];
-	if (score.approximate > 0) detail.push(`${score.approximate} of ${score.points} points are approximate: backfilled from SuccessfulRescale events, which keep only a count and first/last times.`);
+	if (score.approximate > 0)
+		detail.push(
+			`${score.approximate} of ${score.points} points are approximate: backfilled from SuccessfulRescale events, which keep only a count and first/last times.`,
+		);
 	if (change) {
 		detail.push(`The remedy changes ${change.changes.join('; ')}${change.kept.length > 0 ? `, and keeps ${change.kept.join(', ')}` : ''}.`);
-		if (keda) detail.push(`KEDA owns HPA ${hpa.name} and reverts direct edits, so the ScaledObject's spec.advanced.horizontalPodAutoscalerConfig.behavior is patched instead.`);
-	} else detail.push('The stabilization windows are already long: the metric itself probably oscillates (check the scaler, its target value, and readiness of new pods).');
+		if (keda)
+			detail.push(
+				`KEDA owns HPA ${hpa.name} and reverts direct edits, so the ScaledObject's spec.advanced.horizontalPodAutoscalerConfig.behavior is patched instead.`,
+			);
+	} else
+		detail.push(
+			'The stabilization windows are already long: the metric itself probably oscillates (check the scaler, its target value, and readiness of new pods).',
+		);
 	return {
 		id: findingId('hpa-flapping', subject),
 		pane: 'autoscaling',
@@ -173,7 +195,13 @@ export function atMaxFinding(c: HpaContext, facts: HpaFacts, observedSince: numb
 		severity: 'warning',
 		subject,
 		summary: `${subjectName} has been at its maximum of ${hpa.maxReplicas} for ${at.lowerBound ? 'at least ' : ''}${minutes} min`,
-		evidence: {minutesAtMax: minutes, maxReplicas: hpa.maxReplicas, currentReplicas: hpa.currentReplicas, desiredReplicas: hpa.desiredReplicas, ...(wantsMore ? {scalingLimited: 'TooManyReplicas'} : {})},
+		evidence: {
+			minutesAtMax: minutes,
+			maxReplicas: hpa.maxReplicas,
+			currentReplicas: hpa.currentReplicas,
+			desiredReplicas: hpa.desiredReplicas,
+			...(wantsMore ? {scalingLimited: 'TooManyReplicas'} : {}),
+		},
 		objects,
 		remedies: [],
 		detail: [
@@ -193,7 +221,9 @@ export function mismatchFinding(c: HpaContext, facts: HpaFacts, fight: Fight | u
 	const recentChange = history.some((p, i) => i > 0 && p.time > now - MISMATCH_MINUTES * MINUTE && p.replicas !== history[i - 1]!.replicas);
 	if (since === undefined || now - since < MISMATCH_MINUTES * MINUTE || recentChange) return undefined;
 	const minutes = Math.floor((now - since) / MINUTE);
-	const failing = Object.entries(hpa.conditions).filter(([type, c]) => (type === 'AbleToScale' || type === 'ScalingActive') && c.status === 'False').map(([type, c]) => `${type}=False (${c.reason})`);
+	const failing = Object.entries(hpa.conditions)
+		.filter(([type, c]) => (type === 'AbleToScale' || type === 'ScalingActive') && c.status === 'False')
+		.map(([type, c]) => `${type}=False (${c.reason})`);
 	return {
 		id: findingId('hpa-desired-mismatch', subject),
 		pane: 'autoscaling',
@@ -201,7 +231,12 @@ export function mismatchFinding(c: HpaContext, facts: HpaFacts, fight: Fight | u
 		severity: 'warning',
 		subject,
 		summary: `${subjectName} wants ${hpa.desiredReplicas} replicas but has ${hpa.currentReplicas}, ${minutes} min after its last scale`,
-		evidence: {desiredReplicas: hpa.desiredReplicas, currentReplicas: hpa.currentReplicas, minutesSinceLastScale: minutes, ...(failing.length > 0 ? {conditions: failing.join(', ')} : {})},
+		evidence: {
+			desiredReplicas: hpa.desiredReplicas,
+			currentReplicas: hpa.currentReplicas,
+			minutesSinceLastScale: minutes,
+			...(failing.length > 0 ? {conditions: failing.join(', ')} : {}),
+		},
 		objects,
 		remedies: [],
 		detail: [

@@ -21,7 +21,8 @@ const BOUNDING_KEYS = new Set(['pods', 'count/pods', 'cpu', 'requests.cpu', 'lim
 export function unboundedNamespaceFindings(state: ClusterState, hpas: readonly SlimHpa[], index: WorkloadLookup, notes: string[]): Finding[] {
 	const findings: Finding[] = [];
 	const quotaUnreadable = unreadableReason(state, ['quotas', 'ResourceQuota', 'resourcequotas']);
-	if (quotaUnreadable !== undefined && hpas.length > 0) notes.push(`ResourceQuotas are not readable (${quotaUnreadable}): unbounded namespaces are not checked`);
+	if (quotaUnreadable !== undefined && hpas.length > 0)
+		notes.push(`ResourceQuotas are not readable (${quotaUnreadable}): unbounded namespaces are not checked`);
 	else {
 		let scope: NamespaceIndex | undefined;
 		const byNamespace = new Map<string, SlimHpa[]>();
@@ -68,7 +69,16 @@ export function unboundedNamespaceFindings(state: ClusterState, hpas: readonly S
 				},
 				objects: list.slice(0, 10).map((h) => ({kind: 'HorizontalPodAutoscaler', namespace: ns, name: h.name})),
 				objectsTotal: list.length,
-				remedies: quota ? [{id: 'create-quota', title: `Create ResourceQuota ${ns}/${quota.name} (${Object.entries(quota.hard).map(([k, v]) => `${k}=${v}`).join(', ')})`}] : [],
+				remedies: quota
+					? [
+							{
+								id: 'create-quota',
+								title: `Create ResourceQuota ${ns}/${quota.name} (${Object.entries(quota.hard)
+									.map(([k, v]) => `${k}=${v}`)
+									.join(', ')})`,
+							},
+						]
+					: [],
 				detail: quota ? ['Derived from:', ...quota.derivation.map((d) => `  ${d}`), ...quota.omitted.map((o) => `Left out ${o}.`)] : [],
 			});
 		}

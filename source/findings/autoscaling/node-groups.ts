@@ -41,7 +41,13 @@ export interface FlappingHpas {
  * "nodegroup/<pool>"), carried over from `previous`; notes about what could not be
  * checked go into `notes`.
  */
-export function nodeGroupFindings(state: ClusterState, hpas: FlappingHpas, previous: ReadonlyMap<string, FlapState>, flapStates: Map<string, FlapState>, notes: string[]): {findings: Finding[]; rows: Row[]} {
+export function nodeGroupFindings(
+	state: ClusterState,
+	hpas: FlappingHpas,
+	previous: ReadonlyMap<string, FlapState>,
+	flapStates: Map<string, FlapState>,
+	notes: string[],
+): {findings: Finding[]; rows: Row[]} {
 	const now = state.now;
 	const findings: Finding[] = [];
 	const rows: Row[] = [];
@@ -115,7 +121,7 @@ function oscillatingFinding(g: NodeGroup, state: ClusterState, hpas: FlappingHpa
 		detail: [
 			`${shortLived} node${shortLived === 1 ? '' : 's'} lived less than 30 minutes: the cluster-autoscaler adds capacity and removes it again.`,
 			...(drivers.length > 0 ? [`Flapping autoscalers whose pods run in this group: ${drivers.join(', ')}; dampening them usually calms the group.`] : []),
-			'Otherwise lengthen the cluster-autoscaler\'s --scale-down-unneeded-time and --scale-down-delay-after-add (both 10m by default), or keep spare capacity with over-provisioning.',
+			"Otherwise lengthen the cluster-autoscaler's --scale-down-unneeded-time and --scale-down-delay-after-add (both 10m by default), or keep spare capacity with over-provisioning.",
 		],
 		series: {label: 'nodes, last 60 min (one value per minute)', values: replicaSpark(points, now), stepSeconds: MINUTE / 1000},
 	};
@@ -140,11 +146,22 @@ function noOverprovisioningFinding(g: NodeGroup, state: ClusterState, workloads:
 		},
 		objects: nodes.slice(0, 10).map((n) => ({kind: 'Node', name: n.name})),
 		objectsTotal: nodes.length,
-		remedies: sizing ? [{id: 'create-overprovisioning', title: `Create PriorityClass ${sizing.priorityClassName} (${OVERPROVISIONING_PRIORITY}) and ${sizing.replicas} pause pod${sizing.replicas === 1 ? '' : 's'} of ${formatCpu(sizing.perPod.cpuMillis)} CPU / ${formatMemory(sizing.perPod.memoryBytes, {approximate: true})} in ${pool}`}] : [],
+		remedies: sizing
+			? [
+					{
+						id: 'create-overprovisioning',
+						title: `Create PriorityClass ${sizing.priorityClassName} (${OVERPROVISIONING_PRIORITY}) and ${sizing.replicas} pause pod${sizing.replicas === 1 ? '' : 's'} of ${formatCpu(sizing.perPod.cpuMillis)} CPU / ${formatMemory(sizing.perPod.memoryBytes, {approximate: true})} in ${pool}`,
+					},
+				]
+			: [],
 		detail: [
 			'Pause pods at priority -10 hold spare room; a real pod preempts them at once and the cluster-autoscaler adds a node for the pause pods instead of for the real pod.',
-			...(present.tooLow.length > 0 ? [`Pods at priority below ${OVERPROVISIONING_PRIORITY} (${present.tooLow.join(', ')}) are expendable: the cluster-autoscaler ignores them, so they keep no capacity.`] : []),
-			...(sizing ? [`Cost: ${sizing.cost}`, ...sizing.notes] : ['No remedy: the group\'s nodes carry no pool label to pin pause pods to.']),
+			...(present.tooLow.length > 0
+				? [
+						`Pods at priority below ${OVERPROVISIONING_PRIORITY} (${present.tooLow.join(', ')}) are expendable: the cluster-autoscaler ignores them, so they keep no capacity.`,
+					]
+				: []),
+			...(sizing ? [`Cost: ${sizing.cost}`, ...sizing.notes] : ["No remedy: the group's nodes carry no pool label to pin pause pods to."]),
 		],
 	};
 }
@@ -196,7 +213,14 @@ function runsOn(state: ClusterState, workloads: readonly SlimWorkload[], target:
 }
 
 /** Names of flapping autoscalers whose targets are pinned to, or run in, `pool`. */
-function flappingOnPool(contexts: readonly HpaContext[], flapping: ReadonlySet<string>, pool: string, nodes: readonly SlimNode[], state: ClusterState, workloads: readonly SlimWorkload[]): string[] {
+function flappingOnPool(
+	contexts: readonly HpaContext[],
+	flapping: ReadonlySet<string>,
+	pool: string,
+	nodes: readonly SlimNode[],
+	state: ClusterState,
+	workloads: readonly SlimWorkload[],
+): string[] {
 	const nodeNames = new Set(nodes.map((n) => n.name));
 	const out: string[] = [];
 	for (const c of contexts) {
@@ -209,7 +233,12 @@ function flappingOnPool(contexts: readonly HpaContext[], flapping: ReadonlySet<s
 }
 
 /** Whether pause pods at a negative priority ≥ -10 run in (or are pinned to) `pool`. */
-function overprovisioningPresent(state: ClusterState, workloads: readonly SlimWorkload[], pool: string, nodes: readonly SlimNode[]): {working: boolean; negativeClasses: number; tooLow: string[]} {
+function overprovisioningPresent(
+	state: ClusterState,
+	workloads: readonly SlimWorkload[],
+	pool: string,
+	nodes: readonly SlimNode[],
+): {working: boolean; negativeClasses: number; tooLow: string[]} {
 	const negative = new Map([...state.priorityClasses.values()].filter((p) => p.value < 0).map((p) => [p.name, p.value]));
 	const nodeNames = new Set(nodes.map((n) => n.name));
 	let working = false;

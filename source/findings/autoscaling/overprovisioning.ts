@@ -56,7 +56,9 @@ export function overprovisioningSizing(state: ClusterState, pool: string, option
 		memoryBytes: Math.max(64 * mi, Math.floor((nodeMemory * share) / (64 * mi)) * 64 * mi),
 	};
 
-	const existing = [...state.priorityClasses.values()].filter((p) => p.value === OVERPROVISIONING_PRIORITY && !p.globalDefault).sort((a, b) => a.name.localeCompare(b.name))[0];
+	const existing = [...state.priorityClasses.values()]
+		.filter((p) => p.value === OVERPROVISIONING_PRIORITY && !p.globalDefault)
+		.sort((a, b) => a.name.localeCompare(b.name))[0];
 	let priorityClassName = existing?.name ?? options.priorityClassName ?? 'overprovisioning';
 	// A class of that name at another value cannot be changed (value is immutable): pick another name.
 	while (!existing && [...state.priorityClasses.values()].some((p) => p.name === priorityClassName)) priorityClassName = `${priorityClassName}-assure`;
@@ -66,9 +68,10 @@ export function overprovisioningSizing(state: ClusterState, pool: string, option
 	const nodesWorth = (perPod.cpuMillis * replicas) / nodeCpu;
 	const instance = nodes.map((n) => n.labels?.['node.kubernetes.io/instance-type']).find((t) => t !== undefined);
 	const notes: string[] = [];
-	const cost = `Reserves ${formatCpu(totalCpu)} CPU and ${formatMemory(totalMemory, {approximate: true})} in node group ${pool} at all times `
-		+ `(about ${nodesWorth.toFixed(1)} of a${instance ? ` ${instance}` : ''} node of ${formatCpu(nodeCpu)} CPU / ${formatMemory(nodeMemory, {approximate: true})}); `
-		+ `the cluster-autoscaler keeps that much capacity running, so expect to pay for up to ${Math.ceil(nodesWorth - 1e-9)} extra node${Math.ceil(nodesWorth - 1e-9) === 1 ? '' : 's'} while the group would otherwise be smaller.`;
+	const cost =
+		`Reserves ${formatCpu(totalCpu)} CPU and ${formatMemory(totalMemory, {approximate: true})} in node group ${pool} at all times ` +
+		`(about ${nodesWorth.toFixed(1)} of a${instance ? ` ${instance}` : ''} node of ${formatCpu(nodeCpu)} CPU / ${formatMemory(nodeMemory, {approximate: true})}); ` +
+		`the cluster-autoscaler keeps that much capacity running, so expect to pay for up to ${Math.ceil(nodesWorth - 1e-9)} extra node${Math.ceil(nodesWorth - 1e-9) === 1 ? '' : 's'} while the group would otherwise be smaller.`;
 	notes.push(`Pinned with nodeSelector ${labelKey}=${pool}; if the group's nodes are tainted, add matching tolerations.`);
 	if (existing) notes.push(`Uses the existing PriorityClass ${existing.name} (value ${OVERPROVISIONING_PRIORITY}).`);
 	return {pool, namespace, labelKey, perPod, replicas, priorityClassName, createPriorityClass: !existing, cost, notes};

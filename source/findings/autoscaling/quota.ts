@@ -68,14 +68,17 @@ export function hpaQuota(state: ClusterState, namespace: string, options: QuotaO
 			continue;
 		}
 		let names = targets.get(target.kind);
-		if (names === undefined) targets.set(target.kind, names = new Set());
+		if (names === undefined) targets.set(target.kind, (names = new Set()));
 		names.add(target.name);
 		const per = podRequests(target.template);
 		if (per.cpuMillis === undefined) cpuMissing ??= `${target.kind}/${target.name} has a container without a cpu request`;
 		if (per.memoryBytes === undefined) memoryMissing ??= `${target.kind}/${target.name} has a container without a memory request`;
 		cpu += hpa.maxReplicas * (per.cpuMillis ?? 0);
 		memory += hpa.maxReplicas * (per.memoryBytes ?? 0);
-		const each = [per.cpuMillis !== undefined ? formatCpu(per.cpuMillis) : 'no cpu request', per.memoryBytes !== undefined ? formatMemory(per.memoryBytes, {approximate: true}) : 'no memory request'].join(', ');
+		const each = [
+			per.cpuMillis !== undefined ? formatCpu(per.cpuMillis) : 'no cpu request',
+			per.memoryBytes !== undefined ? formatMemory(per.memoryBytes, {approximate: true}) : 'no memory request',
+		].join(', ');
 		derivation.push(`${hpa.name}: max ${hpa.maxReplicas} × ${target.kind}/${target.name} (${each} per pod)`);
 	}
 
@@ -105,7 +108,8 @@ export function hpaQuota(state: ClusterState, namespace: string, options: QuotaO
 		if (per.cpuMillis === undefined) cpuMissing ??= `${w.kind}/${w.name} has a container without a cpu request`;
 		if (per.memoryBytes === undefined) memoryMissing ??= `${w.kind}/${w.name} has a container without a memory request`;
 	}
-	if (otherPods > 0) derivation.push(`other pods running now: ${otherPods} (${formatCpu(otherCpu)} cpu, ${formatMemory(otherMemory, {approximate: true})} memory requested)`);
+	if (otherPods > 0)
+		derivation.push(`other pods running now: ${otherPods} (${formatCpu(otherCpu)} cpu, ${formatMemory(otherMemory, {approximate: true})} memory requested)`);
 	derivation.push(`+${Math.round(headroom * 100)} % headroom for rolling-update surge (maxSurge defaults to 25 %)`);
 
 	const factor = 1 + headroom;

@@ -45,31 +45,39 @@ export function eventStormFindings(ctx: Context): void {
 		const objects: ObjectRef[] = [];
 		for (const r of group.rates) for (const name of r.sampleObjects) objects.push({kind: group.involvedKind, namespace: r.namespace || undefined, name});
 		const subject: ObjectRef = {kind: 'EventSource', name: group.source};
-		add(ctx, {
-			id: findingId('event-storm', {kind: group.involvedKind, name: group.source}),
-			pane: 'etcd',
-			type: 'event-storm',
-			severity,
-			subject,
-			summary: `${group.source} creates ${formatCount(Math.round(perMinute))} events/min about ${group.involvedKind} objects`,
-			evidence: {
-				source: group.source,
-				involvedKind: group.involvedKind,
-				perMinute: Math.round(perMinute * 10) / 10,
-				peakPerMinute: Math.max(...series),
-				total: group.rates.reduce((sum, r) => sum + r.total, 0),
-				heldInEtcd: held,
-				namespaces: namespaces.join(', '),
-				reasons: [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([reason, n]) => `${reason} ${n}`).join(', '),
-				severityRule: `warning from ${STORM_PER_MINUTE} events/min over the last 5 minutes; critical when the 1h event TTL lets it hold ${formatCount(heldLimit)}+ events in etcd (about ${Math.ceil(heldLimit / EVENT_TTL_MINUTES)}/min)`,
+		add(
+			ctx,
+			{
+				id: findingId('event-storm', {kind: group.involvedKind, name: group.source}),
+				pane: 'etcd',
+				type: 'event-storm',
+				severity,
+				subject,
+				summary: `${group.source} creates ${formatCount(Math.round(perMinute))} events/min about ${group.involvedKind} objects`,
+				evidence: {
+					source: group.source,
+					involvedKind: group.involvedKind,
+					perMinute: Math.round(perMinute * 10) / 10,
+					peakPerMinute: Math.max(...series),
+					total: group.rates.reduce((sum, r) => sum + r.total, 0),
+					heldInEtcd: held,
+					namespaces: namespaces.join(', '),
+					reasons: [...reasons]
+						.sort((a, b) => b[1] - a[1])
+						.slice(0, 5)
+						.map(([reason, n]) => `${reason} ${n}`)
+						.join(', '),
+					severityRule: `warning from ${STORM_PER_MINUTE} events/min over the last 5 minutes; critical when the 1h event TTL lets it hold ${formatCount(heldLimit)}+ events in etcd (about ${Math.ceil(heldLimit / EVENT_TTL_MINUTES)}/min)`,
+				},
+				...bounded(objects),
+				remedies: [],
+				detail: [
+					'Events have no watch cache: every events LIST goes to etcd, and each event lives 1h (--event-ttl).',
+					'Fix the controller to emit fewer events (aggregate progress into status instead); meanwhile an APF FlowSchema can throttle its writes.',
+				],
+				series: {label: 'events per minute', values: series, stepSeconds: 60},
 			},
-			...bounded(objects),
-			remedies: [],
-			detail: [
-				'Events have no watch cache: every events LIST goes to etcd, and each event lives 1h (--event-ttl).',
-				'Fix the controller to emit fewer events (aggregate progress into status instead); meanwhile an APF FlowSchema can throttle its writes.',
-			],
-			series: {label: 'events per minute', values: series, stepSeconds: 60},
-		}, ROW_EVENTS);
+			ROW_EVENTS,
+		);
 	}
 }

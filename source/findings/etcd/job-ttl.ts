@@ -55,7 +55,10 @@ function hoursText(seconds: number): string {
  * whole hours. With fewer than two runs there is no cadence: one day.
  */
 export function chooseJobTtl(runs: readonly JobRun[]): TtlChoice {
-	const times = runs.map((run) => run.finished ?? run.created).filter((t) => Number.isFinite(t)).sort((a, b) => a - b);
+	const times = runs
+		.map((run) => run.finished ?? run.created)
+		.filter((t) => Number.isFinite(t))
+		.sort((a, b) => a - b);
 	const gaps: number[] = [];
 	for (let i = 1; i < times.length; i++) {
 		const gap = times[i]! - times[i - 1]!;

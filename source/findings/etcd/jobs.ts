@@ -87,7 +87,9 @@ export function jobFindings(ctx: Context, kinds: ReadonlyMap<string, KindFigures
 		if (cron) {
 			evidence.successfulJobsHistoryLimit = cron.successfulJobsHistoryLimit;
 			evidence.failedJobsHistoryLimit = cron.failedJobsHistoryLimit;
-			detail.push(`History limits ${cron.successfulJobsHistoryLimit}/${cron.failedJobsHistoryLimit} let the CronJob keep up to ${cron.successfulJobsHistoryLimit + cron.failedJobsHistoryLimit} finished Jobs (the defaults are 3/1).`);
+			detail.push(
+				`History limits ${cron.successfulJobsHistoryLimit}/${cron.failedJobsHistoryLimit} let the CronJob keep up to ${cron.successfulJobsHistoryLimit + cron.failedJobsHistoryLimit} finished Jobs (the defaults are 3/1).`,
+			);
 			if (cron.jobTtlSecondsAfterFinished !== undefined) {
 				detail.push(`Its jobTemplate already sets ttlSecondsAfterFinished: ${cron.jobTtlSecondsAfterFinished}; these Jobs were created before that.`);
 			}
@@ -101,7 +103,10 @@ export function jobFindings(ctx: Context, kinds: ReadonlyMap<string, KindFigures
 			});
 		}
 		remedies.push({id: 'delete-finished-jobs', title: `Delete the ${plural(offenders.length, 'finished Job')} and their pods (in batches, Background)`});
-		if (!group.cronJob) detail.push('Setting the TTL on existing Jobs makes the TTL controller delete those finished longer ago at once; whatever creates these Jobs should set ttlSecondsAfterFinished itself.');
+		if (!group.cronJob)
+			detail.push(
+				'Setting the TTL on existing Jobs makes the TTL controller delete those finished longer ago at once; whatever creates these Jobs should set ttlSecondsAfterFinished itself.',
+			);
 		const finding: Finding = {
 			id: group.id,
 			pane: 'etcd',

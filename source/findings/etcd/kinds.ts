@@ -71,7 +71,11 @@ function slopePerHour(points: readonly CountPoint[]): number {
 	return den > 0 ? num / den : 0;
 }
 
-function growthOf(rc: ResourceCount | undefined, count: number | undefined, now: number): Pick<KindFigures, 'sinceStartPerHour' | 'recentPerHour' | 'observedMs'> {
+function growthOf(
+	rc: ResourceCount | undefined,
+	count: number | undefined,
+	now: number,
+): Pick<KindFigures, 'sinceStartPerHour' | 'recentPerHour' | 'observedMs'> {
 	if (rc === undefined || count === undefined) return {observedMs: 0};
 	const first = rc.first ?? rc.history[0];
 	const observedMs = first ? Math.max(0, now - first.time) : 0;
@@ -140,7 +144,7 @@ export function kindFigures(state: ClusterState): KindFigures[] {
 			estimated,
 			avgBytes,
 			sampledObjects: rc?.sample?.objects,
-			largest: isSecret ? [] : rc?.sample?.largest ?? [],
+			largest: isSecret ? [] : (rc?.sample?.largest ?? []),
 			...growthOf(rc, count, state.now),
 			history: rc?.history ?? [],
 		});
@@ -155,22 +159,26 @@ export function kindFindings(ctx: Context, kinds: readonly KindFigures[], etcd: 
 		const subject: ObjectRef = {kind: 'Resource', name: k.name};
 		const count = k.count;
 		if (count !== undefined && count > KIND_COUNT_GUIDANCE) {
-			add(ctx, {
-				id: findingId('kind-over-10k', subject),
-				pane: 'etcd',
-				type: 'kind-over-10k',
-				severity: 'warning',
-				subject,
-				summary: `${formatCount(count)} ${k.name} objects: over the ${formatCount(KIND_COUNT_GUIDANCE)} per kind AKS warns about`,
-				evidence: {
-					count,
-					countFrom: k.countSource,
-					bytes: k.bytes !== undefined ? Math.round(k.bytes) : 'unknown',
-					severityRule: 'warning above 10,000 objects of one kind (AKS guidance: every LIST of the kind reads them all)',
+			add(
+				ctx,
+				{
+					id: findingId('kind-over-10k', subject),
+					pane: 'etcd',
+					type: 'kind-over-10k',
+					severity: 'warning',
+					subject,
+					summary: `${formatCount(count)} ${k.name} objects: over the ${formatCount(KIND_COUNT_GUIDANCE)} per kind AKS warns about`,
+					evidence: {
+						count,
+						countFrom: k.countSource,
+						bytes: k.bytes !== undefined ? Math.round(k.bytes) : 'unknown',
+						severityRule: 'warning above 10,000 objects of one kind (AKS guidance: every LIST of the kind reads them all)',
+					},
+					remedies: [],
+					detail: ['Look at the retention findings for this kind below; clients that LIST it without paging pay for every object.'],
 				},
-				remedies: [],
-				detail: ['Look at the retention findings for this kind below; clients that LIST it without paging pay for every object.'],
-			}, [k.id]);
+				[k.id],
+			);
 		}
 		if (k.group === '' && k.resource === 'events') continue;
 		if (k.group === 'events.k8s.io') continue;
@@ -183,7 +191,8 @@ export function kindFindings(ctx: Context, kinds: readonly KindFigures[], etcd: 
 		if (rate >= GROWTH_RELATIVE_PER_HOUR * Math.max(1, count)) reasons.push(`+${formatPercent(rate / Math.max(1, count))} of its count per hour`);
 		if (count <= KIND_COUNT_GUIDANCE && count + 24 * rate > KIND_COUNT_GUIDANCE) reasons.push(`passes ${formatCount(KIND_COUNT_GUIDANCE)} within a day`);
 		const bytesPerHour = k.avgBytes !== undefined ? rate * k.avgBytes : undefined;
-		if (bytesPerHour !== undefined && bytesPerHour * 24 >= GROWTH_QUOTA_SHARE_PER_DAY * etcd.quota) reasons.push(`adds ${formatBytes(bytesPerHour * 24)}/day, ${formatPercent((bytesPerHour * 24) / etcd.quota)} of the etcd quota`);
+		if (bytesPerHour !== undefined && bytesPerHour * 24 >= GROWTH_QUOTA_SHARE_PER_DAY * etcd.quota)
+			reasons.push(`adds ${formatBytes(bytesPerHour * 24)}/day, ${formatPercent((bytesPerHour * 24) / etcd.quota)} of the etcd quota`);
 		if (reasons.length === 0) continue;
 		let severity: Severity = 'warning';
 		let severityRule = 'warning: grows fast by the rule above';
@@ -191,25 +200,30 @@ export function kindFindings(ctx: Context, kinds: readonly KindFigures[], etcd: 
 			severity = 'critical';
 			severityRule = 'critical: at this rate it fills the rest of the etcd quota within a day';
 		}
-		add(ctx, {
-			id: findingId('kind-growing-fast', subject),
-			pane: 'etcd',
-			type: 'kind-growing-fast',
-			severity,
-			subject,
-			summary: `${k.name} grows by ${growthText(rate)} (${formatCount(count)} now): ${reasons.join('; ')}`,
-			evidence: {
-				count,
-				perHour: Math.round(rate * 10) / 10,
-				sinceStartPerHour: k.sinceStartPerHour !== undefined ? Math.round(k.sinceStartPerHour * 10) / 10 : 'unknown',
-				recentPerHour: k.recentPerHour !== undefined ? Math.round(k.recentPerHour * 10) / 10 : 'unknown',
-				observedFor: formatAge(k.observedMs),
-				growthRule: 'watched 10m+, 10+/h by both the since-start and the last-hour estimate, and +25%/h, or past 10,000 within a day, or 5% of the etcd quota per day',
-				severityRule,
+		add(
+			ctx,
+			{
+				id: findingId('kind-growing-fast', subject),
+				pane: 'etcd',
+				type: 'kind-growing-fast',
+				severity,
+				subject,
+				summary: `${k.name} grows by ${growthText(rate)} (${formatCount(count)} now): ${reasons.join('; ')}`,
+				evidence: {
+					count,
+					perHour: Math.round(rate * 10) / 10,
+					sinceStartPerHour: k.sinceStartPerHour !== undefined ? Math.round(k.sinceStartPerHour * 10) / 10 : 'unknown',
+					recentPerHour: k.recentPerHour !== undefined ? Math.round(k.recentPerHour * 10) / 10 : 'unknown',
+					observedFor: formatAge(k.observedMs),
+					growthRule:
+						'watched 10m+, 10+/h by both the since-start and the last-hour estimate, and +25%/h, or past 10,000 within a day, or 5% of the etcd quota per day',
+					severityRule,
+				},
+				remedies: [],
+				series: {label: 'objects (a point at each change of the count)', values: k.history.map((p) => p.count)},
 			},
-			remedies: [],
-			series: {label: 'objects (a point at each change of the count)', values: k.history.map((p) => p.count)},
-		}, [k.id]);
+			[k.id],
+		);
 	}
 }
 
@@ -217,48 +231,58 @@ export function oversizedFindings(ctx: Context, kinds: readonly KindFigures[]): 
 	for (const k of kinds) {
 		if (k.avgBytes !== undefined && k.avgBytes >= OVERSIZED_KIND_AVG_BYTES && (k.count ?? 0) > 0) {
 			const subject: ObjectRef = {kind: 'Resource', name: k.name};
-			add(ctx, {
-				id: findingId('oversized-kind', subject),
-				pane: 'etcd',
-				type: 'oversized-kind',
-				severity: 'warning',
-				subject,
-				summary: `${k.name} objects average ${formatBytes(k.avgBytes)} (${formatCount(k.count ?? 0)} objects${k.bytes !== undefined ? `, ${k.estimated ? '~' : ''}${formatBytes(k.bytes)}` : ''})`,
-				evidence: {
-					avgBytes: Math.round(k.avgBytes),
-					count: k.count ?? 0,
-					bytes: k.bytes !== undefined ? Math.round(k.bytes) : 'unknown',
-					bytesFrom: k.bytesSource,
-					sampledObjects: k.sampledObjects ?? 0,
-					severityRule: `warning from an average of ${formatBytes(OVERSIZED_KIND_AVG_BYTES)}: every LIST and every watch event of this kind moves that much (typical objects are a few KiB)`,
+			add(
+				ctx,
+				{
+					id: findingId('oversized-kind', subject),
+					pane: 'etcd',
+					type: 'oversized-kind',
+					severity: 'warning',
+					subject,
+					summary: `${k.name} objects average ${formatBytes(k.avgBytes)} (${formatCount(k.count ?? 0)} objects${k.bytes !== undefined ? `, ${k.estimated ? '~' : ''}${formatBytes(k.bytes)}` : ''})`,
+					evidence: {
+						avgBytes: Math.round(k.avgBytes),
+						count: k.count ?? 0,
+						bytes: k.bytes !== undefined ? Math.round(k.bytes) : 'unknown',
+						bytesFrom: k.bytesSource,
+						sampledObjects: k.sampledObjects ?? 0,
+						severityRule: `warning from an average of ${formatBytes(OVERSIZED_KIND_AVG_BYTES)}: every LIST and every watch event of this kind moves that much (typical objects are a few KiB)`,
+					},
+					...bounded(k.largest.filter((o) => ctx.inScope(o.namespace)).map((o) => ({kind: k.name, namespace: o.namespace || undefined, name: o.name}))),
+					remedies: [],
+					detail: [
+						'Keep bulk data (lists of files, environment-like fields) out of the object: put it in a ConfigMap per item, object storage, or a reference.',
+					],
 				},
-				...bounded(k.largest.filter((o) => ctx.inScope(o.namespace)).map((o) => ({kind: k.name, namespace: o.namespace || undefined, name: o.name}))),
-				remedies: [],
-				detail: ['Keep bulk data (lists of files, environment-like fields) out of the object: put it in a ConfigMap per item, object storage, or a reference.'],
-			}, [k.id]);
+				[k.id],
+			);
 		}
 		for (const o of k.largest) {
 			if (o.bytes < OVERSIZED_OBJECT_FRACTION * REQUEST_LIMIT_BYTES || !ctx.inScope(o.namespace)) continue;
 			const fraction = o.bytes / REQUEST_LIMIT_BYTES;
 			const subject: ObjectRef = o.namespace ? {kind: k.name, namespace: o.namespace, name: o.name} : {kind: k.name, name: o.name};
-			add(ctx, {
-				id: findingId('oversized-object', subject),
-				pane: 'etcd',
-				type: 'oversized-object',
-				severity: fraction >= OVERSIZED_OBJECT_CRITICAL_FRACTION ? 'critical' : 'warning',
-				subject,
-				summary: `${k.name} ${o.namespace ? `${o.namespace}/` : ''}${o.name} is ${formatBytes(o.bytes)}, ${formatPercent(fraction)} of the 1.5 MiB etcd request limit`,
-				evidence: {
-					bytes: o.bytes,
-					limitBytes: REQUEST_LIMIT_BYTES,
-					fraction: Math.round(fraction * 1000) / 1000,
-					measuredAs: 'serialized JSON (built-in kinds are stored as smaller protobuf; custom resources as JSON)',
-					severityRule: 'warning within 25% of the 1.5 MiB limit, critical within 10%: past it every update fails with "etcdserver: request is too large"',
+			add(
+				ctx,
+				{
+					id: findingId('oversized-object', subject),
+					pane: 'etcd',
+					type: 'oversized-object',
+					severity: fraction >= OVERSIZED_OBJECT_CRITICAL_FRACTION ? 'critical' : 'warning',
+					subject,
+					summary: `${k.name} ${o.namespace ? `${o.namespace}/` : ''}${o.name} is ${formatBytes(o.bytes)}, ${formatPercent(fraction)} of the 1.5 MiB etcd request limit`,
+					evidence: {
+						bytes: o.bytes,
+						limitBytes: REQUEST_LIMIT_BYTES,
+						fraction: Math.round(fraction * 1000) / 1000,
+						measuredAs: 'serialized JSON (built-in kinds are stored as smaller protobuf; custom resources as JSON)',
+						severityRule: 'warning within 25% of the 1.5 MiB limit, critical within 10%: past it every update fails with "etcdserver: request is too large"',
+					},
+					objects: [subject],
+					objectsTotal: 1,
+					remedies: [],
 				},
-				objects: [subject],
-				objectsTotal: 1,
-				remedies: [],
-			}, [k.id]);
+				[k.id],
+			);
 		}
 	}
 }

@@ -91,22 +91,26 @@ export function namespaceQuotaFindings(ctx: Context, pilingUp: ReadonlySet<strin
 			severityRule: `info from ${NAMESPACE_OBJECTS_MIN} objects, warning from ${formatCount(NAMESPACE_OBJECTS_WARNING)} or when objects already pile up in it (finished Jobs, pods or old ReplicaSets)`,
 		};
 		for (const [key, n] of Object.entries(usage)) evidence[key] = n;
-		add(ctx, {
-			id: findingId('namespace-without-object-quota', subject),
-			pane: 'etcd',
-			type: 'namespace-without-object-quota',
-			severity,
-			subject,
-			summary: `Namespace ${ns} holds ${plural(total, 'object')} and no object-count ResourceQuota${piling ? ' while objects pile up in it' : ''}`,
-			evidence,
-			objects: [subject],
-			objectsTotal: 1,
-			remedies: [{id: 'create-object-quota', title: `Create ResourceQuota ${quota.name} (${quota.lines.map((l) => `${l.key}=${l.hard}`).join(', ')})`}],
-			detail: [
-				'Counts cover the kinds kubectl assure lists (pods, Jobs, CronJobs, workloads, claims, HPAs); ConfigMaps and Secrets are not counted here.',
-				'A count quota is a fence, not a cleanup: it stops a runaway controller from filling etcd, and blocks new objects of that kind once reached.',
-			],
-		}, [ROW_NAMESPACES]);
+		add(
+			ctx,
+			{
+				id: findingId('namespace-without-object-quota', subject),
+				pane: 'etcd',
+				type: 'namespace-without-object-quota',
+				severity,
+				subject,
+				summary: `Namespace ${ns} holds ${plural(total, 'object')} and no object-count ResourceQuota${piling ? ' while objects pile up in it' : ''}`,
+				evidence,
+				objects: [subject],
+				objectsTotal: 1,
+				remedies: [{id: 'create-object-quota', title: `Create ResourceQuota ${quota.name} (${quota.lines.map((l) => `${l.key}=${l.hard}`).join(', ')})`}],
+				detail: [
+					'Counts cover the kinds kubectl assure lists (pods, Jobs, CronJobs, workloads, claims, HPAs); ConfigMaps and Secrets are not counted here.',
+					'A count quota is a fence, not a cleanup: it stops a runaway controller from filling etcd, and blocks new objects of that kind once reached.',
+				],
+			},
+			[ROW_NAMESPACES],
+		);
 	}
 }
 

@@ -8,7 +8,8 @@
 export const QUOTA_HEADROOM_FACTOR = 1.5;
 export const QUOTA_MIN_HEADROOM = 10;
 
-export const QUOTA_RULE = 'hard = today\'s count (plus what autoscalers may still add) x 1.5, at least +10, rounded up to two significant digits; never below current usage, because a quota below usage blocks every new object of that kind in the namespace at once';
+export const QUOTA_RULE =
+	"hard = today's count (plus what autoscalers may still add) x 1.5, at least +10, rounded up to two significant digits; never below current usage, because a quota below usage blocks every new object of that kind in the namespace at once";
 
 /** Round up to two significant digits: 99 -> 99, 263 -> 270, 1234 -> 1300. */
 export function roundUpTwoDigits(n: number): number {
@@ -26,7 +27,16 @@ export function quotaHard(used: number, reserve = 0): number {
 	return Math.max(hard, Math.ceil(used));
 }
 
-const LEGACY_COUNT_KEYS = new Set(['configmaps', 'persistentvolumeclaims', 'replicationcontrollers', 'resourcequotas', 'secrets', 'services', 'services.loadbalancers', 'services.nodeports']);
+const LEGACY_COUNT_KEYS = new Set([
+	'configmaps',
+	'persistentvolumeclaims',
+	'replicationcontrollers',
+	'resourcequotas',
+	'secrets',
+	'services',
+	'services.loadbalancers',
+	'services.nodeports',
+]);
 
 /** Whether a ResourceQuota key bounds an object count (`count/<resource>[.<group>]` or a legacy key; `pods` only counts non-terminal pods, so it does not). */
 export function isObjectCountKey(key: string): boolean {

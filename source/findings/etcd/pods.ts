@@ -50,9 +50,10 @@ function collectFinishedPodGroups(state: ClusterState, inScope: (namespace: stri
 		} else if (owner?.kind === 'ReplicaSet') {
 			const rs: SlimWorkload | undefined = state.workloads.get(objectKey(pod.namespace, owner.name));
 			ownerKind = 'ReplicaSet';
-			subject = rs?.owner?.kind === 'Deployment'
-				? {kind: 'Deployment', namespace: pod.namespace, name: rs.owner.name}
-				: {kind: 'ReplicaSet', namespace: pod.namespace, name: owner.name};
+			subject =
+				rs?.owner?.kind === 'Deployment'
+					? {kind: 'Deployment', namespace: pod.namespace, name: rs.owner.name}
+					: {kind: 'ReplicaSet', namespace: pod.namespace, name: owner.name};
 		} else if (owner) {
 			ownerKind = owner.kind;
 			subject = {kind: owner.kind, namespace: pod.namespace, name: owner.name};
@@ -93,7 +94,10 @@ export function finishedPodFindings(ctx: Context): Set<string> {
 				succeeded: n - failed,
 				failed,
 				oldest: formatAge(state.now - finishedAt(pods[0]!)),
-				owners: [...group.owners].sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${kind === 'none' ? 'no owner' : kind} ${count}`).join(', '),
+				owners: [...group.owners]
+					.sort((a, b) => b[1] - a[1])
+					.map(([kind, count]) => `${kind === 'none' ? 'no owner' : kind} ${count}`)
+					.join(', '),
 				severityRule: `info below ${JOB_PILE_MIN} pods, warning from ${JOB_PILE_MIN}, critical from ${PILE_CRITICAL}`,
 			},
 			...bounded(pods.map(podRef)),

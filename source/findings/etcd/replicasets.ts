@@ -44,18 +44,27 @@ export function replicaSetFindings(ctx: Context, kinds: ReadonlyMap<string, Kind
 			severityRule: 'info at the default cap of 10 old ReplicaSets, warning above it',
 		};
 		if (avgRsBytes !== undefined) evidence.estimatedBytes = Math.round(avgRsBytes * old.length);
-		add(ctx, {
-			id: findingId('replicaset-history', subject),
-			pane: 'etcd',
-			type: 'replicaset-history',
-			severity,
-			subject,
-			summary: `Deployment ${d.namespace}/${d.name} keeps ${plural(old.length, 'old ReplicaSet')} (revisionHistoryLimit ${limit === undefined ? 'unset, default 10' : limit === DEFAULT_REVISION_HISTORY_LIMIT ? '10, the default' : limit})`,
-			evidence,
-			...bounded(old.map((rs) => ({kind: 'ReplicaSet', namespace: rs.namespace, name: rs.name}))),
-			remedies: [{id: 'set-revision-history-limit', title: `Set revisionHistoryLimit: ${SUGGESTED_REVISION_HISTORY_LIMIT} (the controller deletes ${removes} old ReplicaSet${removes === 1 ? '' : 's'})`}],
-			detail: ['If Helm or a GitOps tool manages this Deployment, set the limit in its source too, or it will be put back.'],
-		}, [ROW_REPLICASETS]);
+		add(
+			ctx,
+			{
+				id: findingId('replicaset-history', subject),
+				pane: 'etcd',
+				type: 'replicaset-history',
+				severity,
+				subject,
+				summary: `Deployment ${d.namespace}/${d.name} keeps ${plural(old.length, 'old ReplicaSet')} (revisionHistoryLimit ${limit === undefined ? 'unset, default 10' : limit === DEFAULT_REVISION_HISTORY_LIMIT ? '10, the default' : limit})`,
+				evidence,
+				...bounded(old.map((rs) => ({kind: 'ReplicaSet', namespace: rs.namespace, name: rs.name}))),
+				remedies: [
+					{
+						id: 'set-revision-history-limit',
+						title: `Set revisionHistoryLimit: ${SUGGESTED_REVISION_HISTORY_LIMIT} (the controller deletes ${removes} old ReplicaSet${removes === 1 ? '' : 's'})`,
+					},
+				],
+				detail: ['If Helm or a GitOps tool manages this Deployment, set the limit in its source too, or it will be put back.'],
+			},
+			[ROW_REPLICASETS],
+		);
 		namespaces.add(d.namespace);
 	}
 	return namespaces;

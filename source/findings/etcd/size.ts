@@ -58,7 +58,11 @@ export function etcdFigure(state: ClusterState, options: EtcdSizeOptions): EtcdF
 	}
 	const size = metrics.etcdSize;
 	if (size.source === null) {
-		return {line: 'etcd unknown: /metrics has no etcd size (apiserver_storage_size_bytes, apiserver_storage_db_total_size_in_bytes or etcd_db_total_size_in_bytes)', extra: [], quota};
+		return {
+			line: 'etcd unknown: /metrics has no etcd size (apiserver_storage_size_bytes, apiserver_storage_db_total_size_in_bytes or etcd_db_total_size_in_bytes)',
+			extra: [],
+			quota,
+		};
 	}
 	if (size.bytes === null) return {line: `etcd unknown: ${size.source} reported no usable value`, extra: [], quota};
 	const bytes = size.bytes;
@@ -69,7 +73,9 @@ export function etcdFigure(state: ClusterState, options: EtcdSizeOptions): EtcdF
 	const extra: string[] = [];
 	if (size.parts.length > 1) {
 		const distinct = largest?.label === 'storage_cluster_id';
-		extra.push(`etcd largest of ${size.parts.length} ${distinct ? 'etcd clusters (each with its own quota)' : 'members (each holds a full copy)'} by ${largest!.label}: ${size.parts.map((p) => `${p.id} ${formatBytes(p.bytes)}`).join(', ')}`);
+		extra.push(
+			`etcd largest of ${size.parts.length} ${distinct ? 'etcd clusters (each with its own quota)' : 'members (each holds a full copy)'} by ${largest!.label}: ${size.parts.map((p) => `${p.id} ${formatBytes(p.bytes)}`).join(', ')}`,
+		);
 	}
 
 	let severity: Severity | undefined;
@@ -91,7 +97,10 @@ export function etcdFigure(state: ClusterState, options: EtcdSizeOptions): EtcdF
 			'The size counts free pages too: after objects are deleted it only shrinks once etcd is compacted and defragmented (managed control planes do this themselves).',
 			'Fix the retention findings of this pane first: they are what keeps growing.',
 		];
-		if (!quotaKnown && fraction >= 1) detail.unshift('The database is past the 2 GiB default quota: either the quota is larger (say so with the quota option) or etcd is in its NOSPACE alarm and refuses writes.');
+		if (!quotaKnown && fraction >= 1)
+			detail.unshift(
+				'The database is past the 2 GiB default quota: either the quota is larger (say so with the quota option) or etcd is in its NOSPACE alarm and refuses writes.',
+			);
 		finding = {
 			id: findingId('etcd-size', subject),
 			pane: 'etcd',

@@ -39,31 +39,44 @@ export function volumeFindings(ctx: Context): void {
 		}
 		const subject: ObjectRef = {kind: 'PersistentVolume', name: pv.name};
 		const detail: string[] = [];
-		if (pv.phase === 'Failed') detail.push('See the PV\'s status.message for why reclaiming failed (often: the disk is still attached to a VM); fix that, then delete it.');
-		if (pv.phase === 'Released' && pv.reclaimPolicy === 'Retain') detail.push('Deleting the PV keeps the disk and its data: delete the disk in the cloud provider once nobody needs it.');
-		add(ctx, {
-			id: findingId('released-volume', subject),
-			pane: 'etcd',
-			type: 'released-volume',
-			severity,
-			subject,
-			summary: `PersistentVolume ${pv.name} is ${pv.phase} (${pv.reclaimPolicy}${pv.capacity ? `, ${pv.capacity}` : ''}) for ${formatAge(age)}`,
-			evidence: {
-				phase: pv.phase,
-				reclaimPolicy: pv.reclaimPolicy,
-				capacity: pv.capacity ?? 'unknown',
-				storageClass: pv.storageClass ?? '',
-				claim: pv.claim ? `${pv.claim.namespace}/${pv.claim.name}` : '',
-				inPhaseFor: formatAge(age),
-				severityRule,
+		if (pv.phase === 'Failed')
+			detail.push("See the PV's status.message for why reclaiming failed (often: the disk is still attached to a VM); fix that, then delete it.");
+		if (pv.phase === 'Released' && pv.reclaimPolicy === 'Retain')
+			detail.push('Deleting the PV keeps the disk and its data: delete the disk in the cloud provider once nobody needs it.');
+		add(
+			ctx,
+			{
+				id: findingId('released-volume', subject),
+				pane: 'etcd',
+				type: 'released-volume',
+				severity,
+				subject,
+				summary: `PersistentVolume ${pv.name} is ${pv.phase} (${pv.reclaimPolicy}${pv.capacity ? `, ${pv.capacity}` : ''}) for ${formatAge(age)}`,
+				evidence: {
+					phase: pv.phase,
+					reclaimPolicy: pv.reclaimPolicy,
+					capacity: pv.capacity ?? 'unknown',
+					storageClass: pv.storageClass ?? '',
+					claim: pv.claim ? `${pv.claim.namespace}/${pv.claim.name}` : '',
+					inPhaseFor: formatAge(age),
+					severityRule,
+				},
+				objects: [subject],
+				objectsTotal: 1,
+				remedies:
+					pv.phase === 'Released'
+						? [
+								{
+									id: 'delete-released-volume',
+									title:
+										pv.reclaimPolicy === 'Delete' ? 'Delete the PV and its disk (reclaim policy Delete)' : 'Delete the PV (the disk and its data are kept)',
+								},
+							]
+						: [],
+				detail,
 			},
-			objects: [subject],
-			objectsTotal: 1,
-			remedies: pv.phase === 'Released'
-				? [{id: 'delete-released-volume', title: pv.reclaimPolicy === 'Delete' ? 'Delete the PV and its disk (reclaim policy Delete)' : 'Delete the PV (the disk and its data are kept)'}]
-				: [],
-			detail,
-		}, [ROW_PVS]);
+			[ROW_PVS],
+		);
 	}
 }
 
@@ -86,48 +99,58 @@ export function claimFindings(ctx: Context): void {
 		const age = state.now - claim.created;
 		const subject: ObjectRef = {kind: 'PersistentVolumeClaim', namespace: claim.namespace, name: claim.name};
 		if (claim.phase === 'Pending' && age >= HOUR) {
-			add(ctx, {
-				id: findingId('pending-claim', subject),
-				pane: 'etcd',
-				type: 'pending-claim',
-				severity: 'warning',
-				subject,
-				summary: `PersistentVolumeClaim ${key} is Pending for ${formatAge(age)}`,
-				evidence: {
-					pendingFor: formatAge(age),
-					storageClass: claim.storageClass ?? '',
-					request: claim.request ?? '',
-					podsWaiting: waiting.get(key) ?? 0,
-					severityRule: 'warning: Pending for over 1h (provisioning takes minutes); whatever needs it is not running',
+			add(
+				ctx,
+				{
+					id: findingId('pending-claim', subject),
+					pane: 'etcd',
+					type: 'pending-claim',
+					severity: 'warning',
+					subject,
+					summary: `PersistentVolumeClaim ${key} is Pending for ${formatAge(age)}`,
+					evidence: {
+						pendingFor: formatAge(age),
+						storageClass: claim.storageClass ?? '',
+						request: claim.request ?? '',
+						podsWaiting: waiting.get(key) ?? 0,
+						severityRule: 'warning: Pending for over 1h (provisioning takes minutes); whatever needs it is not running',
+					},
+					objects: [subject],
+					objectsTotal: 1,
+					remedies: [],
+					detail: [
+						"Check that the StorageClass exists and can provision in the pod's zone (kubectl describe pvc shows the provisioner's events).",
+						'With volumeBindingMode WaitForFirstConsumer a claim stays Pending until a pod uses it: delete it if nothing will.',
+					],
 				},
-				objects: [subject],
-				objectsTotal: 1,
-				remedies: [],
-				detail: [
-					'Check that the StorageClass exists and can provision in the pod\'s zone (kubectl describe pvc shows the provisioner\'s events).',
-					'With volumeBindingMode WaitForFirstConsumer a claim stays Pending until a pod uses it: delete it if nothing will.',
-				],
-			}, [ROW_PVCS]);
+				[ROW_PVCS],
+			);
 		} else if (claim.phase === 'Bound' && age >= HOUR && trustPods && !mounted.has(key)) {
-			add(ctx, {
-				id: findingId('unused-claim', subject),
-				pane: 'etcd',
-				type: 'unused-claim',
-				severity: 'info',
-				subject,
-				summary: `PersistentVolumeClaim ${key} is Bound but no pod uses it`,
-				evidence: {
-					boundFor: formatAge(age),
-					volume: claim.volumeName ?? '',
-					storageClass: claim.storageClass ?? '',
-					request: claim.request ?? '',
-					severityRule: 'info: a disk nobody mounts costs money, not etcd load',
+			add(
+				ctx,
+				{
+					id: findingId('unused-claim', subject),
+					pane: 'etcd',
+					type: 'unused-claim',
+					severity: 'info',
+					subject,
+					summary: `PersistentVolumeClaim ${key} is Bound but no pod uses it`,
+					evidence: {
+						boundFor: formatAge(age),
+						volume: claim.volumeName ?? '',
+						storageClass: claim.storageClass ?? '',
+						request: claim.request ?? '',
+						severityRule: 'info: a disk nobody mounts costs money, not etcd load',
+					},
+					objects: claim.volumeName ? [subject, {kind: 'PersistentVolume', name: claim.volumeName}] : [subject],
+					objectsTotal: claim.volumeName ? 2 : 1,
+					remedies: [],
+					detail: [
+						'A StatefulSet scaled down keeps its claims on purpose. Otherwise deleting the claim releases the volume (and with reclaim policy Delete, deletes its data).',
+					],
 				},
-				objects: claim.volumeName ? [subject, {kind: 'PersistentVolume', name: claim.volumeName}] : [subject],
-				objectsTotal: claim.volumeName ? 2 : 1,
-				remedies: [],
-				detail: ['A StatefulSet scaled down keeps its claims on purpose. Otherwise deleting the claim releases the volume (and with reclaim policy Delete, deletes its data).'],
-			}, [ROW_PVCS]);
+				[ROW_PVCS],
+			);
 		}
 	}
 }

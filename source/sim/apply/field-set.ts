@@ -200,4 +200,3 @@ export function entryFields(fieldsV1: unknown, live: unknown): FieldNode {
 	}
 	return parseFields(fieldsV1);
 }
-

@@ -11,7 +11,22 @@ import {PatchError} from '../patch/errors.js';
 import {isJsonObject, type JsonObject} from '../patch/json.js';
 import {schemaFor} from '../schema/kinds.js';
 import type {StructNode, TypeNode} from '../schema/types.js';
-import {building, difference, entryFields, forEachMember, insert, intersection, isEmpty, onlyChild, parseFields, serializeFields, union, withoutChild, type FieldNode, type FieldsV1} from './field-set.js';
+import {
+	building,
+	difference,
+	entryFields,
+	forEachMember,
+	insert,
+	intersection,
+	isEmpty,
+	onlyChild,
+	parseFields,
+	serializeFields,
+	union,
+	withoutChild,
+	type FieldNode,
+	type FieldsV1,
+} from './field-set.js';
 import {compareObjects, fieldSetNode} from './object-fields.js';
 import {pathText, toElements} from './path-elements.js';
 
@@ -34,9 +49,10 @@ const strippedPaths: FieldNode = (() => {
 		['f:apiVersion'],
 		['f:kind'],
 		['f:metadata'],
-		...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
-			(field) => ['f:metadata', `f:${field}`],
-		),
+		...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map((field) => [
+			'f:metadata',
+			`f:${field}`,
+		]),
 	]) {
 		insert(out, path);
 	}
@@ -316,7 +332,13 @@ function conflictError(conflicts: Array<{entry: Managed; id: string; path: reado
 	}));
 	if (conflicts.length === 1) {
 		const [only] = conflicts;
-		return new PatchError('conflict', 409, 'Conflict', `Apply failed with 1 conflict: conflict with ${printManager(only!.entry)}: ${pathText(only!.path)}`, causes);
+		return new PatchError(
+			'conflict',
+			409,
+			'Conflict',
+			`Apply failed with 1 conflict: conflict with ${printManager(only!.entry)}: ${pathText(only!.path)}`,
+			causes,
+		);
 	}
 	const byManager = new Map<string, {entry: Managed; paths: string[]}>();
 	for (const {entry, id, path} of conflicts) {
@@ -374,10 +396,7 @@ function encode(managed: Map<string, Managed>): ManagedFieldsEntry[] {
 	);
 	return entries.map((entry) => {
 		const unchanged = entry.source !== undefined && entry.source.set === entry.set && entry.source.time === entry.time;
-		const fieldsV1 =
-			unchanged && isJsonObject(entry.source!.entry['fieldsV1'])
-				? (entry.source!.entry['fieldsV1'] as FieldsV1)
-				: serializeFields(entry.set);
+		const fieldsV1 = unchanged && isJsonObject(entry.source!.entry['fieldsV1']) ? (entry.source!.entry['fieldsV1'] as FieldsV1) : serializeFields(entry.set);
 		return {
 			manager: entry.manager,
 			operation: entry.operation as ManagedFieldsOperation,

@@ -113,13 +113,7 @@ function compareValue(left: unknown, right: unknown, node: TypeNode | undefined,
 	}
 }
 
-function compareObject(
-	left: JsonObject | undefined,
-	right: JsonObject | undefined,
-	node: TypeNode | undefined,
-	path: string[],
-	out: Comparison,
-): void {
+function compareObject(left: JsonObject | undefined, right: JsonObject | undefined, node: TypeNode | undefined, path: string[], out: Comparison): void {
 	if (left !== undefined) for (const key of Object.keys(left)) compareField(left, right, key, node, path, out);
 	if (right !== undefined) {
 		for (const key of Object.keys(right)) {

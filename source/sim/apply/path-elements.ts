@@ -111,7 +111,11 @@ function keyFields(element: string): Array<[string, unknown]> {
 	if (fields === undefined) {
 		try {
 			const parsed = JSON.parse(element.slice(2)) as unknown;
-			fields = isJsonObject(parsed) ? Object.keys(parsed).sort().map((key): [string, unknown] => [key, parsed[key]]) : [];
+			fields = isJsonObject(parsed)
+				? Object.keys(parsed)
+						.sort()
+						.map((key): [string, unknown] => [key, parsed[key]])
+				: [];
 		} catch {
 			fields = [];
 		}

@@ -97,8 +97,17 @@ export class Autoscalers {
 		const record = type ? this.ctx.api.record(type, namespace, ref.name) : undefined;
 		if (!type || !record) {
 			this.writeStatus(hpa, {
-				currentReplicas: 0, desiredReplicas: 0,
-				conditions: [{type: 'AbleToScale', status: 'False', lastTransitionTime: nowIso, reason: 'FailedGetScale', message: `the HPA controller was unable to get the target's current scale: ${String(ref.kind).toLowerCase()}s "${ref.name}" not found`}],
+				currentReplicas: 0,
+				desiredReplicas: 0,
+				conditions: [
+					{
+						type: 'AbleToScale',
+						status: 'False',
+						lastTransitionTime: nowIso,
+						reason: 'FailedGetScale',
+						message: `the HPA controller was unable to get the target's current scale: ${String(ref.kind).toLowerCase()}s "${ref.name}" not found`,
+					},
+				],
 			});
 			return;
 		}
@@ -134,9 +143,16 @@ export class Autoscalers {
 
 		// Rate limits from the policies.
 		const events = (this.scaleEvents.get(key) ?? []).filter((e) => e.at >= now - 1_800_000);
-		const changeSince = (periodMs: number, sign: 1 | -1) => events.filter((e) => e.at > now - periodMs && Math.sign(e.change) === sign).reduce((sum, e) => sum + Math.abs(e.change), 0);
+		const changeSince = (periodMs: number, sign: 1 | -1) =>
+			events.filter((e) => e.at > now - periodMs && Math.sign(e.change) === sign).reduce((sum, e) => sum + Math.abs(e.change), 0);
 		if (desired > current) {
-			const rules = behavior.scaleUp ?? {policies: [{type: 'Pods', value: 4, periodSeconds: 15}, {type: 'Percent', value: 100, periodSeconds: 15}], selectPolicy: 'Max'};
+			const rules = behavior.scaleUp ?? {
+				policies: [
+					{type: 'Pods', value: 4, periodSeconds: 15},
+					{type: 'Percent', value: 100, periodSeconds: 15},
+				],
+				selectPolicy: 'Max',
+			};
 			if (rules.selectPolicy !== 'Disabled') {
 				const limits = ((rules.policies ?? []) as Obj[]).map((p) => {
 					const start = current - changeSince(p.periodSeconds * 1000, 1);
@@ -170,16 +186,46 @@ export class Autoscalers {
 		if (scaled) {
 			const scale = this.ctx.api.getScale(type, namespace, ref.name);
 			scale.spec.replicas = desired;
-			this.ctx.api.update(type, namespace, ref.name, scale, {user: {name: 'system:serviceaccount:kube-system:horizontal-pod-autoscaler', groups: []}, fieldManager: 'kube-controller-manager'}, 'scale');
+			this.ctx.api.update(
+				type,
+				namespace,
+				ref.name,
+				scale,
+				{user: {name: 'system:serviceaccount:kube-system:horizontal-pod-autoscaler', groups: []}, fieldManager: 'kube-controller-manager'},
+				'scale',
+			);
 			events.push({at: now, change: desired - current});
 			const reason = desired > current ? `${this.metricName(spec)} above target` : 'All metrics below target';
 			this.ctx.recordEvent(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desired}; reason: ${reason}`, 'horizontal-pod-autoscaler');
 		}
 		this.scaleEvents.set(key, events);
 		const conditions = [
-			{type: 'AbleToScale', status: 'True', lastTransitionTime: hpa.status?.conditions?.[0]?.lastTransitionTime ?? nowIso, reason: scaled ? 'SucceededRescale' : 'ReadyForNewScale', message: scaled ? `the HPA controller was able to update the target scale to ${desired}` : 'recommended size matches current size'},
-			{type: 'ScalingActive', status: 'True', lastTransitionTime: hpa.status?.conditions?.[1]?.lastTransitionTime ?? nowIso, reason: 'ValidMetricFound', message: `the HPA was able to successfully calculate a replica count from ${this.metricName(spec)}`},
-			{type: 'ScalingLimited', status: limited ? 'True' : 'False', lastTransitionTime: nowIso, reason: limited ?? 'DesiredWithinRange', message: limited === 'TooManyReplicas' ? 'the desired replica count is more than the maximum replica count' : limited === 'TooFewReplicas' ? 'the desired replica count is less than the minimum replica count' : 'the desired count is within the acceptable range'},
+			{
+				type: 'AbleToScale',
+				status: 'True',
+				lastTransitionTime: hpa.status?.conditions?.[0]?.lastTransitionTime ?? nowIso,
+				reason: scaled ? 'SucceededRescale' : 'ReadyForNewScale',
+				message: scaled ? `the HPA controller was able to update the target scale to ${desired}` : 'recommended size matches current size',
+			},
+			{
+				type: 'ScalingActive',
+				status: 'True',
+				lastTransitionTime: hpa.status?.conditions?.[1]?.lastTransitionTime ?? nowIso,
+				reason: 'ValidMetricFound',
+				message: `the HPA was able to successfully calculate a replica count from ${this.metricName(spec)}`,
+			},
+			{
+				type: 'ScalingLimited',
+				status: limited ? 'True' : 'False',
+				lastTransitionTime: nowIso,
+				reason: limited ?? 'DesiredWithinRange',
+				message:
+					limited === 'TooManyReplicas'
+						? 'the desired replica count is more than the maximum replica count'
+						: limited === 'TooFewReplicas'
+							? 'the desired replica count is less than the minimum replica count'
+							: 'the desired count is within the acceptable range',
+			},
 		];
 		const status: Obj = {
 			currentReplicas: current,
@@ -196,7 +242,12 @@ export class Autoscalers {
 		const metric = ((spec.metrics ?? []) as Obj[])[0];
 		if (metric?.type === 'External') {
 			const target = Number.parseFloat(String(metric.external?.target?.averageValue ?? '5')) || 5;
-			return [{type: 'External', external: {metric: {name: metric.external?.metric?.name ?? 's0'}, current: {averageValue: `${Math.round((demand / replicas) * target * 1000)}m`}}}];
+			return [
+				{
+					type: 'External',
+					external: {metric: {name: metric.external?.metric?.name ?? 's0'}, current: {averageValue: `${Math.round((demand / replicas) * target * 1000)}m`}},
+				},
+			];
 		}
 		return [{type: 'Resource', resource: {name: 'cpu', current: {averageUtilization: utilization, averageValue: `${Math.round(utilization * 2.5)}m`}}}];
 	}
@@ -226,14 +277,40 @@ export class Autoscalers {
 			scaleTargetRef: {apiVersion: target.apiVersion ?? 'apps/v1', kind: target.kind ?? 'Deployment', name: target.name},
 			minReplicas: so.spec?.minReplicaCount ?? 1,
 			maxReplicas: so.spec?.maxReplicaCount ?? 100,
-			metrics: [{type: 'External', external: {metric: {name: `s0-${String(trigger.type)}`, selector: {matchLabels: {'scaledobject.keda.sh/name': so.metadata.name}}}, target: {type: 'AverageValue', averageValue: String(trigger.metadata?.value ?? '5')}}}],
+			metrics: [
+				{
+					type: 'External',
+					external: {
+						metric: {name: `s0-${String(trigger.type)}`, selector: {matchLabels: {'scaledobject.keda.sh/name': so.metadata.name}}},
+						target: {type: 'AverageValue', averageValue: String(trigger.metadata?.value ?? '5')},
+					},
+				},
+			],
 			...(behavior ? {behavior} : {}),
 		};
 		const existing = this.ctx.api.record(this.hpas, namespace, name);
 		const ctx = {user: {name: 'system:serviceaccount:keda:keda-operator', groups: []}, fieldManager: 'keda'};
 		if (!existing) {
 			try {
-				this.ctx.api.create(this.hpas, namespace, {metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'keda-operator', 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': so.metadata.name, 'scaledobject.keda.sh/name': so.metadata.name}, ownerReferences: [ownerRef(so)]}, spec}, ctx);
+				this.ctx.api.create(
+					this.hpas,
+					namespace,
+					{
+						metadata: {
+							name,
+							namespace,
+							labels: {
+								'app.kubernetes.io/managed-by': 'keda-operator',
+								'app.kubernetes.io/name': name,
+								'app.kubernetes.io/part-of': so.metadata.name,
+								'scaledobject.keda.sh/name': so.metadata.name,
+							},
+							ownerReferences: [ownerRef(so)],
+						},
+						spec,
+					},
+					ctx,
+				);
 			} catch {
 				// Retried on the next change.
 			}
@@ -242,10 +319,18 @@ export class Autoscalers {
 		const hpa = JSON.parse(existing.json) as Obj;
 		const defaulted = structuredClone(spec);
 		// Compare with the server's defaults applied, so an unchanged spec is no write.
-		if (JSON.stringify(hpa.spec.scaleTargetRef) === JSON.stringify(defaulted.scaleTargetRef)
-			&& hpa.spec.minReplicas === defaulted.minReplicas && hpa.spec.maxReplicas === defaulted.maxReplicas
-			&& JSON.stringify(hpa.spec.metrics) === JSON.stringify(defaulted.metrics)
-			&& (behavior === undefined ? hpa.spec.behavior === undefined : JSON.stringify(hpa.spec.behavior?.scaleDown?.stabilizationWindowSeconds) === JSON.stringify(behavior.scaleDown?.stabilizationWindowSeconds ?? hpa.spec.behavior?.scaleDown?.stabilizationWindowSeconds) && JSON.stringify(hpa.spec.behavior?.scaleUp?.stabilizationWindowSeconds) === JSON.stringify(behavior.scaleUp?.stabilizationWindowSeconds ?? 0))) return;
+		if (
+			JSON.stringify(hpa.spec.scaleTargetRef) === JSON.stringify(defaulted.scaleTargetRef) &&
+			hpa.spec.minReplicas === defaulted.minReplicas &&
+			hpa.spec.maxReplicas === defaulted.maxReplicas &&
+			JSON.stringify(hpa.spec.metrics) === JSON.stringify(defaulted.metrics) &&
+			(behavior === undefined
+				? hpa.spec.behavior === undefined
+				: JSON.stringify(hpa.spec.behavior?.scaleDown?.stabilizationWindowSeconds) ===
+						JSON.stringify(behavior.scaleDown?.stabilizationWindowSeconds ?? hpa.spec.behavior?.scaleDown?.stabilizationWindowSeconds) &&
+					JSON.stringify(hpa.spec.behavior?.scaleUp?.stabilizationWindowSeconds) === JSON.stringify(behavior.scaleUp?.stabilizationWindowSeconds ?? 0))
+		)
+			return;
 		this.ctx.api.controllerWrite(this.hpas, {...hpa, spec}, 'keda');
 	}
 }

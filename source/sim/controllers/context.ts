@@ -28,7 +28,10 @@ export class WorkQueue {
 	private readonly pending = new Set<string>();
 	private scheduled = false;
 
-	constructor(private readonly reconcile: (key: string) => void, private readonly batch = 2000) {}
+	constructor(
+		private readonly reconcile: (key: string) => void,
+		private readonly batch = 2000,
+	) {}
 
 	add(key: string): void {
 		this.pending.add(key);

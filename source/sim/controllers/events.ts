@@ -28,7 +28,10 @@ export class EventRecorder {
 	private readonly dedupe = new Map<string, {namespace: string; name: string}>();
 	private seq = 0;
 
-	constructor(private readonly ctx: Omit<ControllerContext, 'recordEvent'>, private readonly ttlMs = 3_600_000) {
+	constructor(
+		private readonly ctx: Omit<ControllerContext, 'recordEvent'>,
+		private readonly ttlMs = 3_600_000,
+	) {
 		this.events = ctx.type('', 'events');
 		ctx.every(60_000, () => this.expire());
 	}
@@ -55,20 +58,32 @@ export class EventRecorder {
 		}
 		const name = this.name(String(meta.name));
 		try {
-			this.ctx.api.create(this.events, namespace, {
-				metadata: {name, namespace},
-				involvedObject: {kind: involved.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: involved.apiVersion, resourceVersion: meta.resourceVersion},
-				reason,
-				message,
-				source: {component},
-				firstTimestamp: now,
-				lastTimestamp: now,
-				count: 1,
-				type,
-				eventTime: null,
-				reportingComponent: component,
-				reportingInstance: '',
-			}, {user: {name: `system:serviceaccount:kube-system:${component}`, groups: []}, fieldManager: component});
+			this.ctx.api.create(
+				this.events,
+				namespace,
+				{
+					metadata: {name, namespace},
+					involvedObject: {
+						kind: involved.kind,
+						namespace: meta.namespace,
+						name: meta.name,
+						uid: meta.uid,
+						apiVersion: involved.apiVersion,
+						resourceVersion: meta.resourceVersion,
+					},
+					reason,
+					message,
+					source: {component},
+					firstTimestamp: now,
+					lastTimestamp: now,
+					count: 1,
+					type,
+					eventTime: null,
+					reportingComponent: component,
+					reportingInstance: '',
+				},
+				{user: {name: `system:serviceaccount:kube-system:${component}`, groups: []}, fieldManager: component},
+			);
 			this.dedupe.set(key, {namespace, name});
 			if (this.dedupe.size > 50_000) this.dedupe.delete(this.dedupe.keys().next().value!);
 		} catch {
@@ -77,15 +92,31 @@ export class EventRecorder {
 	}
 
 	/** Seed an already-aggregated event from the past (scenario history): count over [first, last]. */
-	seedHistory(involved: Obj, type: 'Normal' | 'Warning', reason: string, message: string, component: string, firstMs: number, lastMs: number, count: number): void {
+	seedHistory(
+		involved: Obj,
+		type: 'Normal' | 'Warning',
+		reason: string,
+		message: string,
+		component: string,
+		firstMs: number,
+		lastMs: number,
+		count: number,
+	): void {
 		const meta = (involved.metadata ?? {}) as Obj;
 		const namespace = meta.namespace || 'default';
 		this.ctx.api.seed(this.events, {
 			metadata: {name: this.name(String(meta.name)), namespace, creationTimestamp: this.ctx.clock.iso(firstMs)},
 			involvedObject: {kind: involved.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: involved.apiVersion},
-			reason, message, source: {component},
-			firstTimestamp: this.ctx.clock.iso(firstMs), lastTimestamp: this.ctx.clock.iso(lastMs), count,
-			type, eventTime: null, reportingComponent: component, reportingInstance: '',
+			reason,
+			message,
+			source: {component},
+			firstTimestamp: this.ctx.clock.iso(firstMs),
+			lastTimestamp: this.ctx.clock.iso(lastMs),
+			count,
+			type,
+			eventTime: null,
+			reportingComponent: component,
+			reportingInstance: '',
 		});
 	}
 
@@ -118,10 +149,31 @@ export class EventRecorder {
 					type: 'Normal',
 				};
 				const event = spec.newApi
-					? {...base, source: {}, firstTimestamp: null, lastTimestamp: null, eventTime: micro, action: 'Sync', reportingComponent: spec.component, reportingInstance: `${spec.component}-0`}
-					: {...base, source: {component: spec.component}, firstTimestamp: now, lastTimestamp: now, count: 1, eventTime: null, reportingComponent: spec.component, reportingInstance: ''};
+					? {
+							...base,
+							source: {},
+							firstTimestamp: null,
+							lastTimestamp: null,
+							eventTime: micro,
+							action: 'Sync',
+							reportingComponent: spec.component,
+							reportingInstance: `${spec.component}-0`,
+						}
+					: {
+							...base,
+							source: {component: spec.component},
+							firstTimestamp: now,
+							lastTimestamp: now,
+							count: 1,
+							eventTime: null,
+							reportingComponent: spec.component,
+							reportingInstance: '',
+						};
 				try {
-					this.ctx.api.create(this.events, spec.namespace, event, {user: {name: `system:serviceaccount:${spec.namespace}:${spec.component}`, groups: []}, fieldManager: spec.component});
+					this.ctx.api.create(this.events, spec.namespace, event, {
+						user: {name: `system:serviceaccount:${spec.namespace}:${spec.component}`, groups: []},
+						fieldManager: spec.component,
+					});
 				} catch {
 					// Namespace gone.
 				}

@@ -38,7 +38,10 @@ export class Kubelets {
 	private ipCounter = 10;
 	private readonly timers = new Set<string>();
 
-	constructor(private readonly ctx: ControllerContext, private readonly options: KubeletOptions = {}) {
+	constructor(
+		private readonly ctx: ControllerContext,
+		private readonly options: KubeletOptions = {},
+	) {
 		this.pods = ctx.type('', 'pods');
 		this.leases = ctx.type('coordination.k8s.io', 'leases');
 		this.queue = new WorkQueue((key) => this.sync(key));
@@ -60,8 +63,9 @@ export class Kubelets {
 
 	private schedule(pod: Obj): string | undefined {
 		const selector = (pod.spec?.nodeSelector ?? {}) as Record<string, string>;
-		const nodes = [...this.ctx.api.store.resource('nodes').objects.values()].filter((record) =>
-			Object.entries(selector).every(([k, v]) => record.labels?.[k] === v) && !record.fields['spec.unschedulable']?.startsWith('true'));
+		const nodes = [...this.ctx.api.store.resource('nodes').objects.values()].filter(
+			(record) => Object.entries(selector).every(([k, v]) => record.labels?.[k] === v) && !record.fields['spec.unschedulable']?.startsWith('true'),
+		);
 		if (nodes.length === 0) return undefined;
 		const node = nodes[this.nextNode++ % nodes.length]!;
 		return node.name;
@@ -86,7 +90,19 @@ export class Kubelets {
 			const node = this.schedule(pod);
 			if (!node) {
 				if (pod.status?.conditions?.[0]?.reason !== 'Unschedulable') {
-					this.write(pod, {phase: 'Pending', conditions: [{type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: this.ctx.clock.iso(), reason: 'Unschedulable', message: '0/0 nodes are available: no node matches the pod\'s node selector.'}]});
+					this.write(pod, {
+						phase: 'Pending',
+						conditions: [
+							{
+								type: 'PodScheduled',
+								status: 'False',
+								lastProbeTime: null,
+								lastTransitionTime: this.ctx.clock.iso(),
+								reason: 'Unschedulable',
+								message: "0/0 nodes are available: no node matches the pod's node selector.",
+							},
+						],
+					});
 				}
 				return;
 			}
@@ -127,11 +143,25 @@ export class Kubelets {
 		const n = this.ipCounter++;
 		const ip = `10.244.${(n >> 8) & 255}.${n & 255}`;
 		const containerStatuses = ((pod.spec?.containers ?? []) as Obj[]).map((c) => ({
-			name: c.name, state: {running: {startedAt: now}}, lastState: {}, ready: true, restartCount: 0,
-			image: c.image, imageID: `${String(c.image).split(':')[0]}@sha256:${'0'.repeat(64)}`, containerID: `containerd://${this.ctx.random.hex(64)}`, started: true,
+			name: c.name,
+			state: {running: {startedAt: now}},
+			lastState: {},
+			ready: true,
+			restartCount: 0,
+			image: c.image,
+			imageID: `${String(c.image).split(':')[0]}@sha256:${'0'.repeat(64)}`,
+			containerID: `containerd://${this.ctx.random.hex(64)}`,
+			started: true,
 		}));
 		const initContainerStatuses = ((pod.spec?.initContainers ?? []) as Obj[]).map((c) => ({
-			name: c.name, state: c.restartPolicy === 'Always' ? {running: {startedAt: now}} : {terminated: {exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now}}, lastState: {}, ready: c.restartPolicy === 'Always', restartCount: 0, image: c.image, imageID: '', started: c.restartPolicy === 'Always',
+			name: c.name,
+			state: c.restartPolicy === 'Always' ? {running: {startedAt: now}} : {terminated: {exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now}},
+			lastState: {},
+			ready: c.restartPolicy === 'Always',
+			restartCount: 0,
+			image: c.image,
+			imageID: '',
+			started: c.restartPolicy === 'Always',
 		}));
 		this.write(pod, {
 			phase: 'Running',
@@ -157,8 +187,15 @@ export class Kubelets {
 		const reason = code === 0 ? 'Completed' : 'Error';
 		this.write(pod, {
 			phase: code === 0 ? 'Succeeded' : 'Failed',
-			conditions: ((pod.status?.conditions ?? []) as Obj[]).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? {...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: now} : c)),
-			containerStatuses: ((pod.status?.containerStatuses ?? []) as Obj[]).map((s) => ({...s, ready: false, started: false, state: {terminated: {exitCode: code, reason, startedAt: s.state?.running?.startedAt ?? now, finishedAt: now, containerID: s.containerID}}})),
+			conditions: ((pod.status?.conditions ?? []) as Obj[]).map((c) =>
+				c.type === 'Ready' || c.type === 'ContainersReady' ? {...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: now} : c,
+			),
+			containerStatuses: ((pod.status?.containerStatuses ?? []) as Obj[]).map((s) => ({
+				...s,
+				ready: false,
+				started: false,
+				state: {terminated: {exitCode: code, reason, startedAt: s.state?.running?.startedAt ?? now, finishedAt: now, containerID: s.containerID}},
+			})),
 		});
 	}
 
@@ -177,7 +214,12 @@ export class Kubelets {
 			const spec = {holderIdentity: node.name, leaseDurationSeconds: 40, renewTime: this.ctx.clock.microIso()};
 			if (!lease) {
 				try {
-					this.ctx.api.create(this.leases, 'kube-node-lease', {metadata: {name: node.name, ownerReferences: [{apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid}]}, spec}, {user: {name: `system:node:${node.name}`, groups: ['system:nodes']}, fieldManager: 'kubelet'});
+					this.ctx.api.create(
+						this.leases,
+						'kube-node-lease',
+						{metadata: {name: node.name, ownerReferences: [{apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid}]}, spec},
+						{user: {name: `system:node:${node.name}`, groups: ['system:nodes']}, fieldManager: 'kubelet'},
+					);
 				} catch {
 					// Namespace missing: leases are off for this scenario.
 				}

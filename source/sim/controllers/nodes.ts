@@ -38,7 +38,12 @@ export function poolLabels(pool: NodePoolSpec, index: number): Record<string, st
 	};
 	switch (pool.provider) {
 		case 'aks':
-			return {...common, agentpool: pool.name, 'kubernetes.azure.com/agentpool': pool.name, 'kubernetes.azure.com/mode': pool.name.startsWith('sys') ? 'system' : 'user'};
+			return {
+				...common,
+				agentpool: pool.name,
+				'kubernetes.azure.com/agentpool': pool.name,
+				'kubernetes.azure.com/mode': pool.name.startsWith('sys') ? 'system' : 'user',
+			};
 		case 'eks':
 			return {...common, 'eks.amazonaws.com/nodegroup': pool.name, 'eks.amazonaws.com/capacityType': 'ON_DEMAND'};
 		case 'gke':
@@ -69,19 +74,66 @@ export function nodeObject(pool: NodePoolSpec, index: number, createdIso: string
 	return {
 		apiVersion: 'v1',
 		kind: 'Node',
-		metadata: {name, labels: {...poolLabels(pool, index), 'kubernetes.io/hostname': name}, annotations: {'node.alpha.kubernetes.io/ttl': '0'}, creationTimestamp: createdIso},
+		metadata: {
+			name,
+			labels: {...poolLabels(pool, index), 'kubernetes.io/hostname': name},
+			annotations: {'node.alpha.kubernetes.io/ttl': '0'},
+			creationTimestamp: createdIso,
+		},
 		spec: {providerID: `sim://${pool.provider}/${pool.name}/${index}`, ...(pool.taints ? {taints: pool.taints} : {})},
 		status: {
 			capacity,
 			allocatable: {...capacity, cpu: `${Number(capacity.cpu) * 1000 - 180}m`},
 			conditions: [
-				{type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastHeartbeatTime: createdIso, lastTransitionTime: createdIso},
-				{type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: createdIso, lastTransitionTime: createdIso},
-				{type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available', lastHeartbeatTime: createdIso, lastTransitionTime: createdIso},
-				{type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: createdIso, lastTransitionTime: createdIso},
+				{
+					type: 'MemoryPressure',
+					status: 'False',
+					reason: 'KubeletHasSufficientMemory',
+					message: 'kubelet has sufficient memory available',
+					lastHeartbeatTime: createdIso,
+					lastTransitionTime: createdIso,
+				},
+				{
+					type: 'DiskPressure',
+					status: 'False',
+					reason: 'KubeletHasNoDiskPressure',
+					message: 'kubelet has no disk pressure',
+					lastHeartbeatTime: createdIso,
+					lastTransitionTime: createdIso,
+				},
+				{
+					type: 'PIDPressure',
+					status: 'False',
+					reason: 'KubeletHasSufficientPID',
+					message: 'kubelet has sufficient PID available',
+					lastHeartbeatTime: createdIso,
+					lastTransitionTime: createdIso,
+				},
+				{
+					type: 'Ready',
+					status: 'True',
+					reason: 'KubeletReady',
+					message: 'kubelet is posting ready status',
+					lastHeartbeatTime: createdIso,
+					lastTransitionTime: createdIso,
+				},
 			],
-			addresses: [{type: 'InternalIP', address: `10.240.${Math.floor(index / 250)}.${(index % 250) + 4}`}, {type: 'Hostname', address: name}],
-			nodeInfo: {kubeletVersion, kubeProxyVersion: kubeletVersion, containerRuntimeVersion: 'containerd://1.7.27', operatingSystem: 'linux', architecture: 'amd64', osImage: 'Ubuntu 22.04.5 LTS', kernelVersion: '5.15.0-1089-azure', machineID: '', systemUUID: '', bootID: ''},
+			addresses: [
+				{type: 'InternalIP', address: `10.240.${Math.floor(index / 250)}.${(index % 250) + 4}`},
+				{type: 'Hostname', address: name},
+			],
+			nodeInfo: {
+				kubeletVersion,
+				kubeProxyVersion: kubeletVersion,
+				containerRuntimeVersion: 'containerd://1.7.27',
+				operatingSystem: 'linux',
+				architecture: 'amd64',
+				osImage: 'Ubuntu 22.04.5 LTS',
+				kernelVersion: '5.15.0-1089-azure',
+				machineID: '',
+				systemUUID: '',
+				bootID: '',
+			},
 		},
 	};
 }
@@ -92,7 +144,11 @@ export class NodeGroups {
 	private readonly next = new Map<string, number>();
 	private readonly lastChange = new Map<string, {at: number; from: number; to: number}>();
 
-	constructor(private readonly ctx: ControllerContext, private readonly pools: NodePoolSpec[], private readonly options: {kubeletVersion: string; statusFormat?: 'yaml' | 'text'; autoscalerEnabled: boolean; startMs: number}) {
+	constructor(
+		private readonly ctx: ControllerContext,
+		private readonly pools: NodePoolSpec[],
+		private readonly options: {kubeletVersion: string; statusFormat?: 'yaml' | 'text'; autoscalerEnabled: boolean; startMs: number},
+	) {
 		this.nodes = ctx.type('', 'nodes');
 		this.configmaps = ctx.type('', 'configmaps');
 		for (const pool of pools) this.next.set(pool.name, pool.size);
@@ -101,7 +157,13 @@ export class NodeGroups {
 
 	poolOf(node: Obj): string | undefined {
 		const labels = (node.metadata?.labels ?? {}) as Record<string, string>;
-		return labels.agentpool ?? labels['eks.amazonaws.com/nodegroup'] ?? labels['cloud.google.com/gke-nodepool'] ?? labels['karpenter.sh/nodepool'] ?? labels['node.kubernetes.io/pool'];
+		return (
+			labels.agentpool ??
+			labels['eks.amazonaws.com/nodegroup'] ??
+			labels['cloud.google.com/gke-nodepool'] ??
+			labels['karpenter.sh/nodepool'] ??
+			labels['node.kubernetes.io/pool']
+		);
 	}
 
 	private members(pool: NodePoolSpec): Obj[] {
@@ -123,7 +185,13 @@ export class NodeGroups {
 			const members = this.members(pool);
 			const target = this.targetSize(pool, now);
 			if (members.length < target) {
-				this.ctx.recordEvent(this.statusConfigMap() ?? {kind: 'ConfigMap', apiVersion: 'v1', metadata: {name: 'cluster-autoscaler-status', namespace: 'kube-system'}}, 'Normal', 'ScaledUpGroup', `Scale-up: setting group ${pool.name} size to ${target} instead of ${members.length} (max: ${pool.max ?? 10})`, 'cluster-autoscaler');
+				this.ctx.recordEvent(
+					this.statusConfigMap() ?? {kind: 'ConfigMap', apiVersion: 'v1', metadata: {name: 'cluster-autoscaler-status', namespace: 'kube-system'}},
+					'Normal',
+					'ScaledUpGroup',
+					`Scale-up: setting group ${pool.name} size to ${target} instead of ${members.length} (max: ${pool.max ?? 10})`,
+					'cluster-autoscaler',
+				);
 				for (let i = members.length; i < target; i++) {
 					const index = this.next.get(pool.name)!;
 					this.next.set(pool.name, index + 1);
@@ -137,10 +205,18 @@ export class NodeGroups {
 				}
 				this.lastChange.set(pool.name, {at: now, from: members.length, to: target});
 			} else if (members.length > target) {
-				const victims = [...members].sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp))).slice(0, members.length - target);
+				const victims = [...members]
+					.sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)))
+					.slice(0, members.length - target);
 				for (const node of victims) {
 					this.ctx.recordEvent(node, 'Normal', 'ScaleDown', 'marked the node as toBeDeleted/unschedulable', 'cluster-autoscaler');
-					this.ctx.recordEvent(this.statusConfigMap() ?? {kind: 'ConfigMap', apiVersion: 'v1', metadata: {name: 'cluster-autoscaler-status', namespace: 'kube-system'}}, 'Normal', 'ScaleDownEmpty', `Scale-down: removing empty node "${node.metadata.name}"`, 'cluster-autoscaler');
+					this.ctx.recordEvent(
+						this.statusConfigMap() ?? {kind: 'ConfigMap', apiVersion: 'v1', metadata: {name: 'cluster-autoscaler-status', namespace: 'kube-system'}},
+						'Normal',
+						'ScaleDownEmpty',
+						`Scale-down: removing empty node "${node.metadata.name}"`,
+						'cluster-autoscaler',
+					);
 					try {
 						this.ctx.api.delete(this.nodes, '', node.metadata.name, {}, ctx);
 					} catch {
@@ -203,15 +279,36 @@ export class NodeGroups {
 			time: now,
 			autoscalerStatus: 'Running',
 			clusterWide: {
-				health: {status: 'Healthy', nodeCounts: {registered: {total, ready: total, notStarted: 0}, longUnregistered: 0, unregistered: 0}, lastProbeTime: now, lastTransitionTime: this.ctx.clock.iso(this.options.startMs)},
+				health: {
+					status: 'Healthy',
+					nodeCounts: {registered: {total, ready: total, notStarted: 0}, longUnregistered: 0, unregistered: 0},
+					lastProbeTime: now,
+					lastTransitionTime: this.ctx.clock.iso(this.options.startMs),
+				},
 				scaleUp: {status: groups.some((g) => g.target > g.count) ? 'InProgress' : 'NoActivity', lastProbeTime: now, lastTransitionTime: now},
 				scaleDown: {status: groups.some((g) => g.target < g.count) ? 'CandidatesPresent' : 'NoCandidates', lastProbeTime: now, lastTransitionTime: now},
 			},
 			nodeGroups: groups.map((g) => ({
 				name: g.pool.name,
-				health: {status: 'Healthy', nodeCounts: {registered: {total: g.count, ready: g.count, notStarted: 0}, longUnregistered: 0, unregistered: 0}, cloudProviderTarget: g.target, minSize: g.pool.min ?? 1, maxSize: g.pool.max ?? 10, lastProbeTime: now, lastTransitionTime: now},
-				scaleUp: {status: g.target > g.count ? 'InProgress' : 'NoActivity', lastProbeTime: now, lastTransitionTime: g.change ? this.ctx.clock.iso(g.change.at) : now},
-				scaleDown: {status: g.target < g.count ? 'CandidatesPresent' : 'NoCandidates', lastProbeTime: now, lastTransitionTime: g.change ? this.ctx.clock.iso(g.change.at) : now},
+				health: {
+					status: 'Healthy',
+					nodeCounts: {registered: {total: g.count, ready: g.count, notStarted: 0}, longUnregistered: 0, unregistered: 0},
+					cloudProviderTarget: g.target,
+					minSize: g.pool.min ?? 1,
+					maxSize: g.pool.max ?? 10,
+					lastProbeTime: now,
+					lastTransitionTime: now,
+				},
+				scaleUp: {
+					status: g.target > g.count ? 'InProgress' : 'NoActivity',
+					lastProbeTime: now,
+					lastTransitionTime: g.change ? this.ctx.clock.iso(g.change.at) : now,
+				},
+				scaleDown: {
+					status: g.target < g.count ? 'CandidatesPresent' : 'NoCandidates',
+					lastProbeTime: now,
+					lastTransitionTime: g.change ? this.ctx.clock.iso(g.change.at) : now,
+				},
 			})),
 		});
 	}
@@ -222,12 +319,21 @@ export class NodeGroups {
 		const annotations = {'cluster-autoscaler.kubernetes.io/last-updated': this.ctx.clock.iso()};
 		if (!existing) {
 			try {
-				this.ctx.api.create(this.configmaps, 'kube-system', {metadata: {name: 'cluster-autoscaler-status', namespace: 'kube-system', annotations}, data}, {user: {name: 'system:serviceaccount:kube-system:cluster-autoscaler', groups: []}, fieldManager: 'cluster-autoscaler'});
+				this.ctx.api.create(
+					this.configmaps,
+					'kube-system',
+					{metadata: {name: 'cluster-autoscaler-status', namespace: 'kube-system', annotations}, data},
+					{user: {name: 'system:serviceaccount:kube-system:cluster-autoscaler', groups: []}, fieldManager: 'cluster-autoscaler'},
+				);
 			} catch {
 				// kube-system missing in this scenario.
 			}
 			return;
 		}
-		this.ctx.api.controllerWrite(this.configmaps, {...existing, metadata: {...existing.metadata, annotations: {...(existing.metadata.annotations ?? {}), ...annotations}}, data}, 'cluster-autoscaler');
+		this.ctx.api.controllerWrite(
+			this.configmaps,
+			{...existing, metadata: {...existing.metadata, annotations: {...(existing.metadata.annotations ?? {}), ...annotations}}, data},
+			'cluster-autoscaler',
+		);
 	}
 }

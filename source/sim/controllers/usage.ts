@@ -49,7 +49,11 @@ export function containerUsage(pod: Obj, container: Obj, nowMs: number): {cpuMil
  * (all when limit is 0), and how many there are. Only the page is built: at 150,000 pods
  * building every item for each page of 500 kept the simulator busy for seconds a page.
  */
-export function podMetrics(api: SimApi, namespace: string | undefined, page: {name?: string; start?: number; limit?: number} = {}): {items: Obj[]; total: number} {
+export function podMetrics(
+	api: SimApi,
+	namespace: string | undefined,
+	page: {name?: string; start?: number; limit?: number} = {},
+): {items: Obj[]; total: number} {
 	const now = api.clock.now();
 	const start = Math.max(0, page.start ?? 0);
 	const end = page.limit !== undefined && page.limit > 0 ? start + page.limit : Number.POSITIVE_INFINITY;
@@ -95,9 +99,11 @@ export function nodeMetrics(api: SimApi): Obj[] {
 	return [...api.store.resource('nodes').sorted()].map((record) => {
 		const sum = byNode.get(record.name) ?? {cpu: 0, memory: 0};
 		return {
-			kind: 'NodeMetrics', apiVersion: 'metrics.k8s.io/v1beta1',
+			kind: 'NodeMetrics',
+			apiVersion: 'metrics.k8s.io/v1beta1',
 			metadata: {name: record.name, creationTimestamp: api.clock.iso(now), labels: record.labels},
-			timestamp: api.clock.iso(now - 15_000), window: '20.05s',
+			timestamp: api.clock.iso(now - 15_000),
+			window: '20.05s',
 			usage: {cpu: `${(sum.cpu + 150) * 1_000_000}n`, memory: `${Math.round(sum.memory / 1024) + 900_000}Ki`},
 		};
 	});

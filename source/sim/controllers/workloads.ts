@@ -33,19 +33,29 @@ function jobFinished(job: Obj): 'Complete' | 'Failed' | undefined {
 
 /** Minimal cron matching: minute and hour fields with *, * /N, N, N-M and lists; @hourly etc. */
 export function cronMatches(schedule: string, at: Date): boolean {
-	const macros: Record<string, string> = {'@hourly': '0 * * * *', '@daily': '0 0 * * *', '@midnight': '0 0 * * *', '@weekly': '0 0 * * 0', '@monthly': '0 0 1 * *', '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *'};
+	const macros: Record<string, string> = {
+		'@hourly': '0 * * * *',
+		'@daily': '0 0 * * *',
+		'@midnight': '0 0 * * *',
+		'@weekly': '0 0 * * 0',
+		'@monthly': '0 0 1 * *',
+		'@yearly': '0 0 1 1 *',
+		'@annually': '0 0 1 1 *',
+	};
 	const fields = (macros[schedule.trim()] ?? schedule).trim().split(/\s+/);
 	if (fields.length !== 5) return false;
 	const values = [at.getUTCMinutes(), at.getUTCHours(), at.getUTCDate(), at.getUTCMonth() + 1, at.getUTCDay()];
-	return fields.every((field, i) => field.split(',').some((part) => {
-		const [range, stepText] = part.split('/');
-		const step = stepText ? Number(stepText) : 1;
-		const value = values[i]!;
-		if (range === '*') return value % step === 0;
-		const [lo, hi] = range!.split('-').map(Number);
-		if (hi === undefined) return stepText ? value >= lo! && (value - lo!) % step === 0 : value === lo;
-		return value >= lo! && value <= hi && (value - lo!) % step === 0;
-	}));
+	return fields.every((field, i) =>
+		field.split(',').some((part) => {
+			const [range, stepText] = part.split('/');
+			const step = stepText ? Number(stepText) : 1;
+			const value = values[i]!;
+			if (range === '*') return value % step === 0;
+			const [lo, hi] = range!.split('-').map(Number);
+			if (hi === undefined) return stepText ? value >= lo! && (value - lo!) % step === 0 : value === lo;
+			return value >= lo! && value <= hi && (value - lo!) % step === 0;
+		}),
+	);
 }
 
 export class WorkloadControllers {
@@ -124,7 +134,10 @@ export class WorkloadControllers {
 			spec,
 		};
 		try {
-			this.ctx.api.create(this.pods, owner.metadata.namespace, pod, {user: {name: `system:serviceaccount:kube-system:${owner.kind.toLowerCase()}-controller`, groups: []}, fieldManager: MANAGER});
+			this.ctx.api.create(this.pods, owner.metadata.namespace, pod, {
+				user: {name: `system:serviceaccount:kube-system:${owner.kind.toLowerCase()}-controller`, groups: []},
+				fieldManager: MANAGER,
+			});
 		} catch {
 			// Quota or a name clash: the next sync tries again, as the real controller does.
 		}
@@ -132,7 +145,13 @@ export class WorkloadControllers {
 
 	private deletePod(pod: Obj): void {
 		try {
-			this.ctx.api.delete(this.pods, pod.metadata.namespace, pod.metadata.name, {}, {user: {name: 'system:serviceaccount:kube-system:replicaset-controller', groups: []}});
+			this.ctx.api.delete(
+				this.pods,
+				pod.metadata.namespace,
+				pod.metadata.name,
+				{},
+				{user: {name: 'system:serviceaccount:kube-system:replicaset-controller', groups: []}},
+			);
 		} catch {
 			// Already gone.
 		}
@@ -161,7 +180,11 @@ export class WorkloadControllers {
 					name: `${deployment.metadata.name}-${hash}`,
 					namespace: deployment.metadata.namespace,
 					labels: {...(template.metadata?.labels ?? {}), 'pod-template-hash': hash},
-					annotations: {'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + Math.ceil(replicas / 4)), 'deployment.kubernetes.io/revision': String(maxRevision + 1)},
+					annotations: {
+						'deployment.kubernetes.io/desired-replicas': String(replicas),
+						'deployment.kubernetes.io/max-replicas': String(replicas + Math.ceil(replicas / 4)),
+						'deployment.kubernetes.io/revision': String(maxRevision + 1),
+					},
 					ownerReferences: [ownerRef(deployment)],
 				},
 				spec: {
@@ -171,12 +194,26 @@ export class WorkloadControllers {
 				},
 			};
 			try {
-				current = this.ctx.api.create(this.replicasets, deployment.metadata.namespace, rs, {user: {name: 'system:serviceaccount:kube-system:deployment-controller', groups: []}, fieldManager: MANAGER});
+				current = this.ctx.api.create(this.replicasets, deployment.metadata.namespace, rs, {
+					user: {name: 'system:serviceaccount:kube-system:deployment-controller', groups: []},
+					fieldManager: MANAGER,
+				});
 			} catch {
 				return;
 			}
 		} else if (Number(current.spec?.replicas ?? 0) !== replicas) {
-			this.ctx.api.controllerWrite(this.replicasets, {...current, spec: {...current.spec, replicas}, metadata: {...current.metadata, annotations: {...(current.metadata.annotations ?? {}), 'deployment.kubernetes.io/desired-replicas': String(replicas)}}}, MANAGER);
+			this.ctx.api.controllerWrite(
+				this.replicasets,
+				{
+					...current,
+					spec: {...current.spec, replicas},
+					metadata: {
+						...current.metadata,
+						annotations: {...(current.metadata.annotations ?? {}), 'deployment.kubernetes.io/desired-replicas': String(replicas)},
+					},
+				},
+				MANAGER,
+			);
 		}
 		const old = sets.filter((rs) => rs.metadata.uid !== current!.metadata.uid);
 		for (const rs of old) {
@@ -187,7 +224,13 @@ export class WorkloadControllers {
 		const idle = old.filter((rs) => Number(rs.status?.replicas ?? 0) === 0).sort((a, b) => revision(a) - revision(b));
 		for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
 			try {
-				this.ctx.api.delete(this.replicasets, rs.metadata.namespace, rs.metadata.name, {propagationPolicy: 'Background'}, {user: {name: 'system:serviceaccount:kube-system:deployment-controller', groups: []}});
+				this.ctx.api.delete(
+					this.replicasets,
+					rs.metadata.namespace,
+					rs.metadata.name,
+					{propagationPolicy: 'Background'},
+					{user: {name: 'system:serviceaccount:kube-system:deployment-controller', groups: []}},
+				);
 			} catch {
 				// Gone already.
 			}
@@ -203,7 +246,12 @@ export class WorkloadControllers {
 			availableReplicas: ready,
 			...(sum((rs) => Number(rs.status?.replicas ?? 0)) - ready > 0 ? {unavailableReplicas: sum((rs) => Number(rs.status?.replicas ?? 0)) - ready} : {}),
 			conditions: [
-				{type: 'Available', status: ready >= Math.max(0, replicas - Math.floor(replicas / 4)) ? 'True' : 'False', reason: ready >= replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready >= replicas ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.'},
+				{
+					type: 'Available',
+					status: ready >= Math.max(0, replicas - Math.floor(replicas / 4)) ? 'True' : 'False',
+					reason: ready >= replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+					message: ready >= replicas ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+				},
 				{type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${current.metadata.name}" has successfully progressed.`},
 			],
 		});
@@ -219,11 +267,21 @@ export class WorkloadControllers {
 			for (let i = active.length; i < wanted; i++) this.createPod(rs, rs.spec?.template ?? {}, `${rs.metadata.name}-${this.ctx.random.suffix(5)}`);
 		} else if (active.length > wanted) {
 			// Delete pending before running, then the youngest.
-			const order = [...active].sort((a, b) => Number(Boolean(a.spec?.nodeName)) - Number(Boolean(b.spec?.nodeName)) || String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
+			const order = [...active].sort(
+				(a, b) =>
+					Number(Boolean(a.spec?.nodeName)) - Number(Boolean(b.spec?.nodeName)) ||
+					String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)),
+			);
 			for (const pod of order.slice(0, active.length - wanted)) this.deletePod(pod);
 		}
 		const ready = active.filter(isReady).length;
-		this.writeStatus(this.replicasets, rs, {replicas: active.length, fullyLabeledReplicas: active.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: rs.metadata.generation});
+		this.writeStatus(this.replicasets, rs, {
+			replicas: active.length,
+			fullyLabeledReplicas: active.length,
+			readyReplicas: ready,
+			availableReplicas: ready,
+			observedGeneration: rs.metadata.generation,
+		});
 	}
 
 	private syncStatefulSet(key: string): void {
@@ -236,7 +294,11 @@ export class WorkloadControllers {
 		for (let i = 0; i < wanted; i++) {
 			const name = `${sts.metadata.name}-${i}`;
 			const pod = byName.get(name);
-			if (!pod) this.createPod(sts, sts.spec?.template ?? {}, name, {labels: {'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(i)}, hostname: name});
+			if (!pod)
+				this.createPod(sts, sts.spec?.template ?? {}, name, {
+					labels: {'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(i)},
+					hostname: name,
+				});
 			else if (!isTerminating(pod) && pod.metadata.labels?.['controller-revision-hash'] !== revision) this.deletePod(pod);
 		}
 		for (const pod of pods) {
@@ -245,7 +307,16 @@ export class WorkloadControllers {
 		}
 		const current = pods.filter((pod) => !isTerminating(pod));
 		const ready = current.filter(isReady).length;
-		this.writeStatus(this.statefulsets, sts, {replicas: current.length, readyReplicas: ready, availableReplicas: ready, currentReplicas: current.length, updatedReplicas: current.filter((pod) => pod.metadata.labels?.['controller-revision-hash'] === revision).length, currentRevision: revision, updateRevision: revision, observedGeneration: sts.metadata.generation});
+		this.writeStatus(this.statefulsets, sts, {
+			replicas: current.length,
+			readyReplicas: ready,
+			availableReplicas: ready,
+			currentReplicas: current.length,
+			updatedReplicas: current.filter((pod) => pod.metadata.labels?.['controller-revision-hash'] === revision).length,
+			currentRevision: revision,
+			updateRevision: revision,
+			observedGeneration: sts.metadata.generation,
+		});
 	}
 
 	private nodeMatches(node: Obj, template: Obj): boolean {
@@ -259,7 +330,9 @@ export class WorkloadControllers {
 		if (!ds || ds.metadata.deletionTimestamp) return;
 		const template = ds.spec?.template ?? {};
 		const hash = templateHash(template);
-		const nodes = [...this.ctx.api.store.resource('nodes').objects.values()].map((r: StoredRecord) => JSON.parse(r.json) as Obj).filter((node) => this.nodeMatches(node, template));
+		const nodes = [...this.ctx.api.store.resource('nodes').objects.values()]
+			.map((r: StoredRecord) => JSON.parse(r.json) as Obj)
+			.filter((node) => this.nodeMatches(node, template));
 		const pods = this.owned(ds.metadata.uid, 'pods').filter((pod) => !isTerminating(pod));
 		const byNode = new Map<string, Obj>();
 		const eligible = new Set(nodes.map((n) => String(n.metadata.name)));
@@ -270,11 +343,23 @@ export class WorkloadControllers {
 		}
 		for (const node of nodes) {
 			const pod = byNode.get(node.metadata.name);
-			if (!pod) this.createPod(ds, template, `${ds.metadata.name}-${this.ctx.random.suffix(5)}`, {nodeName: node.metadata.name, labels: {'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1)}});
+			if (!pod)
+				this.createPod(ds, template, `${ds.metadata.name}-${this.ctx.random.suffix(5)}`, {
+					nodeName: node.metadata.name,
+					labels: {'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1)},
+				});
 			else if (pod.metadata.labels?.['controller-revision-hash'] !== hash) this.deletePod(pod);
 		}
 		const ready = pods.filter(isReady).length;
-		this.writeStatus(this.daemonsets, ds, {desiredNumberScheduled: nodes.length, currentNumberScheduled: byNode.size, numberReady: ready, numberAvailable: ready, updatedNumberScheduled: pods.filter((pod) => pod.metadata.labels?.['controller-revision-hash'] === hash).length, numberMisscheduled: 0, observedGeneration: ds.metadata.generation});
+		this.writeStatus(this.daemonsets, ds, {
+			desiredNumberScheduled: nodes.length,
+			currentNumberScheduled: byNode.size,
+			numberReady: ready,
+			numberAvailable: ready,
+			updatedNumberScheduled: pods.filter((pod) => pod.metadata.labels?.['controller-revision-hash'] === hash).length,
+			numberMisscheduled: 0,
+			observedGeneration: ds.metadata.generation,
+		});
 	}
 
 	private syncJob(key: string): void {
@@ -288,26 +373,69 @@ export class WorkloadControllers {
 		const completions = Number(job.spec?.completions ?? 1);
 		const parallelism = Number(job.spec?.parallelism ?? 1);
 		const now = this.ctx.clock.iso();
-		const status: Obj = {startTime: job.status?.startTime ?? now, active: active.length, succeeded, failed, ready: active.filter(isReady).length, terminating: pods.filter(isTerminating).length, uncountedTerminatedPods: {}};
+		const status: Obj = {
+			startTime: job.status?.startTime ?? now,
+			active: active.length,
+			succeeded,
+			failed,
+			ready: active.filter(isReady).length,
+			terminating: pods.filter(isTerminating).length,
+			uncountedTerminatedPods: {},
+		};
 		if (succeeded >= completions) {
 			status.completionTime = now;
 			status.active = 0;
 			status.conditions = [
-				{type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods'},
-				{type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods'},
+				{
+					type: 'SuccessCriteriaMet',
+					status: 'True',
+					lastProbeTime: now,
+					lastTransitionTime: now,
+					reason: 'CompletionsReached',
+					message: 'Reached expected number of succeeded pods',
+				},
+				{
+					type: 'Complete',
+					status: 'True',
+					lastProbeTime: now,
+					lastTransitionTime: now,
+					reason: 'CompletionsReached',
+					message: 'Reached expected number of succeeded pods',
+				},
 			];
 			this.ctx.recordEvent(job, 'Normal', 'Completed', 'Job completed', 'job-controller');
 		} else if (failed > Number(job.spec?.backoffLimit ?? 6)) {
 			status.active = 0;
 			status.conditions = [
-				{type: 'FailureTarget', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit'},
-				{type: 'Failed', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit'},
+				{
+					type: 'FailureTarget',
+					status: 'True',
+					lastProbeTime: now,
+					lastTransitionTime: now,
+					reason: 'BackoffLimitExceeded',
+					message: 'Job has reached the specified backoff limit',
+				},
+				{
+					type: 'Failed',
+					status: 'True',
+					lastProbeTime: now,
+					lastTransitionTime: now,
+					reason: 'BackoffLimitExceeded',
+					message: 'Job has reached the specified backoff limit',
+				},
 			];
 			this.ctx.recordEvent(job, 'Warning', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', 'job-controller');
 		} else {
 			const wanted = Math.min(parallelism, completions - succeeded) - active.length;
 			for (let i = 0; i < wanted; i++) {
-				this.createPod(job, job.spec?.template ?? {}, `${job.metadata.name}-${this.ctx.random.suffix(5)}`, {labels: {'batch.kubernetes.io/controller-uid': job.metadata.uid, 'batch.kubernetes.io/job-name': job.metadata.name, 'controller-uid': job.metadata.uid, 'job-name': job.metadata.name}});
+				this.createPod(job, job.spec?.template ?? {}, `${job.metadata.name}-${this.ctx.random.suffix(5)}`, {
+					labels: {
+						'batch.kubernetes.io/controller-uid': job.metadata.uid,
+						'batch.kubernetes.io/job-name': job.metadata.name,
+						'controller-uid': job.metadata.uid,
+						'job-name': job.metadata.name,
+					},
+				});
 				if (i === 0) this.ctx.recordEvent(job, 'Normal', 'SuccessfulCreate', `Created pod: ${job.metadata.name}-…`, 'job-controller');
 			}
 			status.active = active.length + Math.max(0, wanted);
@@ -347,7 +475,10 @@ export class WorkloadControllers {
 			spec: structuredClone(template.spec ?? {}),
 		};
 		try {
-			this.ctx.api.create(this.jobs, cj.metadata.namespace, job, {user: {name: 'system:serviceaccount:kube-system:cronjob-controller', groups: []}, fieldManager: MANAGER});
+			this.ctx.api.create(this.jobs, cj.metadata.namespace, job, {
+				user: {name: 'system:serviceaccount:kube-system:cronjob-controller', groups: []},
+				fieldManager: MANAGER,
+			});
 			this.ctx.recordEvent(cj, 'Normal', 'SuccessfulCreate', `Created job ${name}`, 'cronjob-controller');
 			this.writeStatus(this.cronjobs, cj, {lastScheduleTime: this.ctx.clock.iso(at.getTime())});
 		} catch {
@@ -357,11 +488,22 @@ export class WorkloadControllers {
 
 	private enforceHistory(cj: Obj, jobs: Obj[]): void {
 		const finished = jobs.filter((job) => jobFinished(job));
-		for (const [state, limit] of [['Complete', Number(cj.spec?.successfulJobsHistoryLimit ?? 3)], ['Failed', Number(cj.spec?.failedJobsHistoryLimit ?? 1)]] as const) {
-			const some = finished.filter((job) => jobFinished(job) === state).sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
+		for (const [state, limit] of [
+			['Complete', Number(cj.spec?.successfulJobsHistoryLimit ?? 3)],
+			['Failed', Number(cj.spec?.failedJobsHistoryLimit ?? 1)],
+		] as const) {
+			const some = finished
+				.filter((job) => jobFinished(job) === state)
+				.sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
 			for (const job of some.slice(0, Math.max(0, some.length - limit))) {
 				try {
-					this.ctx.api.delete(this.jobs, job.metadata.namespace, job.metadata.name, {propagationPolicy: 'Background'}, {user: {name: 'system:serviceaccount:kube-system:cronjob-controller', groups: []}});
+					this.ctx.api.delete(
+						this.jobs,
+						job.metadata.namespace,
+						job.metadata.name,
+						{propagationPolicy: 'Background'},
+						{user: {name: 'system:serviceaccount:kube-system:cronjob-controller', groups: []}},
+					);
 				} catch {
 					// Gone.
 				}
@@ -377,10 +519,18 @@ export class WorkloadControllers {
 			const job = JSON.parse(record.json) as Obj;
 			const ttl = job.spec?.ttlSecondsAfterFinished;
 			if (typeof ttl !== 'number' || !jobFinished(job) || job.metadata.deletionTimestamp) continue;
-			const finishedAt = Date.parse(job.status?.completionTime ?? ((job.status?.conditions ?? []) as Obj[]).find((c) => c.type === 'Failed')?.lastTransitionTime ?? '');
+			const finishedAt = Date.parse(
+				job.status?.completionTime ?? ((job.status?.conditions ?? []) as Obj[]).find((c) => c.type === 'Failed')?.lastTransitionTime ?? '',
+			);
 			if (Number.isNaN(finishedAt) || finishedAt + ttl * 1000 > now) continue;
 			try {
-				this.ctx.api.delete(this.jobs, job.metadata.namespace, job.metadata.name, {propagationPolicy: 'Background'}, {user: {name: 'system:serviceaccount:kube-system:ttl-after-finished-controller', groups: []}});
+				this.ctx.api.delete(
+					this.jobs,
+					job.metadata.namespace,
+					job.metadata.name,
+					{propagationPolicy: 'Background'},
+					{user: {name: 'system:serviceaccount:kube-system:ttl-after-finished-controller', groups: []}},
+				);
 			} catch {
 				// Gone.
 			}
@@ -406,7 +556,13 @@ export class WorkloadControllers {
 				this.ctx.api.controllerWrite(type, next, 'kube-controller-manager');
 			} else if (!dependent.metadata.deletionTimestamp) {
 				try {
-					this.ctx.api.delete(type, record.namespace, record.name, {propagationPolicy: owner ? 'Foreground' : 'Background'}, {user: {name: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: []}});
+					this.ctx.api.delete(
+						type,
+						record.namespace,
+						record.name,
+						{propagationPolicy: owner ? 'Foreground' : 'Background'},
+						{user: {name: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: []}},
+					);
 				} catch {
 					// Gone.
 				}
@@ -436,7 +592,13 @@ export class WorkloadControllers {
 
 	/** Reconcile everything once (after seeding a scenario). */
 	resyncAll(): void {
-		for (const [storage, kind] of [['apps/deployments', 'Deployment'], ['apps/replicasets', 'ReplicaSet'], ['apps/statefulsets', 'StatefulSet'], ['apps/daemonsets', 'DaemonSet'], ['batch/jobs', 'Job']] as const) {
+		for (const [storage, kind] of [
+			['apps/deployments', 'Deployment'],
+			['apps/replicasets', 'ReplicaSet'],
+			['apps/statefulsets', 'StatefulSet'],
+			['apps/daemonsets', 'DaemonSet'],
+			['batch/jobs', 'Job'],
+		] as const) {
 			for (const key of this.ctx.api.store.resource(storage).objects.keys()) this.queues[kind]!.add(key);
 		}
 	}

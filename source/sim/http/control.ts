@@ -18,7 +18,14 @@ export async function handleControl(server: SimServer, req: IncomingMessage, res
 		case 'GET /__sim/state': {
 			const counts: Record<string, number> = {};
 			for (const store of api.store.resources()) counts[store.storage] = store.size;
-			ok({resourceVersion: api.store.rv, counts, openWatches: server.watches.size, faults: options.faults.settings, injected: options.faults.injected, simTime: api.clock.iso()});
+			ok({
+				resourceVersion: api.store.rv,
+				counts,
+				openWatches: server.watches.size,
+				faults: options.faults.settings,
+				injected: options.faults.injected,
+				simTime: api.clock.iso(),
+			});
 			return;
 		}
 		case 'POST /__sim/faults':

@@ -18,7 +18,14 @@ export function discoveryDocument(registry: ResourceRegistry, path: string, port
 		preferredVersion: {groupVersion: `${group}/${versions[0]}`, version: versions[0]},
 	});
 	if (path === '/apis' || path === '/apis/') {
-		return {kind: 'APIGroupList', apiVersion: 'v1', groups: registry.groups().filter((g) => g.group !== '').map((g) => groupEntry(g.group, g.versions))};
+		return {
+			kind: 'APIGroupList',
+			apiVersion: 'v1',
+			groups: registry
+				.groups()
+				.filter((g) => g.group !== '')
+				.map((g) => groupEntry(g.group, g.versions)),
+		};
 	}
 	let group: string;
 	let version: string;
@@ -41,7 +48,13 @@ export function discoveryDocument(registry: ResourceRegistry, path: string, port
 		if (type.categories) entry.categories = type.categories;
 		resources.push(entry);
 		for (const sub of type.subresources ?? []) {
-			const subEntry: Obj = {name: `${type.resource}/${sub}`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update']};
+			const subEntry: Obj = {
+				name: `${type.resource}/${sub}`,
+				singularName: '',
+				namespaced: type.namespaced,
+				kind: type.kind,
+				verbs: ['get', 'patch', 'update'],
+			};
 			if (sub === 'scale') Object.assign(subEntry, {group: 'autoscaling', version: 'v1', kind: 'Scale'});
 			if (sub === 'eviction') Object.assign(subEntry, {group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create']});
 			if (sub === 'binding') Object.assign(subEntry, {kind: 'Binding', verbs: ['create']});

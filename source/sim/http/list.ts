@@ -63,7 +63,8 @@ export async function handleList(api: SimApi, req: IncomingMessage, res: ServerR
 	if (!Number.isFinite(limit) || limit < 0) throw errors.badRequest(`limit must be a non-negative integer`);
 	const rvParam = query.resourceVersion;
 	const match = query.resourceVersionMatch;
-	if (match && !['NotOlderThan', 'Exact'].includes(match)) throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+	if (match && !['NotOlderThan', 'Exact'].includes(match))
+		throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
 	if (match && (rvParam === undefined || rvParam === '')) throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
 	const store = api.store;
 	let records: StoredRecord[];
@@ -77,7 +78,9 @@ export async function handleList(api: SimApi, req: IncomingMessage, res: ServerR
 		const token = decodeContinue(query.continue);
 		const snapshot = store.snapshot(token.s);
 		if (!snapshot || snapshot.signature !== signature) {
-			throw errors.expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+			throw errors.expired(
+				'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+			);
 		}
 		records = snapshot.records;
 		listRv = snapshot.rv;
@@ -147,7 +150,12 @@ async function streamList(res: ServerResponse, head: string, records: StoredReco
 	};
 	write(head);
 	for (let i = 0; i < records.length; i += 500) {
-		const chunk = (i > 0 ? ',' : '') + records.slice(i, i + 500).map(render).join(',');
+		const chunk =
+			(i > 0 ? ',' : '') +
+			records
+				.slice(i, i + 500)
+				.map(render)
+				.join(',');
 		if (!write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
 		else await new Promise((resolve) => setImmediate(resolve));
 		if (res.destroyed) return;

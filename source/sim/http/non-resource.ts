@@ -10,17 +10,21 @@ import type {SimServer} from './server.js';
 export function handleNonResource(server: SimServer, res: ServerResponse, path: string): void {
 	const {options} = server;
 	if (path === '/version') {
-		sendJson(res, 200, JSON.stringify({
-			major: '1',
-			minor: String(options.minor),
-			gitVersion: options.gitVersion,
-			gitCommit: '0000000000000000000000000000000000000000',
-			gitTreeState: 'clean',
-			buildDate: '2026-01-01T00:00:00Z',
-			goVersion: 'go1.24.0',
-			compiler: 'gc',
-			platform: 'linux/amd64',
-		}));
+		sendJson(
+			res,
+			200,
+			JSON.stringify({
+				major: '1',
+				minor: String(options.minor),
+				gitVersion: options.gitVersion,
+				gitCommit: '0000000000000000000000000000000000000000',
+				gitTreeState: 'clean',
+				buildDate: '2026-01-01T00:00:00Z',
+				goVersion: 'go1.24.0',
+				compiler: 'gc',
+				platform: 'linux/amd64',
+			}),
+		);
 		return;
 	}
 	if (path === '/healthz' || path === '/readyz' || path === '/livez') {

@@ -74,18 +74,40 @@ export class RequestRecord {
 		});
 		if (this.options.onRequest && user && !path.startsWith('/__sim')) {
 			this.options.onRequest({
-				user, verb, method, requestURI: req.url ?? path, userAgent,
-				sourceIP: req.socket.remoteAddress ?? '127.0.0.1', code: status, receivedMs: this.receivedMs,
-				completedMs: this.now(), stage: stage ?? 'ResponseComplete', auditID: this.auditID,
-				objectRef: route ? {resource: route.type.resource, namespace: route.namespace || undefined, name: route.name, apiGroup: route.group || undefined, apiVersion: route.version, subresource: route.subresource} : undefined,
+				user,
+				verb,
+				method,
+				requestURI: req.url ?? path,
+				userAgent,
+				sourceIP: req.socket.remoteAddress ?? '127.0.0.1',
+				code: status,
+				receivedMs: this.receivedMs,
+				completedMs: this.now(),
+				stage: stage ?? 'ResponseComplete',
+				auditID: this.auditID,
+				objectRef: route
+					? {
+							resource: route.type.resource,
+							namespace: route.namespace || undefined,
+							name: route.name,
+							apiGroup: route.group || undefined,
+							apiVersion: route.version,
+							subresource: route.subresource,
+						}
+					: undefined,
 				decision: this.decision,
 			});
 		}
 		if (route && this.options.countRequest) {
 			this.options.countRequest({
 				verb: this.isWatch ? 'WATCH' : verb === 'list' ? 'LIST' : verb === 'get' ? 'GET' : method,
-				group: route.group, version: route.version, resource: route.type.resource, subresource: route.subresource ?? '',
-				scope: route.name ? 'resource' : route.namespace ? 'namespace' : 'cluster', code: status, dryRun: query.dryRun === 'All',
+				group: route.group,
+				version: route.version,
+				resource: route.type.resource,
+				subresource: route.subresource ?? '',
+				scope: route.name ? 'resource' : route.namespace ? 'namespace' : 'cluster',
+				code: status,
+				dryRun: query.dryRun === 'All',
 			});
 		}
 	}

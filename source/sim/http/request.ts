@@ -34,7 +34,10 @@ export function queryOf(url: URL): Query {
 
 /** The route of a resource path, or undefined when it names no served resource. */
 export function routeOf(registry: ResourceRegistry, path: string): Route | undefined {
-	const segments = path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+	const segments = path
+		.split('/')
+		.filter(Boolean)
+		.map((s) => decodeURIComponent(s));
 	let group: string;
 	let version: string;
 	let rest: string[];
@@ -73,17 +76,32 @@ export function isWatchRequest(method: string, route: Route, query: Query): bool
 
 /** The authorization verb of a resource request. */
 export function verbOf(method: string, isWatch: boolean, name: string | undefined): string {
-	return method === 'GET' ? (isWatch ? 'watch' : name ? 'get' : 'list')
-		: method === 'POST' ? 'create'
-			: method === 'PUT' ? 'update'
-				: method === 'PATCH' ? 'patch'
-					: method === 'DELETE' ? (name ? 'delete' : 'deletecollection') : method.toLowerCase();
+	return method === 'GET'
+		? isWatch
+			? 'watch'
+			: name
+				? 'get'
+				: 'list'
+		: method === 'POST'
+			? 'create'
+			: method === 'PUT'
+				? 'update'
+				: method === 'PATCH'
+					? 'patch'
+					: method === 'DELETE'
+						? name
+							? 'delete'
+							: 'deletecollection'
+						: method.toLowerCase();
 }
 
 /** The body as text; a protobuf body (the authorization reviews) is decoded to its JSON. */
 export function readBody(req: IncomingMessage): Promise<string> {
 	return readRaw(req).then((buffer) => {
-		const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+		const contentType = String(req.headers['content-type'] ?? '')
+			.split(';')[0]!
+			.trim()
+			.toLowerCase();
 		if (contentType !== PROTOBUF_CONTENT_TYPE) return buffer.toString('utf8');
 		try {
 			return JSON.stringify(decodeAuthorizationReview(buffer));
@@ -130,7 +148,10 @@ export function deleteOptionsOf(bodyText: string, query: Query): DeleteOptions {
 	if (grace !== undefined) options.gracePeriodSeconds = Number(grace);
 	const policy = body.propagationPolicy ?? query.propagationPolicy;
 	if (policy !== undefined) {
-		if (!['Background', 'Foreground', 'Orphan'].includes(policy)) throw errors.badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan", "nil"`);
+		if (!['Background', 'Foreground', 'Orphan'].includes(policy))
+			throw errors.badRequest(
+				`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+			);
 		options.propagationPolicy = policy;
 	}
 	if (body.orphanDependents !== undefined) options.orphanDependents = Boolean(body.orphanDependents);

@@ -52,6 +52,12 @@ export function sendObject(api: SimApi, res: ServerResponse, code: number, type:
 		sendJson(res, code, JSON.stringify(partialMetadata(object)));
 		return;
 	}
-	const table = {kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: {resourceVersion: object.metadata?.resourceVersion}, columnDefinitions: tableColumnDefinitions(type), rows: [tableRow(type, object, api.clock.now(), query.includeObject ?? 'Metadata')]};
+	const table = {
+		kind: 'Table',
+		apiVersion: 'meta.k8s.io/v1',
+		metadata: {resourceVersion: object.metadata?.resourceVersion},
+		columnDefinitions: tableColumnDefinitions(type),
+		rows: [tableRow(type, object, api.clock.now(), query.includeObject ?? 'Metadata')],
+	};
 	sendJson(res, code, JSON.stringify(table));
 }

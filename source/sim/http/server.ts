@@ -50,7 +50,16 @@ export interface ServerOptions {
 	watchList: boolean;
 	onRequest?: (request: CompletedRequest) => void;
 	/** Called for every request, to count apiserver_request_total. */
-	countRequest?: (labels: {verb: string; group: string; version: string; resource: string; subresource: string; scope: string; code: number; dryRun: boolean}) => void;
+	countRequest?: (labels: {
+		verb: string;
+		group: string;
+		version: string;
+		resource: string;
+		subresource: string;
+		scope: string;
+		code: number;
+		dryRun: boolean;
+	}) => void;
 	/** Called on 429s injected by the throttle fault. */
 	countRejection?: (user: UserInfo) => void;
 	/** Called for every event sent on a watch. */
@@ -65,7 +74,10 @@ export class SimServer {
 	private auditSeq = 0;
 	private port = 0;
 
-	constructor(readonly options: ServerOptions, tls?: {cert: string; key: string; ca: string}) {
+	constructor(
+		readonly options: ServerOptions,
+		tls?: {cert: string; key: string; ca: string},
+	) {
 		this.api = options.api;
 		const handler = (req: IncomingMessage, res: ServerResponse) => {
 			this.handle(req, res).catch((error: unknown) => {
@@ -90,9 +102,10 @@ export class SimServer {
 		};
 		this.server.on(tls ? 'secureConnection' : 'connection', onConnection);
 		options.faults.onDown(() => this.dropConnections());
-		if (tls) this.server.on('connection', (socket: Socket) => {
-			if (this.options.faults.settings.down) socket.destroy();
-		});
+		if (tls)
+			this.server.on('connection', (socket: Socket) => {
+				if (this.options.faults.settings.down) socket.destroy();
+			});
 	}
 
 	listen(port = 0, host = '127.0.0.1'): Promise<number> {
@@ -187,7 +200,7 @@ export class SimServer {
 		}
 		if (this.injectFault(record, user, res)) return;
 
-		if (!path.startsWith('/api/') && !path.startsWith('/apis/') || path === '/api' || path === '/apis') {
+		if ((!path.startsWith('/api/') && !path.startsWith('/apis/')) || path === '/api' || path === '/apis') {
 			if (!this.options.authorizer.allowsNonResource(user, {verb: record.verb, path})) {
 				record.decision = 'forbid';
 				sendError(res, errors.forbidden(`forbidden: User "${user.name}" cannot ${record.verb} path "${path}"`));
@@ -215,7 +228,12 @@ export class SimServer {
 		const errorCode = faults.shouldError(record.path);
 		if (errorCode === undefined) return false;
 		record.fault = String(errorCode);
-		const error = errorCode === 503 ? errors.unavailable('the server is currently unable to handle the request') : errorCode === 504 ? errors.timeout('the server was unable to return a response in the time allotted, but may still be processing the request') : new ApiError(errorCode, 'InternalError', 'Internal error occurred: injected fault');
+		const error =
+			errorCode === 503
+				? errors.unavailable('the server is currently unable to handle the request')
+				: errorCode === 504
+					? errors.timeout('the server was unable to return a response in the time allotted, but may still be processing the request')
+					: new ApiError(errorCode, 'InternalError', 'Internal error occurred: injected fault');
 		sendError(res, error);
 		return true;
 	}
@@ -245,7 +263,20 @@ export class SimServer {
 			sendError(res, errors.methodNotAllowed());
 			return;
 		}
-		const attributes = {verb, group: type.group, resource: type.resource, subresource, namespace, name: name ?? (isWatch ? parseFieldSelector(query.fieldSelector, ['metadata.name', 'metadata.namespace', ...Object.keys(type.fieldLabels?.({}) ?? {})])?.pinned('metadata.name') : undefined)};
+		const attributes = {
+			verb,
+			group: type.group,
+			resource: type.resource,
+			subresource,
+			namespace,
+			name:
+				name ??
+				(isWatch
+					? parseFieldSelector(query.fieldSelector, ['metadata.name', 'metadata.namespace', ...Object.keys(type.fieldLabels?.({}) ?? {})])?.pinned(
+							'metadata.name',
+						)
+					: undefined),
+		};
 		if (type.kind !== 'SelfSubjectAccessReview' && type.kind !== 'SelfSubjectRulesReview' && !this.options.authorizer.allowsResource(user, attributes)) {
 			record.decision = 'forbid';
 			sendError(res, errors.forbidden(Authorizer.forbiddenMessage(user, attributes), type, name));
@@ -253,9 +284,21 @@ export class SimServer {
 		}
 		record.decision = 'allow';
 
-		const ctx: RequestContext = {user, userAgent: record.userAgent, fieldManager: query.fieldManager, dryRun: query.dryRun === 'All', force: query.force === 'true', warnings: []};
+		const ctx: RequestContext = {
+			user,
+			userAgent: record.userAgent,
+			fieldManager: query.fieldManager,
+			dryRun: query.dryRun === 'All',
+			force: query.force === 'true',
+			warnings: [],
+		};
 		if (query.dryRun !== undefined && query.dryRun !== 'All' && query.dryRun !== '') {
-			sendError(res, errors.invalid(type, name ?? '', [{reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: "${query.dryRun}": supported values: "All"`}]));
+			sendError(
+				res,
+				errors.invalid(type, name ?? '', [
+					{reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: "${query.dryRun}": supported values: "All"`},
+				]),
+			);
 			return;
 		}
 
@@ -269,10 +312,18 @@ export class SimServer {
 				return;
 			}
 			if (isWatch) {
-				await handleWatch(this, req, res, route, query, () => {
-					watchOpened();
-					record.log('ResponseStarted');
-				}, (bytes) => record.log('ResponseComplete', bytes));
+				await handleWatch(
+					this,
+					req,
+					res,
+					route,
+					query,
+					() => {
+						watchOpened();
+						record.log('ResponseStarted');
+					},
+					(bytes) => record.log('ResponseComplete', bytes),
+				);
 				return;
 			}
 			if (name) handleGet(this.api, req, res, route, query);

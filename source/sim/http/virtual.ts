@@ -13,7 +13,15 @@ import type {SimServer} from './server.js';
 import type {Obj} from '../../formats/json-object.js';
 
 /** A request for one of these kinds (its body already read). */
-export function handleVirtual(server: SimServer, req: IncomingMessage, res: ServerResponse, route: Route, query: Query, ctx: RequestContext, bodyText: string): void {
+export function handleVirtual(
+	server: SimServer,
+	req: IncomingMessage,
+	res: ServerResponse,
+	route: Route,
+	query: Query,
+	ctx: RequestContext,
+	bodyText: string,
+): void {
 	const {type} = route;
 	if (type.kind === 'SelfSubjectAccessReview') {
 		accessReview(server, res, type, ctx, bodyText);
@@ -38,14 +46,33 @@ function accessReview(server: SimServer, res: ServerResponse, type: ResourceType
 	let allowed: boolean;
 	if (spec.resourceAttributes) {
 		const a = spec.resourceAttributes as Obj;
-		allowed = authorizer.allowsResource(ctx.user, {verb: String(a.verb ?? ''), group: String(a.group ?? ''), resource: String(a.resource ?? ''), subresource: a.subresource || undefined, namespace: a.namespace ?? '', name: a.name || undefined});
+		allowed = authorizer.allowsResource(ctx.user, {
+			verb: String(a.verb ?? ''),
+			group: String(a.group ?? ''),
+			resource: String(a.resource ?? ''),
+			subresource: a.subresource || undefined,
+			namespace: a.namespace ?? '',
+			name: a.name || undefined,
+		});
 	} else if (spec.nonResourceAttributes) {
 		const a = spec.nonResourceAttributes as Obj;
 		allowed = authorizer.allowsNonResource(ctx.user, {verb: String(a.verb ?? ''), path: String(a.path ?? '')});
 	} else {
-		throw errors.invalid(type, '', [{reason: 'FieldValueRequired', field: 'spec.resourceAttributes', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified'}]);
+		throw errors.invalid(type, '', [
+			{
+				reason: 'FieldValueRequired',
+				field: 'spec.resourceAttributes',
+				message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+			},
+		]);
 	}
-	const response = {kind: 'SelfSubjectAccessReview', apiVersion: groupVersion(type), metadata: {creationTimestamp: null}, spec, status: allowed ? {allowed: true, reason: 'allowed by the simulator\'s RBAC table'} : {allowed: false}};
+	const response = {
+		kind: 'SelfSubjectAccessReview',
+		apiVersion: groupVersion(type),
+		metadata: {creationTimestamp: null},
+		spec,
+		status: allowed ? {allowed: true, reason: "allowed by the simulator's RBAC table"} : {allowed: false},
+	};
 	sendJson(res, 201, JSON.stringify(response));
 }
 
@@ -54,9 +81,25 @@ function rulesReview(server: SimServer, res: ServerResponse, type: ResourceType,
 	const ns = String(body.spec?.namespace ?? '');
 	const rules = server.options.authorizer.rulesOf(ctx.user);
 	const masters = ctx.user.groups.includes('system:masters');
-	const resourceRules = masters ? [{verbs: ['*'], apiGroups: ['*'], resources: ['*']}] : rules.filter((r) => r.resources && (!r.namespaces || r.namespaces.includes(ns))).map((r) => ({verbs: r.verbs, apiGroups: r.apiGroups ?? ['*'], resources: r.resources, ...(r.resourceNames ? {resourceNames: r.resourceNames} : {})}));
-	const nonResourceRules = masters ? [{verbs: ['*'], nonResourceURLs: ['*']}] : rules.filter((r) => r.nonResourceURLs).map((r) => ({verbs: r.verbs, nonResourceURLs: r.nonResourceURLs}));
-	sendJson(res, 201, JSON.stringify({kind: 'SelfSubjectRulesReview', apiVersion: groupVersion(type), metadata: {creationTimestamp: null}, spec: {namespace: ns}, status: {resourceRules, nonResourceRules, incomplete: false}}));
+	const resourceRules = masters
+		? [{verbs: ['*'], apiGroups: ['*'], resources: ['*']}]
+		: rules
+				.filter((r) => r.resources && (!r.namespaces || r.namespaces.includes(ns)))
+				.map((r) => ({verbs: r.verbs, apiGroups: r.apiGroups ?? ['*'], resources: r.resources, ...(r.resourceNames ? {resourceNames: r.resourceNames} : {})}));
+	const nonResourceRules = masters
+		? [{verbs: ['*'], nonResourceURLs: ['*']}]
+		: rules.filter((r) => r.nonResourceURLs).map((r) => ({verbs: r.verbs, nonResourceURLs: r.nonResourceURLs}));
+	sendJson(
+		res,
+		201,
+		JSON.stringify({
+			kind: 'SelfSubjectRulesReview',
+			apiVersion: groupVersion(type),
+			metadata: {creationTimestamp: null},
+			spec: {namespace: ns},
+			status: {resourceRules, nonResourceRules, incomplete: false},
+		}),
+	);
 }
 
 function resourceMetrics(server: SimServer, res: ServerResponse, route: Route, query: Query): void {
@@ -72,12 +115,13 @@ function resourceMetrics(server: SimServer, res: ServerResponse, route: Route, q
 	let start = 0;
 	if (query.continue) start = Number(Buffer.from(query.continue, 'base64').toString('utf8')) || 0;
 	// Pod metrics build only the page asked for (see podMetrics); node metrics are few.
-	const {items, total} = type.resource === 'pods'
-		? podMetrics(namespace || undefined, {start, limit: limit > 0 ? limit : 0})
-		: (() => {
-			const all = nodeMetrics();
-			return {items: all.slice(start, limit > 0 ? start + limit : undefined), total: all.length};
-		})();
+	const {items, total} =
+		type.resource === 'pods'
+			? podMetrics(namespace || undefined, {start, limit: limit > 0 ? limit : 0})
+			: (() => {
+					const all = nodeMetrics();
+					return {items: all.slice(start, limit > 0 ? start + limit : undefined), total: all.length};
+				})();
 	const end = start + items.length;
 	const metadata: Obj = {};
 	if (end < total) metadata.continue = Buffer.from(String(end)).toString('base64');

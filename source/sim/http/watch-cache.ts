@@ -17,7 +17,10 @@ export const BLOCK_TIMEOUT_MS = 3000;
  * (isTooLargeResourceVersionError: relist with resourceVersion "").
  */
 export function tooLargeResourceVersion(wanted: number, current: number): ApiError {
-	return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${wanted}, current: ${current}`, {causes: [{reason: 'ResourceVersionTooLarge', message: 'Too large resource version'}], retryAfterSeconds: 1});
+	return new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${wanted}, current: ${current}`, {
+		causes: [{reason: 'ResourceVersionTooLarge', message: 'Too large resource version'}],
+		retryAfterSeconds: 1,
+	});
 }
 
 /** Resolves true as soon as the store reaches `rv`, false after blockTimeout (simulated). */

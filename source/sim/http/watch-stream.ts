@@ -102,9 +102,10 @@ export class WatchStream {
 		if (!initialEventsEnd) this.bookmarks++;
 		const metadata: Obj = {resourceVersion: String(rv), creationTimestamp: null};
 		if (initialEventsEnd) metadata.annotations = {'k8s.io/initial-events-end': 'true'};
-		const object = this.format === 'meta'
-			? {kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata}
-			: {kind: this.type.kind, apiVersion: groupVersion(this.type), metadata};
+		const object =
+			this.format === 'meta'
+				? {kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata}
+				: {kind: this.type.kind, apiVersion: groupVersion(this.type), metadata};
 		this.push(`{"type":"BOOKMARK","object":${JSON.stringify(object)}}\n`, false);
 	}
 

@@ -22,7 +22,15 @@ import {BLOCK_TIMEOUT_MS, tooLargeResourceVersion, waitUntilFresh} from './watch
 import {WatchStream} from './watch-stream.js';
 
 /** WATCH of a collection (or of one object, by field selector or the legacy path). */
-export async function handleWatch(server: SimServer, req: IncomingMessage, res: ServerResponse, route: Route, query: Query, started: () => void, ended: (bytes: number) => void): Promise<void> {
+export async function handleWatch(
+	server: SimServer,
+	req: IncomingMessage,
+	res: ServerResponse,
+	route: Route,
+	query: Query,
+	started: () => void,
+	ended: (bytes: number) => void,
+): Promise<void> {
 	const {api, options} = server;
 	const {type} = route;
 	const format = negotiate(req.headers.accept, true, true) ?? 'json';
@@ -112,9 +120,26 @@ export async function handleWatch(server: SimServer, req: IncomingMessage, res: 
 
 /** The options a watch-list (sendInitialEvents) must come with, and whether the server serves it at all. */
 function checkWatchList(type: ResourceType, query: Query, served: boolean): void {
-	if (!served) throw errors.invalid(type, '', [{reason: 'FieldValueForbidden', field: 'sendInitialEvents', message: 'Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled'}]);
-	if (query.resourceVersionMatch !== 'NotOlderThan') throw errors.invalid(type, '', [{reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'}]);
-	if (query.allowWatchBookmarks !== 'true') throw errors.invalid(type, '', [{reason: 'FieldValueForbidden', field: 'allowWatchBookmarks', message: 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true'}]);
+	if (!served)
+		throw errors.invalid(type, '', [
+			{
+				reason: 'FieldValueForbidden',
+				field: 'sendInitialEvents',
+				message: 'Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled',
+			},
+		]);
+	if (query.resourceVersionMatch !== 'NotOlderThan')
+		throw errors.invalid(type, '', [
+			{
+				reason: 'FieldValueForbidden',
+				field: 'resourceVersionMatch',
+				message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+			},
+		]);
+	if (query.allowWatchBookmarks !== 'true')
+		throw errors.invalid(type, '', [
+			{reason: 'FieldValueForbidden', field: 'allowWatchBookmarks', message: 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true'},
+		]);
 }
 
 /** A watch the cache answers with one ERROR event on a 200 stream, and ends. */

@@ -30,7 +30,14 @@ export class PatchError extends Error {
 	/** The Status names no object: its details are empty (no group, kind or name). */
 	readonly anonymous: boolean;
 
-	constructor(kind: PatchErrorKind, code: number, reason: string, message: string, causes: readonly StatusCause[] = [], options: {detail?: string; anonymous?: boolean} = {}) {
+	constructor(
+		kind: PatchErrorKind,
+		code: number,
+		reason: string,
+		message: string,
+		causes: readonly StatusCause[] = [],
+		options: {detail?: string; anonymous?: boolean} = {},
+	) {
 		super(message);
 		this.kind = kind;
 		this.code = code;

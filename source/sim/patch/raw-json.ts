@@ -88,7 +88,8 @@ export function parseRawJson(text: string): RawJson {
 
 /** json-patch v4's equality of a document value and a test value given as text (see RawJson). */
 export function rawEqual(document: unknown, raw: RawJson): boolean {
-	if (Array.isArray(document)) return raw.kind === 'array' && raw.items.length === document.length && document.every((item, i) => rawEqual(item, raw.items[i]!));
+	if (Array.isArray(document))
+		return raw.kind === 'array' && raw.items.length === document.length && document.every((item, i) => rawEqual(item, raw.items[i]!));
 	if (isJsonObject(document)) {
 		if (raw.kind !== 'object') return false;
 		const keys = Object.keys(document);

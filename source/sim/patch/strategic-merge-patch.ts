@@ -13,12 +13,7 @@ const deleteFromPrimitiveListPrefix = '$deleteFromPrimitiveList';
 const setElementOrderPrefix = '$setElementOrder';
 
 function isDirectiveKey(key: string): boolean {
-	return (
-		key === directiveMarker ||
-		key === retainKeysDirective ||
-		key.startsWith(deleteFromPrimitiveListPrefix) ||
-		key.startsWith(setElementOrderPrefix)
-	);
+	return key === directiveMarker || key === retainKeysDirective || key.startsWith(deleteFromPrimitiveListPrefix) || key.startsWith(setElementOrderPrefix);
 }
 
 /**
@@ -154,11 +149,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, node: TypeNode | unde
 		} else if (Array.isArray(patchValue)) {
 			const listNode = child?.kind === 'list' ? child : undefined;
 			if (listNode?.patchStrategy === 'merge' || isDeleteList) {
-				setKey(
-					original,
-					key,
-					mergeSlice(current as unknown[], patchValue, listNode, listNode?.patchMergeKey ?? '', isDeleteList),
-				);
+				setKey(original, key, mergeSlice(current as unknown[], patchValue, listNode, listNode?.patchMergeKey ?? '', isDeleteList));
 			} else {
 				setKey(original, key, typedValue(patchValue));
 			}
@@ -234,9 +225,7 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, node: Typ
 			merged = newValue(patchItems).value as unknown[];
 		} else if (foundOriginal && foundPatch) {
 			merged =
-				listNode?.patchStrategy === 'merge'
-					? mergeSlice(originalItems, patchItems, listNode, mergeKey, false, backing)
-					: (typedValue(patchItems) as unknown[]);
+				listNode?.patchStrategy === 'merge' ? mergeSlice(originalItems, patchItems, listNode, mergeKey, false, backing) : (typedValue(patchItems) as unknown[]);
 		} else {
 			continue;
 		}
@@ -272,9 +261,7 @@ function validateAgainstOrder(patchItems: readonly unknown[], order: readonly un
 		o++;
 	}
 	if (p < items.length && o >= order.length) {
-		throw plainError(
-			`the order in patch list:\n${goFormat(patchItems)}\n doesn't match ${setElementOrderPrefix} list:\n${goFormat(order)}`,
-		);
+		throw plainError(`the order in patch list:\n${goFormat(patchItems)}\n doesn't match ${setElementOrderPrefix} list:\n${goFormat(order)}`);
 	}
 }
 
@@ -452,7 +439,7 @@ function applyListDirectives(original: unknown[], patch: unknown[], mergeKey: st
 		if (directive === 'delete') {
 			if (!hasOwn(entry, mergeKey)) throw noMergeKey(entry, mergeKey);
 			const doomed = scalarKey(entry[mergeKey]);
-			for (let at = 0; at < live.length; ) {
+			for (let at = 0; at < live.length;) {
 				const candidate = live[at];
 				if (isJsonObject(candidate) && hasOwn(candidate, mergeKey) && scalarKey(candidate[mergeKey]) === doomed) {
 					live.splice(at, 1);

@@ -109,7 +109,11 @@ export class ClusterBuilder {
 	}
 
 	namespace(name: string, labels: Record<string, string> = {}, ageMs = 30 * 86_400_000): Obj {
-		return this.seed('', 'namespaces', {metadata: {name, labels: {'kubernetes.io/metadata.name': name, ...labels}, creationTimestamp: this.iso(ageMs)}, spec: {finalizers: ['kubernetes']}, status: {phase: 'Active'}});
+		return this.seed('', 'namespaces', {
+			metadata: {name, labels: {'kubernetes.io/metadata.name': name, ...labels}, creationTimestamp: this.iso(ageMs)},
+			spec: {finalizers: ['kubernetes']},
+			status: {phase: 'Active'},
+		});
 	}
 
 	pool(pool: NodePoolSpec, ageMs = 20 * 86_400_000): string[] {
@@ -132,10 +136,11 @@ export class ClusterBuilder {
 		if (!candidates) {
 			candidates = [];
 			const nodes = this.sim.store.resource('nodes');
-			for (const [, names] of this.nodesByPool) for (const name of names) {
-				const record = nodes.get(name);
-				if (record && Object.entries(selector ?? {}).every(([k, v]) => record.labels?.[k] === v)) candidates.push(name);
-			}
+			for (const [, names] of this.nodesByPool)
+				for (const name of names) {
+					const record = nodes.get(name);
+					if (record && Object.entries(selector ?? {}).every(([k, v]) => record.labels?.[k] === v)) candidates.push(name);
+				}
 			this.candidates.set(key, candidates);
 		}
 		if (candidates.length === 0) return undefined;
@@ -150,10 +155,23 @@ export class ClusterBuilder {
 	}
 
 	/** A pod as a kubelet would have reported it. */
-	pod(namespace: string, name: string, template: Obj, options: {owner?: Obj; ageMs: number; phase?: 'Running' | 'Succeeded' | 'Failed' | 'Pending'; nodeName?: string; labels?: Record<string, string>; finishedAgoMs?: number; qosCache?: Map<Obj, string>}): Obj {
+	pod(
+		namespace: string,
+		name: string,
+		template: Obj,
+		options: {
+			owner?: Obj;
+			ageMs: number;
+			phase?: 'Running' | 'Succeeded' | 'Failed' | 'Pending';
+			nodeName?: string;
+			labels?: Record<string, string>;
+			finishedAgoMs?: number;
+			qosCache?: Map<Obj, string>;
+		},
+	): Obj {
 		const spec = structuredClone(template.spec) as Obj;
 		const phase = options.phase ?? 'Running';
-		const node = phase === 'Pending' ? undefined : options.nodeName ?? this.nextNode(spec.nodeSelector);
+		const node = phase === 'Pending' ? undefined : (options.nodeName ?? this.nextNode(spec.nodeSelector));
 		if (node) spec.nodeName = node;
 		// Requests default from limits on pods (SetDefaults_Pod).
 		for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])] as Obj[]) {
@@ -174,7 +192,18 @@ export class ClusterBuilder {
 		const ip = node ? this.ip() : undefined;
 		const containerStatuses = ((spec.containers ?? []) as Obj[]).map((c) => ({
 			name: c.name,
-			state: running ? {running: {startedAt: started}} : phase === 'Pending' ? {waiting: {reason: 'ContainerCreating'}} : {terminated: {exitCode: phase === 'Succeeded' ? 0 : 1, reason: phase === 'Succeeded' ? 'Completed' : 'Error', startedAt: started, finishedAt: finished}},
+			state: running
+				? {running: {startedAt: started}}
+				: phase === 'Pending'
+					? {waiting: {reason: 'ContainerCreating'}}
+					: {
+							terminated: {
+								exitCode: phase === 'Succeeded' ? 0 : 1,
+								reason: phase === 'Succeeded' ? 'Completed' : 'Error',
+								startedAt: started,
+								finishedAt: finished,
+							},
+						},
 			lastState: {},
 			ready: running,
 			restartCount: 0,
@@ -193,10 +222,52 @@ export class ClusterBuilder {
 				creationTimestamp: created,
 				labels: {...(template.metadata?.labels ?? {}), ...(options.labels ?? {})},
 				...(template.metadata?.annotations ? {annotations: template.metadata.annotations} : {}),
-				...(owner ? {ownerReferences: [{apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true}]} : {}),
+				...(owner
+					? {
+							ownerReferences: [
+								{
+									apiVersion: owner.apiVersion,
+									kind: owner.kind,
+									name: owner.metadata.name,
+									uid: owner.metadata.uid,
+									controller: true,
+									blockOwnerDeletion: true,
+								},
+							],
+						}
+					: {}),
 				managedFields: [
-					{manager: owner ? 'kube-controller-manager' : 'kubectl-run', operation: 'Update', apiVersion: 'v1', time: created, fieldsType: 'FieldsV1', fieldsV1: fieldsOfTemplateManager()},
-					...(node ? [{manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time: started, fieldsType: 'FieldsV1', fieldsV1: {'f:status': {'f:conditions': {}, 'f:containerStatuses': {}, 'f:hostIP': {}, 'f:phase': {}, 'f:podIP': {}, 'f:podIPs': {}, 'f:startTime': {}}}, subresource: 'status'}] : []),
+					{
+						manager: owner ? 'kube-controller-manager' : 'kubectl-run',
+						operation: 'Update',
+						apiVersion: 'v1',
+						time: created,
+						fieldsType: 'FieldsV1',
+						fieldsV1: fieldsOfTemplateManager(),
+					},
+					...(node
+						? [
+								{
+									manager: 'kubelet',
+									operation: 'Update',
+									apiVersion: 'v1',
+									time: started,
+									fieldsType: 'FieldsV1',
+									fieldsV1: {
+										'f:status': {
+											'f:conditions': {},
+											'f:containerStatuses': {},
+											'f:hostIP': {},
+											'f:phase': {},
+											'f:podIP': {},
+											'f:podIPs': {},
+											'f:startTime': {},
+										},
+									},
+									subresource: 'status',
+								},
+							]
+						: []),
 				],
 			},
 			spec,
@@ -205,8 +276,20 @@ export class ClusterBuilder {
 				conditions: [
 					{type: 'PodReadyToStartContainers', status: phase === 'Pending' ? 'False' : 'True', lastProbeTime: null, lastTransitionTime: started},
 					{type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: started},
-					{type: 'Ready', status: running ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: running ? started : finished, ...(running ? {} : {reason: 'PodCompleted'})},
-					{type: 'ContainersReady', status: running ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: running ? started : finished, ...(running ? {} : {reason: 'PodCompleted'})},
+					{
+						type: 'Ready',
+						status: running ? 'True' : 'False',
+						lastProbeTime: null,
+						lastTransitionTime: running ? started : finished,
+						...(running ? {} : {reason: 'PodCompleted'}),
+					},
+					{
+						type: 'ContainersReady',
+						status: running ? 'True' : 'False',
+						lastProbeTime: null,
+						lastTransitionTime: running ? started : finished,
+						...(running ? {} : {reason: 'PodCompleted'}),
+					},
 					{type: 'PodScheduled', status: node ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: created},
 				],
 				...(node ? {hostIP: '10.240.0.4', hostIPs: [{ip: '10.240.0.4'}], podIP: ip, podIPs: [{ip}], startTime: started} : {}),
@@ -228,15 +311,56 @@ export class ClusterBuilder {
 	deployment(namespace: string, name: string, options: WorkloadOptions): {deployment: Obj; replicaSet: Obj; pods: Obj[]} {
 		const ageMs = options.ageMs ?? 7 * 86_400_000;
 		const template = this.template(name, options);
-		const managedFields: Obj[] = [{manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'apps/v1', time: this.iso(ageMs), fieldsType: 'FieldsV1', fieldsV1: {'f:metadata': {'f:labels': {}}, 'f:spec': {'f:replicas': {}, 'f:selector': {}, 'f:template': {}}}}];
+		const managedFields: Obj[] = [
+			{
+				manager: 'kubectl-client-side-apply',
+				operation: 'Update',
+				apiVersion: 'apps/v1',
+				time: this.iso(ageMs),
+				fieldsType: 'FieldsV1',
+				fieldsV1: {'f:metadata': {'f:labels': {}}, 'f:spec': {'f:replicas': {}, 'f:selector': {}, 'f:template': {}}},
+			},
+		];
 		if (options.replicasManager) {
 			managedFields[0]!.fieldsV1 = {'f:metadata': {'f:labels': {}}, 'f:spec': {'f:selector': {}, 'f:template': {}}};
-			managedFields.push({manager: options.replicasManager.manager, operation: options.replicasManager.operation, apiVersion: 'apps/v1', time: this.iso(60_000), fieldsType: 'FieldsV1', fieldsV1: {'f:spec': {'f:replicas': {}}}});
+			managedFields.push({
+				manager: options.replicasManager.manager,
+				operation: options.replicasManager.operation,
+				apiVersion: 'apps/v1',
+				time: this.iso(60_000),
+				fieldsType: 'FieldsV1',
+				fieldsV1: {'f:spec': {'f:replicas': {}}},
+			});
 		}
-		managedFields.push({manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'apps/v1', time: this.iso(ageMs - 5000), fieldsType: 'FieldsV1', fieldsV1: {'f:status': {'f:availableReplicas': {}, 'f:conditions': {}, 'f:observedGeneration': {}, 'f:readyReplicas': {}, 'f:replicas': {}, 'f:updatedReplicas': {}}}, subresource: 'status'});
+		managedFields.push({
+			manager: 'kube-controller-manager',
+			operation: 'Update',
+			apiVersion: 'apps/v1',
+			time: this.iso(ageMs - 5000),
+			fieldsType: 'FieldsV1',
+			fieldsV1: {
+				'f:status': {
+					'f:availableReplicas': {},
+					'f:conditions': {},
+					'f:observedGeneration': {},
+					'f:readyReplicas': {},
+					'f:replicas': {},
+					'f:updatedReplicas': {},
+				},
+			},
+			subresource: 'status',
+		});
 		const revisions = (options.oldRevisions ?? 0) + 1;
 		const deployment = this.seed('apps', 'deployments', {
-			metadata: {name, namespace, labels: options.workloadLabels ?? {app: name}, annotations: {'deployment.kubernetes.io/revision': String(revisions)}, creationTimestamp: this.iso(ageMs), generation: revisions, managedFields},
+			metadata: {
+				name,
+				namespace,
+				labels: options.workloadLabels ?? {app: name},
+				annotations: {'deployment.kubernetes.io/revision': String(revisions)},
+				creationTimestamp: this.iso(ageMs),
+				generation: revisions,
+				managedFields,
+			},
 			spec: {
 				replicas: options.replicas,
 				selector: {matchLabels: {app: name}},
@@ -252,24 +376,85 @@ export class ClusterBuilder {
 			for (const c of oldTemplate.spec.containers as Obj[]) c.image = `${String(c.image).split(':')[0]}:r${r}`;
 			const oldHash = templateHash(oldTemplate);
 			this.seed('apps', 'replicasets', {
-				metadata: {name: `${name}-${oldHash}`, namespace, labels: {...oldTemplate.metadata.labels, 'pod-template-hash': oldHash}, annotations: {'deployment.kubernetes.io/desired-replicas': String(options.replicas), 'deployment.kubernetes.io/revision': String(r)}, creationTimestamp: this.iso(ageMs - r * 3_600_000), ownerReferences: [{apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata.uid, controller: true, blockOwnerDeletion: true}]},
-				spec: {replicas: 0, selector: {matchLabels: {app: name, 'pod-template-hash': oldHash}}, template: {...oldTemplate, metadata: {...oldTemplate.metadata, labels: {...oldTemplate.metadata.labels, 'pod-template-hash': oldHash}}}},
+				metadata: {
+					name: `${name}-${oldHash}`,
+					namespace,
+					labels: {...oldTemplate.metadata.labels, 'pod-template-hash': oldHash},
+					annotations: {'deployment.kubernetes.io/desired-replicas': String(options.replicas), 'deployment.kubernetes.io/revision': String(r)},
+					creationTimestamp: this.iso(ageMs - r * 3_600_000),
+					ownerReferences: [{apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata.uid, controller: true, blockOwnerDeletion: true}],
+				},
+				spec: {
+					replicas: 0,
+					selector: {matchLabels: {app: name, 'pod-template-hash': oldHash}},
+					template: {...oldTemplate, metadata: {...oldTemplate.metadata, labels: {...oldTemplate.metadata.labels, 'pod-template-hash': oldHash}}},
+				},
 				status: {replicas: 0, observedGeneration: 1},
 			});
 		}
-		const rsTemplate = {...deployment.spec.template, metadata: {...deployment.spec.template.metadata, labels: {...deployment.spec.template.metadata.labels, 'pod-template-hash': hash}}};
+		const rsTemplate = {
+			...deployment.spec.template,
+			metadata: {...deployment.spec.template.metadata, labels: {...deployment.spec.template.metadata.labels, 'pod-template-hash': hash}},
+		};
 		const rsAge = revisions > 1 ? Math.max(60_000, ageMs - revisions * 3_600_000) : ageMs;
 		const replicaSet = this.seed('apps', 'replicasets', {
-			metadata: {name: `${name}-${hash}`, namespace, labels: rsTemplate.metadata.labels, annotations: {'deployment.kubernetes.io/desired-replicas': String(options.replicas), 'deployment.kubernetes.io/max-replicas': String(options.replicas + Math.ceil(options.replicas / 4)), 'deployment.kubernetes.io/revision': String(revisions)}, creationTimestamp: this.iso(rsAge), ownerReferences: [{apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata.uid, controller: true, blockOwnerDeletion: true}]},
+			metadata: {
+				name: `${name}-${hash}`,
+				namespace,
+				labels: rsTemplate.metadata.labels,
+				annotations: {
+					'deployment.kubernetes.io/desired-replicas': String(options.replicas),
+					'deployment.kubernetes.io/max-replicas': String(options.replicas + Math.ceil(options.replicas / 4)),
+					'deployment.kubernetes.io/revision': String(revisions),
+				},
+				creationTimestamp: this.iso(rsAge),
+				ownerReferences: [{apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata.uid, controller: true, blockOwnerDeletion: true}],
+			},
 			spec: {replicas: options.replicas, selector: {matchLabels: {app: name, 'pod-template-hash': hash}}, template: rsTemplate},
-			status: {replicas: options.replicas, fullyLabeledReplicas: options.replicas, readyReplicas: options.replicas, availableReplicas: options.replicas, observedGeneration: 1},
+			status: {
+				replicas: options.replicas,
+				fullyLabeledReplicas: options.replicas,
+				readyReplicas: options.replicas,
+				availableReplicas: options.replicas,
+				observedGeneration: 1,
+			},
 		});
 		const qosCache = new Map<Obj, string>();
 		const pods: Obj[] = [];
 		for (let i = 0; i < options.replicas; i++) {
-			pods.push(this.pod(namespace, `${replicaSet.metadata.name}-${this.sim.random.suffix(5)}`, rsTemplate, {owner: replicaSet, ageMs: Math.min(rsAge, ageMs), qosCache}));
+			pods.push(
+				this.pod(namespace, `${replicaSet.metadata.name}-${this.sim.random.suffix(5)}`, rsTemplate, {
+					owner: replicaSet,
+					ageMs: Math.min(rsAge, ageMs),
+					qosCache,
+				}),
+			);
 		}
-		this.setStatus('apps', 'deployments', deployment, {observedGeneration: deployment.metadata.generation, replicas: options.replicas, updatedReplicas: options.replicas, readyReplicas: options.replicas, availableReplicas: options.replicas, conditions: [{type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: this.iso(ageMs), lastTransitionTime: this.iso(ageMs)}, {type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${replicaSet.metadata.name}" has successfully progressed.`, lastUpdateTime: this.iso(ageMs), lastTransitionTime: this.iso(ageMs)}]});
+		this.setStatus('apps', 'deployments', deployment, {
+			observedGeneration: deployment.metadata.generation,
+			replicas: options.replicas,
+			updatedReplicas: options.replicas,
+			readyReplicas: options.replicas,
+			availableReplicas: options.replicas,
+			conditions: [
+				{
+					type: 'Available',
+					status: 'True',
+					reason: 'MinimumReplicasAvailable',
+					message: 'Deployment has minimum availability.',
+					lastUpdateTime: this.iso(ageMs),
+					lastTransitionTime: this.iso(ageMs),
+				},
+				{
+					type: 'Progressing',
+					status: 'True',
+					reason: 'NewReplicaSetAvailable',
+					message: `ReplicaSet "${replicaSet.metadata.name}" has successfully progressed.`,
+					lastUpdateTime: this.iso(ageMs),
+					lastTransitionTime: this.iso(ageMs),
+				},
+			],
+		});
 		return {deployment, replicaSet, pods};
 	}
 
@@ -287,9 +472,25 @@ export class ClusterBuilder {
 		for (let i = 0; i < options.replicas; i++) {
 			const podName = `${name}-${i}`;
 			const podTemplate = {...statefulSet.spec.template, spec: {...statefulSet.spec.template.spec, hostname: podName}};
-			pods.push(this.pod(namespace, podName, podTemplate, {owner: statefulSet, ageMs, qosCache, labels: {'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(i)}}));
+			pods.push(
+				this.pod(namespace, podName, podTemplate, {
+					owner: statefulSet,
+					ageMs,
+					qosCache,
+					labels: {'controller-revision-hash': revision, 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(i)},
+				}),
+			);
 		}
-		this.setStatus('apps', 'statefulsets', statefulSet, {replicas: options.replicas, readyReplicas: options.replicas, availableReplicas: options.replicas, currentReplicas: options.replicas, updatedReplicas: options.replicas, currentRevision: revision, updateRevision: revision, observedGeneration: 1});
+		this.setStatus('apps', 'statefulsets', statefulSet, {
+			replicas: options.replicas,
+			readyReplicas: options.replicas,
+			availableReplicas: options.replicas,
+			currentReplicas: options.replicas,
+			updatedReplicas: options.replicas,
+			currentRevision: revision,
+			updateRevision: revision,
+			observedGeneration: 1,
+		});
 		return {statefulSet, pods};
 	}
 
@@ -302,15 +503,44 @@ export class ClusterBuilder {
 			status: {},
 		});
 		const hash = templateHash(daemonSet.spec.template);
-		const nodes = [...this.sim.store.resource('nodes').sorted()].filter((record) => Object.entries((options.nodeSelector ?? {}) as Record<string, string>).every(([k, v]) => record.labels?.[k] === v));
+		const nodes = [...this.sim.store.resource('nodes').sorted()].filter((record) =>
+			Object.entries((options.nodeSelector ?? {}) as Record<string, string>).every(([k, v]) => record.labels?.[k] === v),
+		);
 		const qosCache = new Map<Obj, string>();
-		const pods = nodes.map((node) => this.pod(namespace, `${name}-${this.sim.random.suffix(5)}`, daemonSet.spec.template, {owner: daemonSet, ageMs: Math.min(ageMs, this.now - Date.parse(JSON.parse(node.json).metadata.creationTimestamp)), nodeName: node.name, qosCache, labels: {'controller-revision-hash': hash, 'pod-template-generation': '1'}}));
-		this.setStatus('apps', 'daemonsets', daemonSet, {desiredNumberScheduled: nodes.length, currentNumberScheduled: nodes.length, numberReady: nodes.length, numberAvailable: nodes.length, updatedNumberScheduled: nodes.length, numberMisscheduled: 0, observedGeneration: 1});
+		const pods = nodes.map((node) =>
+			this.pod(namespace, `${name}-${this.sim.random.suffix(5)}`, daemonSet.spec.template, {
+				owner: daemonSet,
+				ageMs: Math.min(ageMs, this.now - Date.parse(JSON.parse(node.json).metadata.creationTimestamp)),
+				nodeName: node.name,
+				qosCache,
+				labels: {'controller-revision-hash': hash, 'pod-template-generation': '1'},
+			}),
+		);
+		this.setStatus('apps', 'daemonsets', daemonSet, {
+			desiredNumberScheduled: nodes.length,
+			currentNumberScheduled: nodes.length,
+			numberReady: nodes.length,
+			numberAvailable: nodes.length,
+			updatedNumberScheduled: nodes.length,
+			numberMisscheduled: 0,
+			observedGeneration: 1,
+		});
 		return {daemonSet, pods};
 	}
 
 	/** A finished (or running) Job with its pod, optionally owned by a CronJob. */
-	job(namespace: string, name: string, options: PodTemplateOptions & {ageMs: number; durationMs?: number; outcome?: 'Complete' | 'Failed' | 'Running'; owner?: Obj; ttlSecondsAfterFinished?: number; labels?: Record<string, string>}): {job: Obj; pod: Obj} {
+	job(
+		namespace: string,
+		name: string,
+		options: PodTemplateOptions & {
+			ageMs: number;
+			durationMs?: number;
+			outcome?: 'Complete' | 'Failed' | 'Running';
+			owner?: Obj;
+			ttlSecondsAfterFinished?: number;
+			labels?: Record<string, string>;
+		},
+	): {job: Obj; pod: Obj} {
 		const outcome = options.outcome ?? 'Complete';
 		const duration = options.durationMs ?? 45_000;
 		const template = this.template(name, {...options, restartPolicy: 'Never'});
@@ -319,34 +549,127 @@ export class ClusterBuilder {
 		const end = this.iso(Math.max(0, options.ageMs - duration));
 		const job = this.seed('batch', 'jobs', {
 			metadata: {
-				name, namespace, creationTimestamp: start, generation: 1,
+				name,
+				namespace,
+				creationTimestamp: start,
+				generation: 1,
 				labels: {...(options.labels ?? {}), ...(options.owner ? {'batch.kubernetes.io/cronjob-name': options.owner.metadata.name} : {})},
-				...(options.owner ? {annotations: {'batch.kubernetes.io/cronjob-scheduled-timestamp': start}, ownerReferences: [{apiVersion: 'batch/v1', kind: 'CronJob', name: options.owner.metadata.name, uid: options.owner.metadata.uid, controller: true, blockOwnerDeletion: true}]} : {}),
+				...(options.owner
+					? {
+							annotations: {'batch.kubernetes.io/cronjob-scheduled-timestamp': start},
+							ownerReferences: [
+								{
+									apiVersion: 'batch/v1',
+									kind: 'CronJob',
+									name: options.owner.metadata.name,
+									uid: options.owner.metadata.uid,
+									controller: true,
+									blockOwnerDeletion: true,
+								},
+							],
+						}
+					: {}),
 			},
 			spec: {template, ...(options.ttlSecondsAfterFinished !== undefined ? {ttlSecondsAfterFinished: options.ttlSecondsAfterFinished} : {})},
 			status: {},
 		});
 		const uid = job.metadata.uid as string;
 		job.spec.selector = {matchLabels: {'batch.kubernetes.io/controller-uid': uid}};
-		job.spec.template.metadata.labels = {...job.spec.template.metadata.labels, 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name};
-		const pod = this.pod(namespace, `${name}-${this.sim.random.suffix(5)}`, job.spec.template, {owner: job, ageMs: options.ageMs, phase: outcome === 'Complete' ? 'Succeeded' : outcome === 'Failed' ? 'Failed' : 'Running', finishedAgoMs: Math.max(0, options.ageMs - duration)});
-		const status: Obj = {startTime: start, active: outcome === 'Running' ? 1 : 0, succeeded: outcome === 'Complete' ? 1 : 0, failed: outcome === 'Failed' ? 1 : 0, ready: 0, terminating: 0, uncountedTerminatedPods: {}};
+		job.spec.template.metadata.labels = {
+			...job.spec.template.metadata.labels,
+			'batch.kubernetes.io/controller-uid': uid,
+			'batch.kubernetes.io/job-name': name,
+			'controller-uid': uid,
+			'job-name': name,
+		};
+		const pod = this.pod(namespace, `${name}-${this.sim.random.suffix(5)}`, job.spec.template, {
+			owner: job,
+			ageMs: options.ageMs,
+			phase: outcome === 'Complete' ? 'Succeeded' : outcome === 'Failed' ? 'Failed' : 'Running',
+			finishedAgoMs: Math.max(0, options.ageMs - duration),
+		});
+		const status: Obj = {
+			startTime: start,
+			active: outcome === 'Running' ? 1 : 0,
+			succeeded: outcome === 'Complete' ? 1 : 0,
+			failed: outcome === 'Failed' ? 1 : 0,
+			ready: 0,
+			terminating: 0,
+			uncountedTerminatedPods: {},
+		};
 		if (outcome === 'Complete') {
 			status.completionTime = end;
-			status.conditions = [{type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: end, lastTransitionTime: end, reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods'}, {type: 'Complete', status: 'True', lastProbeTime: end, lastTransitionTime: end, reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods'}];
+			status.conditions = [
+				{
+					type: 'SuccessCriteriaMet',
+					status: 'True',
+					lastProbeTime: end,
+					lastTransitionTime: end,
+					reason: 'CompletionsReached',
+					message: 'Reached expected number of succeeded pods',
+				},
+				{
+					type: 'Complete',
+					status: 'True',
+					lastProbeTime: end,
+					lastTransitionTime: end,
+					reason: 'CompletionsReached',
+					message: 'Reached expected number of succeeded pods',
+				},
+			];
 		} else if (outcome === 'Failed') {
-			status.conditions = [{type: 'FailureTarget', status: 'True', lastProbeTime: end, lastTransitionTime: end, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit'}, {type: 'Failed', status: 'True', lastProbeTime: end, lastTransitionTime: end, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit'}];
+			status.conditions = [
+				{
+					type: 'FailureTarget',
+					status: 'True',
+					lastProbeTime: end,
+					lastTransitionTime: end,
+					reason: 'BackoffLimitExceeded',
+					message: 'Job has reached the specified backoff limit',
+				},
+				{
+					type: 'Failed',
+					status: 'True',
+					lastProbeTime: end,
+					lastTransitionTime: end,
+					reason: 'BackoffLimitExceeded',
+					message: 'Job has reached the specified backoff limit',
+				},
+			];
 			job.spec.backoffLimit = 0;
 		}
 		this.setStatus('batch', 'jobs', job, status);
 		return {job, pod};
 	}
 
-	hpa(namespace: string, name: string, target: Obj, options: {min: number; max: number; current: number; desired?: number; behavior?: Obj; targetUtilization?: number; ageMs?: number; labels?: Record<string, string>; ownerReferences?: Obj[]; metrics?: Obj[]; lastScaleAgoMs?: number}): Obj {
+	hpa(
+		namespace: string,
+		name: string,
+		target: Obj,
+		options: {
+			min: number;
+			max: number;
+			current: number;
+			desired?: number;
+			behavior?: Obj;
+			targetUtilization?: number;
+			ageMs?: number;
+			labels?: Record<string, string>;
+			ownerReferences?: Obj[];
+			metrics?: Obj[];
+			lastScaleAgoMs?: number;
+		},
+	): Obj {
 		const ageMs = options.ageMs ?? 7 * 86_400_000;
 		const utilization = options.targetUtilization ?? 70;
 		return this.seed('autoscaling', 'horizontalpodautoscalers', {
-			metadata: {name, namespace, creationTimestamp: this.iso(ageMs), ...(options.labels ? {labels: options.labels} : {}), ...(options.ownerReferences ? {ownerReferences: options.ownerReferences} : {})},
+			metadata: {
+				name,
+				namespace,
+				creationTimestamp: this.iso(ageMs),
+				...(options.labels ? {labels: options.labels} : {}),
+				...(options.ownerReferences ? {ownerReferences: options.ownerReferences} : {}),
+			},
 			spec: {
 				scaleTargetRef: {apiVersion: target.apiVersion, kind: target.kind, name: target.metadata.name},
 				minReplicas: options.min,
@@ -360,9 +683,27 @@ export class ClusterBuilder {
 				...(options.lastScaleAgoMs !== undefined ? {lastScaleTime: this.iso(options.lastScaleAgoMs)} : {}),
 				currentMetrics: [{type: 'Resource', resource: {name: 'cpu', current: {averageUtilization: utilization, averageValue: '175m'}}}],
 				conditions: [
-					{type: 'AbleToScale', status: 'True', lastTransitionTime: this.iso(ageMs), reason: 'ReadyForNewScale', message: 'recommended size matches current size'},
-					{type: 'ScalingActive', status: 'True', lastTransitionTime: this.iso(ageMs), reason: 'ValidMetricFound', message: 'the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)'},
-					{type: 'ScalingLimited', status: 'False', lastTransitionTime: this.iso(ageMs), reason: 'DesiredWithinRange', message: 'the desired count is within the acceptable range'},
+					{
+						type: 'AbleToScale',
+						status: 'True',
+						lastTransitionTime: this.iso(ageMs),
+						reason: 'ReadyForNewScale',
+						message: 'recommended size matches current size',
+					},
+					{
+						type: 'ScalingActive',
+						status: 'True',
+						lastTransitionTime: this.iso(ageMs),
+						reason: 'ValidMetricFound',
+						message: 'the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)',
+					},
+					{
+						type: 'ScalingLimited',
+						status: 'False',
+						lastTransitionTime: this.iso(ageMs),
+						reason: 'DesiredWithinRange',
+						message: 'the desired count is within the acceptable range',
+					},
 				],
 			},
 		});

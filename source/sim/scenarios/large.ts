@@ -13,10 +13,19 @@ export function seedLarge(b: ClusterBuilder, size: number, hpaCount?: number): {
 	const pods = Math.max(30, Math.min(200_000, Math.floor(size)));
 	const nodes = Math.ceil(pods / 30);
 	const perPool = Math.ceil(nodes / 3);
-	const pools: NodePoolSpec[] = ['general', 'compute', 'memory'].map((name, i) => ({name, provider: 'aks', size: Math.max(1, Math.min(perPool, nodes - i * perPool)), min: 1, max: perPool * 2}));
+	const pools: NodePoolSpec[] = ['general', 'compute', 'memory'].map((name, i) => ({
+		name,
+		provider: 'aks',
+		size: Math.max(1, Math.min(perPool, nodes - i * perPool)),
+		min: 1,
+		max: perPool * 2,
+	}));
 	seedSystem(b, {guaranteedSystem: false, flowSchemas: true});
 	for (const pool of pools) b.pool(pool);
-	b.daemonSet('kube-system', 'kube-proxy', {priorityClassName: 'system-node-critical', containers: [{name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.32.4', requests: {cpu: '100m'}}]});
+	b.daemonSet('kube-system', 'kube-proxy', {
+		priorityClassName: 'system-node-critical',
+		containers: [{name: 'kube-proxy', image: 'mcr.microsoft.com/oss/kubernetes/kube-proxy:v1.32.4', requests: {cpu: '100m'}}],
+	});
 	const remaining = Math.max(0, pods - nodes);
 	const deployments = Math.floor(remaining / 5);
 	const namespaces = Math.max(1, Math.ceil(remaining / 300));
@@ -30,7 +39,17 @@ export function seedLarge(b: ClusterBuilder, size: number, hpaCount?: number): {
 			replicas: 5,
 			ageMs: 86_400_000 * (1 + (d % 30)),
 			containers: [
-				{name: 'app', image: `acme.azurecr.io/team/${name}:1.${d % 20}.0`, ports: [8080], env: [{name: 'SERVICE_NAME', value: name}, {name: 'LOG_LEVEL', value: 'info'}, {name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.monitoring:4317'}], ...(guaranteed ? {requests: {cpu: '250m', memory: '256Mi'}, limits: {cpu: '250m', memory: '256Mi'}} : {requests: {cpu: '100m', memory: '128Mi'}})},
+				{
+					name: 'app',
+					image: `acme.azurecr.io/team/${name}:1.${d % 20}.0`,
+					ports: [8080],
+					env: [
+						{name: 'SERVICE_NAME', value: name},
+						{name: 'LOG_LEVEL', value: 'info'},
+						{name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.monitoring:4317'},
+					],
+					...(guaranteed ? {requests: {cpu: '250m', memory: '256Mi'}, limits: {cpu: '250m', memory: '256Mi'}} : {requests: {cpu: '100m', memory: '128Mi'}}),
+				},
 				{name: 'envoy', image: 'envoyproxy/envoy:v1.31.0', ports: [15001], requests: {cpu: '50m', memory: '64Mi'}, limits: {cpu: '50m', memory: '64Mi'}},
 			],
 		});

@@ -112,11 +112,7 @@ export const objectMeta = struct('ObjectMeta', {
 export const conditions = keyedList(undefined, 'type');
 
 /** metadata + spec + status, the shape of most kinds. */
-export function kind(
-	name: string,
-	fields: Record<string, TypeNode>,
-	options: {statusSubresource?: boolean} = {},
-): StructNode {
+export function kind(name: string, fields: Record<string, TypeNode>, options: {statusSubresource?: boolean} = {}): StructNode {
 	const present = ['metadata'];
 	if ('spec' in fields) present.push('spec');
 	if ('status' in fields) present.push('status');

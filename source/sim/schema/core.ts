@@ -2,7 +2,21 @@
  * The core/v1 kinds (pods and pod templates first, then the others) and the
  * events.k8s.io/v1 Event, which mirrors the core one.
  */
-import {atomicList, atomicStruct, conditions, keyedList, kind, labelSelector, localObjectReference, map, objectMeta, objectReference, setList, ssaOnlyKeyedList, struct} from './builders.js';
+import {
+	atomicList,
+	atomicStruct,
+	conditions,
+	keyedList,
+	kind,
+	labelSelector,
+	localObjectReference,
+	map,
+	objectMeta,
+	objectReference,
+	setList,
+	ssaOnlyKeyedList,
+	struct,
+} from './builders.js';
 import type {TypeNode} from './types.js';
 
 // ---------------------------------------------------------------------------------------
@@ -116,11 +130,7 @@ export const service = kind(
 			loadBalancerSourceRanges: atomicList(),
 			ipFamilies: atomicList(),
 		}),
-		status: struct(
-			'ServiceStatus',
-			{loadBalancer: struct('LoadBalancerStatus', {ingress: atomicList()}), conditions},
-			{present: ['loadBalancer']},
-		),
+		status: struct('ServiceStatus', {loadBalancer: struct('LoadBalancerStatus', {ingress: atomicList()}), conditions}, {present: ['loadBalancer']}),
 	},
 	{statusSubresource: true},
 );

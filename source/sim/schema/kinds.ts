@@ -4,7 +4,24 @@
  * field as a plain granular field.
  */
 import {hpaV1, hpaV2} from './autoscaling.js';
-import {configMap, coreEvent, endpoints, eventsEvent, limitRange, namespace, node, persistentVolume, persistentVolumeClaim, pod, podTemplate, replicationController, resourceQuota, secret, service, serviceAccount} from './core.js';
+import {
+	configMap,
+	coreEvent,
+	endpoints,
+	eventsEvent,
+	limitRange,
+	namespace,
+	node,
+	persistentVolume,
+	persistentVolumeClaim,
+	pod,
+	podTemplate,
+	replicationController,
+	resourceQuota,
+	secret,
+	service,
+	serviceAccount,
+} from './core.js';
 import {flowSchema, priorityClass, priorityLevelConfiguration} from './priority.js';
 import type {StructNode} from './types.js';
 import {cronJob, daemonSet, deployment, job, replicaSet, statefulSet} from './workloads.js';

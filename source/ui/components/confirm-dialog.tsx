@@ -72,7 +72,13 @@ function buttonsLine(focus: ConfirmFocus, disabled: boolean, theme: Theme): Span
 		const focused = focus === name;
 		return [
 			{text: focused ? glyph : ' ', color: theme.colors.accent},
-			{text: `[ ${label} ]`, inverse: focused ? true : undefined, bold: focused ? true : undefined, dim: off ? true : undefined, color: off ? theme.colors.dim : undefined},
+			{
+				text: `[ ${label} ]`,
+				inverse: focused ? true : undefined,
+				bold: focused ? true : undefined,
+				dim: off ? true : undefined,
+				color: off ? theme.colors.dim : undefined,
+			},
 		];
 	};
 	return [...button('cancel', 'Cancel', false), {text: '   '}, ...button('apply', disabled ? 'Apply (not allowed)' : 'Apply', disabled)];
@@ -139,12 +145,7 @@ export function confirmDialogLines(props: ConfirmLinesInput): {lines: Span[][]; 
 	}
 
 	const title = asciiText('Confirm: ', theme) + safeText(props.title, ascii);
-	const hint =
-		props.busy !== undefined
-			? 'Esc cancel'
-			: disabled
-				? 'n/Esc cancel'
-				: `y apply  n/Esc cancel  Tab move  ${keyText('⏎', theme)} press`;
+	const hint = props.busy !== undefined ? 'Esc cancel' : disabled ? 'n/Esc cancel' : `y apply  n/Esc cancel  Tab move  ${keyText('⏎', theme)} press`;
 	// Too many parameters for the height: the buttons and the reason stay, the top goes.
 	const body = [...top, ...middle, ...bottom].slice(-(height - 2)).map((line) => fitLine(line, inner, ascii));
 	return {lines: frameLines(title, body, width, theme, hint), diffHeight, diffMaxOffset: maxOffset};
@@ -235,7 +236,13 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
 	useLatestInput(
 		(input, key) => {
 			for (const press of keyPresses(input, key)) {
-				const {state, outcome} = confirmDialogKey(current.current, press, {disabled, busy: props.busy !== undefined, parameters: props.parameters ?? [], maxOffset, page: diffPage(diffHeight)});
+				const {state, outcome} = confirmDialogKey(current.current, press, {
+					disabled,
+					busy: props.busy !== undefined,
+					parameters: props.parameters ?? [],
+					maxOffset,
+					page: diffPage(diffHeight),
+				});
 				current.current = state;
 				setRendered(state);
 				if (outcome?.type === 'apply') onApply();

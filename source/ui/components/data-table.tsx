@@ -128,7 +128,9 @@ function contentWidths(columns: readonly Column[], rows: readonly Row[], ascii: 
  */
 export function sparkTitle(column: Column, width: number): string {
 	if (column.key !== 'spark' || column.stepSeconds === undefined || !(column.stepSeconds > 0)) return column.title;
-	const span = axisTime(width * column.stepSeconds * 1000).replace(/^-/, '').toUpperCase();
+	const span = axisTime(width * column.stepSeconds * 1000)
+		.replace(/^-/, '')
+		.toUpperCase();
 	const title = `${column.title} ${span}`;
 	return displayWidth(title) <= width ? title : column.title;
 }

@@ -47,7 +47,10 @@ export function evidenceLines(finding: Finding, width: number, theme: Theme): St
 	if (entries.length === 0) return [];
 	// The values start after the longest label that fits the share; longer labels wrap in that column.
 	const cap = Math.max(8, Math.floor(width * LABEL_SHARE));
-	const labelWidth = Math.max(...entries.map((e) => displayWidth(e.label)).filter((w) => w <= cap), Math.min(cap, ...entries.map((e) => displayWidth(e.label))));
+	const labelWidth = Math.max(
+		...entries.map((e) => displayWidth(e.label)).filter((w) => w <= cap),
+		Math.min(cap, ...entries.map((e) => displayWidth(e.label))),
+	);
 	const valueWidth = width - labelWidth - 2;
 	const lines: StyledLine[] = [];
 	for (const {label, text} of entries) {
@@ -79,14 +82,22 @@ export function detailContent(props: Omit<DetailViewProps, 'height' | 'offset'>)
 	const severityColor = finding.severity === 'critical' ? theme.colors.critical : finding.severity === 'warning' ? theme.colors.warning : theme.colors.info;
 	const severity = finding.severity.toUpperCase();
 	wrapText(`${severity} ${cluster(finding.summary)}`, width).forEach((part, i) => {
-		lines.push(i === 0 ? [{text: severity, color: severityColor, bold: true}, {text: part.slice(severity.length), bold: true}] : [{text: part, bold: true}]);
+		lines.push(
+			i === 0
+				? [
+						{text: severity, color: severityColor, bold: true},
+						{text: part.slice(severity.length), bold: true},
+					]
+				: [{text: part, bold: true}],
+		);
 	});
 	const subject = cluster(subjectText(finding.subject));
 	const id = `id ${cluster(finding.id)}`;
 	// Subject and id on one line when they fit, else each on its own.
 	if (displayWidth(subject) + 3 + displayWidth(id) <= width) lines.push([{text: `${subject}   ${id}`, dim: true}]);
 	else lines.push(...wrapped(subject, {dim: true}, '  '), ...wrapped(id, {dim: true}, '  '));
-	if (props.gone) lines.push(...wrapped(asciiText('No longer reported: the condition cleared at the last refresh (shown as last seen).', theme), {color: theme.colors.ok}));
+	if (props.gone)
+		lines.push(...wrapped(asciiText('No longer reported: the condition cleared at the last refresh (shown as last seen).', theme), {color: theme.colors.ok}));
 	lines.push([]);
 
 	if (finding.series) {
@@ -101,7 +112,8 @@ export function detailContent(props: Omit<DetailViewProps, 'height' | 'offset'>)
 	const objectsTotal = finding.objectsTotal ?? objects.length;
 	if (objects.length > 0) {
 		lines.push([], [{text: `Objects (${objectsTotal}):`, bold: true}]);
-		for (const object of objects.slice(0, 12)) lines.push(...wrapped(`  ${cluster(`${object.kind}/${object.namespace ? `${object.namespace}/` : ''}${object.name}`)}`, {}, '    '));
+		for (const object of objects.slice(0, 12))
+			lines.push(...wrapped(`  ${cluster(`${object.kind}/${object.namespace ? `${object.namespace}/` : ''}${object.name}`)}`, {}, '    '));
 		if (objectsTotal > 12) lines.push([{text: asciiText(`  … ${objectsTotal - 12} more`, theme), dim: true}]);
 	}
 	if (finding.detail && finding.detail.length > 0) {
@@ -115,7 +127,10 @@ export function detailContent(props: Omit<DetailViewProps, 'height' | 'offset'>)
 		finding.remedies.forEach((remedy, i) => {
 			const key = readOnly || i >= REMEDY_LETTERS.length ? '  - ' : `  ${REMEDY_LETTERS[i]}  `;
 			wrapText(cluster(remedy.title), Math.max(1, width - key.length)).forEach((part, j) => {
-				lines.push([{text: j === 0 ? key : ' '.repeat(key.length), bold: true}, {text: part, dim: readOnly}]);
+				lines.push([
+					{text: j === 0 ? key : ' '.repeat(key.length), bold: true},
+					{text: part, dim: readOnly},
+				]);
 			});
 		});
 		if (readOnly) lines.push([{text: '  (read-only: remedies are off)', dim: true}]);
@@ -152,7 +167,9 @@ export function detailViewLines(props: DetailViewProps): DetailViewLines {
 		const above = offset > 0;
 		const below = offset < maxOffset;
 		const [up, down] = theme.unicode ? ['↑', '↓'] : ['^', 'v'];
-		const where = [above ? `${up} more above` : '', below ? `${down} more below` : '', `lines ${positionText(offset, offset + visible, content.length, theme)}`].filter((s) => s !== '').join('   ');
+		const where = [above ? `${up} more above` : '', below ? `${down} more below` : '', `lines ${positionText(offset, offset + visible, content.length, theme)}`]
+			.filter((s) => s !== '')
+			.join('   ');
 		lines.push(fitLine([{text: ' '.repeat(Math.max(0, width - displayWidth(where)))}, {text: where, color: theme.colors.accent, bold: below}], width, ascii));
 	}
 	return {lines, offset, maxOffset, page: Math.max(1, visible - 1), scrolls};

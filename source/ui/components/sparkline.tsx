@@ -114,7 +114,9 @@ export function sparklineLines(props: SparklineProps): Span[][] {
 	const perRow = Math.ceil(points.length / rowCount);
 
 	const range = props.showRange === false ? '' : `min ${safeText(format(props.min ?? lo), ascii)} max ${safeText(format(props.max ?? hi), ascii)}`;
-	const notes = [perCell > 1 ? `max of ${Number(perCell.toFixed(1))} per cell` : '', approximate > 0 ? `first ${props.approximateCount} approx.` : ''].filter((s) => s !== '');
+	const notes = [perCell > 1 ? `max of ${Number(perCell.toFixed(1))} per cell` : '', approximate > 0 ? `first ${props.approximateCount} approx.` : ''].filter(
+		(s) => s !== '',
+	);
 	const annotations = [[range, ...notes].filter((s) => s !== '').join(', '), range, ''];
 	const lines: Span[][] = [titleLine(label, [...new Set(annotations)], width, theme)];
 
@@ -131,12 +133,17 @@ export function sparklineLines(props: SparklineProps): Span[][] {
 		lines.push(fitLine(spans, width, ascii));
 		const end = start + row.length - 1;
 		// Cell i covers the step that ends (total - 1 - i) steps before now.
-		const time = (i: number, edge: 'start' | 'end') => (step === undefined ? (i === 0 ? 'oldest' : i === total - 1 ? 'latest' : '') : axisTime((total - i - (edge === 'start' ? 0 : 1)) * step));
+		const time = (i: number, edge: 'start' | 'end') =>
+			step === undefined ? (i === 0 ? 'oldest' : i === total - 1 ? 'latest' : '') : axisTime((total - i - (edge === 'start' ? 0 : 1)) * step);
 		const labels: Array<{at: number; text: string}> = [{at: 0, text: time(start, 'start')}];
 		const middle = Math.floor(row.length / 2);
 		if (step !== undefined && row.length >= 24) labels.push({at: middle, text: time(start + middle, 'start')});
 		if (row.length > 1) labels.push({at: row.length - 1, text: time(end, 'end')});
-		const axis = axisLine(labels.filter((l) => l.text !== ''), row.length, width);
+		const axis = axisLine(
+			labels.filter((l) => l.text !== ''),
+			row.length,
+			width,
+		);
 		lines.push(fitLine([{text: axis, color: theme.colors.dim}], width, ascii));
 	}
 	return lines;

@@ -55,9 +55,7 @@ export function graphemesOf(text: string): string[] {
 /** C0, DEL, C1 and bidi controls never enter the value. */
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-export type PromptKey =
-	| {type: 'insert'; text: string}
-	| {type: 'backspace' | 'clear' | 'left' | 'right' | 'home' | 'end'};
+export type PromptKey = {type: 'insert'; text: string} | {type: 'backspace' | 'clear' | 'left' | 'right' | 'home' | 'end'};
 
 /** The state after one editing key. */
 export function editPrompt(state: PromptState, key: PromptKey): PromptState {

@@ -14,7 +14,10 @@ test('event-storm: per source and involved kind, summed over namespaces, critica
 	t.is(dataset.evidence.perMinute, 480);
 	t.is(dataset.evidence.heldInEtcd, 28_800);
 	t.deepEqual(dataset.subject, {kind: 'EventSource', name: 'ml.example.com/dataset-controller'});
-	t.deepEqual(dataset.objects, [{kind: 'Dataset', namespace: 'data-platform', name: 'dataset-00'}, {kind: 'Dataset', namespace: 'data-platform', name: 'dataset-01'}]);
+	t.deepEqual(dataset.objects, [
+		{kind: 'Dataset', namespace: 'data-platform', name: 'dataset-00'},
+		{kind: 'Dataset', namespace: 'data-platform', name: 'dataset-01'},
+	]);
 	t.is(dataset.series?.values.length, 30);
 	const cert = one(view, 'event-storm/_/Certificate/cert-manager');
 	// 70 + 10 per minute over the last five minutes.

@@ -10,7 +10,6 @@ import {emptyState} from '../../../source/model/empty-state.js';
 import type {SlimClaim, SlimCronJob, SlimHpa, SlimJob, SlimPersistentVolume, SlimPod, SlimQuota, SlimWorkload} from '../../../source/model/slim.js';
 import {objectKey, type ClusterState, type CountPoint, type EventSourceRate, type ResourceCount} from '../../../source/model/state.js';
 
-
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 export const DAY = 24 * HOUR;
@@ -18,7 +17,6 @@ export const KIB = 1024;
 export const MIB = 1024 * KIB;
 export const GIB = 1024 * MIB;
 export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
-
 
 let uidCounter = 0;
 export function meta(namespace: string, name: string, ageMs: number) {
@@ -32,7 +30,11 @@ export function keyed<T extends {namespace: string; name: string}>(items: readon
 	return new Map(items.map((item) => [objectKey(item.namespace, item.name), item]));
 }
 
-export function job(namespace: string, name: string, opts: {cronJob?: string; finishedAgo?: number; ttl?: number; outcome?: 'Complete' | 'Failed'; running?: boolean} = {}): SlimJob {
+export function job(
+	namespace: string,
+	name: string,
+	opts: {cronJob?: string; finishedAgo?: number; ttl?: number; outcome?: 'Complete' | 'Failed'; running?: boolean} = {},
+): SlimJob {
 	const finishedAgo = opts.finishedAgo ?? 2 * HOUR;
 	const j: SlimJob = {...meta(namespace, name, finishedAgo + 5 * MIN), suspended: false};
 	if (opts.cronJob) {
@@ -48,7 +50,11 @@ export function job(namespace: string, name: string, opts: {cronJob?: string; fi
 	return j;
 }
 
-export function pod(namespace: string, name: string, opts: {phase?: SlimPod['phase']; finishedAgo?: number; owner?: {kind: string; name: string}; claims?: string[]} = {}): SlimPod {
+export function pod(
+	namespace: string,
+	name: string,
+	opts: {phase?: SlimPod['phase']; finishedAgo?: number; owner?: {kind: string; name: string}; claims?: string[]} = {},
+): SlimPod {
 	const phase = opts.phase ?? 'Running';
 	const p: SlimPod = {...meta(namespace, name, (opts.finishedAgo ?? 0) + 10 * MIN), phase, spec: SPEC};
 	if (opts.owner) p.owner = {...opts.owner, uid: `owner-${opts.owner.name}`};
@@ -58,11 +64,32 @@ export function pod(namespace: string, name: string, opts: {phase?: SlimPod['pha
 }
 
 export function jobPods(jobs: readonly SlimJob[]): SlimPod[] {
-	return jobs.filter((j) => j.finished !== undefined).map((j) => pod(j.namespace, `${j.name}-x1`, {phase: j.outcome === 'Failed' ? 'Failed' : 'Succeeded', finishedAgo: NOW - j.finished!, owner: {kind: 'Job', name: j.name}}));
+	return jobs
+		.filter((j) => j.finished !== undefined)
+		.map((j) =>
+			pod(j.namespace, `${j.name}-x1`, {
+				phase: j.outcome === 'Failed' ? 'Failed' : 'Succeeded',
+				finishedAgo: NOW - j.finished!,
+				owner: {kind: 'Job', name: j.name},
+			}),
+		);
 }
 
-export function workload(kind: SlimWorkload['kind'], namespace: string, name: string, opts: {replicas?: number; limit?: number; owner?: string; revision?: number; ageMs?: number} = {}): SlimWorkload {
-	const w: SlimWorkload = {...meta(namespace, name, opts.ageMs ?? 10 * DAY), kind, generation: 1, replicas: opts.replicas ?? 1, readyReplicas: opts.replicas ?? 1, currentReplicas: opts.replicas ?? 1, template: SPEC};
+export function workload(
+	kind: SlimWorkload['kind'],
+	namespace: string,
+	name: string,
+	opts: {replicas?: number; limit?: number; owner?: string; revision?: number; ageMs?: number} = {},
+): SlimWorkload {
+	const w: SlimWorkload = {
+		...meta(namespace, name, opts.ageMs ?? 10 * DAY),
+		kind,
+		generation: 1,
+		replicas: opts.replicas ?? 1,
+		readyReplicas: opts.replicas ?? 1,
+		currentReplicas: opts.replicas ?? 1,
+		template: SPEC,
+	};
 	if (opts.limit !== undefined) w.revisionHistoryLimit = opts.limit;
 	if (opts.owner) w.owner = {kind: 'Deployment', name: opts.owner, uid: `dep-${opts.owner}`};
 	if (opts.revision !== undefined) w.revision = opts.revision;
@@ -72,7 +99,8 @@ export function workload(kind: SlimWorkload['kind'], namespace: string, name: st
 /** A Deployment with `old` zero-replica ReplicaSets and one current one. */
 export function deploymentWithHistory(namespace: string, name: string, old: number, limit?: number): SlimWorkload[] {
 	const out = [workload('Deployment', namespace, name, {replicas: 2, limit})];
-	for (let i = 1; i <= old; i++) out.push(workload('ReplicaSet', namespace, `${name}-old${i}`, {replicas: 0, owner: name, revision: i, ageMs: (old + 2 - i) * DAY}));
+	for (let i = 1; i <= old; i++)
+		out.push(workload('ReplicaSet', namespace, `${name}-old${i}`, {replicas: 0, owner: name, revision: i, ageMs: (old + 2 - i) * DAY}));
 	out.push(workload('ReplicaSet', namespace, `${name}-cur`, {replicas: 2, owner: name, revision: old + 1, ageMs: DAY}));
 	return out;
 }
@@ -90,11 +118,27 @@ export function quota(namespace: string, name: string, hard: Record<string, stri
 }
 
 export function cronJob(namespace: string, name: string, opts: {ttl?: number; success?: number; failed?: number} = {}): SlimCronJob {
-	return {...meta(namespace, name, 10 * DAY), schedule: '*/2 * * * *', suspended: false, successfulJobsHistoryLimit: opts.success ?? 3, failedJobsHistoryLimit: opts.failed ?? 1, ...(opts.ttl !== undefined ? {jobTtlSecondsAfterFinished: opts.ttl} : {})};
+	return {
+		...meta(namespace, name, 10 * DAY),
+		schedule: '*/2 * * * *',
+		suspended: false,
+		successfulJobsHistoryLimit: opts.success ?? 3,
+		failedJobsHistoryLimit: opts.failed ?? 1,
+		...(opts.ttl !== undefined ? {jobTtlSecondsAfterFinished: opts.ttl} : {}),
+	};
 }
 
 export function hpa(namespace: string, name: string, current: number, max: number): SlimHpa {
-	return {...meta(namespace, name, 5 * DAY), target: {apiVersion: 'apps/v1', kind: 'Deployment', name}, minReplicas: 1, maxReplicas: max, currentReplicas: current, desiredReplicas: current, metrics: ['Resource/cpu'], conditions: {}};
+	return {
+		...meta(namespace, name, 5 * DAY),
+		target: {apiVersion: 'apps/v1', kind: 'Deployment', name},
+		minReplicas: 1,
+		maxReplicas: max,
+		currentReplicas: current,
+		desiredReplicas: current,
+		metrics: ['Resource/cpu'],
+		conditions: {},
+	};
 }
 
 export function count(group: string, resource: string, n: number, extra: Partial<ResourceCount> = {}): [string, ResourceCount] {
@@ -102,7 +146,16 @@ export function count(group: string, resource: string, n: number, extra: Partial
 }
 
 export function storm(source: string, involvedKind: string, namespace: string, perMinute: number[], sampleObjects: string[] = []): EventSourceRate {
-	return {source, involvedKind, namespace, perMinute, total: perMinute.reduce((a, b) => a + b, 0), firstSeen: NOW - perMinute.length * MIN, sampleObjects, reasons: {SyncProgress: perMinute.reduce((a, b) => a + b, 0)}};
+	return {
+		source,
+		involvedKind,
+		namespace,
+		perMinute,
+		total: perMinute.reduce((a, b) => a + b, 0),
+		firstSeen: NOW - perMinute.length * MIN,
+		sampleObjects,
+		reasons: {SyncProgress: perMinute.reduce((a, b) => a + b, 0)},
+	};
 }
 
 export function figures(text: string): ApiServerFigures {
@@ -123,7 +176,6 @@ export function one(view: PaneView, id: string): Finding {
 	if (!found) throw new Error(`no finding ${id}; have ${view.findings.map((f) => f.id).join(', ')}`);
 	return found;
 }
-
 
 export function cleanState(): ClusterState {
 	const jobs = [0, 1].map((i) => job('jobs', `nightly-report-${i}`, {cronJob: 'nightly-report', ttl: 3600, finishedAgo: (i + 1) * 20 * MIN}));
@@ -164,8 +216,16 @@ export interface Incident {
 }
 
 export function incidentState(): Incident {
-	const cronJobs = Array.from({length: 130}, (_, i) => job('ml-pipelines', `feature-refresh-${29000000 + i}`, {cronJob: 'feature-refresh', finishedAgo: 4 * HOUR + (i + 1) * 2 * MIN, outcome: i % 23 === 5 ? 'Failed' : 'Complete'}));
-	const standalone = Array.from({length: 90}, (_, i) => job('batch-jobs', `report-${7000 + i}`, {finishedAgo: 3 * DAY - i * 40 * MIN, outcome: i % 9 === 4 ? 'Failed' : 'Complete'}));
+	const cronJobs = Array.from({length: 130}, (_, i) =>
+		job('ml-pipelines', `feature-refresh-${29000000 + i}`, {
+			cronJob: 'feature-refresh',
+			finishedAgo: 4 * HOUR + (i + 1) * 2 * MIN,
+			outcome: i % 23 === 5 ? 'Failed' : 'Complete',
+		}),
+	);
+	const standalone = Array.from({length: 90}, (_, i) =>
+		job('batch-jobs', `report-${7000 + i}`, {finishedAgo: 3 * DAY - i * 40 * MIN, outcome: i % 9 === 4 ? 'Failed' : 'Complete'}),
+	);
 	const withTtl = job('batch-jobs', 'report-ttl-ok', {ttl: 3600, finishedAgo: 4 * MIN});
 	// Five finished Jobs without a TTL in a namespace: below the pile threshold.
 	const few = Array.from({length: 5}, (_, i) => job('data-platform', `oneoff-${i}`, {finishedAgo: (i + 2) * HOUR}));
@@ -176,7 +236,9 @@ export function incidentState(): Incident {
 		...jobPods([withTtl]),
 		pod('default', 'debug-shell', {phase: 'Failed', finishedAgo: 3 * DAY}),
 		// Evicted pods of a Deployment, through its ReplicaSet.
-		...Array.from({length: 3}, (_, i) => pod('checkout', `storefront-cur-ev${i}`, {phase: 'Failed', finishedAgo: 2 * HOUR, owner: {kind: 'ReplicaSet', name: 'storefront-cur'}})),
+		...Array.from({length: 3}, (_, i) =>
+			pod('checkout', `storefront-cur-ev${i}`, {phase: 'Failed', finishedAgo: 2 * HOUR, owner: {kind: 'ReplicaSet', name: 'storefront-cur'}}),
+		),
 		// Finished half an hour ago: too fresh.
 		pod('default', 'just-done', {phase: 'Succeeded', finishedAgo: 30 * MIN}),
 		pod('monitoring', 'prometheus-0', {owner: {kind: 'StatefulSet', name: 'prometheus'}, claims: ['prometheus-db']}),
@@ -223,10 +285,23 @@ export function incidentState(): Incident {
 	// Pods: swinging up and down with a flapping HPA, no net growth.
 	const podHistory: CountPoint[] = Array.from({length: 13}, (_, i) => ({time: NOW - (60 - i * 5) * MIN, count: i % 2 === 0 ? 300 : 307}));
 	const counts = new Map([
-		count('', 'pods', 300, {sample: {objects: 50, avgBytes: 8 * KIB, largest: [{namespace: 'checkout', name: 'checkout-web-0', bytes: 20 * KIB}]}, history: podHistory, first: podHistory[0]}),
+		count('', 'pods', 300, {
+			sample: {objects: 50, avgBytes: 8 * KIB, largest: [{namespace: 'checkout', name: 'checkout-web-0', bytes: 20 * KIB}]},
+			history: podHistory,
+			first: podHistory[0],
+		}),
 		count('batch', 'jobs', 221, {sample: {objects: 50, avgBytes: 4 * KIB, largest: []}}),
 		count('ml.example.com', 'datasets', 35, {
-			sample: {objects: 35, avgBytes: 400 * KIB, largest: [{namespace: 'data-platform', name: 'dataset-21', bytes: 1410 * KIB}, {namespace: 'data-platform', name: 'dataset-20', bytes: 1290 * KIB}, {namespace: 'data-platform', name: 'dataset-19', bytes: 1180 * KIB}, {namespace: 'data-platform', name: 'dataset-18', bytes: 800 * KIB}]},
+			sample: {
+				objects: 35,
+				avgBytes: 400 * KIB,
+				largest: [
+					{namespace: 'data-platform', name: 'dataset-21', bytes: 1410 * KIB},
+					{namespace: 'data-platform', name: 'dataset-20', bytes: 1290 * KIB},
+					{namespace: 'data-platform', name: 'dataset-19', bytes: 1180 * KIB},
+					{namespace: 'data-platform', name: 'dataset-18', bytes: 800 * KIB},
+				],
+			},
 			history: datasetHistory,
 			first: datasetHistory[0],
 		}),
@@ -238,7 +313,12 @@ export function incidentState(): Incident {
 	const state = emptyState({
 		now: NOW,
 		since: NOW - 40 * MIN,
-		namespaces: new Map(['kube-system', 'default', 'monitoring', 'payments', 'checkout', 'data-platform', 'ml-pipelines', 'batch-jobs', 'tenant-a'].map((n) => [n, {name: n, created: NOW - 45 * DAY}])),
+		namespaces: new Map(
+			['kube-system', 'default', 'monitoring', 'payments', 'checkout', 'data-platform', 'ml-pipelines', 'batch-jobs', 'tenant-a'].map((n) => [
+				n,
+				{name: n, created: NOW - 45 * DAY},
+			]),
+		),
 		jobs: keyed(allJobs),
 		cronJobs: keyed([cronJob('ml-pipelines', 'feature-refresh', {success: 500, failed: 20})]),
 		pods: keyed(pods),
@@ -250,7 +330,13 @@ export function incidentState(): Incident {
 		counts,
 		metrics: figures(ETCD_NEW(1.7 * GIB)),
 		eventRates: [
-			storm('ml.example.com/dataset-controller', 'Dataset', 'data-platform', Array.from({length: 30}, () => 480), ['dataset-00', 'dataset-01']),
+			storm(
+				'ml.example.com/dataset-controller',
+				'Dataset',
+				'data-platform',
+				Array.from({length: 30}, () => 480),
+				['dataset-00', 'dataset-01'],
+			),
 			storm('cert-manager', 'Certificate', 'checkout', [50, 70, 70, 70, 70, 70, 70]),
 			storm('cert-manager', 'Certificate', 'payments', [0, 10, 10, 10, 10, 10, 10]),
 			storm('kubelet', 'Pod', 'checkout', [3, 2, 5, 1]),

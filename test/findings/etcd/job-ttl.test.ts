@@ -54,10 +54,13 @@ test('chooseJobTtl: the median cadence ignores one odd gap', (t) => {
 
 test('chooseJobTtl always returns whole hours between 1h and 24h', (t) => {
 	fc.assert(
-		fc.property(fc.array(fc.record({created: fc.integer({min: 0, max: NOW}), finished: fc.option(fc.integer({min: 0, max: NOW}), {nil: undefined})}), {maxLength: 60}), (runs) => {
-			const {seconds} = chooseJobTtl(runs);
-			return seconds >= TTL_MIN_SECONDS && seconds <= TTL_MAX_SECONDS && seconds % 3600 === 0;
-		}),
+		fc.property(
+			fc.array(fc.record({created: fc.integer({min: 0, max: NOW}), finished: fc.option(fc.integer({min: 0, max: NOW}), {nil: undefined})}), {maxLength: 60}),
+			(runs) => {
+				const {seconds} = chooseJobTtl(runs);
+				return seconds >= TTL_MIN_SECONDS && seconds <= TTL_MAX_SECONDS && seconds % 3600 === 0;
+			},
+		),
 	);
 	t.pass();
 });

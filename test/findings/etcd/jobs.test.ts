@@ -33,7 +33,10 @@ test('job-without-ttl: one finding per CronJob and per namespace of standalone J
 	t.is(cron.objectsTotal, 130);
 	// Oldest first.
 	t.is(cron.objects?.[0]?.name, 'feature-refresh-29000129');
-	t.deepEqual(cron.remedies.map((r) => r.id), ['set-job-ttl', 'delete-finished-jobs']);
+	t.deepEqual(
+		cron.remedies.map((r) => r.id),
+		['set-job-ttl', 'delete-finished-jobs'],
+	);
 	t.regex(cron.remedies[0]!.title, /ttlSecondsAfterFinished: 3600 \(1h\) on the CronJob's jobTemplate/);
 	t.regex(cron.summary, /keeps 130 finished Jobs without ttlSecondsAfterFinished/);
 
@@ -53,7 +56,10 @@ test('job-without-ttl: no set-job-ttl remedy when the CronJob template already h
 	const state = emptyState({now: NOW, jobs: keyed(jobs), cronJobs: keyed([cronJob('etl', 'sync', {ttl: 600})])});
 	const f = one(analyzeEtcd(state), 'job-without-ttl/etl/CronJob/sync');
 	t.is(f.severity, 'critical');
-	t.deepEqual(f.remedies.map((r) => r.id), ['delete-finished-jobs']);
+	t.deepEqual(
+		f.remedies.map((r) => r.id),
+		['delete-finished-jobs'],
+	);
 	t.true(f.detail?.some((d) => /already sets ttlSecondsAfterFinished: 600/.test(d)));
 	const nine = emptyState({now: NOW, jobs: keyed(jobs.slice(0, 9))});
 	t.deepEqual(byType(analyzeEtcd(nine), 'job-without-ttl'), []);
@@ -62,7 +68,9 @@ test('job-without-ttl: no set-job-ttl remedy when the CronJob template already h
 test('job-without-ttl counts exactly the finished Jobs without a TTL in groups of 10 or more', (t) => {
 	fc.assert(
 		fc.property(
-			fc.array(fc.record({ns: fc.constantFrom('a', 'b'), cron: fc.constantFrom(undefined, 'c1', 'c2'), ttl: fc.boolean(), running: fc.boolean()}), {maxLength: 80}),
+			fc.array(fc.record({ns: fc.constantFrom('a', 'b'), cron: fc.constantFrom(undefined, 'c1', 'c2'), ttl: fc.boolean(), running: fc.boolean()}), {
+				maxLength: 80,
+			}),
 			(specs) => {
 				const jobs = specs.map((s, i) => job(s.ns, `j${i}`, {cronJob: s.cron, ttl: s.ttl ? 60 : undefined, running: s.running, finishedAgo: (i + 1) * MIN}));
 				const groups = new Map<string, number>();

@@ -32,7 +32,10 @@ test('kind-over-10k and kind-growing-fast; a swinging kind and events do not cou
 	t.is(over.evidence.count, 12_500);
 	t.deepEqual(byType(view, 'kind-over-10k').length, 1);
 	const growing = byType(view, 'kind-growing-fast');
-	t.deepEqual(growing.map((f) => f.id), ['kind-growing-fast/_/Resource/datasets.ml.example.com']);
+	t.deepEqual(
+		growing.map((f) => f.id),
+		['kind-growing-fast/_/Resource/datasets.ml.example.com'],
+	);
 	const g = growing[0]!;
 	// The smaller of the two estimates: since start (22 → 35 in 40m) 19.5/h, the slope over the rounded history 19.8/h.
 	t.is(g.evidence.perHour, 19.5);
@@ -47,12 +50,14 @@ test('kind-over-10k and kind-growing-fast; a swinging kind and events do not cou
 });
 
 test('kind-growing-fast needs ten minutes of observation and is critical when it fills the quota within a day', (t) => {
-	const history = (minutes: number, perHour: number, start: number): CountPoint[] => Array.from({length: 7}, (_, i) => ({time: NOW - minutes * MIN + (i * minutes * MIN) / 6, count: Math.round(start + (perHour * minutes * i) / 6 / 60)}));
-	const stateWith = (h: CountPoint[], etcdBytes: number) => emptyState({
-		now: NOW,
-		counts: new Map([count('acme.io', 'widgets', h[h.length - 1]!.count, {sample: {objects: 10, avgBytes: 10 * KIB, largest: []}, history: h, first: h[0]})]),
-		metrics: figures(ETCD_NEW(etcdBytes)),
-	});
+	const history = (minutes: number, perHour: number, start: number): CountPoint[] =>
+		Array.from({length: 7}, (_, i) => ({time: NOW - minutes * MIN + (i * minutes * MIN) / 6, count: Math.round(start + (perHour * minutes * i) / 6 / 60)}));
+	const stateWith = (h: CountPoint[], etcdBytes: number) =>
+		emptyState({
+			now: NOW,
+			counts: new Map([count('acme.io', 'widgets', h[h.length - 1]!.count, {sample: {objects: 10, avgBytes: 10 * KIB, largest: []}, history: h, first: h[0]})]),
+			metrics: figures(ETCD_NEW(etcdBytes)),
+		});
 	t.deepEqual(byType(analyzeEtcd(stateWith(history(8, 600, 100), 100 * MIB)), 'kind-growing-fast'), []);
 	// 600/h × 10 KiB ≈ 5.9 MiB/h: 1.9 GiB left lasts two weeks.
 	const fast = byType(analyzeEtcd(stateWith(history(30, 600, 100), 100 * MIB)), 'kind-growing-fast');
@@ -82,7 +87,10 @@ test('metric sizes win over samples and carry no ~', (t) => {
 	const state = emptyState({
 		now: NOW,
 		metrics: figures(text),
-		counts: new Map([count('', 'configmaps', 50, {sample: {objects: 5, avgBytes: 2 * KIB, largest: []}}), count('', 'events', 10, {sample: {objects: 5, avgBytes: 1 * KIB, largest: []}})]),
+		counts: new Map([
+			count('', 'configmaps', 50, {sample: {objects: 5, avgBytes: 2 * KIB, largest: []}}),
+			count('', 'events', 10, {sample: {objects: 5, avgBytes: 1 * KIB, largest: []}}),
+		]),
 	});
 	const view = analyzeEtcd(state);
 	const row = (id: string) => view.rows.find((r) => r.id === id)!;

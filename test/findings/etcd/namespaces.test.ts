@@ -10,7 +10,12 @@ import {NOW, byType, incidentState, keyed, one, pod} from './fixtures.js';
 test('namespace-without-object-quota: busy namespaces without a count quota, with a quota never below usage', (t) => {
 	const {state} = incidentState();
 	const view = analyzeEtcd(state);
-	t.deepEqual(byType(view, 'namespace-without-object-quota').map((f) => f.id).sort(), ['namespace-without-object-quota/_/Namespace/batch-jobs', 'namespace-without-object-quota/_/Namespace/ml-pipelines']);
+	t.deepEqual(
+		byType(view, 'namespace-without-object-quota')
+			.map((f) => f.id)
+			.sort(),
+		['namespace-without-object-quota/_/Namespace/batch-jobs', 'namespace-without-object-quota/_/Namespace/ml-pipelines'],
+	);
 	const ml = one(view, 'namespace-without-object-quota/_/Namespace/ml-pipelines');
 	t.is(ml.severity, 'warning');
 	t.is(ml.evidence['count/jobs.batch'], 130);
@@ -19,7 +24,10 @@ test('namespace-without-object-quota: busy namespaces without a count quota, wit
 	t.is(ml.evidence.objects, 130 + 130 + 1 + 3 + 1);
 	t.regex(String(ml.evidence.proposed), /count\/jobs\.batch=200/);
 	t.regex(String(ml.evidence.proposed), /count\/pods=200/);
-	t.deepEqual(ml.remedies.map((r) => r.id), ['create-object-quota']);
+	t.deepEqual(
+		ml.remedies.map((r) => r.id),
+		['create-object-quota'],
+	);
 	t.regex(String(ml.evidence.quotaRule), /never below current usage/);
 	const counts = countObjectsByNamespace(state);
 	t.deepEqual(counts.get('checkout')?.reserve, {'count/pods': 6});

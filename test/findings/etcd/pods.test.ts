@@ -21,7 +21,10 @@ test('finished-pods: grouped by namespace and owner, older than an hour, severit
 	t.is(cron.evidence.owners, 'Job 130');
 	t.is(cron.objectsTotal, 130);
 	t.true(cron.detail?.some((d) => /deleting the Jobs/.test(d)));
-	t.deepEqual(cron.remedies.map((r) => r.id), ['delete-finished-pods']);
+	t.deepEqual(
+		cron.remedies.map((r) => r.id),
+		['delete-finished-pods'],
+	);
 	// The pod of the Job with a TTL is left to the TTL controller.
 	t.is(one(view, 'finished-pods/_/Namespace/batch-jobs').evidence.pods, 90);
 	const debug = one(view, 'finished-pods/_/Namespace/default');

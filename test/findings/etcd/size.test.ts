@@ -28,7 +28,12 @@ test('etcd bar: 1.28+ metric, older metric, ASCII, several clusters, unknown', (
 	const large = analyzeEtcd({...base, metrics: figures(ETCD_NEW(3 * GIB))}, {quotaBytes: 8 * GIB});
 	t.is(byType(large, 'etcd-size')[0]?.severity, 'info');
 
-	const two = analyzeEtcd({...base, metrics: figures('# TYPE apiserver_storage_size_bytes gauge\napiserver_storage_size_bytes{storage_cluster_id="etcd-0"} 104857600\napiserver_storage_size_bytes{storage_cluster_id="etcd-events"} 524288000\n')});
+	const two = analyzeEtcd({
+		...base,
+		metrics: figures(
+			'# TYPE apiserver_storage_size_bytes gauge\napiserver_storage_size_bytes{storage_cluster_id="etcd-0"} 104857600\napiserver_storage_size_bytes{storage_cluster_id="etcd-events"} 524288000\n',
+		),
+	});
 	t.regex(two.header[0]!, /500 MiB of 2 GiB/);
 	t.is(two.header[1], 'etcd largest of 2 etcd clusters (each with its own quota) by storage_cluster_id: etcd-events 500 MiB, etcd-0 100 MiB');
 

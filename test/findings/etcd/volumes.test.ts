@@ -8,7 +8,13 @@ import {byType, incidentState, one} from './fixtures.js';
 test('released-volume: one per PV, severity by reclaim policy and phase, delete only when Released', (t) => {
 	const view = analyzeEtcd(incidentState().state);
 	const findings = byType(view, 'released-volume');
-	t.deepEqual(findings.map((f) => f.subject).map((s) => ('name' in s ? s.name : '')).sort(), ['pvc-failed', 'pvc-released-1', 'pvc-released-2', 'pvc-released-3', 'pvc-released-delete']);
+	t.deepEqual(
+		findings
+			.map((f) => f.subject)
+			.map((s) => ('name' in s ? s.name : ''))
+			.sort(),
+		['pvc-failed', 'pvc-released-1', 'pvc-released-2', 'pvc-released-3', 'pvc-released-delete'],
+	);
 	const retain = one(view, 'released-volume/_/PersistentVolume/pvc-released-1');
 	t.is(retain.severity, 'info');
 	t.is(retain.evidence.claim, 'ml-pipelines/train-scratch-1');
@@ -24,14 +30,27 @@ test('released-volume: one per PV, severity by reclaim policy and phase, delete 
 
 test('pending-claim and unused-claim: only past an hour, only claims no pod mounts', (t) => {
 	const view = analyzeEtcd(incidentState().state);
-	t.deepEqual(byType(view, 'pending-claim').map((f) => f.id).sort(), ['pending-claim/batch-jobs/PersistentVolumeClaim/scratch-xl', 'pending-claim/data-platform/PersistentVolumeClaim/ingest-spool']);
+	t.deepEqual(
+		byType(view, 'pending-claim')
+			.map((f) => f.id)
+			.sort(),
+		['pending-claim/batch-jobs/PersistentVolumeClaim/scratch-xl', 'pending-claim/data-platform/PersistentVolumeClaim/ingest-spool'],
+	);
 	const pending = one(view, 'pending-claim/batch-jobs/PersistentVolumeClaim/scratch-xl');
 	t.is(pending.severity, 'warning');
 	t.is(pending.evidence.pendingFor, '26h');
-	t.deepEqual(byType(view, 'unused-claim').map((f) => f.id).sort(), ['unused-claim/data-platform/PersistentVolumeClaim/old-spark-history', 'unused-claim/ml-pipelines/PersistentVolumeClaim/feature-cache']);
+	t.deepEqual(
+		byType(view, 'unused-claim')
+			.map((f) => f.id)
+			.sort(),
+		['unused-claim/data-platform/PersistentVolumeClaim/old-spark-history', 'unused-claim/ml-pipelines/PersistentVolumeClaim/feature-cache'],
+	);
 	const unused = one(view, 'unused-claim/ml-pipelines/PersistentVolumeClaim/feature-cache');
 	t.is(unused.severity, 'info');
-	t.deepEqual(unused.objects, [{kind: 'PersistentVolumeClaim', namespace: 'ml-pipelines', name: 'feature-cache'}, {kind: 'PersistentVolume', name: 'pv-feature-cache'}]);
+	t.deepEqual(unused.objects, [
+		{kind: 'PersistentVolumeClaim', namespace: 'ml-pipelines', name: 'feature-cache'},
+		{kind: 'PersistentVolume', name: 'pv-feature-cache'},
+	]);
 });
 
 test('unused-claim is not reported when pods are not synced or not readable', (t) => {

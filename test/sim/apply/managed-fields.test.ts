@@ -135,7 +135,14 @@ test('fieldSetOf owns atomic values whole and orders keyed items like the server
 					tolerations: [{key: 'spot', operator: 'Exists'}],
 					nodeSelector: {zone: 'a'},
 					containers: [
-						{name: 'b', ports: [{containerPort: 53, protocol: 'UDP'}, {containerPort: 53, protocol: 'TCP'}, {containerPort: 9, protocol: 'TCP'}]},
+						{
+							name: 'b',
+							ports: [
+								{containerPort: 53, protocol: 'UDP'},
+								{containerPort: 53, protocol: 'TCP'},
+								{containerPort: 9, protocol: 'TCP'},
+							],
+						},
 						{name: 'a'},
 					],
 				},
@@ -150,11 +157,7 @@ test('fieldSetOf owns atomic values whole and orders keyed items like the server
 	const containerKeys = Object.keys(podSpec['f:containers'] as JsonObject);
 	t.deepEqual(containerKeys, ['k:{"name":"a"}', 'k:{"name":"b"}']);
 	const portKeys = Object.keys(((podSpec['f:containers'] as JsonObject)['k:{"name":"b"}'] as JsonObject)['f:ports'] as JsonObject);
-	t.deepEqual(portKeys, [
-		'k:{"containerPort":9,"protocol":"TCP"}',
-		'k:{"containerPort":53,"protocol":"TCP"}',
-		'k:{"containerPort":53,"protocol":"UDP"}',
-	]);
+	t.deepEqual(portKeys, ['k:{"containerPort":9,"protocol":"TCP"}', 'k:{"containerPort":53,"protocol":"TCP"}', 'k:{"containerPort":53,"protocol":"UDP"}']);
 });
 
 // ---------------------------------------------------------------------------------------
@@ -245,7 +248,14 @@ test('status writes are recorded on the status subresource only', (t) => {
 	// The same change through the main resource is reset by the server: nobody gains status.
 	const main = cloneJson(withStatus) as Obj;
 	(main.status as JsonObject).replicas = 4;
-	const mainFields = updateManagedFields({before: withStatus, after: main, manager: 'kubectl-edit', operation: 'Update', apiVersion: 'apps/v1', time: '2024-05-01T10:00:06Z'});
+	const mainFields = updateManagedFields({
+		before: withStatus,
+		after: main,
+		manager: 'kubectl-edit',
+		operation: 'Update',
+		apiVersion: 'apps/v1',
+		time: '2024-05-01T10:00:06Z',
+	});
 	t.deepEqual(mainFields, withStatus.metadata.managedFields);
 });
 
@@ -254,13 +264,19 @@ test('managedFields: [{}] in a write resets them, and an untracked object stays 
 	const reset = cloneJson(created) as Obj;
 	reset.metadata.managedFields = [{} as ManagedFieldsEntry];
 	(reset.spec as JsonObject).replicas = 4;
-	t.deepEqual(updateManagedFields({before: created, after: reset, manager: 'kubectl', operation: 'Update', apiVersion: 'apps/v1', time: '2024-05-01T10:01:00Z'}), []);
+	t.deepEqual(
+		updateManagedFields({before: created, after: reset, manager: 'kubectl', operation: 'Update', apiVersion: 'apps/v1', time: '2024-05-01T10:01:00Z'}),
+		[],
+	);
 
 	const untracked = cloneJson(created) as Obj;
 	delete untracked.metadata.managedFields;
 	const changed = cloneJson(untracked) as Obj;
 	(changed.spec as JsonObject).replicas = 9;
-	t.deepEqual(updateManagedFields({before: untracked, after: changed, manager: 'kubectl', operation: 'Update', apiVersion: 'apps/v1', time: '2024-05-01T10:02:00Z'}), []);
+	t.deepEqual(
+		updateManagedFields({before: untracked, after: changed, manager: 'kubectl', operation: 'Update', apiVersion: 'apps/v1', time: '2024-05-01T10:02:00Z'}),
+		[],
+	);
 });
 
 test('more than ten Update managers fold the oldest into ancient-changes', (t) => {
@@ -273,7 +289,10 @@ test('more than ten Update managers fold the oldest into ancient-changes', (t) =
 	t.is(updaters.length, maxUpdateManagers);
 	const ancient = entry(object, 'ancient-changes')!;
 	t.truthy(ancient);
-	t.deepEqual(managersOf(object.metadata.managedFields, ['metadata', 'labels', 'team-0']).map((o) => o.manager), ['ancient-changes']);
+	t.deepEqual(
+		managersOf(object.metadata.managedFields, ['metadata', 'labels', 'team-0']).map((o) => o.manager),
+		['ancient-changes'],
+	);
 	t.deepEqual(owners(object, ['spec', 'replicas']), ['ancient-changes'], 'the creator was folded in too');
 	t.deepEqual(owners(object, ['metadata', 'labels', 'team-11']), ['bot-11']);
 });
@@ -281,7 +300,7 @@ test('more than ten Update managers fold the oldest into ancient-changes', (t) =
 // ---------------------------------------------------------------------------------------
 // Apply
 
-test('Apply makes the applied configuration the manager\'s whole set', (t) => {
+test("Apply makes the applied configuration the manager's whole set", (t) => {
 	const created = create(deployment(), 'kubectl-create', '2024-05-01T10:00:00Z');
 	const first = apply(
 		created,
@@ -299,7 +318,11 @@ test('Apply makes the applied configuration the manager\'s whole set', (t) => {
 	});
 	t.is(first.metadata.managedFields![0]!.manager, 'argocd', 'Apply entries sort first');
 	t.deepEqual(owners(first, ['spec', 'replicas']), ['argocd']);
-	t.deepEqual(owners(first, ['spec', 'template', 'spec', 'containers', 'k:{"name":"app"}', 'name']).sort(), ['argocd', 'kubectl-create'], 'unchanged values are shared');
+	t.deepEqual(
+		owners(first, ['spec', 'template', 'spec', 'containers', 'k:{"name":"app"}', 'name']).sort(),
+		['argocd', 'kubectl-create'],
+		'unchanged values are shared',
+	);
 
 	// Helm applies the same replicas (shared ownership), then Argo CD stops applying them.
 	const shared = apply(first, {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'web'}, spec: {replicas: 4}}, 'helm', '2024-05-01T10:15:00Z');
@@ -317,7 +340,7 @@ test('Apply makes the applied configuration the manager\'s whole set', (t) => {
 	t.deepEqual(owners(second, ['spec', 'replicas']), ['helm']);
 });
 
-test('Apply without force fails with 409 on another manager\'s field; with force it takes it', (t) => {
+test("Apply without force fails with 409 on another manager's field; with force it takes it", (t) => {
 	const created = create(deployment(), 'kubectl-create', '2024-05-01T10:00:00Z');
 	const scaled = patch(created, {spec: {replicas: 7}}, 'kube-controller-manager', '2024-05-01T10:05:00Z', 'scale');
 	const applied = {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'web'}, spec: {replicas: 2}};
@@ -390,7 +413,7 @@ test('property: after two Updates no field has two Update owners', (t) => {
 				const object = deployment();
 				(object.metadata as JsonObject).labels = s.labels;
 				(object.spec as JsonObject).replicas = s.replicas;
-				((object.spec as {template: {spec: {containers: JsonObject[]}}}).template.spec.containers[0]!).image = s.image;
+				(object.spec as {template: {spec: {containers: JsonObject[]}}}).template.spec.containers[0]!.image = s.image;
 				return object;
 			};
 			const a = create(make(first), 'alpha', '2024-05-01T10:00:00Z');

@@ -11,7 +11,16 @@ test('server-side apply merges containers by name and keeps unapplied fields', (
 		apiVersion: 'apps/v1',
 		kind: 'Deployment',
 		metadata: {name: 'web'},
-		spec: {template: {spec: {containers: [{name: 'app', image: 'shop:2.0'}, {name: 'metrics', image: 'exporter:1'}]}}},
+		spec: {
+			template: {
+				spec: {
+					containers: [
+						{name: 'app', image: 'shop:2.0'},
+						{name: 'metrics', image: 'exporter:1'},
+					],
+				},
+			},
+		},
 	};
 	const result = applyServerSideApply(live, applied, deploymentSchema);
 	t.deepEqual(names(containers(result)), ['app', 'proxy', 'metrics']);
@@ -55,10 +64,9 @@ test('server-side apply replaces atomic lists and structs and unsets nulls', (t)
 });
 
 test('server-side apply refuses what the real server refuses', (t) => {
-	const withManagedFields = t.throws(
-		() => applyServerSideApply(deployment(), {apiVersion: 'apps/v1', metadata: {managedFields: []}}, deploymentSchema),
-		{instanceOf: PatchError},
-	);
+	const withManagedFields = t.throws(() => applyServerSideApply(deployment(), {apiVersion: 'apps/v1', metadata: {managedFields: []}}, deploymentSchema), {
+		instanceOf: PatchError,
+	});
 	t.is(withManagedFields?.code, 400);
 	t.is(withManagedFields?.message, 'metadata.managedFields must be nil');
 	const wrongVersion = t.throws(() => applyServerSideApply(deployment(), {apiVersion: 'apps/v1beta1'}, deploymentSchema), {instanceOf: PatchError});

@@ -74,5 +74,9 @@ export const plainJson = fc.letrec((tie) => ({
 		fc.array(tie('value'), {maxLength: 3}),
 		tie('object'),
 	),
-	object: fc.dictionary(fc.string({maxLength: 3}).filter((key) => !key.startsWith('$')), tie('value'), {maxKeys: 4}),
+	object: fc.dictionary(
+		fc.string({maxLength: 3}).filter((key) => !key.startsWith('$')),
+		tie('value'),
+		{maxKeys: 4},
+	),
 }));

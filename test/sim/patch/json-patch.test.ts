@@ -86,10 +86,25 @@ for (const {title, ops, check} of jsonPatchCases) {
 
 const jsonPatchErrors: Array<{title: string; body: unknown; code: number; detail: RegExp}> = [
 	{title: 'a failed test', body: [{op: 'test', path: '/spec/replicas', value: 4}], code: 422, detail: /^testing value \/spec\/replicas failed: test failed$/},
-	{title: 'a test of a missing key with a value', body: [{op: 'test', path: '/spec/missing', value: 1}], code: 422, detail: /testing value \/spec\/missing failed/},
-	{title: 'add under a missing parent', body: [{op: 'add', path: '/spec/nope/x', value: 1}], code: 422, detail: /add operation does not apply: doc is missing path: "\/spec\/nope\/x"/},
+	{
+		title: 'a test of a missing key with a value',
+		body: [{op: 'test', path: '/spec/missing', value: 1}],
+		code: 422,
+		detail: /testing value \/spec\/missing failed/,
+	},
+	{
+		title: 'add under a missing parent',
+		body: [{op: 'add', path: '/spec/nope/x', value: 1}],
+		code: 422,
+		detail: /add operation does not apply: doc is missing path: "\/spec\/nope\/x"/,
+	},
 	{title: 'remove of a missing key', body: [{op: 'remove', path: '/spec/nope'}], code: 422, detail: /Unable to remove nonexistent key: nope/},
-	{title: 'replace past the end of an array', body: [{op: 'replace', path: '/spec/list/7', value: 1}], code: 422, detail: /doc is missing key: \/spec\/list\/7/},
+	{
+		title: 'replace past the end of an array',
+		body: [{op: 'replace', path: '/spec/list/7', value: 1}],
+		code: 422,
+		detail: /doc is missing key: \/spec\/list\/7/,
+	},
 	{title: 'add past the end of an array', body: [{op: 'add', path: '/spec/list/9', value: 1}], code: 422, detail: /invalid index referenced/},
 	{title: 'a non-numeric array index', body: [{op: 'add', path: '/spec/list/x', value: 1}], code: 422, detail: /not a proper array index/},
 	{title: 'move from a missing key', body: [{op: 'move', from: '/spec/nope', path: '/spec/x'}], code: 422, detail: /Unable to remove nonexistent key/},
@@ -117,7 +132,10 @@ test('JSON patch test compares scalars by their text, as json-patch v4 does agai
 	const doc = {metadata: {annotations: {owner: 'a&b <ops>'}}, spec: {replicas: 3, window: 600, selector: {app: 'web', tier: 'front'}}};
 	const run = (text: string) => () => applyJsonPatch(doc, JSON.parse(text), parseRawJson(text));
 	// The server holds "a\u0026b \u003cops\u003e": a test spelled as JavaScript writes it fails, spelled as Go writes it passes.
-	t.is(t.throws(run('[{"op":"test","path":"/metadata/annotations/owner","value":"a&b <ops>"}]'), {instanceOf: PatchError})?.detail, 'testing value /metadata/annotations/owner failed: test failed');
+	t.is(
+		t.throws(run('[{"op":"test","path":"/metadata/annotations/owner","value":"a&b <ops>"}]'), {instanceOf: PatchError})?.detail,
+		'testing value /metadata/annotations/owner failed: test failed',
+	);
 	t.notThrows(run('[{"op":"test","path":"/metadata/annotations/owner","value":"a\\u0026b \\u003cops\\u003e"}]'));
 	// Numbers: 600 is not 600.0 nor 6e2.
 	t.notThrows(run('[{"op":"test","path":"/spec/window","value":600}]'));
@@ -133,11 +151,14 @@ test('JSON patch test compares scalars by their text, as json-patch v4 does agai
 });
 
 test('parseRawJson keeps scalar text and refuses what JSON.parse refuses', (t) => {
-	t.deepEqual(parseRawJson(' [1.50, "a\\u0026", {"k": true, "k": null}] '), {kind: 'array', items: [
-		{kind: 'scalar', text: '1.50'},
-		{kind: 'scalar', text: '"a\\u0026"'},
-		{kind: 'object', entries: new Map([['k', {kind: 'scalar', text: 'null'}]])},
-	]});
+	t.deepEqual(parseRawJson(' [1.50, "a\\u0026", {"k": true, "k": null}] '), {
+		kind: 'array',
+		items: [
+			{kind: 'scalar', text: '1.50'},
+			{kind: 'scalar', text: '"a\\u0026"'},
+			{kind: 'object', entries: new Map([['k', {kind: 'scalar', text: 'null'}]])},
+		],
+	});
 	for (const bad of ['[1,]', '{"a" 1}', '01', '"open', '[1] 2', 'nul']) t.throws(() => parseRawJson(bad), {instanceOf: SyntaxError}, bad);
 });
 

@@ -6,7 +6,12 @@ import {plainJson} from './fixtures.js';
 
 const mergeCases: Array<{title: string; target: unknown; patch: unknown; expected: unknown}> = [
 	{title: 'null deletes a key', target: {a: 1, b: 2}, patch: {a: null}, expected: {b: 2}},
-	{title: 'objects merge recursively', target: {spec: {replicas: 1, paused: false}}, patch: {spec: {replicas: 5}}, expected: {spec: {replicas: 5, paused: false}}},
+	{
+		title: 'objects merge recursively',
+		target: {spec: {replicas: 1, paused: false}},
+		patch: {spec: {replicas: 5}},
+		expected: {spec: {replicas: 5, paused: false}},
+	},
 	{title: 'arrays are replaced whole', target: {items: [1, 2, 3]}, patch: {items: [4]}, expected: {items: [4]}},
 	{title: 'a new object loses its nulls', target: {}, patch: {a: {b: null, c: 1}}, expected: {a: {c: 1}}},
 	{title: 'an object replaces a scalar', target: {a: 'x'}, patch: {a: {b: 1}}, expected: {a: {b: 1}}},

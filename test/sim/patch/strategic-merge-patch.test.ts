@@ -95,7 +95,10 @@ const strategicCases: Array<{title: string; patch: JsonObject; check: (result: J
 		title: 'a kubectl apply patch that deletes one container and adds another keeps the server order',
 		patch: templatePatch({
 			'$setElementOrder/containers': [{name: 'proxy'}, {name: 'metrics'}],
-			containers: [{name: 'metrics', image: 'exporter:1'}, {name: 'app', $patch: 'delete'}],
+			containers: [
+				{name: 'metrics', image: 'exporter:1'},
+				{name: 'app', $patch: 'delete'},
+			],
 		}),
 		check(result, t) {
 			t.deepEqual(names(containers(result)), ['proxy', 'metrics']);
@@ -133,9 +136,7 @@ const strategicCases: Array<{title: string; patch: JsonObject; check: (result: J
 	{
 		title: 'ports merge by containerPort and volumeMounts by mountPath',
 		patch: templatePatch({
-			containers: [
-				{name: 'app', ports: [{containerPort: 8080, name: 'http'}], volumeMounts: [{mountPath: '/data', readOnly: true}]},
-			],
+			containers: [{name: 'app', ports: [{containerPort: 8080, name: 'http'}], volumeMounts: [{mountPath: '/data', readOnly: true}]}],
 		}),
 		check(result, t) {
 			const [app] = containers(result);
@@ -150,15 +151,20 @@ const strategicCases: Array<{title: string; patch: JsonObject; check: (result: J
 			spec: {template: {spec: {volumes: [{name: 'cache', emptyDir: {medium: 'Memory'}}]}}},
 		},
 		check(result, t) {
-			t.deepEqual((result.metadata as JsonObject).ownerReferences, [
-				{apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'u-1', controller: true},
-			]);
+			t.deepEqual((result.metadata as JsonObject).ownerReferences, [{apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'u-1', controller: true}]);
 			t.deepEqual(names(podSpecOf(result).volumes), ['cache', 'data']);
 		},
 	},
 	{
 		title: 'conditions merge by type',
-		patch: {status: {conditions: [{type: 'Progressing', status: 'True'}, {type: 'Available', status: 'False'}]}},
+		patch: {
+			status: {
+				conditions: [
+					{type: 'Progressing', status: 'True'},
+					{type: 'Available', status: 'False'},
+				],
+			},
+		},
 		check(result, t) {
 			t.deepEqual((result.status as JsonObject).conditions, [
 				{type: 'Progressing', status: 'True'},
@@ -189,7 +195,14 @@ for (const {title, patch, check} of strategicCases) {
 }
 
 test('strategic merge patch merges service ports by port', (t) => {
-	const live = {spec: {ports: [{port: 80, targetPort: 8080, protocol: 'TCP'}, {port: 443, targetPort: 8443, protocol: 'TCP'}]}};
+	const live = {
+		spec: {
+			ports: [
+				{port: 80, targetPort: 8080, protocol: 'TCP'},
+				{port: 443, targetPort: 8443, protocol: 'TCP'},
+			],
+		},
+	};
 	const result = applyStrategicMergePatch(live, {spec: {ports: [{port: 443, nodePort: 30443}]}}, serviceSchema);
 	t.deepEqual((result.spec as JsonObject).ports, [
 		{port: 80, targetPort: 8080, protocol: 'TCP'},
@@ -206,11 +219,36 @@ test('strategic merge patch returns values that share nothing with the inputs', 
 });
 
 const strategicErrors: Array<{title: string; patch: unknown; code: number; message: RegExp}> = [
-	{title: '$patch: merge on a list item', patch: templatePatch({containers: [{name: 'app', $patch: 'merge'}]}), code: 500, message: /merging lists cannot yet be specified/},
-	{title: 'an unknown $patch on a map', patch: {metadata: {labels: {$patch: 'explode'}}}, code: 500, message: /unknown patch type: explode in map: map\[\$patch:explode\]/},
-	{title: 'a list item without its merge key', patch: templatePatch({containers: [{image: 'x'}]}), code: 500, message: /map: map\[image:x\] does not contain declared merge key: name/},
-	{title: 'a field missing from $retainKeys', patch: {spec: {strategy: {$retainKeys: ['type'], rollingUpdate: {}}}}, code: 400, message: /invalid patch format of retainKeys/},
-	{title: 'a malformed $deleteFromPrimitiveList key', patch: {metadata: {$deleteFromPrimitiveList: ['x']}}, code: 400, message: /invalid patch format of primitive list/},
+	{
+		title: '$patch: merge on a list item',
+		patch: templatePatch({containers: [{name: 'app', $patch: 'merge'}]}),
+		code: 500,
+		message: /merging lists cannot yet be specified/,
+	},
+	{
+		title: 'an unknown $patch on a map',
+		patch: {metadata: {labels: {$patch: 'explode'}}},
+		code: 500,
+		message: /unknown patch type: explode in map: map\[\$patch:explode\]/,
+	},
+	{
+		title: 'a list item without its merge key',
+		patch: templatePatch({containers: [{image: 'x'}]}),
+		code: 500,
+		message: /map: map\[image:x\] does not contain declared merge key: name/,
+	},
+	{
+		title: 'a field missing from $retainKeys',
+		patch: {spec: {strategy: {$retainKeys: ['type'], rollingUpdate: {}}}},
+		code: 400,
+		message: /invalid patch format of retainKeys/,
+	},
+	{
+		title: 'a malformed $deleteFromPrimitiveList key',
+		patch: {metadata: {$deleteFromPrimitiveList: ['x']}},
+		code: 400,
+		message: /invalid patch format of primitive list/,
+	},
 	{
 		title: 'a patch list out of its $setElementOrder',
 		patch: templatePatch({'$setElementOrder/containers': [{name: 'app'}], containers: [{name: 'other'}]}),
@@ -242,7 +280,11 @@ test('property: a strategic merge patch without keyed lists equals a JSON merge 
 	// formats would treat differently inside array items.
 	const patchValue = fc.letrec((tie) => ({
 		value: fc.oneof({depthSize: 'small'}, fc.string({maxLength: 4}), fc.integer(), fc.array(fc.string({maxLength: 2}), {maxLength: 3}), tie('object')),
-		object: fc.dictionary(fc.string({maxLength: 3}).filter((key) => !key.startsWith('$')), fc.oneof(fc.constant(null), tie('value')), {maxKeys: 4}),
+		object: fc.dictionary(
+			fc.string({maxLength: 3}).filter((key) => !key.startsWith('$')),
+			fc.oneof(fc.constant(null), tie('value')),
+			{maxKeys: 4},
+		),
 	}));
 	fc.assert(
 		fc.property(plainJson.object, patchValue.object, (target, patch) => {
