@@ -1,7 +1,7 @@
 /**
  * A file followed live (source/audit/follower.ts) through appends, partial lines, rename
  * rotation (also compressed away), copytruncate — nothing lost, nothing counted twice,
- * and what cannot be recovered is said. The faults suite (test/faults/audit-input.test.ts)
+ * and what cannot be recovered is said. The faults suite (test/faults/audit-input/)
  * does the same under a writer in another process.
  */
 import {appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs';
