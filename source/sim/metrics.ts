@@ -15,7 +15,8 @@ import type {Obj} from '../formats/json-object.js';
 import {qualifiedResource} from './resources.js';
 import {writePrometheusText} from './prometheus-writer.js';
 
-interface RequestLabels {
+/** The labels of one apiserver_request_total sample. */
+export interface RequestLabels {
 	verb: string;
 	group: string;
 	version: string;

@@ -95,6 +95,26 @@ function hpaTargets(o: Obj): string {
 		.join(', ');
 }
 
+/** The columns PersistentVolumes and PersistentVolumeClaims share (spec fields of both). */
+const accessModes: Column = {
+	name: 'Access Modes',
+	type: 'string',
+	description: 'Access modes.',
+	priority: 0,
+	cell: (o) =>
+		((o.spec?.accessModes ?? []) as string[])
+			.map((m) => ({ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP'})[m] ?? m)
+			.join(','),
+};
+const storageClass: Column = {name: 'StorageClass', type: 'string', description: 'Storage class.', priority: 0, cell: (o) => o.spec?.storageClassName ?? ''};
+const volumeAttributesClass: Column = {
+	name: 'VolumeAttributesClass',
+	type: 'string',
+	description: 'Volume attributes class.',
+	priority: 0,
+	cell: (o) => o.spec?.volumeAttributesClassName ?? '<unset>',
+};
+
 const columnsByKind: Record<string, Column[]> = {
 	Pod: [
 		name,
@@ -323,16 +343,7 @@ const columnsByKind: Record<string, Column[]> = {
 	PersistentVolume: [
 		name,
 		{name: 'Capacity', type: 'string', description: 'Capacity of the volume.', priority: 0, cell: (o) => o.spec?.capacity?.storage ?? ''},
-		{
-			name: 'Access Modes',
-			type: 'string',
-			description: 'Access modes.',
-			priority: 0,
-			cell: (o) =>
-				((o.spec?.accessModes ?? []) as string[])
-					.map((m) => ({ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP'})[m] ?? m)
-					.join(','),
-		},
+		accessModes,
 		{name: 'Reclaim Policy', type: 'string', description: 'Reclaim policy.', priority: 0, cell: (o) => o.spec?.persistentVolumeReclaimPolicy ?? ''},
 		{name: 'Status', type: 'string', description: 'Phase of the volume.', priority: 0, cell: (o) => o.status?.phase ?? ''},
 		{
@@ -342,14 +353,8 @@ const columnsByKind: Record<string, Column[]> = {
 			priority: 0,
 			cell: (o) => (o.spec?.claimRef ? `${o.spec.claimRef.namespace}/${o.spec.claimRef.name}` : ''),
 		},
-		{name: 'StorageClass', type: 'string', description: 'Storage class.', priority: 0, cell: (o) => o.spec?.storageClassName ?? ''},
-		{
-			name: 'VolumeAttributesClass',
-			type: 'string',
-			description: 'Volume attributes class.',
-			priority: 0,
-			cell: (o) => o.spec?.volumeAttributesClassName ?? '<unset>',
-		},
+		storageClass,
+		volumeAttributesClass,
 		{name: 'Reason', type: 'string', description: 'Reason for the phase.', priority: 0, cell: (o) => o.status?.reason ?? ''},
 		age,
 	],
@@ -358,24 +363,9 @@ const columnsByKind: Record<string, Column[]> = {
 		{name: 'Status', type: 'string', description: 'Phase of the claim.', priority: 0, cell: (o) => o.status?.phase ?? ''},
 		{name: 'Volume', type: 'string', description: 'The bound volume.', priority: 0, cell: (o) => o.spec?.volumeName ?? ''},
 		{name: 'Capacity', type: 'string', description: 'Capacity.', priority: 0, cell: (o) => o.status?.capacity?.storage ?? ''},
-		{
-			name: 'Access Modes',
-			type: 'string',
-			description: 'Access modes.',
-			priority: 0,
-			cell: (o) =>
-				((o.spec?.accessModes ?? []) as string[])
-					.map((m) => ({ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP'})[m] ?? m)
-					.join(','),
-		},
-		{name: 'StorageClass', type: 'string', description: 'Storage class.', priority: 0, cell: (o) => o.spec?.storageClassName ?? ''},
-		{
-			name: 'VolumeAttributesClass',
-			type: 'string',
-			description: 'Volume attributes class.',
-			priority: 0,
-			cell: (o) => o.spec?.volumeAttributesClassName ?? '<unset>',
-		},
+		accessModes,
+		storageClass,
+		volumeAttributesClass,
 		age,
 	],
 	Event: [

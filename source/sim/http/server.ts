@@ -30,6 +30,7 @@ import {handleVirtual} from './virtual.js';
 import {handleWatch} from './watch.js';
 import type {WatchStream} from './watch-stream.js';
 import {handleWrite} from './writes.js';
+import type {RequestLabels} from '../metrics.js';
 
 export interface ServerOptions {
 	api: SimApi;
@@ -50,16 +51,7 @@ export interface ServerOptions {
 	watchList: boolean;
 	onRequest?: (request: CompletedRequest) => void;
 	/** Called for every request, to count apiserver_request_total. */
-	countRequest?: (labels: {
-		verb: string;
-		group: string;
-		version: string;
-		resource: string;
-		subresource: string;
-		scope: string;
-		code: number;
-		dryRun: boolean;
-	}) => void;
+	countRequest?: (labels: RequestLabels) => void;
 	/** Called on 429s injected by the throttle fault. */
 	countRejection?: (user: UserInfo) => void;
 	/** Called for every event sent on a watch. */
