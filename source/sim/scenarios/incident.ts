@@ -16,7 +16,8 @@ import type {NodePoolSpec} from '../controllers/nodes.js';
 import {crdObject} from '../crds.js';
 import type {Obj} from '../../formats/json-object.js';
 import type {Simulator} from '../simulator.js';
-import type {ClusterBuilder, ContainerSpec} from './builder.js';
+import type {ClusterBuilder} from './builder.js';
+import type {ContainerSpec} from './builder-templates.js';
 import {seedNamespaceDefaults, seedSystem} from './system.js';
 
 const MIN = 60_000;
