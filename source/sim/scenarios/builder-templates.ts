@@ -55,3 +55,6 @@ export function podSpec(options: PodTemplateOptions): Obj {
 		...(options.podResources ? {resources: options.podResources} : {}),
 	};
 }
+
+/** Requests equal to limits for CPU and memory: a container of a Guaranteed pod. */
+export const guaranteed = (cpu: string, memory: string): Pick<ContainerSpec, 'requests' | 'limits'> => ({requests: {cpu, memory}, limits: {cpu, memory}});
