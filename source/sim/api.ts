@@ -4,20 +4,20 @@
  * and scale subresources, resourceVersion preconditions (409), generation bumps,
  * managedFields, dry runs that save nothing, graceful pod deletion, finalizers and
  * propagation policies. The HTTP layer and the simulated controllers both write through
- * here, so every change reaches watchers the same way.
+ * here, so every change reaches watchers the same way. This file holds reads, storage
+ * records, create and the write path that update and patch share; a patch body is decoded
+ * by api-patch.ts, the Scale by api-scale.ts, DELETE by api-delete.ts.
  */
-import {parse as parseYaml} from 'yaml';
 import {admitPodCreate, applyDefaults, validate} from './admission.js';
-import {applyServerSideApply} from './apply/merge.js';
+import {clone, generationPart, normalize, sameJson} from './api-objects.js';
+import {deleteObject, type DeleteOptions} from './api-delete.js';
+import {decodePatch, fromPatchError} from './api-patch.js';
+import {scaleMutation, scaleOf} from './api-scale.js';
 import type {SimClock} from './clock.js';
 import {ApiError, errors, groupResource} from './errors.js';
 import {managerFromUserAgent, type UserInfo} from './identity.js';
 import {updateManagedFields} from './apply/managed-fields.js';
 import {PatchError} from './patch/errors.js';
-import {applyJsonPatch} from './patch/json-patch.js';
-import {applyJsonMergePatch} from './patch/merge-patch.js';
-import {parseRawJson, type RawJson} from './patch/raw-json.js';
-import {applyStrategicMergePatch} from './patch/strategic-merge-patch.js';
 import {schemaFor} from './schema/kinds.js';
 import type {Random} from './random.js';
 import {groupVersion, type ResourceRegistry, type ResourceType} from './resources.js';
@@ -32,81 +32,6 @@ export interface RequestContext {
 	force?: boolean;
 	/** Warnings to send back as `Warning: 299 - "…"` headers. */
 	warnings?: string[];
-}
-
-export interface DeleteOptions {
-	gracePeriodSeconds?: number;
-	propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
-	orphanDependents?: boolean;
-	preconditions?: {uid?: string; resourceVersion?: string};
-	dryRun?: boolean;
-}
-
-export const PATCH_TYPES = {
-	json: 'application/json-patch+json',
-	merge: 'application/merge-patch+json',
-	strategic: 'application/strategic-merge-patch+json',
-	apply: 'application/apply-patch+yaml',
-} as const;
-
-const TOP_ORDER = ['kind', 'apiVersion', 'metadata'];
-const META_ORDER = [
-	'name',
-	'generateName',
-	'namespace',
-	'uid',
-	'resourceVersion',
-	'generation',
-	'creationTimestamp',
-	'deletionTimestamp',
-	'deletionGracePeriodSeconds',
-	'labels',
-	'annotations',
-	'ownerReferences',
-	'finalizers',
-	'managedFields',
-];
-
-function ordered(object: Obj, first: string[], last: string[] = []): Obj {
-	const out: Obj = {};
-	for (const key of first) if (object[key] !== undefined) out[key] = object[key];
-	for (const key of Object.keys(object)) if (!first.includes(key) && !last.includes(key) && object[key] !== undefined) out[key] = object[key];
-	for (const key of last) if (object[key] !== undefined) out[key] = object[key];
-	return out;
-}
-
-/** Key order as the real server serializes: kind, apiVersion, metadata, spec…, status. */
-export function normalize(object: Obj): Obj {
-	const out = ordered(object, TOP_ORDER, ['status']);
-	if (out.metadata) out.metadata = ordered(out.metadata, META_ORDER);
-	return out;
-}
-
-function clone<T>(value: T): T {
-	return JSON.parse(JSON.stringify(value)) as T;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-	return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
-/** Fields whose change bumps metadata.generation: spec for built-ins, all but metadata/status for CRs. */
-function generationPart(type: ResourceType, object: Obj): unknown {
-	if (!type.custom) return object.spec;
-	const {metadata: _m, status: _s, ...rest} = object;
-	return rest;
-}
-
-/** The Status a real server answers a refused patch with. */
-function fromPatchError(error: PatchError, type: ResourceType, name: string): ApiError {
-	if (error.anonymous) return new ApiError(error.code, error.reason, error.message, {});
-	const causes = error.causes.map((c) => ({reason: c.type ?? 'FieldValueInvalid', message: c.message, ...(c.field ? {field: c.field} : {})}));
-	return new ApiError(error.code, error.reason, error.message, {
-		name,
-		group: type.group || undefined,
-		kind: type.resource,
-		...(causes.length > 0 ? {causes} : {}),
-	});
 }
 
 export class SimApi {
@@ -412,185 +337,25 @@ export class SimApi {
 
 	/** PATCH with one of the four content types; anything else is a 415. */
 	patch(type: ResourceType, namespace: string, name: string, contentType: string, bodyText: string, ctx: RequestContext, subresource?: string): Obj {
-		const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
-		const accepted = type.custom
-			? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]
-			: [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply];
-		if (!(accepted as string[]).includes(mediaType)) throw errors.unsupportedMediaType(mediaType, accepted);
-		let body: unknown;
-		try {
-			body = mediaType === PATCH_TYPES.apply ? parseYaml(bodyText) : JSON.parse(bodyText);
-		} catch (error) {
-			throw errors.badRequest(`error decoding patch: ${(error as Error).message.split('\n')[0]}`);
-		}
-		const schema = schemaFor(groupVersion(type), type.kind);
-		let raw: RawJson | undefined;
-		const rawText = (): RawJson | undefined => {
-			try {
-				raw ??= parseRawJson(bodyText);
-			} catch {
-				raw = undefined;
-			}
-			return raw;
-		};
-		const apply = (live: Obj): Obj => {
-			try {
-				switch (mediaType) {
-					case PATCH_TYPES.json:
-						if (!Array.isArray(body)) throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-						// With the body's text: json-patch v4 compares test values by their bytes.
-						return applyJsonPatch(live, body, rawText()) as Obj;
-					case PATCH_TYPES.merge:
-						if (!body || typeof body !== 'object' || Array.isArray(body))
-							throw errors.badRequest('json: cannot unmarshal into a map: the patch must be a JSON object');
-						return applyJsonMergePatch(live, body) as Obj;
-					case PATCH_TYPES.strategic:
-						if (!body || typeof body !== 'object' || Array.isArray(body))
-							throw errors.badRequest('json: cannot unmarshal into a map: the patch must be a JSON object');
-						return applyStrategicMergePatch(live, body as Obj, schema) as Obj;
-					default:
-						if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the applied configuration must be an object');
-						return applyServerSideApply(live, body as Obj, schema) as Obj;
-				}
-			} catch (error) {
-				if (error instanceof PatchError) throw fromPatchError(error, type, name);
-				throw error;
-			}
-		};
-		if (mediaType === PATCH_TYPES.apply) {
-			if (!ctx.fieldManager)
-				throw errors.invalid(type, name, [{reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch'}]);
-			const applied = body as Obj;
-			if (applied.metadata?.name !== undefined && applied.metadata.name !== name)
-				throw errors.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`);
-		}
-		if (subresource === 'scale') return this.writeScale(type, namespace, name, ctx, apply);
-		return this.write(type, namespace, name, ctx, subresource, apply, {
-			operation: mediaType === PATCH_TYPES.apply ? 'Apply' : 'Update',
-			applied: mediaType === PATCH_TYPES.apply ? (body as Obj) : undefined,
-			createIfMissing: mediaType === PATCH_TYPES.apply,
-		});
-	}
-
-	/** The autoscaling/v1 Scale of a workload. */
-	scaleOf(object: Obj): Obj {
-		const meta = object.metadata as Obj;
-		const selector = object.spec?.selector;
-		const selectorText = selector?.matchLabels
-			? Object.entries(selector.matchLabels as Record<string, string>)
-					.map(([k, v]) => `${k}=${v}`)
-					.join(',')
-			: '';
-		return {
-			kind: 'Scale',
-			apiVersion: 'autoscaling/v1',
-			metadata: {name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion, creationTimestamp: meta.creationTimestamp},
-			spec: {replicas: object.spec?.replicas ?? 0},
-			status: {replicas: object.status?.replicas ?? 0, selector: selectorText},
-		};
+		const decoded = decodePatch(type, name, contentType, bodyText, ctx);
+		if (subresource === 'scale') return this.writeScale(type, namespace, name, ctx, decoded.mutate);
+		return this.write(type, namespace, name, ctx, subresource, decoded.mutate, decoded.options);
 	}
 
 	getScale(type: ResourceType, namespace: string, name: string): Obj {
 		if (!type.subresources?.includes('scale')) throw errors.notFound(type, name);
-		return this.scaleOf(this.get(type, namespace, name));
+		return scaleOf(this.get(type, namespace, name));
 	}
 
 	private writeScale(type: ResourceType, namespace: string, name: string, ctx: RequestContext, mutate: (scale: Obj) => Obj): Obj {
 		if (!type.subresources?.includes('scale')) throw errors.notFound(type, name);
-		const result = this.write(type, namespace, name, ctx, 'scale', (live) => {
-			const next = mutate(this.scaleOf(live));
-			const replicas = next?.spec?.replicas;
-			if (typeof replicas !== 'number' || replicas < 0 || !Number.isInteger(replicas)) {
-				throw new ApiError(
-					422,
-					'Invalid',
-					`Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
-				);
-			}
-			const rv = next.metadata?.resourceVersion;
-			if (rv !== undefined && rv !== '' && String(rv) !== String(live.metadata.resourceVersion)) throw errors.conflict(type, name);
-			return {...live, spec: {...live.spec, replicas}};
-		});
-		return this.scaleOf(result);
+		const result = this.write(type, namespace, name, ctx, 'scale', scaleMutation(type, name, mutate));
+		return scaleOf(result);
 	}
 
 	/** DELETE of one object: graceful for pods, finalizers and propagation policies honoured. */
 	delete(type: ResourceType, namespace: string, name: string, options: DeleteOptions, ctx: RequestContext): {body: Obj; code: number} {
-		const record = this.record(type, namespace, name);
-		if (!record) throw errors.notFound(type, name);
-		const live = this.view(type, record);
-		const meta = live.metadata as Obj;
-		if (options.preconditions?.uid && options.preconditions.uid !== meta.uid) {
-			throw errors.conflict(type, name, `Precondition failed: UID in precondition: ${options.preconditions.uid}, UID in object meta: ${String(meta.uid)}`);
-		}
-		if (options.preconditions?.resourceVersion && options.preconditions.resourceVersion !== meta.resourceVersion) {
-			throw errors.conflict(
-				type,
-				name,
-				`Precondition failed: ResourceVersion in precondition: ${options.preconditions.resourceVersion}, ResourceVersion in meta: ${String(meta.resourceVersion)}`,
-			);
-		}
-		let policy = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : options.orphanDependents === false ? 'Background' : undefined);
-		if (!policy && type.kind === 'Job' && type.group === 'batch' && type.version === 'v1') {
-			policy = 'Orphan';
-			ctx.warnings?.push(
-				'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning',
-			);
-		}
-		policy ??= 'Background';
-		const dryRun = Boolean(options.dryRun || ctx.dryRun);
-		const finalizers = new Set<string>((meta.finalizers ?? []) as string[]);
-		if (policy === 'Orphan' && record.owners !== undefined && this.store.dependentsOf(record.uid).length > 0) finalizers.add('orphan');
-		if (policy === 'Foreground' && this.store.dependentsOf(record.uid).length > 0) finalizers.add('foregroundDeletion');
-
-		if (type.kind === 'Pod') {
-			const grace = options.gracePeriodSeconds ?? live.spec?.terminationGracePeriodSeconds ?? 30;
-			const terminal = ['Succeeded', 'Failed'].includes(live.status?.phase);
-			const graceful = grace > 0 && Boolean(live.spec?.nodeName) && !terminal;
-			if (graceful || finalizers.size > 0) {
-				const next = clone(live);
-				const now = this.clock.now();
-				const existing = meta.deletionTimestamp ? Date.parse(meta.deletionTimestamp) : undefined;
-				const deadline = now + (graceful ? grace : 0) * 1000;
-				if (existing === undefined || deadline < existing) {
-					next.metadata.deletionTimestamp = this.clock.iso(deadline);
-					next.metadata.deletionGracePeriodSeconds = graceful ? grace : 0;
-				}
-				if (finalizers.size > 0) next.metadata.finalizers = [...finalizers];
-				if (dryRun) return {body: normalize(next), code: 200};
-				if (sameJson(next.metadata, live.metadata)) return {body: live, code: 200};
-				next.metadata.generation = Number(meta.generation ?? 0) + 1;
-				return {body: this.commit(type, next, {record, object: live}), code: 200};
-			}
-			if (dryRun) return {body: live, code: 200};
-			this.remove(type, record, live);
-			return {body: live, code: 200};
-		}
-
-		if (finalizers.size > 0) {
-			if (meta.deletionTimestamp && sameJson([...finalizers].sort(), [...(meta.finalizers ?? [])].sort())) return {body: live, code: 202};
-			const next = clone(live);
-			next.metadata.deletionTimestamp ??= this.clock.iso();
-			next.metadata.deletionGracePeriodSeconds = 0;
-			next.metadata.finalizers = [...finalizers];
-			if (type.kind === 'Namespace') next.status = {...next.status, phase: 'Terminating'};
-			if (dryRun) return {body: normalize(next), code: 200};
-			const stored = this.commit(type, next, {record, object: live});
-			return {body: stored, code: policy !== 'Background' && options.orphanDependents === false ? 202 : 200};
-		}
-		if (dryRun) return {body: this.successStatus(type, live), code: 200};
-		this.remove(type, record, live);
-		return {body: this.successStatus(type, live), code: 200};
-	}
-
-	successStatus(type: ResourceType, object: Obj): Obj {
-		return {
-			kind: 'Status',
-			apiVersion: 'v1',
-			metadata: {},
-			status: 'Success',
-			details: {name: object.metadata?.name, group: type.group || undefined, kind: type.resource, uid: object.metadata?.uid},
-		};
+		return deleteObject(this, type, namespace, name, options, ctx);
 	}
 
 	/** Remove an object from storage now, sending DELETED with a fresh resourceVersion. */

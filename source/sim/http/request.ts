@@ -4,7 +4,7 @@
  * verb, and the body (size limit, media type, JSON; DeleteOptions from body and query).
  */
 import type {IncomingMessage} from 'node:http';
-import type {DeleteOptions} from '../api.js';
+import type {DeleteOptions} from '../api-delete.js';
 import {ApiError, errors} from '../errors.js';
 import {decodeAuthorizationReview, PROTOBUF_CONTENT_TYPE, ProtobufError} from '../protobuf.js';
 import type {ResourceRegistry, ResourceType} from '../resources.js';

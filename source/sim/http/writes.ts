@@ -4,7 +4,8 @@
  * `Warning: 299` headers.
  */
 import type {IncomingMessage, ServerResponse} from 'node:http';
-import type {DeleteOptions, RequestContext, SimApi} from '../api.js';
+import type {DeleteOptions} from '../api-delete.js';
+import type {RequestContext, SimApi} from '../api.js';
 import {ApiError, errors} from '../errors.js';
 import {groupVersion} from '../resources.js';
 import {deleteOptionsOf, parseJsonBody, readBody, type Query, type Route} from './request.js';

@@ -5,7 +5,8 @@
  * use, short ReplicaSet histories, no event storm, a fixed node pool with over-provisioning.
  */
 import type {NodePoolSpec} from '../controllers/nodes.js';
-import type {ClusterBuilder, ContainerSpec} from './builder.js';
+import type {ClusterBuilder} from './builder.js';
+import type {ContainerSpec} from './builder-templates.js';
 import {seedNamespaceDefaults, seedSystem} from './system.js';
 
 const DAY = 86_400_000;
