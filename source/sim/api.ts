@@ -267,10 +267,8 @@ export class SimApi {
 		if (subresource === 'status') {
 			const statusOnly = clone(live);
 			statusOnly.status = next.status;
-			if (next.metadata) {
-				// Status writes may still carry metadata changes to labels/annotations? No: the real
-				// status strategy resets metadata except for a few fields; keep live metadata.
-			}
+			// The live metadata is kept whole. The real status strategies keep the spec and parts of
+			// metadata (a pod's ownerReferences) but let labels and annotations through: not simulated.
 			return this.finishWrite(type, record, live, statusOnly, ctx, subresource, options);
 		}
 		if (type.subresources?.includes('status')) next.status = live.status;

@@ -6,15 +6,13 @@
  */
 import type {NodePoolSpec} from '../controllers/nodes.js';
 import type {ClusterBuilder} from './builder.js';
-import type {ContainerSpec} from './builder-templates.js';
+import {guaranteed} from './builder-templates.js';
 import {seedNamespaceDefaults, seedSystem} from './system.js';
 
 const DAY = 86_400_000;
 const MIN = 60_000;
 
 export const CLEAN_POOLS: NodePoolSpec[] = [{name: 'nodepool1', provider: 'aks', size: 3, min: 3, max: 5}];
-
-const g = (cpu: string, memory: string): Pick<ContainerSpec, 'requests' | 'limits'> => ({requests: {cpu, memory}, limits: {cpu, memory}});
 
 export function seedClean(b: ClusterBuilder): {pools: NodePoolSpec[]; leaseRenewMs: number; resync: boolean} {
 	seedSystem(b, {guaranteedSystem: true, flowSchemas: true});
@@ -26,19 +24,19 @@ export function seedClean(b: ClusterBuilder): {pools: NodePoolSpec[]; leaseRenew
 		replicas: 2,
 		revisionHistoryLimit: 3,
 		priorityClassName: 'system-cluster-critical',
-		containers: [{name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.11.3', ...g('100m', '170Mi')}],
+		containers: [{name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.11.3', ...guaranteed('100m', '170Mi')}],
 	});
 	b.daemonSet('kube-system', 'kube-proxy', {
 		priorityClassName: 'system-node-critical',
-		containers: [{name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.32.4', ...g('100m', '128Mi')}],
+		containers: [{name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.32.4', ...guaranteed('100m', '128Mi')}],
 	});
 	const web = b.deployment('shop', 'web', {
 		replicas: 3,
 		revisionHistoryLimit: 3,
-		containers: [{name: 'web', image: 'example.com/shop/web:1.0.0', ...g('250m', '256Mi')}],
+		containers: [{name: 'web', image: 'example.com/shop/web:1.0.0', ...guaranteed('250m', '256Mi')}],
 	});
 	b.hpa('shop', 'web', web.deployment, {min: 3, max: 6, current: 3, targetUtilization: 70, lastScaleAgoMs: 5 * DAY});
-	b.statefulSet('shop', 'db', {replicas: 1, containers: [{name: 'postgres', image: 'postgres:16.4', ...g('1', '2Gi')}]});
+	b.statefulSet('shop', 'db', {replicas: 1, containers: [{name: 'postgres', image: 'postgres:16.4', ...guaranteed('1', '2Gi')}]});
 	b.plain('', 'resourcequotas', {
 		metadata: {name: 'shop-quota', namespace: 'shop', creationTimestamp: b.iso(30 * DAY)},
 		spec: {
@@ -119,7 +117,7 @@ export function seedClean(b: ClusterBuilder): {pools: NodePoolSpec[]; leaseRenew
 		replicas: 1,
 		revisionHistoryLimit: 3,
 		priorityClassName: 'overprovisioning',
-		containers: [{name: 'pause', image: 'registry.k8s.io/pause:3.10', ...g('1', '1Gi')}],
+		containers: [{name: 'pause', image: 'registry.k8s.io/pause:3.10', ...guaranteed('1', '1Gi')}],
 	});
 	void MIN;
 	return {pools: CLEAN_POOLS, leaseRenewMs: 10_000, resync: true};
