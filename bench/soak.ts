@@ -80,39 +80,20 @@ export const suite: BenchSuite = {
 		log(`loop p99 ms: ${samples.map((s) => s.lagP99Ms.toFixed(0)).join(' ')}`);
 		const spark = (values: number[]) => sparkline(values, {width: 40, min: 0});
 		const maxLag = Math.max(...samples.map((s) => s.lagP99Ms));
+		/** A sampled figure at `value`, against its value after warm-up, with its course over the run. */
+		const overTime = (key: keyof Sample, name: string, unit: string, value: number, baseline: string, course: string): Measure => ({
+			name,
+			value,
+			unit,
+			baseline: {name: baseline, value: first[key]},
+			better: 'lower',
+			note: `${course} ${spark(samples.map((s) => s[key]))}`,
+		});
 		return [
-			{
-				name: `product RSS after ${simMinutes.toFixed(0)} simulated minutes`,
-				value: last.rss,
-				unit: 'bytes',
-				baseline: {name: 'RSS after warm-up', value: first.rss},
-				better: 'lower',
-				note: `RSS over time ${spark(samples.map((s) => s.rss))}`,
-			},
-			{
-				name: `heap used after ${simMinutes.toFixed(0)} simulated minutes`,
-				value: last.heap,
-				unit: 'bytes',
-				baseline: {name: 'heap after warm-up', value: first.heap},
-				better: 'lower',
-				note: `heap over time ${spark(samples.map((s) => s.heap))}`,
-			},
-			{
-				name: 'open file descriptors at the end',
-				value: last.fds,
-				unit: 'count',
-				baseline: {name: 'after warm-up', value: first.fds},
-				better: 'lower',
-				note: `fds over time ${spark(samples.map((s) => s.fds))}`,
-			},
-			{
-				name: 'event-loop delay p99, worst interval',
-				value: maxLag,
-				unit: 'ms',
-				baseline: {name: 'first interval', value: first.lagP99Ms},
-				better: 'lower',
-				note: `p99 per interval ${spark(samples.map((s) => s.lagP99Ms))}`,
-			},
+			overTime('rss', `product RSS after ${simMinutes.toFixed(0)} simulated minutes`, 'bytes', last.rss, 'RSS after warm-up', 'RSS over time'),
+			overTime('heap', `heap used after ${simMinutes.toFixed(0)} simulated minutes`, 'bytes', last.heap, 'heap after warm-up', 'heap over time'),
+			overTime('fds', 'open file descriptors at the end', 'count', last.fds, 'after warm-up', 'fds over time'),
+			overTime('lagP99Ms', 'event-loop delay p99, worst interval', 'ms', maxLag, 'first interval', 'p99 per interval'),
 			{
 				name: 'bytes to the terminal per second, 80×24',
 				value: bytesPerSecond,

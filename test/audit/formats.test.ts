@@ -118,29 +118,31 @@ test('audit2rbac (old shape): no stage timestamps, impersonation, 403s', (t) => 
 });
 
 /** The fields every full-fidelity format must agree on for the same event. */
+const CORE_FIELDS: ReadonlyArray<keyof AuditRecord> = [
+	'auditID',
+	'stage',
+	'verb',
+	'requestURI',
+	'user',
+	'userAgent',
+	'sourceIP',
+	'code',
+	'receivedMs',
+	'stageMs',
+	'latencyMs',
+	'nodeName',
+	'podName',
+	'resource',
+	'namespace',
+	'name',
+	'limit',
+	'labelSelector',
+	'decision',
+	'watch',
+];
+
 function core(r: AuditRecord): unknown {
-	return {
-		auditID: r.auditID,
-		stage: r.stage,
-		verb: r.verb,
-		requestURI: r.requestURI,
-		user: r.user,
-		userAgent: r.userAgent,
-		sourceIP: r.sourceIP,
-		code: r.code,
-		receivedMs: r.receivedMs,
-		stageMs: r.stageMs,
-		latencyMs: r.latencyMs,
-		nodeName: r.nodeName,
-		podName: r.podName,
-		resource: r.resource,
-		namespace: r.namespace,
-		name: r.name,
-		limit: r.limit,
-		labelSelector: r.labelSelector,
-		decision: r.decision,
-		watch: r.watch,
-	};
+	return Object.fromEntries(CORE_FIELDS.map((field) => [field, r[field]]));
 }
 
 test('the same six events read alike from every AKS and EKS wrapper', (t) => {

@@ -94,41 +94,16 @@ test('resource paths as the API server reads them', (t) => {
 		applyResourcePath(r, p);
 		return {apiGroup: r.apiGroup, apiVersion: r.apiVersion, namespace: r.namespace, resource: r.resource, name: r.name, subresource: r.subresource};
 	};
-	t.deepEqual(path('/api/v1/namespaces/shop/pods/web/status'), {
-		apiGroup: '',
-		apiVersion: 'v1',
-		namespace: 'shop',
-		resource: 'pods',
-		name: 'web',
-		subresource: 'status',
-	});
-	t.deepEqual(path('/apis/apps/v1/deployments'), {apiGroup: 'apps', apiVersion: 'v1', namespace: '', resource: 'deployments', name: '', subresource: ''});
-	t.deepEqual(path('/api/v1/watch/namespaces/x/pods'), {apiGroup: '', apiVersion: 'v1', namespace: 'x', resource: 'pods', name: '', subresource: ''});
-	t.deepEqual(path('/api/v1/namespaces/kube-system'), {
-		apiGroup: '',
-		apiVersion: 'v1',
-		namespace: '',
-		resource: 'namespaces',
-		name: 'kube-system',
-		subresource: '',
-	});
-	t.deepEqual(path('/api/v1/namespaces/ns/finalize'), {
-		apiGroup: '',
-		apiVersion: 'v1',
-		namespace: '',
-		resource: 'namespaces',
-		name: 'ns',
-		subresource: 'finalize',
-	});
-	t.deepEqual(path('/readyz'), {apiGroup: '', apiVersion: '', namespace: '', resource: '', name: '', subresource: ''});
-	t.deepEqual(path('/apis/metrics.k8s.io/v1beta1'), {
-		apiGroup: 'metrics.k8s.io',
-		apiVersion: 'v1beta1',
-		namespace: '',
-		resource: '',
-		name: '',
-		subresource: '',
-	});
+	for (const [uri, apiGroup, apiVersion, namespace, resource, name, subresource] of [
+		['/api/v1/namespaces/shop/pods/web/status', '', 'v1', 'shop', 'pods', 'web', 'status'],
+		['/apis/apps/v1/deployments', 'apps', 'v1', '', 'deployments', '', ''],
+		['/api/v1/watch/namespaces/x/pods', '', 'v1', 'x', 'pods', '', ''],
+		['/api/v1/namespaces/kube-system', '', 'v1', '', 'namespaces', 'kube-system', ''],
+		['/api/v1/namespaces/ns/finalize', '', 'v1', '', 'namespaces', 'ns', 'finalize'],
+		['/readyz', '', '', '', '', '', ''],
+		['/apis/metrics.k8s.io/v1beta1', 'metrics.k8s.io', 'v1beta1', '', '', '', ''],
+	] as const)
+		t.deepEqual(path(uri), {apiGroup, apiVersion, namespace, resource, name, subresource}, uri);
 });
 
 test('timestamps: RFC 3339 with any fraction and zone, as Date.parse reads them (to the ms)', (t) => {

@@ -13,16 +13,9 @@ import {join} from 'node:path';
 import test from 'ava';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
 import {eventually, tempDir} from '../helpers/sim.js';
+import {TmuxServer, type TmuxSession} from '../helpers/tmux.js';
 
-const socket = `assure-streams-${process.pid}`;
-
-function tmux(...args: string[]): string {
-	return execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
-}
-
-function screen(session: string): string {
-	return tmux('capture-pane', '-t', session, '-p');
-}
+const tmux = new TmuxServer(`assure-streams-${process.pid}`);
 
 /** A stack trace or a raw errno on screen: what a user must never see. */
 const STACK = /^\s+at |node:internal|ESPIPE|Raw mode is not supported|internal error/m;
@@ -36,25 +29,18 @@ const env = `env -u KUBECONFIG HOME=${dir} KUBECTL_ASSURE_STATE_DIR=${dir} LANG=
 const bin = join(process.cwd(), 'bin/kubectl-assure.js');
 
 /** Runs `command` in a fresh 80×24 tmux session; the shell then prints the exit code and the terminal's modes. */
-function run(session: string, command: string): void {
-	tmux(
-		'new-session',
-		'-d',
-		'-s',
+function run(session: string, command: string): TmuxSession {
+	return tmux.open(
 		session,
-		'-x',
-		'80',
-		'-y',
-		'24',
 		`bash -c '${command}; echo "SHELL-IS-BACK rc=$?"; echo "MODES $(stty -a | tr " ;" "\\n\\n" | grep -E "^-?(icanon|echo)$" | tr "\\n" " ")END"; sleep 60'`,
 	);
 }
 
 /** Waits for the shell to come back and say the exit code and the terminal's modes. */
-async function shellBack(session: string, code = 0): Promise<string> {
+async function shellBack(term: TmuxSession, code = 0): Promise<string> {
 	return eventually(
 		() => {
-			const frame = screen(session);
+			const frame = term.screen();
 			return frame.includes(`SHELL-IS-BACK rc=${code}`) && /MODES .*END/.test(frame) ? frame : '';
 		},
 		15_000,
@@ -63,29 +49,24 @@ async function shellBack(session: string, code = 0): Promise<string> {
 }
 
 test.after.always(() => {
-	try {
-		tmux('kill-server');
-	} catch {
-		// Already gone.
-	}
+	tmux.kill();
 });
 
 test.serial('a process substitution that writes slowly: the pane fills while it streams, q quits before its end', async (t) => {
-	const session = 'subst';
 	// About a minute of writing: q comes long before the end.
-	run(session, `cd ${process.cwd()} && ${env} node ${bin} --audit-log <(while IFS= read -r l; do printf "%s\\n" "$l"; sleep 0.02; done < ${log})`);
-	await eventually(() => /kubectl assure/.test(screen(session)), 30_000, 'the first frame');
-	t.regex(screen(session), /audit \/dev\/fd\/\d+ \(streaming\)/, 'the header names the stream and says it streams');
-	tmux('send-keys', '-t', session, '2');
+	const term = run('subst', `cd ${process.cwd()} && ${env} node ${bin} --audit-log <(while IFS= read -r l; do printf "%s\\n" "$l"; sleep 0.02; done < ${log})`);
+	await eventually(() => /kubectl assure/.test(term.screen()), 30_000, 'the first frame');
+	t.regex(term.screen(), /audit \/dev\/fd\/\d+ \(streaming\)/, 'the header names the stream and says it streams');
+	term.keys('2');
 	await eventually(
-		() => /CLIENT/.test(screen(session)) && /streaming from \/dev\/fd\/\d+: [\d.k]+ events so far/.test(screen(session)),
+		() => /CLIENT/.test(term.screen()) && /streaming from \/dev\/fd\/\d+: [\d.k]+ events so far/.test(term.screen()),
 		30_000,
 		'the watchers pane filling',
 	);
-	await eventually(() => /acme-inventory/.test(screen(session)), 30_000, 'the heavy client arriving');
-	t.false(STACK.test(screen(session)));
-	tmux('send-keys', '-t', session, 'q');
-	const frame = await shellBack(session);
+	await eventually(() => /acme-inventory/.test(term.screen()), 30_000, 'the heavy client arriving');
+	t.false(STACK.test(term.screen()));
+	term.keys('q');
+	const frame = await shellBack(term);
 	t.regex(frame, /MODES icanon echo END/, 'the terminal is back in its cooked mode');
 	t.false(STACK.test(frame), frame);
 });
@@ -93,53 +74,49 @@ test.serial('a process substitution that writes slowly: the pane fills while it 
 test.serial('a FIFO without a writer: the first frame, the header says so, q quits; a writer later fills it and its end is said', async (t) => {
 	const fifo = join(dir, 'audit.fifo');
 	execFileSync('mkfifo', [fifo]);
-	const session = 'fifo';
-	run(session, `cd ${process.cwd()} && ${env} node ${bin} --audit-log ${fifo}`);
-	await eventually(() => /audit …\/audit\.fifo \(streaming\)/.test(screen(session)), 30_000, 'the first frame, naming the FIFO');
-	tmux('send-keys', '-t', session, '2');
-	await eventually(() => /nothing yet \(waiting for a writer\)/.test(screen(session)), 15_000, 'the pane waiting for a writer');
+	const term = run('fifo', `cd ${process.cwd()} && ${env} node ${bin} --audit-log ${fifo}`);
+	await eventually(() => /audit …\/audit\.fifo \(streaming\)/.test(term.screen()), 30_000, 'the first frame, naming the FIFO');
+	term.keys('2');
+	await eventually(() => /nothing yet \(waiting for a writer\)/.test(term.screen()), 15_000, 'the pane waiting for a writer');
 	// A writer comes and goes: its end of file ends the stream, not the program.
 	execFileSync('bash', ['-c', `head -n 400 ${log} > ${fifo}`], {timeout: 30_000});
 	await eventually(
-		() => /audit …\/audit\.fifo \(ended\)/.test(screen(session)) && /audit\.fifo ended \(end of file\) after 400 events/.test(screen(session)),
+		() => /audit …\/audit\.fifo \(ended\)/.test(term.screen()) && /audit\.fifo ended \(end of file\) after 400 events/.test(term.screen()),
 		30_000,
 		'the end of the stream, said',
 	);
-	t.regex(screen(session), /CLIENT/);
-	tmux('send-keys', '-t', session, 'q');
-	const frame = await shellBack(session);
+	t.regex(term.screen(), /CLIENT/);
+	term.keys('q');
+	const frame = await shellBack(term);
 	t.false(STACK.test(frame), frame);
 });
 
 test.serial('a FIFO that never gets a writer: q still quits', async (t) => {
 	const fifo = join(dir, 'never.fifo');
 	execFileSync('mkfifo', [fifo]);
-	const session = 'never';
-	run(session, `cd ${process.cwd()} && ${env} node ${bin} --audit-log ${fifo}`);
-	await eventually(() => /kubectl assure/.test(screen(session)), 30_000, 'the first frame');
-	tmux('send-keys', '-t', session, 'q');
-	const frame = await shellBack(session);
+	const term = run('never', `cd ${process.cwd()} && ${env} node ${bin} --audit-log ${fifo}`);
+	await eventually(() => /kubectl assure/.test(term.screen()), 30_000, 'the first frame');
+	term.keys('q');
+	const frame = await shellBack(term);
 	t.regex(frame, /MODES icanon echo END/);
 	t.false(STACK.test(frame), frame);
 });
 
 test.serial('a pipe into stdin: keys come from the terminal, the pane shows the piped events, q quits cleanly', async (t) => {
-	const session = 'stdin';
-	run(session, `cd ${process.cwd()} && cat ${log} | ${env} node ${bin} --audit-log -`);
-	await eventually(() => /audit stdin \((streaming|ended)\)/.test(screen(session)), 30_000, 'the first frame, naming stdin');
-	tmux('send-keys', '-t', session, '2');
-	await eventually(() => /acme-inventory/.test(screen(session)) && /stdin ended \(end of file\)/.test(screen(session)), 30_000, 'the piped events in the pane');
-	tmux('send-keys', '-t', session, 'q');
-	const frame = await shellBack(session);
+	const term = run('stdin', `cd ${process.cwd()} && cat ${log} | ${env} node ${bin} --audit-log -`);
+	await eventually(() => /audit stdin \((streaming|ended)\)/.test(term.screen()), 30_000, 'the first frame, naming stdin');
+	term.keys('2');
+	await eventually(() => /acme-inventory/.test(term.screen()) && /stdin ended \(end of file\)/.test(term.screen()), 30_000, 'the piped events in the pane');
+	term.keys('q');
+	const frame = await shellBack(term);
 	t.regex(frame, /MODES icanon echo END/, 'raw mode was undone on the controlling terminal');
 	t.false(STACK.test(frame), frame);
 });
 
 test.serial('stdin carries data and there is no controlling terminal: one line, exit 2', async (t) => {
-	const session = 'nocontrol';
 	// setsid: a new session without a controlling terminal; stdout is still the pane's terminal.
-	run(session, `cd ${process.cwd()} && cat ${log} | ${env} setsid -w node ${bin} --audit-log -`);
-	const frame = await shellBack(session, 2);
+	const term = run('nocontrol', `cd ${process.cwd()} && cat ${log} | ${env} setsid -w node ${bin} --audit-log -`);
+	const frame = await shellBack(term, 2);
 	// The line is wrapped at 80 columns: join the rows.
 	t.regex(
 		frame.replace(/\n/g, ''),

@@ -5,12 +5,13 @@
  * report mode (`--demo -o json`) and in the TUI at 80×24 in tmux, where our own requests
  * show up too. A user's own --audit-log wins over it.
  */
-import {execFile, execFileSync} from 'node:child_process';
+import {execFile} from 'node:child_process';
 import {readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {fixtureDir} from '../helpers/fixtures.js';
 import {eventually, tempDir} from '../helpers/sim.js';
+import {thenShellBack, TmuxServer} from '../helpers/tmux.js';
 
 interface Run {
 	code: number;
@@ -77,46 +78,33 @@ test("--demo with --audit-log: the user's log is read, the demo writes none", as
 });
 
 test.serial('--demo in tmux at 80x24: the watchers pane lists clients, ours among them; the log is private and removed at quit', async (t) => {
-	const socket = `assure-demo-${process.pid}`;
-	const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
-	const screen = () => tmux('capture-pane', '-t', 'demo', '-p');
+	const tmux = new TmuxServer(`assure-demo-${process.pid}`);
 	const tmp = tempDir();
-	tmux(
-		'new-session',
-		'-d',
-		'-s',
+	const term = tmux.open(
 		'demo',
-		'-x',
-		'80',
-		'-y',
-		'24',
-		`env TMPDIR=${tmp} KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
+		thenShellBack(`env TMPDIR=${tmp} KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50`),
 	);
 	try {
-		await eventually(() => /audit simulator \(demo\)/.test(screen()), 30_000, "the header naming the demo's audit log");
+		await eventually(() => /audit simulator \(demo\)/.test(term.screen()), 30_000, "the header naming the demo's audit log");
 		// While it runs: a private directory with a private log.
 		const [dir] = readdirSync(tmp);
 		t.regex(dir ?? '', /^assure-demo-/);
 		t.is(statSync(join(tmp, dir!)).mode & 0o777, 0o700);
 		t.is(statSync(join(tmp, dir!, 'audit.log')).mode & 0o777, 0o600);
-		tmux('send-keys', '-t', 'demo', '2');
-		await eventually(() => /CLIENT/.test(screen()) && /acme-inventory/.test(screen()), 30_000, 'the watchers pane with clients');
-		t.false(/no per-client data/.test(screen()));
+		term.keys('2');
+		await eventually(() => /CLIENT/.test(term.screen()) && /acme-inventory/.test(term.screen()), 30_000, 'the watchers pane with clients');
+		t.false(/no per-client data/.test(term.screen()));
 		// Our own requests reach the log and the pane, as any client's do.
-		await eventually(() => /kubectl-assure/.test(screen()), 30_000, 'kubectl-assure itself among the clients');
-		const frame = screen();
+		await eventually(() => /kubectl-assure/.test(term.screen()), 30_000, 'kubectl-assure itself among the clients');
+		const frame = term.screen();
 		t.true(
 			frame.split('\n').every((line) => [...line].length <= 80),
 			'nothing wider than 80 columns',
 		);
-		tmux('send-keys', '-t', 'demo', 'q');
-		await eventually(() => screen().includes('SHELL-IS-BACK rc=0'), 15_000, 'the shell to come back');
+		term.keys('q');
+		await eventually(() => term.screen().includes('SHELL-IS-BACK rc=0'), 15_000, 'the shell to come back');
 		t.deepEqual(readdirSync(tmp), [], "the demo's directory was removed");
 	} finally {
-		try {
-			tmux('kill-server');
-		} catch {
-			// Already gone.
-		}
+		tmux.kill();
 	}
 });

@@ -7,33 +7,25 @@
  * cells with its scale and time axis, and its evidence in words; with LANG=C the same in
  * ASCII.
  */
-import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {eventually, sleep, tempDir} from '../helpers/sim.js';
+import {thenShellBack, TmuxServer, type TmuxSession} from '../helpers/tmux.js';
 
-/** One tmux server per test (the tests run one after another): a server being killed never meets the next test's session. */
-let socket = '';
-
-function useServer(session: string): void {
-	socket = `assure-keys-${process.pid}-${session}`;
-}
-
-function tmux(...args: string[]): string {
-	return execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
-}
-
-function screen(session: string): string {
-	return tmux('capture-pane', '-t', session, '-p');
-}
-
-function killServer(): void {
-	try {
-		tmux('kill-server');
-	} catch {
-		// Already gone.
-	}
+/**
+ * `kubectl-assure <args>` with `env` in a fresh 80×24 session, on a tmux server of its own
+ * that ends with the test (the tests run one after another: a server being killed never
+ * meets the next test's session); once the autoscaling findings are counted, on that pane.
+ */
+async function onAutoscalingPane(t: ExecutionContext, session: string, env: string, args: string): Promise<TmuxSession> {
+	const tmux = new TmuxServer(`assure-keys-${process.pid}-${session}`);
+	t.teardown(() => tmux.kill());
+	const term = tmux.open(session, thenShellBack(`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} ${env} node bin/kubectl-assure.js ${args} --qps 50 --burst 50`));
+	await eventually(() => /3 autoscaling \d+!/.test(term.screen()), 60_000, 'autoscaling findings');
+	term.keys('3');
+	return term;
 }
 
 /** The line the cursor is on. */
@@ -89,34 +81,17 @@ function remedyRequests(sim: SimProcess): number {
 
 test.serial('80x24: arrows in the detail view scroll to the remedies and send nothing; the flapping shows', async (t) => {
 	const sim = await startSim();
-	const session = 'detail';
-	useServer(session);
-	t.teardown(() => {
-		killServer();
-		sim.stop();
-	});
-	tmux(
-		'new-session',
-		'-d',
-		'-s',
-		session,
-		'-x',
-		'80',
-		'-y',
-		'24',
-		`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --kubeconfig ${sim.kubeconfig} -A --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
-	);
-	await eventually(() => /3 autoscaling \d+!/.test(screen(session)), 60_000, 'autoscaling findings');
-	tmux('send-keys', '-t', session, '3');
-	await eventually(() => /checkout-web/.test(screen(session)), 20_000, 'the autoscaling pane');
-	tmux('send-keys', '-t', session, '/');
-	tmux('send-keys', '-t', session, '-l', 'checkout-web');
-	tmux('send-keys', '-t', session, 'Enter');
-	await eventually(() => cursorLine(screen(session)).includes('checkout-web'), 10_000, 'the cursor on checkout-web');
-	tmux('send-keys', '-t', session, 'Enter');
-	await eventually(() => /CRITICAL HPA checkout-web/.test(screen(session)), 10_000, 'the detail view');
-	await eventually(() => /^reversals, last 60 min: +\d+/m.test(screen(session)), 10_000, 'the evidence');
-	let frame = screen(session);
+	t.teardown(() => sim.stop());
+	const term = await onAutoscalingPane(t, 'detail', 'LANG=en_US.UTF-8', `--kubeconfig ${sim.kubeconfig} -A`);
+	await eventually(() => /checkout-web/.test(term.screen()), 20_000, 'the autoscaling pane');
+	term.keys('/');
+	term.keys('-l', 'checkout-web');
+	term.keys('Enter');
+	await eventually(() => cursorLine(term.screen()).includes('checkout-web'), 10_000, 'the cursor on checkout-web');
+	term.keys('Enter');
+	await eventually(() => /CRITICAL HPA checkout-web/.test(term.screen()), 10_000, 'the detail view');
+	await eventually(() => /^reversals, last 60 min: +\d+/m.test(term.screen()), 10_000, 'the evidence');
+	let frame = term.screen();
 	t.true(
 		frame.split('\n').every((line) => [...line].length <= 80),
 		'nothing wider than 80 columns',
@@ -131,11 +106,11 @@ test.serial('80x24: arrows in the detail view scroll to the remedies and send no
 
 	const before = remedyRequests(sim);
 	for (const key of ['Down', 'NPage', 'Up', 'PPage', 'Down', 'NPage', 'NPage', 'NPage', 'NPage']) {
-		tmux('send-keys', '-t', session, key);
+		term.keys(key);
 		await sleep(150);
 	}
-	await eventually(() => screen(session).includes('Remedies:'), 10_000, 'scrolled to the remedies');
-	frame = screen(session);
+	await eventually(() => term.screen().includes('Remedies:'), 10_000, 'scrolled to the remedies');
+	frame = term.screen();
 	t.regex(frame, /^ {2}a {2}Patch HPA checkout-web/m);
 	t.regex(frame, /↑ more above/);
 	t.false(frame.includes('Confirm'), 'no remedy dialog');
@@ -144,79 +119,49 @@ test.serial('80x24: arrows in the detail view scroll to the remedies and send no
 	t.is(remedyRequests(sim), before, 'no access review and no dry run went out');
 
 	// The positive control: a does start the remedy.
-	tmux('send-keys', '-t', session, 'a');
-	await eventually(() => /Confirm: /.test(screen(session)), 20_000, 'the remedy dialog');
+	term.keys('a');
+	await eventually(() => /Confirm: /.test(term.screen()), 20_000, 'the remedy dialog');
 	await eventually(() => remedyRequests(sim) > before, 20_000, 'the access review and dry run of remedy a');
-	tmux('send-keys', '-t', session, 'Escape');
+	term.keys('Escape');
 	await sleep(300);
-	tmux('send-keys', '-t', session, 'q');
-	await eventually(() => screen(session).includes('SHELL-IS-BACK rc=0'), 15_000, 'the shell to come back');
+	term.keys('q');
+	await eventually(() => term.screen().includes('SHELL-IS-BACK rc=0'), 15_000, 'the shell to come back');
 });
 
 test.serial('80x24: three j in one write move the cursor three rows', async (t) => {
-	const session = 'typeahead';
-	useServer(session);
-	t.teardown(killServer);
-	tmux(
-		'new-session',
-		'-d',
-		'-s',
-		session,
-		'-x',
-		'80',
-		'-y',
-		'24',
-		`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=en_US.UTF-8 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
-	);
-	await eventually(() => /3 autoscaling \d+!/.test(screen(session)), 60_000, 'autoscaling findings');
-	tmux('send-keys', '-t', session, '3');
-	await eventually(() => /REV\/60M/.test(screen(session)), 20_000, 'the autoscaling pane');
+	const term = await onAutoscalingPane(t, 'typeahead', 'LANG=en_US.UTF-8', '--demo');
+	await eventually(() => /REV\/60M/.test(term.screen()), 20_000, 'the autoscaling pane');
 	// Sorted by name (the second column; the first, the namespace, is not shown at 80 columns)
 	// the rows keep their order: burst, cart, checkout-web, ingest-worker, storefront, system.
-	const selected = /^▶\S*\s+(\S+)/.exec(cursorLine(screen(session)))?.[1] ?? '';
-	tmux('send-keys', '-t', session, '-l', 'ss');
+	const selected = /^▶\S*\s+(\S+)/.exec(cursorLine(term.screen()))?.[1] ?? '';
+	term.keys('-l', 'ss');
 	await eventually(
-		() => /HPA \/ SCALEDOBJECT▲/.test(screen(session)) && /burst[^]*cart[^]*checkout-web[^]*ingest-worker/.test(screen(session)),
+		() => /HPA \/ SCALEDOBJECT▲/.test(term.screen()) && /burst[^]*cart[^]*checkout-web[^]*ingest-worker/.test(term.screen()),
 		10_000,
-		`sorted by name; the screen was:\n${screen(session)}`,
+		`sorted by name; the screen was:\n${term.screen()}`,
 	);
-	t.true(selected !== '' && cursorLine(screen(session)).includes(selected), `the sort kept ${selected} under the cursor`);
-	tmux('send-keys', '-t', session, 'g');
-	await eventually(() => cursorLine(screen(session)).includes('burst'), 10_000, 'the first row');
-	tmux('send-keys', '-t', session, '-l', 'jjj');
-	await eventually(() => cursorLine(screen(session)).includes('ingest-worker'), 10_000, `three rows down; the screen was:\n${screen(session)}`);
-	tmux('send-keys', '-t', session, '-l', 'kq');
-	await eventually(() => screen(session).includes('SHELL-IS-BACK rc=0'), 15_000, 'k then q in one write: the app quits');
+	t.true(selected !== '' && cursorLine(term.screen()).includes(selected), `the sort kept ${selected} under the cursor`);
+	term.keys('g');
+	await eventually(() => cursorLine(term.screen()).includes('burst'), 10_000, 'the first row');
+	term.keys('-l', 'jjj');
+	await eventually(() => cursorLine(term.screen()).includes('ingest-worker'), 10_000, `three rows down; the screen was:\n${term.screen()}`);
+	term.keys('-l', 'kq');
+	await eventually(() => term.screen().includes('SHELL-IS-BACK rc=0'), 15_000, 'k then q in one write: the app quits');
 	t.pass();
 });
 
 test.serial('LANG=C: the flapping in ASCII cells, nothing but ASCII on screen', async (t) => {
-	const session = 'ascii';
-	useServer(session);
-	t.teardown(killServer);
-	tmux(
-		'new-session',
-		'-d',
-		'-s',
-		session,
-		'-x',
-		'80',
-		'-y',
-		'24',
-		`env KUBECTL_ASSURE_STATE_DIR=${tempDir()} LANG=C LC_ALL=C NO_COLOR=1 node bin/kubectl-assure.js --demo --qps 50 --burst 50; echo "SHELL-IS-BACK rc=$?"; sleep 60`,
-	);
-	await eventually(() => /3 autoscaling \d+!/.test(screen(session)), 60_000, 'autoscaling findings');
-	tmux('send-keys', '-t', session, '3');
-	tmux('send-keys', '-t', session, '-l', '/checkout-web');
-	tmux('send-keys', '-t', session, 'Enter');
-	await eventually(() => cursorLine(screen(session), '>').includes('checkout-web'), 20_000, 'the cursor on checkout-web');
-	tmux('send-keys', '-t', session, 'Enter');
-	await eventually(() => /^reversals, last 60 min: +\d+/m.test(screen(session)), 20_000, 'the detail view');
-	const frame = screen(session);
+	const term = await onAutoscalingPane(t, 'ascii', 'LANG=C LC_ALL=C NO_COLOR=1', '--demo');
+	term.keys('-l', '/checkout-web');
+	term.keys('Enter');
+	await eventually(() => cursorLine(term.screen(), '>').includes('checkout-web'), 20_000, 'the cursor on checkout-web');
+	term.keys('Enter');
+	await eventually(() => /^reversals, last 60 min: +\d+/m.test(term.screen()), 20_000, 'the detail view');
+	const frame = term.screen();
 	t.regex(frame, /^[\x20-\x7e\n]*$/, 'only printable ASCII on screen');
 	const series = frame.split('\n').find((line) => /^[_.\-:=+*#]{20,}/.test(line)) ?? '';
 	t.true(alternations(series, '_', '#') >= 10, `alternating ASCII cells: ${series}`);
 	t.regex(frame, /v more below/);
-	tmux('send-keys', '-t', session, 'q');
-	await eventually(() => screen(session).includes('SHELL-IS-BACK rc=0'), 15_000, 'exit');
+	term.keys('q');
+	await eventually(() => term.screen().includes('SHELL-IS-BACK rc=0'), 15_000, 'exit');
 });

@@ -43,6 +43,7 @@ import {sanitize} from '../../source/text/sanitize.js';
 import {displayWidth, fit, truncate} from '../../source/text/width.js';
 import {Screen} from '../../source/ui/screen.js';
 import {makeTheme} from '../../source/ui/theme.js';
+import {auditEventLine} from '../helpers/audit-events.js';
 import {eventually, sleep, writeKubeconfig} from '../helpers/sim.js';
 
 /** Every kind of hostile sequence, after a marker that survives the sanitizer. */
@@ -136,22 +137,13 @@ const LONG_AGENT = `${LONG}/v1`;
 /** An audit log: ordinary traffic, a hostile client listing every pod every 2 s, and a client with a 100,000-character user agent. */
 function auditLog(): string {
 	const lines = new AuditTraffic(defaultTrafficSpec(3, START, 3)).lines(START + 8 * 60_000);
-	const event = (i: number, agent: string, user: string, verb: string, uri: string, name: string): string =>
-		JSON.stringify({
-			kind: 'Event',
-			apiVersion: 'audit.k8s.io/v1',
-			level: 'Metadata',
-			auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-			stage: 'ResponseComplete',
-			requestURI: uri,
+	const event = (i: number, userAgent: string, username: string, verb: string, requestURI: string, name: string): string =>
+		auditEventLine(START, i, {
+			userAgent,
+			username,
 			verb,
-			user: {username: user, groups: ['system:authenticated']},
-			sourceIPs: ['10.0.0.9'],
-			userAgent: agent,
+			requestURI,
 			objectRef: {resource: 'pods', namespace: name === '' ? undefined : H, name: name === '' ? undefined : name, apiVersion: 'v1'},
-			responseStatus: {metadata: {}, code: 200},
-			requestReceivedTimestamp: new Date(START + i * 2000).toISOString(),
-			stageTimestamp: new Date(START + i * 2000 + 900).toISOString(),
 			annotations: {'authorization.k8s.io/decision': 'allow'},
 		});
 	for (let i = 0; i < 240; i++) lines.push(event(i, HOSTILE_AGENT, HOSTILE_USER, 'list', '/api/v1/pods', ''));

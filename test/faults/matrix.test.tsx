@@ -16,6 +16,7 @@ import type {RequestLogEntry} from '../../source/sim/request-log.js';
 import type {Simulator, SimulatorOptions} from '../../source/sim/simulator.js';
 import {Screen} from '../../source/ui/screen.js';
 import {makeTheme} from '../../source/ui/theme.js';
+import {readAllBut} from '../helpers/rbac.js';
 import {eventually, sleep, withSim, writeKubeconfig} from '../helpers/sim.js';
 
 interface Running {
@@ -191,42 +192,7 @@ test.serial('TUI under fault: RBAC revoked mid-run (403 on the pods watch) — t
 		const mark = r.sim.requestLog.length;
 		// Everything but pods: the next watch of pods is refused.
 		r.sim.authorizer.setRules([
-			{
-				users: ['viewer'],
-				verbs: ['get', 'list', 'watch'],
-				apiGroups: [
-					'',
-					'apps',
-					'batch',
-					'autoscaling',
-					'keda.sh',
-					'scheduling.k8s.io',
-					'flowcontrol.apiserver.k8s.io',
-					'apiextensions.k8s.io',
-					'cert-manager.io',
-					'ml.example.com',
-					'metrics.k8s.io',
-				],
-				resources: [
-					'nodes',
-					'namespaces',
-					'deployments',
-					'replicasets',
-					'statefulsets',
-					'daemonsets',
-					'jobs',
-					'cronjobs',
-					'horizontalpodautoscalers',
-					'scaledobjects',
-					'persistentvolumes',
-					'persistentvolumeclaims',
-					'resourcequotas',
-					'priorityclasses',
-					'flowschemas',
-					'events',
-					'configmaps',
-				],
-			},
+			readAllBut('viewer', 'pods', ['apiextensions.k8s.io', 'cert-manager.io', 'ml.example.com', 'metrics.k8s.io']),
 			{users: ['viewer'], verbs: ['get'], nonResourceURLs: ['*']},
 			everything[1]!,
 		]);

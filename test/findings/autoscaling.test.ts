@@ -5,8 +5,10 @@ import {detectFight, isAutoscalerManager} from '../../source/findings/autoscalin
 import type {FlapState} from '../../source/findings/flapping.js';
 import type {Finding} from '../../source/model/finding.js';
 import {emptyState} from '../../source/model/empty-state.js';
-import type {SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../../source/model/slim.js';
+import type {SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimQuota, SlimScaledObject, SlimWorkload} from '../../source/model/slim.js';
 import type {ClusterState, NodeGroupSeries, ReplicaPoint, RescaleEvent} from '../../source/model/state.js';
+import {hpaBuilder} from '../helpers/slim.js';
+import {simulatorFlap} from './simulator-flap.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const S = 1000;
@@ -32,19 +34,7 @@ function deployment(namespace: string, name: string, replicas: number, template:
 	return {...meta(namespace, name), kind: 'Deployment', generation: 1, replicas, readyReplicas: replicas, currentReplicas: replicas, template, ...extra};
 }
 
-function hpa(namespace: string, name: string, target: string, min: number, max: number, current: number, extra: Partial<SlimHpa> = {}): SlimHpa {
-	return {
-		...meta(namespace, name),
-		target: {apiVersion: 'apps/v1', kind: 'Deployment', name: target},
-		minReplicas: min,
-		maxReplicas: max,
-		currentReplicas: current,
-		desiredReplicas: current,
-		metrics: ['Resource/cpu'],
-		conditions: {},
-		...extra,
-	};
-}
+const hpa = hpaBuilder(meta);
 
 function node(name: string, pool: string, created = NOW - 40 * DAY): SlimNode {
 	return {
@@ -59,22 +49,6 @@ function node(name: string, pool: string, created = NOW - 40 * DAY): SlimNode {
 
 function find(findings: readonly Finding[], type: string, name?: string): Finding | undefined {
 	return findings.find((f) => f.type === type && (name === undefined || ('name' in f.subject && f.subject.name === name)));
-}
-
-/** The simulator's checkout-web swing, live, for `elapsed` seconds up to now. */
-function simulatorFlap(elapsed: number): ReplicaPoint[] {
-	const start = NOW - elapsed * S;
-	const out: ReplicaPoint[] = [{time: start - S, replicas: 3, writer: 'kube-controller-manager'}];
-	for (let base = 0; base <= elapsed; base += 180) {
-		for (const [offset, replicas] of [
-			[0, 7],
-			[15, 10],
-			[90, 3],
-		] as const) {
-			if (base + offset <= elapsed) out.push({time: start + (base + offset) * S, replicas, writer: 'kube-controller-manager'});
-		}
-	}
-	return out;
 }
 
 /** The burst pool: 3 → 4 after 30 s, then 2 and 4 in turn every 7.5 minutes, for `elapsed` minutes. */
@@ -324,7 +298,7 @@ test('live points alone: the flap is found six minutes in, not at five, and hyst
 			incident({
 				events: false,
 				live: new Map([
-					['checkout/checkout-web', simulatorFlap(elapsed)],
+					['checkout/checkout-web', simulatorFlap(NOW, elapsed, elapsed)],
 					['checkout/cart', [{time: NOW - elapsed * S, replicas: 3, writer: 'kubectl-client-side-apply'}]],
 				]),
 			}),

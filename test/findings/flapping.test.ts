@@ -11,6 +11,7 @@ import {
 	type FlapState,
 } from '../../source/findings/flapping.js';
 import type {ReplicaPoint} from '../../source/model/state.js';
+import {simulatorFlap} from './simulator-flap.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const S = 1000;
@@ -19,26 +20,6 @@ const MIN = 60 * S;
 /** Points from [secondsAgo, replicas] pairs. */
 function series(pairs: ReadonlyArray<readonly [number, number]>, extra: Partial<ReplicaPoint> = {}): ReplicaPoint[] {
 	return pairs.map(([ago, replicas]) => ({time: NOW - ago * S, replicas, ...extra}));
-}
-
-/**
- * The simulator's checkout-web (scale-down window 0, 90 s busy / 90 s quiet, syncs every
- * 15 s): 3 → 7 → 10 in the busy half (scale-up policy 4 pods per 15 s), back to 3 at the
- * first sync of the quiet half. Observation starts at `start` seconds before now.
- */
-function simulatorFlap(startAgo: number, elapsed: number): ReplicaPoint[] {
-	// Observation starts one second before the first busy sync.
-	const out: ReplicaPoint[] = [{time: NOW - (startAgo + 1) * S, replicas: 3, writer: 'kube-controller-manager'}];
-	for (let base = 0; base <= elapsed; base += 180) {
-		for (const [offset, replicas] of [
-			[0, 7],
-			[15, 10],
-			[90, 3],
-		] as const) {
-			if (base + offset <= elapsed) out.push({time: NOW - (startAgo - base - offset) * S, replicas, writer: 'kube-controller-manager'});
-		}
-	}
-	return out;
 }
 
 test('a swing must be at least max(1 pod, 10 % of its level)', (t) => {
@@ -54,12 +35,12 @@ test('a swing must be at least max(1 pod, 10 % of its level)', (t) => {
 
 test('the simulator flap is found six minutes in with four reversals, not at five', (t) => {
 	// At 5 minutes observed: up (3→10), down at 90 s, up at 180 s, down at 270 s → 3 reversals.
-	const atFive = scoreSeries(simulatorFlap(300, 300), NOW);
+	const atFive = scoreSeries(simulatorFlap(NOW, 300, 300), NOW);
 	t.is(atFive.reversals, 3);
 	t.false(atFive.flapping);
 	t.is(atFive.severity, undefined);
 	// At 6 minutes: the next climb at 360 s is the fourth reversal.
-	const atSix = scoreSeries(simulatorFlap(361, 361), NOW, atFive.state);
+	const atSix = scoreSeries(simulatorFlap(NOW, 361, 361), NOW, atFive.state);
 	t.is(atSix.reversals, 4);
 	t.is(atSix.swings, 5);
 	t.true(atSix.flapping);
@@ -75,7 +56,7 @@ test('the simulator flap is found six minutes in with four reversals, not at fiv
 });
 
 test('an hour of the simulator flap: 39 reversals, critical, half period 90 s', (t) => {
-	const score = scoreSeries(simulatorFlap(3600, 3599), NOW);
+	const score = scoreSeries(simulatorFlap(NOW, 3600, 3599), NOW);
 	// 20 cycles of 180 s: each has a climb and a drop; the first climb is no reversal.
 	t.is(score.reversals, 39);
 	t.true(score.flapping);

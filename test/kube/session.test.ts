@@ -12,6 +12,7 @@ import {KINDS, PANE_KINDS, Session} from '../../source/kube/session.js';
 import type {RequestLogEntry} from '../../source/sim/request-log.js';
 import type {Simulator} from '../../source/sim/simulator.js';
 import {eventually, sleep, tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
+import {readAllBut} from '../helpers/rbac.js';
 import {withSession} from '../helpers/session.js';
 
 const UA = /^kubectl-assure\/\d+\.\d+\.\d+\S* \(linux\/amd64\)$/;
@@ -208,32 +209,7 @@ test('RBAC: a kind the user cannot list starts nothing and says why', async (t) 
 			],
 		},
 		async (sim) => {
-			sim.authorizer.setRules([
-				{
-					users: ['limited'],
-					verbs: ['get', 'list', 'watch'],
-					apiGroups: ['', 'apps', 'batch', 'autoscaling', 'keda.sh', 'scheduling.k8s.io', 'flowcontrol.apiserver.k8s.io'],
-					resources: [
-						'pods',
-						'nodes',
-						'namespaces',
-						'deployments',
-						'replicasets',
-						'statefulsets',
-						'daemonsets',
-						'jobs',
-						'cronjobs',
-						'horizontalpodautoscalers',
-						'scaledobjects',
-						'persistentvolumeclaims',
-						'resourcequotas',
-						'priorityclasses',
-						'flowschemas',
-						'events',
-						'configmaps',
-					],
-				},
-			]);
+			sim.authorizer.setRules([readAllBut('limited', 'persistentvolumes')]);
 			await withSession(sim, {kubeconfig: writeKubeconfig(sim, {token: 'limited'})}, async (session) => {
 				await session.waitForSync(session.clock.now() + 60_000);
 				t.regex(session.store.unreadable.get('volumes') ?? '', /persistentvolumes/);

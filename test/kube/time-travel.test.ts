@@ -5,6 +5,7 @@
  * and "Too large resource version" from the server does the same.
  */
 import test from 'ava';
+import type {Session} from '../../source/kube/session.js';
 import type {Simulator} from '../../source/sim/simulator.js';
 import {eventually, withSim} from '../helpers/sim.js';
 import {withSession} from '../helpers/session.js';
@@ -16,6 +17,25 @@ function deployment(name: string) {
 		metadata: {name},
 		spec: {replicas: 1, selector: {matchLabels: {app: name}}, template: {metadata: {labels: {app: name}}, spec: {containers: [{name: 'c', image: 'i'}]}}},
 	};
+}
+
+/** How often each kind has listed so far. */
+function listCounts(session: Session): Map<string, number> {
+	return new Map([...session.reflectors].map(([kind, r]) => [kind, r.stats.lists]));
+}
+
+/** Waits until every kind has listed again since `lists`; a timeout names the kinds that have not and what the session says about the time travel. */
+async function everyKindRelisted(session: Session, lists: Map<string, number>): Promise<void> {
+	await eventually(() => [...session.reflectors].every(([kind, r]) => r.stats.lists > lists.get(kind)!), 30_000, 'every kind to relist').catch(
+		(error: Error) => {
+			throw new Error(
+				`${error.message}; not yet: ${[...session.reflectors]
+					.filter(([kind, r]) => r.stats.lists <= lists.get(kind)!)
+					.map(([kind, r]) => `${kind} (${r.phase}, ${JSON.stringify(r.stats)})`)
+					.join(', ')}; ${JSON.stringify(session.timeTravel)}`,
+			);
+		},
+	);
 }
 
 /** Writes that move the server's resourceVersion well past the snapshot's. */
@@ -32,22 +52,13 @@ test('restored to a snapshot without Deployment X: X disappears from the store, 
 			sim.api.create(sim.type('apps', 'deployments'), 'checkout', deployment('x'), ctx);
 			churn(sim, 10);
 			await eventually(() => session.store.deployments.has('checkout/x'), 10_000, 'X in the store');
-			const lists = new Map([...session.reflectors].map(([kind, r]) => [kind, r.stats.lists]));
+			const lists = listCounts(session);
 			sim.restore(snapshot);
 			await eventually(() => !session.store.deployments.has('checkout/x'), 30_000, 'X gone from the store');
 			t.is(session.stats.relistAll, 1);
 			t.regex(session.timeTravel?.how ?? '', /^(probe|list|event)$/);
 			// Every kind relists (spread over 10 s), exactly once: no storm.
-			await eventually(() => [...session.reflectors].every(([kind, r]) => r.stats.lists > lists.get(kind)!), 30_000, 'every kind to relist').catch(
-				(error: Error) => {
-					throw new Error(
-						`${error.message}; not yet: ${[...session.reflectors]
-							.filter(([kind, r]) => r.stats.lists <= lists.get(kind)!)
-							.map(([kind, r]) => `${kind} (${r.phase}, ${JSON.stringify(r.stats)})`)
-							.join(', ')}; ${JSON.stringify(session.timeTravel)}`,
-					);
-				},
-			);
+			await everyKindRelisted(session, lists);
 			for (const [kind, reflector] of session.reflectors) t.is(reflector.stats.lists, lists.get(kind)! + 1, `${kind} relisted once`);
 			// What remains matches the restored server, kind by kind.
 			const keys = (storage: string) => [...sim.store.resource(storage).objects.keys()].sort();
@@ -94,21 +105,12 @@ test('"Too large resource version" from the server: every kind relists, without 
 	await withSim({scenario: 'incident', controllers: false, timeScale: 10}, async (sim) => {
 		await withSession(sim, {}, async (session) => {
 			t.true(await session.waitForSync(session.clock.now() + 600_000));
-			const lists = new Map([...session.reflectors].map(([kind, r]) => [kind, r.stats.lists]));
+			const lists = listCounts(session);
 			sim.faults.set({tooLargeNextWatches: 1});
 			sim.server.closeWatches();
 			await eventually(() => session.stats.relistAll === 1, 30_000, 'a relist of everything');
 			t.is(session.timeTravel?.how, 'too-large');
-			await eventually(() => [...session.reflectors].every(([kind, r]) => r.stats.lists > lists.get(kind)!), 30_000, 'every kind to relist').catch(
-				(error: Error) => {
-					throw new Error(
-						`${error.message}; not yet: ${[...session.reflectors]
-							.filter(([kind, r]) => r.stats.lists <= lists.get(kind)!)
-							.map(([kind, r]) => `${kind} (${r.phase}, ${JSON.stringify(r.stats)})`)
-							.join(', ')}; ${JSON.stringify(session.timeTravel)}`,
-					);
-				},
-			);
+			await everyKindRelisted(session, lists);
 			t.is(sim.faults.injected.tooLarge, 1);
 			t.is(session.client.breaker.probes, 0, 'a server behind us is not a server in trouble');
 			t.is(session.state.status, 'live');

@@ -1,15 +1,6 @@
 import test from 'ava';
 import {podRequests} from '../../source/model/pod-requests.js';
-import type {SlimContainer} from '../../source/model/slim.js';
-
-function container(
-	requests: SlimContainer['requests'],
-	limits: SlimContainer['limits'] = {},
-	role: SlimContainer['role'] = 'container',
-	name = 'c',
-): SlimContainer {
-	return {name, role, requests, limits};
-}
+import {container} from '../helpers/slim.js';
 
 test('pod requests follow defaulting, sidecars and init containers', (t) => {
 	t.deepEqual(podRequests({containers: [container({cpu: '250m', memory: '256Mi'}), container({cpu: '50m', memory: '64Mi'})]}), {

@@ -3,7 +3,10 @@ import {dampenBehavior, type JsonObject} from '../../source/findings/autoscaling
 import {dampenHpaPatch, dampenScaledObjectPatch, overprovisioningForPool, quotaForNamespace} from '../../source/plans/autoscaling.js';
 import {guardedJsonPatch} from '../../source/plans/guarded-patch.js';
 import {emptyState} from '../../source/model/empty-state.js';
-import type {SlimContainer, SlimHpa, SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimScaledObject, SlimWorkload} from '../../source/model/slim.js';
+import type {SlimNode, SlimPod, SlimPodSpec, SlimPriorityClass, SlimScaledObject, SlimWorkload} from '../../source/model/slim.js';
+import {buildScenario} from '../../source/sim/scenarios/index.js';
+import {Simulator} from '../../source/sim/simulator.js';
+import {container, hpaBuilder} from '../helpers/slim.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 
@@ -11,28 +14,7 @@ function meta(namespace: string, name: string) {
 	return {namespace, name, uid: `${namespace}-${name}`, resourceVersion: '7', created: NOW - 86_400_000};
 }
 
-function container(
-	requests: SlimContainer['requests'],
-	limits: SlimContainer['limits'] = {},
-	role: SlimContainer['role'] = 'container',
-	name = 'c',
-): SlimContainer {
-	return {name, role, requests, limits};
-}
-
-function hpa(namespace: string, name: string, target: string, min: number, max: number, current: number, extra: Partial<SlimHpa> = {}): SlimHpa {
-	return {
-		...meta(namespace, name),
-		target: {apiVersion: 'apps/v1', kind: 'Deployment', name: target},
-		minReplicas: min,
-		maxReplicas: max,
-		currentReplicas: current,
-		desiredReplicas: current,
-		metrics: ['Resource/cpu'],
-		conditions: {},
-		...extra,
-	};
-}
+const hpa = hpaBuilder(meta);
 
 function deployment(namespace: string, name: string, template: SlimPodSpec, replicas = 1): SlimWorkload {
 	return {...meta(namespace, name), kind: 'Deployment', generation: 1, replicas, readyReplicas: replicas, currentReplicas: replicas, template};
@@ -51,24 +33,18 @@ function keyed<T extends {namespace: string; name: string}>(items: T[]): Map<str
 }
 
 test("dampening the simulator's flapping HPA raises both windows and keeps its policies", (t) => {
-	const behavior = {
-		scaleUp: {
-			stabilizationWindowSeconds: 0,
-			selectPolicy: 'Max',
-			policies: [
-				{type: 'Pods', value: 4, periodSeconds: 15},
-				{type: 'Percent', value: 100, periodSeconds: 15},
-			],
-		},
-		scaleDown: {stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{type: 'Percent', value: 100, periodSeconds: 15}]},
-	};
+	// The incident scenario's checkout-web as the simulator seeds it.
+	const sim = new Simulator({scenario: 'incident', controllers: false});
+	buildScenario(sim, 'incident', {});
+	sim.clock.stop();
+	const live = sim.api.get(sim.type('autoscaling', 'horizontalpodautoscalers'), 'checkout', 'checkout-web');
+	const behavior = live.spec.behavior;
 	const plan = dampenHpaPatch({namespace: 'checkout', name: 'checkout-web', behavior});
 	t.truthy(plan);
 	t.deepEqual(plan!.target, {apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: 'checkout', name: 'checkout-web'});
 	// Only the windows: policies (an atomic list) and selectPolicy stay as they are.
 	t.deepEqual(plan!.patch, {spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 600}, scaleUp: {stabilizationWindowSeconds: 60}}}});
 	// Sent as a JSON patch that tests exactly those two fields as planned (not the status, not the rest of the spec).
-	const live = {metadata: {name: 'checkout-web', resourceVersion: '42'}, spec: {minReplicas: 2, maxReplicas: 12, behavior}, status: {currentReplicas: 3}};
 	t.deepEqual(guardedJsonPatch(live, plan!.patch), [
 		{op: 'test', path: '/spec/behavior/scaleDown/stabilizationWindowSeconds', value: 0},
 		{op: 'test', path: '/spec/behavior/scaleUp/stabilizationWindowSeconds', value: 0},

@@ -10,6 +10,7 @@ import {failedPatchTest, guardedJsonPatch, pointerOf, unguardedEdit} from '../..
 import {PatchError} from '../../source/sim/patch/errors.js';
 import {applyJsonPatch} from '../../source/sim/patch/json-patch.js';
 import type {Obj} from '../../source/formats/json-object.js';
+import {FAILED_PATCH_TEST} from '../helpers/status.js';
 
 function deployment(): Obj {
 	return {
@@ -132,16 +133,7 @@ test('unguardedEdit: every edit tested at its own path, every index with a name 
 
 test('failedPatchTest recognises the 422 a JSON patch that did not apply gets, and nothing else', (t) => {
 	const op = {method: 'PATCH' as const, contentType: 'application/json-patch+json', body: [{op: 'test' as const, path: '/a', value: 1}]};
-	const generic = {
-		kind: 'Status',
-		apiVersion: 'v1',
-		metadata: {},
-		status: 'Failure',
-		message: 'the server rejected our request due to an error in our request',
-		reason: 'Invalid',
-		details: {},
-		code: 422,
-	};
+	const generic = FAILED_PATCH_TEST;
 	t.true(failedPatchTest({status: 422, body: generic}, op));
 	t.false(
 		failedPatchTest(

@@ -18,6 +18,7 @@ import {Journal} from '../../source/remedies/journal.js';
 import type {Operation} from '../../source/plans/request.js';
 import type {Obj} from '../../source/formats/json-object.js';
 import type {RemedyApi} from '../../source/remedies/types.js';
+import type {ResourceType} from '../../source/sim/resources.js';
 import type {Simulator, SimulatorOptions} from '../../source/sim/simulator.js';
 import {eventually, kubectl, tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
 import {findingFinder} from '../helpers/session.js';
@@ -78,6 +79,12 @@ const named =
 	(f: Finding): boolean =>
 		'kind' in f.subject && f.subject.name === name;
 const someoneElse = {user: {name: 'someone-else', groups: []}, fieldManager: 'other'};
+const PATCH_TYPES = {merge: 'application/merge-patch+json', json: 'application/json-patch+json', strategic: 'application/strategic-merge-patch+json'};
+
+/** Another client's edit of an object meanwhile: a patch of `patchType`, its body written as JSON. */
+function someoneEdits(sim: Simulator, type: ResourceType, namespace: string, name: string, patchType: keyof typeof PATCH_TYPES, body: unknown): void {
+	sim.api.patch(type, namespace, name, PATCH_TYPES[patchType], JSON.stringify(body), someoneElse);
+}
 
 /** Wait until a controller has written the object's status (its resourceVersion moved on, its spec did not). */
 async function statusWritten(sim: Simulator, group: string, resource: string, namespace: string, name: string, before: Obj): Promise<Obj> {
@@ -170,14 +177,7 @@ test('(b) dampen-hpa: another client edits behavior.scaleDown meanwhile → the 
 		const hpas = sim.type('autoscaling', 'horizontalpodautoscalers');
 		const prepared = await engine.prepare(finding, 'dampen-hpa', controller.state);
 		t.true(prepared.allowed, prepared.reason);
-		sim.api.patch(
-			hpas,
-			'checkout',
-			'checkout-web',
-			'application/merge-patch+json',
-			JSON.stringify({spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 120}}}}),
-			someoneElse,
-		);
+		someoneEdits(sim, hpas, 'checkout', 'checkout-web', 'merge', {spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 120}}}});
 		const result = await engine.apply(prepared);
 		t.is(result.status, 'conflict');
 		t.regex(
@@ -201,7 +201,7 @@ test('(b) an edit of another spec field (minReplicas) is no conflict: the remedy
 		const finding = find('hpa-flapping', named('checkout-web'));
 		const hpas = sim.type('autoscaling', 'horizontalpodautoscalers');
 		const prepared = await engine.prepare(finding, 'dampen-hpa', controller.state);
-		sim.api.patch(hpas, 'checkout', 'checkout-web', 'application/merge-patch+json', JSON.stringify({spec: {minReplicas: 4}}), someoneElse);
+		someoneEdits(sim, hpas, 'checkout', 'checkout-web', 'merge', {spec: {minReplicas: 4}});
 		t.is((await engine.apply(prepared)).status, 'applied');
 		const after = sim.api.get(hpas, 'checkout', 'checkout-web');
 		t.is(after.spec.minReplicas, 4);
@@ -246,14 +246,9 @@ test('(c) make-guaranteed: container resources edited meanwhile → conflict, no
 		const deployments = sim.type('apps', 'deployments');
 		const prepared = await engine.prepare(finding, 'make-guaranteed', controller.state);
 		t.true(prepared.allowed, prepared.reason);
-		sim.api.patch(
-			deployments,
-			'data-platform',
-			'inventory-sync',
-			'application/strategic-merge-patch+json',
-			JSON.stringify({spec: {template: {spec: {containers: [{name: 'sync', resources: {limits: {memory: '3Gi'}}}]}}}}),
-			someoneElse,
-		);
+		someoneEdits(sim, deployments, 'data-platform', 'inventory-sync', 'strategic', {
+			spec: {template: {spec: {containers: [{name: 'sync', resources: {limits: {memory: '3Gi'}}}]}}},
+		});
 		const result = await engine.apply(prepared);
 		t.is(result.status, 'conflict');
 		t.deepEqual(
@@ -272,7 +267,7 @@ test('(c) make-guaranteed: container resources edited meanwhile → conflict, no
 
 /** The prometheus StatefulSet's two containers, with the same values for both (so only the names tell them apart). */
 const sameValues = {'prometheus.cpu': '1', 'prometheus.memory': '1Gi', 'config-reloader.cpu': '1', 'config-reloader.memory': '1Gi'};
-const swapContainers = JSON.stringify([{op: 'move', from: '/spec/template/spec/containers/1', path: '/spec/template/spec/containers/0'}]);
+const swapContainers = [{op: 'move', from: '/spec/template/spec/containers/1', path: '/spec/template/spec/containers/0'}];
 
 test('(c) make-guaranteed: a concurrent reorder of the containers fails the patch instead of patching the wrong container', async (t) => {
 	await withProduct({controllers: false}, async ({sim, engine, find, controller}) => {
@@ -285,7 +280,7 @@ test('(c) make-guaranteed: a concurrent reorder of the containers fails the patc
 			'config-reloader.memory': '25Mi',
 		});
 		t.true(prepared.allowed, prepared.reason);
-		sim.api.patch(statefulSets, 'monitoring', 'prometheus', 'application/json-patch+json', swapContainers, someoneElse);
+		someoneEdits(sim, statefulSets, 'monitoring', 'prometheus', 'json', swapContainers);
 		const swapped = sim.api.get(statefulSets, 'monitoring', 'prometheus').spec.template.spec.containers;
 		t.deepEqual(
 			swapped.map((c: Obj) => c.name),
@@ -333,14 +328,7 @@ test('(d) undo after the HPA controller wrote the status succeeds; undo after so
 
 		// Again, and this time someone edits the scale-down window after the remedy.
 		t.is((await engine.apply(await engine.prepare(finding, 'dampen-hpa', controller.state))).status, 'applied');
-		sim.api.patch(
-			hpas,
-			'checkout',
-			'checkout-web',
-			'application/merge-patch+json',
-			JSON.stringify({spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 900}}}}),
-			someoneElse,
-		);
+		someoneEdits(sim, hpas, 'checkout', 'checkout-web', 'merge', {spec: {behavior: {scaleDown: {stabilizationWindowSeconds: 900}}}});
 		const patchesBefore = sent.filter((s) => s.operation.method === 'PATCH').length;
 		const refused = await engine.prepareUndo();
 		t.false(refused!.allowed);
@@ -362,14 +350,7 @@ test("(d) an edit between the undo's plan and its apply: the server refuses, not
 		t.is((await engine.apply(await engine.prepare(finding, 'dampen-hpa', controller.state))).status, 'applied');
 		const undo = await engine.prepareUndo();
 		t.true(undo!.allowed, undo!.reason);
-		sim.api.patch(
-			hpas,
-			'checkout',
-			'checkout-web',
-			'application/merge-patch+json',
-			JSON.stringify({spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 30}}}}),
-			someoneElse,
-		);
+		someoneEdits(sim, hpas, 'checkout', 'checkout-web', 'merge', {spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 30}}}});
 		const result = await engine.apply(undo!);
 		t.is(result.status, 'conflict');
 		t.is(sim.api.get(hpas, 'checkout', 'checkout-web').spec.behavior.scaleUp.stabilizationWindowSeconds, 30);
@@ -394,7 +375,7 @@ test("(d) undo of make-guaranteed tests each container's name: a reorder since m
 			],
 		);
 		// Both containers now hold the same values: only the name tests tell them apart.
-		sim.api.patch(statefulSets, 'monitoring', 'prometheus', 'application/json-patch+json', swapContainers, someoneElse);
+		someoneEdits(sim, statefulSets, 'monitoring', 'prometheus', 'json', swapContainers);
 		t.is((await engine.apply(undo!)).status, 'conflict');
 		const containers = sim.api.get(statefulSets, 'monitoring', 'prometheus').spec.template.spec.containers as Obj[];
 		t.deepEqual(
@@ -425,28 +406,14 @@ test("(e) the real kubectl sends the product's JSON patches: accepted after a st
 
 		// Someone edits a tested field: kubectl gets the 422 the product treats as a conflict.
 		const hpa = sim.api.get(hpas, 'checkout', 'checkout-web');
-		sim.api.patch(
-			hpas,
-			'checkout',
-			'checkout-web',
-			'application/merge-patch+json',
-			JSON.stringify({spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 5}}}}),
-			someoneElse,
-		);
+		someoneEdits(sim, hpas, 'checkout', 'checkout-web', 'merge', {spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 5}}}});
 		const refused = await patch();
 		t.is(refused.code, 1, refused.stdout);
 		t.is(refused.stderr.trim(), 'The request is invalid: the server rejected our request due to an error in our request');
 		t.is(sim.api.get(hpas, 'checkout', 'checkout-web').spec.behavior.scaleUp.stabilizationWindowSeconds, 5, 'nothing overwritten');
 
 		// Put it back as planned; then a controller status write happens: the same body goes through.
-		sim.api.patch(
-			hpas,
-			'checkout',
-			'checkout-web',
-			'application/merge-patch+json',
-			JSON.stringify({spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 0}}}}),
-			someoneElse,
-		);
+		someoneEdits(sim, hpas, 'checkout', 'checkout-web', 'merge', {spec: {behavior: {scaleUp: {stabilizationWindowSeconds: 0}}}});
 		await statusWritten(sim, 'autoscaling', 'horizontalpodautoscalers', 'checkout', 'checkout-web', sim.api.get(hpas, 'checkout', 'checkout-web'));
 		const dry = await patch(['--dry-run=server']);
 		t.is(dry.code, 0, dry.stderr);
@@ -477,26 +444,16 @@ test('(e) the real kubectl with the make-guaranteed and CronJob TTL bodies: name
 			kubectl(kubeconfig, ['patch', kind, name, '-n', namespace, '--type=json', '-p', text]);
 		// Reordered init containers: refused.
 		const original = sim.api.get(deployments, 'data-platform', 'spark-operator');
-		sim.api.patch(
-			deployments,
-			'data-platform',
-			'spark-operator',
-			'application/json-patch+json',
-			JSON.stringify([{op: 'move', from: '/spec/template/spec/initContainers/1', path: '/spec/template/spec/initContainers/0'}]),
-			someoneElse,
-		);
+		someoneEdits(sim, deployments, 'data-platform', 'spark-operator', 'json', [
+			{op: 'move', from: '/spec/template/spec/initContainers/1', path: '/spec/template/spec/initContainers/0'},
+		]);
 		const refused = await patch('spark-operator', 'deployment', 'data-platform', goJsonText(body));
 		t.is(refused.code, 1);
 		t.regex(refused.stderr, /the server rejected our request due to an error in our request/);
 		// Back in the planned order (and a status write on top): accepted.
-		sim.api.patch(
-			deployments,
-			'data-platform',
-			'spark-operator',
-			'application/json-patch+json',
-			JSON.stringify([{op: 'move', from: '/spec/template/spec/initContainers/1', path: '/spec/template/spec/initContainers/0'}]),
-			someoneElse,
-		);
+		someoneEdits(sim, deployments, 'data-platform', 'spark-operator', 'json', [
+			{op: 'move', from: '/spec/template/spec/initContainers/1', path: '/spec/template/spec/initContainers/0'},
+		]);
 		const live = sim.api.get(deployments, 'data-platform', 'spark-operator');
 		sim.api.controllerWrite(
 			deployments,
@@ -522,24 +479,10 @@ test('(e) the real kubectl with the make-guaranteed and CronJob TTL bodies: name
 		const ttlBody = ttl.plan.batches[0]![0]!.body;
 		t.deepEqual((ttlBody as unknown[])[0], {op: 'test', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished', value: null});
 		const cronjobs = sim.type('batch', 'cronjobs');
-		sim.api.patch(
-			cronjobs,
-			'ml-pipelines',
-			'feature-refresh',
-			'application/merge-patch+json',
-			JSON.stringify({spec: {jobTemplate: {spec: {ttlSecondsAfterFinished: 60}}}}),
-			someoneElse,
-		);
+		someoneEdits(sim, cronjobs, 'ml-pipelines', 'feature-refresh', 'merge', {spec: {jobTemplate: {spec: {ttlSecondsAfterFinished: 60}}}});
 		t.is((await patch('feature-refresh', 'cronjob', 'ml-pipelines', goJsonText(ttlBody))).code, 1);
 		t.is(sim.api.get(cronjobs, 'ml-pipelines', 'feature-refresh').spec.jobTemplate.spec.ttlSecondsAfterFinished, 60);
-		sim.api.patch(
-			cronjobs,
-			'ml-pipelines',
-			'feature-refresh',
-			'application/json-patch+json',
-			JSON.stringify([{op: 'remove', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished'}]),
-			someoneElse,
-		);
+		someoneEdits(sim, cronjobs, 'ml-pipelines', 'feature-refresh', 'json', [{op: 'remove', path: '/spec/jobTemplate/spec/ttlSecondsAfterFinished'}]);
 		const set = await patch('feature-refresh', 'cronjob', 'ml-pipelines', goJsonText(ttlBody));
 		t.is(set.code, 0, set.stderr);
 		t.is(sim.api.get(cronjobs, 'ml-pipelines', 'feature-refresh').spec.jobTemplate.spec.ttlSecondsAfterFinished, 3600);
@@ -550,14 +493,7 @@ test('(e) strings are compared by their bytes, as kube-apiserver compares them: 
 	await withProduct({controllers: false}, async ({sim}) => {
 		const kubeconfig = writeKubeconfig(sim);
 		const deployments = sim.type('apps', 'deployments');
-		sim.api.patch(
-			deployments,
-			'checkout',
-			'cart',
-			'application/merge-patch+json',
-			JSON.stringify({metadata: {annotations: {note: 'R&D <team>'}}}),
-			someoneElse,
-		);
+		someoneEdits(sim, deployments, 'checkout', 'cart', 'merge', {metadata: {annotations: {note: 'R&D <team>'}}});
 		const body = [
 			{op: 'test', path: '/metadata/annotations/note', value: 'R&D <team>'},
 			{op: 'replace', path: '/metadata/annotations/note', value: 'ops'},

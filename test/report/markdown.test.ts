@@ -17,6 +17,7 @@ import {md} from '../../source/report/report.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
 import {startSimulator} from '../../source/sim/simulator.js';
 import {sanitize} from '../../source/text/sanitize.js';
+import {auditEventLine} from '../helpers/audit-events.js';
 import {tempDir, writeKubeconfig} from '../helpers/sim.js';
 
 /** GitHub Flavored Markdown to HTML, as a ticket system renders it; raw HTML kept so that it shows. */
@@ -276,21 +277,12 @@ test("the whole report of a cluster and an audit log carrying Markdown: nothing 
 		const lines = new AuditTraffic(defaultTrafficSpec(3, start, 3)).lines(start + 8 * 60_000);
 		for (let i = 0; i < 240; i++) {
 			lines.push(
-				JSON.stringify({
-					kind: 'Event',
-					apiVersion: 'audit.k8s.io/v1',
-					level: 'Metadata',
-					auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-					stage: 'ResponseComplete',
-					requestURI: '/api/v1/pods',
-					verb: 'list',
-					user: {username: `system:serviceaccount:ci:${PAYLOAD}`, groups: ['system:authenticated']},
-					sourceIPs: ['10.0.0.9'],
+				auditEventLine(start, i, {
 					userAgent: `**x**${PAYLOAD}/v6 (linux/amd64)`,
+					username: `system:serviceaccount:ci:${PAYLOAD}`,
+					verb: 'list',
+					requestURI: '/api/v1/pods',
 					objectRef: {resource: 'pods', apiVersion: 'v1'},
-					responseStatus: {metadata: {}, code: 200},
-					requestReceivedTimestamp: new Date(start + i * 2000).toISOString(),
-					stageTimestamp: new Date(start + i * 2000 + 900).toISOString(),
 				}),
 			);
 		}

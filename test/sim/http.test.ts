@@ -7,6 +7,7 @@
 import test from 'ava';
 import type {Simulator} from '../../source/sim/simulator.js';
 import {eventually, withSim} from '../helpers/sim.js';
+import {FAILED_PATCH_TEST} from '../helpers/status.js';
 import type {Obj} from '../../source/formats/json-object.js';
 
 interface Response {
@@ -272,16 +273,7 @@ test('writes: 415 for an unknown patch type or strategic merge on a custom resou
 		});
 		t.is(failedTest.status, 422);
 		// As applyJSPatch answers (NewGenericServerResponse, isUnexpectedResponse false): no object named, no causes.
-		t.deepEqual(failedTest.body, {
-			kind: 'Status',
-			apiVersion: 'v1',
-			metadata: {},
-			status: 'Failure',
-			message: 'the server rejected our request due to an error in our request',
-			reason: 'Invalid',
-			details: {},
-			code: 422,
-		});
+		t.deepEqual(failedTest.body, FAILED_PATCH_TEST);
 	});
 });
 

@@ -69,18 +69,14 @@ for (const https of [false, true]) {
 			const deployments = sim.type('apps', 'deployments');
 			const get = () => sim.api.get(deployments, 'checkout', 'cart');
 			const generation = get().metadata.generation;
+			const patchCart = (...args: string[]) => kubectl(kc, ['patch', 'deployment', 'cart', '-n', 'checkout', ...args]);
 
-			const strategic = await kubectl(kc, [
-				'patch',
-				'deployment',
-				'cart',
-				'-n',
-				'checkout',
+			const strategic = await patchCart(
 				'--type',
 				'strategic',
 				'-p',
 				'{"spec":{"template":{"spec":{"containers":[{"name":"cart","resources":{"limits":{"cpu":"400m"},"requests":{"cpu":"400m"}}}]}}}}',
-			]);
+			);
 			t.is(strategic.code, 0, strategic.stderr);
 			const container = get().spec.template.spec.containers[0];
 			t.is(container.resources.limits.cpu, '400m');
@@ -88,38 +84,17 @@ for (const https of [false, true]) {
 			t.is(container.image, 'acme.azurecr.io/checkout/cart:3.0.7');
 			t.is(get().metadata.generation, generation + 1, 'a spec change bumps the generation');
 
-			const merge = await kubectl(kc, ['patch', 'deployment', 'cart', '-n', 'checkout', '--type', 'merge', '-p', '{"metadata":{"labels":{"tier":"web"}}}']);
+			const merge = await patchCart('--type', 'merge', '-p', '{"metadata":{"labels":{"tier":"web"}}}');
 			t.is(merge.code, 0, merge.stderr);
 			t.is(get().metadata.labels.tier, 'web');
 			t.is(get().metadata.generation, generation + 1, 'a metadata change does not');
 
-			const json = await kubectl(kc, [
-				'patch',
-				'deployment',
-				'cart',
-				'-n',
-				'checkout',
-				'--type',
-				'json',
-				'-p',
-				'[{"op":"replace","path":"/spec/revisionHistoryLimit","value":4}]',
-			]);
+			const json = await patchCart('--type', 'json', '-p', '[{"op":"replace","path":"/spec/revisionHistoryLimit","value":4}]');
 			t.is(json.code, 0, json.stderr);
 			t.is(get().spec.revisionHistoryLimit, 4);
 
 			const before = sim.store.rv;
-			const dry = await kubectl(kc, [
-				'patch',
-				'deployment',
-				'cart',
-				'-n',
-				'checkout',
-				'--dry-run=server',
-				'-p',
-				'{"spec":{"replicas":9}}',
-				'-o',
-				'jsonpath={.spec.replicas}',
-			]);
+			const dry = await patchCart('--dry-run=server', '-p', '{"spec":{"replicas":9}}', '-o', 'jsonpath={.spec.replicas}');
 			t.is(dry.code, 0, dry.stderr);
 			t.is(dry.stdout, '9', 'the dry run answers with the patched object');
 			t.is(get().spec.replicas, 3, '...and saves nothing');

@@ -11,6 +11,7 @@ import {spawn} from 'node:child_process';
 import test from 'ava';
 import type {Simulator} from '../../source/sim/simulator.js';
 import {eventually, kubectl, sleep, tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
+import {failureStatus} from '../helpers/status.js';
 import type {Obj} from '../../source/formats/json-object.js';
 
 const UA = {'User-Agent': 'assure-test/1.0'};
@@ -122,16 +123,13 @@ test('"Too large resource version": a LIST or a watch-list from a version the se
 		const rv = sim.store.rv;
 		const list = await get(sim, `/api/v1/namespaces?resourceVersion=${rv + 100}`);
 		t.is(list.status, 504);
-		t.deepEqual(list.body, {
-			kind: 'Status',
-			apiVersion: 'v1',
-			metadata: {},
-			status: 'Failure',
-			message: `Timeout: Too large resource version: ${rv + 100}, current: ${rv}`,
-			reason: 'Timeout',
-			details: {causes: [{reason: 'ResourceVersionTooLarge', message: 'Too large resource version'}], retryAfterSeconds: 1},
-			code: 504,
-		});
+		t.deepEqual(
+			list.body,
+			failureStatus(504, 'Timeout', `Timeout: Too large resource version: ${rv + 100}, current: ${rv}`, {
+				causes: [{reason: 'ResourceVersionTooLarge', message: 'Too large resource version'}],
+				retryAfterSeconds: 1,
+			}),
+		);
 		const watchList = await readWatch(
 			sim,
 			`/api/v1/namespaces?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=${rv + 100}`,
