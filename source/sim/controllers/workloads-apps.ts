@@ -70,17 +70,7 @@ export function syncDeployment(kit: WorkloadKit, key: string): void {
 	const limit = Number(deployment.spec?.revisionHistoryLimit ?? 10);
 	const idle = old.filter((rs) => Number(rs.status?.replicas ?? 0) === 0).sort((a, b) => revision(a) - revision(b));
 	for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
-		try {
-			kit.ctx.api.delete(
-				kit.replicasets,
-				rs.metadata.namespace,
-				rs.metadata.name,
-				{propagationPolicy: 'Background'},
-				{user: {name: 'system:serviceaccount:kube-system:deployment-controller', groups: []}},
-			);
-		} catch {
-			// Gone already.
-		}
+		kit.deleteAs('deployment-controller', kit.replicasets, rs);
 	}
 	const all = [current, ...old];
 	const sum = (f: (rs: Obj) => number) => all.reduce((n, rs) => n + f(rs), 0);

@@ -175,17 +175,7 @@ function enforceHistory(kit: WorkloadKit, cj: Obj, jobs: Obj[]): void {
 			.filter((job) => jobFinished(job) === state)
 			.sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
 		for (const job of some.slice(0, Math.max(0, some.length - limit))) {
-			try {
-				kit.ctx.api.delete(
-					kit.jobs,
-					job.metadata.namespace,
-					job.metadata.name,
-					{propagationPolicy: 'Background'},
-					{user: {name: 'system:serviceaccount:kube-system:cronjob-controller', groups: []}},
-				);
-			} catch {
-				// Gone.
-			}
+			kit.deleteAs('cronjob-controller', kit.jobs, job);
 		}
 	}
 }
@@ -202,16 +192,6 @@ export function ttlTick(kit: WorkloadKit): void {
 			job.status?.completionTime ?? ((job.status?.conditions ?? []) as Obj[]).find((c) => c.type === 'Failed')?.lastTransitionTime ?? '',
 		);
 		if (Number.isNaN(finishedAt) || finishedAt + ttl * 1000 > now) continue;
-		try {
-			kit.ctx.api.delete(
-				kit.jobs,
-				job.metadata.namespace,
-				job.metadata.name,
-				{propagationPolicy: 'Background'},
-				{user: {name: 'system:serviceaccount:kube-system:ttl-after-finished-controller', groups: []}},
-			);
-		} catch {
-			// Gone.
-		}
+		kit.deleteAs('ttl-after-finished-controller', kit.jobs, job);
 	}
 }

@@ -41,7 +41,7 @@ export class WorkloadKit {
 		this.cronjobs = ctx.type('batch', 'cronjobs');
 	}
 
-	/** Parsed dependents of an owner in one storage, skipping those being deleted if asked. */
+	/** Parsed dependents of an owner in one storage. */
 	owned(ownerUid: string, storage: string): Obj[] {
 		const out: Obj[] = [];
 		for (const [dependentStorage, key] of this.ctx.api.store.dependentsOf(ownerUid)) {
@@ -85,14 +85,15 @@ export class WorkloadKit {
 	}
 
 	deletePod(pod: Obj): void {
+		this.deleteAs('replicaset-controller', this.pods, pod, {});
+	}
+
+	/** Delete `object` as the kube-system controller `controller` does; one already gone is no error. */
+	deleteAs(controller: string, type: ResourceType, object: Obj, options: {propagationPolicy?: 'Background'} = {propagationPolicy: 'Background'}): void {
 		try {
-			this.ctx.api.delete(
-				this.pods,
-				pod.metadata.namespace,
-				pod.metadata.name,
-				{},
-				{user: {name: 'system:serviceaccount:kube-system:replicaset-controller', groups: []}},
-			);
+			this.ctx.api.delete(type, object.metadata.namespace, object.metadata.name, options, {
+				user: {name: `system:serviceaccount:kube-system:${controller}`, groups: []},
+			});
 		} catch {
 			// Already gone.
 		}
