@@ -19,62 +19,14 @@
  * resumed from the old resourceVersion and sends nothing until it reaches it, so when a
  * watch ends before its timeout, is cut, or goes silent, a limit=1 LIST checks the server's
  * resourceVersion once the next watch has started.
+ *
+ * This file is the list/watch state machine; its target, handler and options are in
+ * reflector-types.ts.
  */
-import {type Clock, isAbortError} from '../clock.js';
-import {ApiStatusError, backoffDelay, isTooLargeResourceVersion, type KubeClient} from './client.js';
+import {isAbortError} from '../clock.js';
+import {ApiStatusError, backoffDelay, isTooLargeResourceVersion} from './client.js';
 import type {Obj} from '../formats/json-object.js';
-
-export interface ReflectorTarget {
-	group: string;
-	version: string;
-	resource: string;
-	/** Only this namespace (undefined = all). */
-	namespace?: string;
-	labelSelector?: string;
-	fieldSelector?: string;
-}
-
-export interface ReflectorHandler {
-	/** A full (re)list starts: objects not upserted before endList() are gone. */
-	beginList?(): void;
-	upsert(object: Obj, type: 'ADDED' | 'MODIFIED' | 'LISTED'): void;
-	remove(object: Obj): void;
-	endList?(): void;
-	/** The kind cannot be read (403) or does not exist (404). */
-	unavailable?(reason: string, code: number): void;
-}
-
-export type ReflectorPhase = 'idle' | 'listing' | 'watching' | 'backoff' | 'forbidden' | 'absent' | 'stopped';
-
-export interface ReflectorOptions {
-	client: KubeClient;
-	clock: Clock;
-	target: ReflectorTarget;
-	handler: ReflectorHandler;
-	/** 'full' = paged LIST then WATCH; 'rv-only' = LIST limit=1 for the version, then WATCH (events). */
-	mode?: 'full' | 'rv-only';
-	pageSize?: number;
-	/** Watch timeoutSeconds range (randomized per watch). */
-	watchTimeoutSeconds?: [number, number];
-	/** Extra seconds of silence past the timeout before the watchdog restarts a watch. */
-	watchdogMarginSeconds?: number;
-	/** The server's bookmark interval: the watch cache's bookmarkFrequency, 1 min (cacher.go). */
-	bookmarkIntervalMs?: number;
-	random?: () => number;
-	name?: string;
-	/** The server's resourceVersion for this kind went back: everything should be relisted. */
-	onTimeTravel?: (report: TimeTravel) => void;
-}
-
-/** How a reflector saw its server go back in time. */
-export interface TimeTravel {
-	kind: string;
-	/** The highest resourceVersion seen before (empty for "Too large resource version"). */
-	seen: string;
-	/** What the server sent now. */
-	got: string;
-	how: 'list' | 'probe' | 'event' | 'too-large';
-}
+import {resourcePath, type ReflectorOptions, type ReflectorPhase, type TimeTravel} from './reflector-types.js';
 
 /**
  * Compare two resourceVersions: -1, 0, 1, or undefined when either is not an unsigned
@@ -101,11 +53,6 @@ const SILENT_INTERVALS = 2.25;
 const SILENT_JITTER_INTERVALS = 0.25;
 /** A watch the server ended this long before its timeout ended early (a restart, a dropped connection). */
 const EARLY_END_SLACK_MS = 2000;
-
-export function resourcePath(target: ReflectorTarget): string {
-	const prefix = target.group ? `/apis/${target.group}/${target.version}` : `/api/${target.version}`;
-	return target.namespace ? `${prefix}/namespaces/${encodeURIComponent(target.namespace)}/${target.resource}` : `${prefix}/${target.resource}`;
-}
 
 class GoneError extends Error {}
 
