@@ -21,13 +21,14 @@
  * resourceVersion once the next watch has started (resource-versions.ts).
  *
  * This file is the list/watch state machine; its target, handler and options are in
- * reflector-types.ts.
+ * reflector-types.ts, the splitting of a watch stream into events in watch-lines.ts.
  */
 import {isAbortError} from '../clock.js';
 import {ApiStatusError, backoffDelay, isTooLargeResourceVersion} from './client.js';
 import type {Obj} from '../formats/json-object.js';
 import {compareResourceVersions, ResourceVersionProbe} from './resource-versions.js';
 import {resourcePath, type ReflectorOptions, type ReflectorPhase, type TimeTravel} from './reflector-types.js';
+import {WatchLines, type WatchEvent} from './watch-lines.js';
 
 /**
  * Silence (in bookmark intervals) after which a watch that gets bookmarks is dead. The cacher
@@ -389,24 +390,12 @@ export class Reflector {
 			const stream = response.stream!;
 			this.streamed = true;
 			this.probe.start(signal, seenBefore, local);
-			let buffer = '';
+			const lines = new WatchLines();
 			for await (const chunk of stream) {
 				lastTraffic = clock.now();
 				this.silentRestarts = 0;
 				armWatchdog();
-				buffer += (chunk as Buffer).toString('utf8');
-				let newline: number;
-				while ((newline = buffer.indexOf('\n')) >= 0) {
-					const line = buffer.slice(0, newline).trim();
-					buffer = buffer.slice(newline + 1);
-					if (line === '') continue;
-					let event: {type?: string; object?: Obj};
-					try {
-						event = JSON.parse(line) as typeof event;
-					} catch {
-						// A line that is not JSON: skip it, the next resume catches up.
-						continue;
-					}
+				for (const event of lines.push(chunk as Buffer)) {
 					delivered = true;
 					this.handleEvent(event);
 				}
@@ -429,7 +418,7 @@ export class Reflector {
 		}
 	}
 
-	private handleEvent(event: {type?: string; object?: Obj}): void {
+	private handleEvent(event: WatchEvent): void {
 		const {handler, client, clock} = this.options;
 		const object = event.object ?? {};
 		this.lastEventAt = clock.now();
