@@ -7,7 +7,7 @@
  */
 import type {InputStatus, Pane, PaneCoverage, PaneInput} from '../model/finding.js';
 import type {HeaderInfo} from './header.js';
-import type {InputReading, SessionInputs} from '../kube/session.js';
+import type {InputReading, SessionInputs} from '../kube/session-inputs.js';
 
 type Need = 'required' | 'optional';
 

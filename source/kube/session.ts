@@ -5,6 +5,8 @@
  * answers. It keeps a ClusterStore current and reports the connection state. When one
  * kind sees the server go back in time (etcd restored from a backup), every kind is
  * relisted, spread over a few seconds, so the store drops what the server no longer has.
+ *
+ * The kinds it can reflect and what each pane reads are in session-kinds.ts.
  */
 import {EventEmitter} from 'node:events';
 import {type Clock, wallClock} from '../clock.js';
@@ -23,78 +25,11 @@ import {Discovery} from './discovery.js';
 import type {ResolvedConfig} from './kubeconfig.js';
 import {Reflector} from './reflector.js';
 import {resourcePath, type ReflectorTarget, type TimeTravel} from './reflector-types.js';
+import type {InputReading, SessionInputs} from './session-inputs.js';
+import {KINDS, type KindSpec, PANE_KINDS} from './session-kinds.js';
 import {NetworkError, Transport} from './transport.js';
 import {ProxyAuthError} from './tunnel.js';
 import type {Obj} from '../formats/json-object.js';
-
-interface KindSpec {
-	kind: StoreKind;
-	group: string;
-	version: string;
-	resource: string;
-	namespaced: boolean;
-	mode?: 'full' | 'rv-only';
-	fieldSelector?: string;
-	/** Fixed namespace (kube-system for the autoscaler status). */
-	namespace?: string;
-	/** Only when discovery shows the group (CRDs, optional APIs). */
-	optional?: boolean;
-}
-
-export const KINDS: Record<StoreKind, KindSpec> = {
-	pods: {kind: 'pods', group: '', version: 'v1', resource: 'pods', namespaced: true},
-	nodes: {kind: 'nodes', group: '', version: 'v1', resource: 'nodes', namespaced: false},
-	namespaces: {kind: 'namespaces', group: '', version: 'v1', resource: 'namespaces', namespaced: false},
-	deployments: {kind: 'deployments', group: 'apps', version: 'v1', resource: 'deployments', namespaced: true},
-	replicasets: {kind: 'replicasets', group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true},
-	statefulsets: {kind: 'statefulsets', group: 'apps', version: 'v1', resource: 'statefulsets', namespaced: true},
-	daemonsets: {kind: 'daemonsets', group: 'apps', version: 'v1', resource: 'daemonsets', namespaced: true},
-	jobs: {kind: 'jobs', group: 'batch', version: 'v1', resource: 'jobs', namespaced: true},
-	cronjobs: {kind: 'cronjobs', group: 'batch', version: 'v1', resource: 'cronjobs', namespaced: true},
-	hpas: {kind: 'hpas', group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', namespaced: true},
-	scaledobjects: {kind: 'scaledobjects', group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects', namespaced: true, optional: true},
-	volumes: {kind: 'volumes', group: '', version: 'v1', resource: 'persistentvolumes', namespaced: false},
-	claims: {kind: 'claims', group: '', version: 'v1', resource: 'persistentvolumeclaims', namespaced: true},
-	quotas: {kind: 'quotas', group: '', version: 'v1', resource: 'resourcequotas', namespaced: true},
-	priorityclasses: {kind: 'priorityclasses', group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false},
-	flowschemas: {kind: 'flowschemas', group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'flowschemas', namespaced: false},
-	events: {kind: 'events', group: '', version: 'v1', resource: 'events', namespaced: true, mode: 'rv-only'},
-	autoscalerstatus: {
-		kind: 'autoscalerstatus',
-		group: '',
-		version: 'v1',
-		resource: 'configmaps',
-		namespaced: true,
-		namespace: 'kube-system',
-		fieldSelector: 'metadata.name=cluster-autoscaler-status',
-	},
-};
-
-/** What each pane reads. The order is the order reflectors start in. */
-export const PANE_KINDS: Record<Pane, StoreKind[]> = {
-	etcd: ['jobs', 'cronjobs', 'pods', 'volumes', 'claims', 'deployments', 'replicasets', 'quotas', 'namespaces', 'events'],
-	watchers: ['flowschemas', 'pods', 'deployments', 'replicasets', 'daemonsets', 'statefulsets'],
-	autoscaling: ['hpas', 'scaledobjects', 'deployments', 'statefulsets', 'nodes', 'quotas', 'priorityclasses', 'events', 'autoscalerstatus', 'pods'],
-	qos: ['pods', 'replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes', 'priorityclasses'],
-};
-
-/**
- * How one input of the session fared so far: read; forbidden (403, or the access review
- * said no); absent (404, or an optional API the cluster does not serve); failed (another
- * error); pending (not read yet: syncing, or not started).
- */
-export interface InputReading {
-	status: 'read' | 'forbidden' | 'absent' | 'failed' | 'pending';
-	reason?: string;
-}
-
-/** What the session has read: per kind it reflects (or would), /metrics, object counts, pod metrics. */
-export interface SessionInputs {
-	kinds: ReadonlyMap<StoreKind, InputReading>;
-	metrics: InputReading;
-	counts: InputReading;
-	podMetrics: InputReading;
-}
 
 export interface SessionOptions {
 	config: ResolvedConfig;
