@@ -6,7 +6,9 @@
  * kind sees the server go back in time (etcd restored from a backup), every kind is
  * relisted, spread over a few seconds, so the store drops what the server no longer has.
  *
- * The kinds it can reflect and what each pane reads are in session-kinds.ts.
+ * The kinds it can reflect and what each pane reads are in session-kinds.ts; one run of
+ * the /metrics loop in metrics-poll.ts; this file connects, starts the reflectors,
+ * schedules the loops and reports the inputs.
  */
 import {EventEmitter} from 'node:events';
 import {type Clock, wallClock} from '../clock.js';
@@ -19,10 +21,11 @@ import {userAgent as defaultUserAgent} from '../version.js';
 import {AccessChecker} from './access.js';
 import {ApiStatusError, type ConnectionState, KubeClient} from './client.js';
 import {ClusterStore, type StoreKind} from './cluster-store.js';
-import {Counter, readMetrics} from './counts.js';
+import {Counter} from './counts.js';
 import {Credentials} from './credentials.js';
 import {Discovery} from './discovery.js';
 import type {ResolvedConfig} from './kubeconfig.js';
+import {MetricsPoll} from './metrics-poll.js';
 import {Reflector} from './reflector.js';
 import {resourcePath, type ReflectorTarget, type TimeTravel} from './reflector-types.js';
 import type {InputReading, SessionInputs} from './session-inputs.js';
@@ -93,7 +96,8 @@ export class Session extends EventEmitter {
 	private readonly kindsNotServed = new Set<StoreKind>();
 	/** The last 403 or 404 of each kind's reflector (cleared when it lists again). */
 	private readonly kindProblems = new Map<StoreKind, InputReading>();
-	private metricsReading: InputReading = {status: 'pending'};
+	/** One run of the /metrics loop, and how /metrics fared. */
+	private readonly metrics: MetricsPoll;
 	private countsDone = false;
 	private podMetricsReading: InputReading = {status: 'pending'};
 	/** Settles after the first pod-metrics read (or at once when there is none to make). */
@@ -127,6 +131,16 @@ export class Session extends EventEmitter {
 		this.discovery = new Discovery(this.client);
 		this.counter = new Counter(this.client, this.discovery);
 		this.access = new AccessChecker(this.client, Boolean(options.readOnly), (key, answer) => this.store.setAccess(key, answer));
+		this.metrics = new MetricsPoll({
+			client: this.client,
+			clock: this.clock,
+			store: this.store,
+			counter: this.counter,
+			discovery: this.discovery,
+			signal: this.controller.signal,
+			options,
+			stats: this.stats,
+		});
 	}
 
 	/** The connection state; while an exec credential plugin runs, that it is being waited for (the header ticks every second). */
@@ -212,7 +226,7 @@ export class Session extends EventEmitter {
 			this.schedule(
 				async () => {
 					try {
-						await this.pollMetrics();
+						await this.metrics.poll();
 					} finally {
 						this.countsDone = true;
 						this.resolveFirstCounts();
@@ -331,78 +345,6 @@ export class Session extends EventEmitter {
 		this.timers.push(this.clock.setTimeout(() => void run(), firstMs));
 	}
 
-	/** /metrics (≤ 2 a minute): etcd size, counts, open watches, APF; LIST-based counts when unreadable. */
-	private lastListCounts = 0;
-	private sampled = false;
-	private async pollMetrics(): Promise<void> {
-		this.stats.metricsReads++;
-		const reading = await readMetrics(this.client, this.controller.signal);
-		const now = this.clock.now();
-		this.metricsReading = reading.figures
-			? {status: 'read'}
-			: {status: reading.transient ? 'failed' : reading.code === 404 ? 'absent' : 'forbidden', reason: reading.unavailable};
-		if (reading.figures && reading.figures.objectCounts.source) {
-			this.store.setMetrics(reading.figures);
-			this.store.metricsUnavailable = undefined;
-			if (!this.sampled) await this.sampleLargeKinds(reading.figures.sizeEstimates.source !== null);
-			this.store.setCounts(this.counter.fromMetrics(reading.figures, now));
-			return;
-		}
-		if (reading.transient) {
-			// A server that failed one /metrics read is struggling: keep the last counts and try
-			// again at the next poll rather than sending one LIST per resource instead.
-			this.store.metricsUnavailable =
-				this.store.counts.size > 0 ? `${reading.unavailable}; counts kept from the last reading` : `${reading.unavailable}; retrying at the next poll`;
-			this.store.changed();
-			return;
-		}
-		this.store.setMetrics(reading.figures);
-		this.store.metricsUnavailable = reading.unavailable ?? 'the server publishes no object counts in /metrics';
-		const every = this.options.countsIntervalMs ?? 120_000;
-		if (now - this.lastListCounts < every) {
-			this.store.changed();
-			return;
-		}
-		this.lastListCounts = now;
-		if (!this.discovery.loaded) await this.discovery.load(this.controller.signal);
-		if (!this.sampled) await this.sampleLargeKinds(false);
-		this.store.setCounts(await this.counter.fromLists(now, this.controller.signal));
-	}
-
-	/** Measure object sizes of custom kinds once (the server reports sizes only from 1.34). */
-	private async sampleLargeKinds(serverHasSizes: boolean): Promise<void> {
-		this.sampled = true;
-		if (serverHasSizes) return;
-		if (!this.discovery.loaded) await this.discovery.load(this.controller.signal);
-		const builtin = new Set([
-			'',
-			'apps',
-			'batch',
-			'autoscaling',
-			'policy',
-			'networking.k8s.io',
-			'rbac.authorization.k8s.io',
-			'storage.k8s.io',
-			'coordination.k8s.io',
-			'discovery.k8s.io',
-			'events.k8s.io',
-			'scheduling.k8s.io',
-			'flowcontrol.apiserver.k8s.io',
-			'apiextensions.k8s.io',
-			'admissionregistration.k8s.io',
-			'certificates.k8s.io',
-			'node.k8s.io',
-			'apiregistration.k8s.io',
-			'authentication.k8s.io',
-			'authorization.k8s.io',
-			'metrics.k8s.io',
-		]);
-		for (const resource of this.discovery.listable()) {
-			if (builtin.has(resource.group) && resource.resource !== 'configmaps') continue;
-			await this.counter.sample(resource, this.controller.signal, 20);
-		}
-	}
-
 	/** metrics.k8s.io pod usage, paged, at most every 30 s. */
 	/** Pages the last pod-metrics read took. */
 	private podMetricsPages = 0;
@@ -501,11 +443,11 @@ export class Session extends EventEmitter {
 		let counts: InputReading = {status: 'pending'};
 		if (this.store.counts.size > 0) counts = {status: 'read', reason: [...new Set([...this.store.counts.values()].map((c) => c.source))].join(', ')};
 		else if (this.countsDone) {
-			const metrics = this.metricsReading;
+			const metrics = this.metrics.reading;
 			const why = `${this.store.metricsUnavailable ?? metrics.reason ?? '/metrics has no object counts'}; no resource could be counted with LIST`;
 			counts = {status: metrics.status === 'forbidden' || metrics.status === 'absent' ? metrics.status : 'failed', reason: why};
 		}
-		return {kinds, metrics: this.metricsReading, counts, podMetrics: this.podMetricsReading};
+		return {kinds, metrics: this.metrics.reading, counts, podMetrics: this.podMetricsReading};
 	}
 
 	private kindReading(kind: StoreKind): InputReading {
