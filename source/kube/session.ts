@@ -7,16 +7,14 @@
  * relisted, spread over a few seconds, so the store drops what the server no longer has.
  *
  * The kinds it can reflect and what each pane reads are in session-kinds.ts; one run of
- * the /metrics loop in metrics-poll.ts; this file connects, starts the reflectors,
- * schedules the loops and reports the inputs.
+ * the /metrics loop in metrics-poll.ts, of the pod-metrics loop in pod-metrics-poll.ts;
+ * this file connects, starts the reflectors, schedules the loops and reports the inputs.
  */
 import {EventEmitter} from 'node:events';
 import {type Clock, wallClock} from '../clock.js';
 import {ConnectionError} from '../errors.js';
 import type {Pane} from '../model/finding.js';
-import {type AccessAnswer, objectKey} from '../model/state.js';
-import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
-import {PodUsageTable} from '../model/pod-usage.js';
+import type {AccessAnswer} from '../model/state.js';
 import {userAgent as defaultUserAgent} from '../version.js';
 import {AccessChecker} from './access.js';
 import {ApiStatusError, type ConnectionState, KubeClient} from './client.js';
@@ -26,6 +24,7 @@ import {Credentials} from './credentials.js';
 import {Discovery} from './discovery.js';
 import type {ResolvedConfig} from './kubeconfig.js';
 import {MetricsPoll} from './metrics-poll.js';
+import {PodMetricsPoll} from './pod-metrics-poll.js';
 import {Reflector} from './reflector.js';
 import {resourcePath, type ReflectorTarget, type TimeTravel} from './reflector-types.js';
 import type {InputReading, SessionInputs} from './session-inputs.js';
@@ -99,7 +98,8 @@ export class Session extends EventEmitter {
 	/** One run of the /metrics loop, and how /metrics fared. */
 	private readonly metrics: MetricsPoll;
 	private countsDone = false;
-	private podMetricsReading: InputReading = {status: 'pending'};
+	/** One run of the pod-metrics loop, and how it fared. */
+	private readonly podMetrics: PodMetricsPoll;
 	/** Settles after the first pod-metrics read (or at once when there is none to make). */
 	private firstPodMetrics: Promise<void> = Promise.resolve();
 	private firstCounts: Promise<void> = Promise.resolve();
@@ -131,15 +131,26 @@ export class Session extends EventEmitter {
 		this.discovery = new Discovery(this.client);
 		this.counter = new Counter(this.client, this.discovery);
 		this.access = new AccessChecker(this.client, Boolean(options.readOnly), (key, answer) => this.store.setAccess(key, answer));
+		const signal = this.controller.signal;
 		this.metrics = new MetricsPoll({
 			client: this.client,
 			clock: this.clock,
 			store: this.store,
 			counter: this.counter,
 			discovery: this.discovery,
-			signal: this.controller.signal,
+			signal,
 			options,
 			stats: this.stats,
+		});
+		this.podMetrics = new PodMetricsPoll({
+			client: this.client,
+			store: this.store,
+			scope: this.scope,
+			signal,
+			stats: this.stats,
+			onPage: (pages) => {
+				this.podMetricsPages = pages;
+			},
 		});
 	}
 
@@ -207,7 +218,7 @@ export class Session extends EventEmitter {
 		const kinds = this.wantedKinds().filter((kind) => !this.kinds[kind].optional || groups.has(this.kinds[kind].group));
 		this.kindsWanted = this.wantedKinds();
 		for (const kind of this.kindsWanted) if (!kinds.includes(kind)) this.kindsNotServed.add(kind);
-		if (!groups.has('metrics.k8s.io')) this.podMetricsReading = {status: 'absent', reason: 'metrics.k8s.io is not served (no metrics-server)'};
+		if (!groups.has('metrics.k8s.io')) this.podMetrics.reading = {status: 'absent', reason: 'metrics.k8s.io is not served (no metrics-server)'};
 		// One kind after another: its access review, then its LIST is queued right behind it,
 		// so the first pane's data arrives first instead of after every review.
 		this.starting = (async () => {
@@ -244,7 +255,7 @@ export class Session extends EventEmitter {
 			this.schedule(
 				async () => {
 					try {
-						await this.pollPodMetrics();
+						await this.podMetrics.poll();
 					} finally {
 						first();
 					}
@@ -345,7 +356,6 @@ export class Session extends EventEmitter {
 		this.timers.push(this.clock.setTimeout(() => void run(), firstMs));
 	}
 
-	/** metrics.k8s.io pod usage, paged, at most every 30 s. */
 	/** Pages the last pod-metrics read took. */
 	private podMetricsPages = 0;
 
@@ -358,56 +368,6 @@ export class Session extends EventEmitter {
 		const base = this.options.podMetricsIntervalMs ?? 30_000;
 		const qps = this.options.qps ?? 5;
 		return Math.max(base, (this.podMetricsPages / (0.2 * qps)) * 1000);
-	}
-
-	private async pollPodMetrics(): Promise<void> {
-		this.stats.podMetricsReads++;
-		let pages = 0;
-		const usage = new PodUsageTable();
-		let token: string | undefined;
-		const base = this.scope ? `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.scope)}/pods` : '/apis/metrics.k8s.io/v1beta1/pods';
-		try {
-			do {
-				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(base, {
-					query: {limit: 500, continue: token},
-					signal: this.controller.signal,
-					what: 'read pod metrics',
-					maxAttempts: 2,
-					background: true,
-				});
-				this.podMetricsPages = ++pages;
-				for (const item of page.items ?? []) {
-					const containers: Array<readonly [string, number, number]> = [];
-					for (const c of (item.containers ?? []) as Obj[]) {
-						try {
-							containers.push([
-								this.store.intern.s(String(c.name ?? '')),
-								parseCpuMillis(String(c.usage?.cpu ?? '0')),
-								parseMemoryBytes(String(c.usage?.memory ?? '0')),
-							]);
-						} catch {
-							// Skip a malformed quantity.
-						}
-					}
-					const namespace = this.store.intern.s(String(item.metadata?.namespace ?? ''));
-					const name = String(item.metadata?.name ?? '');
-					// The store's own copy of the name when it holds the pod: one string less per pod.
-					usage.add(namespace, this.store.pods.get(objectKey(namespace, name))?.name ?? name, containers);
-				}
-				token = page.metadata?.continue || undefined;
-			} while (token);
-			this.store.podUsage = usage;
-			this.podMetricsReading = {status: 'read'};
-			this.store.changed();
-		} catch (error) {
-			if ((error as Error).name === 'AbortError') throw error;
-			if (error instanceof ApiStatusError && (error.status === 403 || error.status === 404)) {
-				this.podMetricsReading = {status: error.status === 403 ? 'forbidden' : 'absent', reason: error.message};
-				this.store.podUsage = undefined;
-				return;
-			}
-			if (this.store.podUsage === undefined) this.podMetricsReading = {status: 'failed', reason: (error as Error).message};
-		}
 	}
 
 	/** What the events still hold about HPA rescales: one paged LIST with a field selector, once. */
@@ -447,7 +407,7 @@ export class Session extends EventEmitter {
 			const why = `${this.store.metricsUnavailable ?? metrics.reason ?? '/metrics has no object counts'}; no resource could be counted with LIST`;
 			counts = {status: metrics.status === 'forbidden' || metrics.status === 'absent' ? metrics.status : 'failed', reason: why};
 		}
-		return {kinds, metrics: this.metrics.reading, counts, podMetrics: this.podMetricsReading};
+		return {kinds, metrics: this.metrics.reading, counts, podMetrics: this.podMetrics.reading};
 	}
 
 	private kindReading(kind: StoreKind): InputReading {
