@@ -7,7 +7,7 @@
  */
 import type {InputStatus, Pane, PaneCoverage, PaneInput} from '../model/finding.js';
 import type {HeaderInfo} from './header.js';
-import type {InputReading, SessionInputs} from '../kube/session.js';
+import type {InputReading, SessionInputs} from '../kube/session-inputs.js';
 
 type Need = 'required' | 'optional';
 
@@ -19,7 +19,7 @@ export const POD_METRICS = 'pod metrics';
 
 /**
  * Each pane's inputs, from what its analyzer in source/findings/ reads (the kinds are
- * source/kube/session.ts PANE_KINDS):
+ * source/kube/session-kinds.ts PANE_KINDS):
  *
  * - etcd (etcd.ts analyzeEtcd): its rows are the object counts per resource, from /metrics
  *   (apiserver_storage_objects) or, where /metrics is not readable, one LIST limit=1 per

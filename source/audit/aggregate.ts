@@ -10,7 +10,7 @@
  * Shipped to the audit worker (README.md: the worker kernel).
  */
 import {ClientState, Field, LatencyHistogram, MinuteRing, normalCallerLabel, userAgentProduct, Verbs, type ClientData} from './client.js';
-import type {SkipReason} from './formats.js';
+import type {SkipReason} from './record-sink.js';
 import type {AuditRecord} from './audit-record.js';
 import {detachRecord, detachText} from './record.js';
 import {WorstUris, type UriStat} from './uris.js';

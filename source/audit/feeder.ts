@@ -7,7 +7,8 @@
  */
 import {isAscii} from 'node:buffer';
 import {ControlFinder} from './control-finder.js';
-import {LineDecoder, type RecordSink} from './formats.js';
+import {LineDecoder} from './formats.js';
+import type {RecordSink} from './record-sink.js';
 
 /**
  * Turns bytes into lines for a LineDecoder: whole lines are decoded straight from the

@@ -9,7 +9,7 @@ import {basename, dirname, join} from 'node:path';
 import {createGunzip} from 'node:zlib';
 import {describeFsError} from './errors.js';
 import {ByteLineFeeder, createFeeder} from './feeder.js';
-import type {RecordSink} from './formats.js';
+import type {RecordSink} from './record-sink.js';
 import {looksLikeLog} from './listing.js';
 import {readFileInto} from './reading.js';
 

@@ -1,46 +1,35 @@
 /**
- * Audit-log shapes: detects, per line (or per record of a batch), which cloud wrapper an
- * audit event came in, unwraps it and hands compact records to a sink. Native JSON lines
- * go through the fast scanner; wrappers are parsed with JSON.parse and their embedded
- * event (a JSON string or an object) is scanned or mapped. Anything that is not an
- * audit event is counted as skipped, never fatal.
+ * Audit-log shapes, told apart: the line decoder detects, per line, what a line holds and
+ * hands compact records to a sink; decodeValue dispatches a parsed JSON value (or each
+ * record of a batch) to the wrapper family it belongs to. Native JSON lines go through the
+ * fast scanner; wrappers are parsed with JSON.parse and their embedded event (a JSON
+ * string or an object) is scanned or mapped. Anything that is not an audit event is
+ * counted as skipped, never fatal.
  *
- * Shapes (native: k8s.io/apiserver pkg/apis/audit/v1/types.go; legacy text: its
- * pkg/audit/format.go, EventString; the cloud wrappers and where each sample came from:
- * test/fixtures/audit/SOURCES.md): native audit.k8s.io
- * events (also an EventList from the webhook backend); AKS diagnostic records
- * (`properties.log` string or object, category kube-audit[-admin]) alone (storage
- * account) or in `{"records":[…]}` (Event Hub); Log Analytics AzureDiagnostics rows
- * (`log_s`) and AKSAudit rows (PascalCase); EKS CloudWatch items (`logStreamName` +
- * `message`), `{"events":[…]}` pages, subscription payloads (`logEvents[]`), Logs Insights
- * results (`results[][]` with `@message`) and S3-export lines (`<ISO ts> {json}`); GKE
- * Cloud Logging entries (`protoPayload.serviceName == "k8s.io"`); the legacy text
- * backend (`<ts> AUDIT: id="…" …`). A file whose first line is a lone `{` or `[` is one
- * pretty-printed JSON document and is decoded whole.
+ * The shapes, each family in its module: the API server's own (native audit.k8s.io
+ * events, an EventList from the webhook backend, the legacy text backend's
+ * `<ts> AUDIT: id="…" …` lines) in shape-native.ts; AKS diagnostic records, Log Analytics
+ * AzureDiagnostics and AKSAudit rows in shape-aks.ts; EKS CloudWatch items, pages,
+ * subscription payloads and Logs Insights results in shape-eks.ts (S3-export lines,
+ * `<ISO ts> {json}`, are told here); GKE Cloud Logging entries in shape-gke.ts. A file
+ * whose first line is a lone `{` or `[` is one pretty-printed JSON document and is decoded
+ * whole.
  *
  * Shipped to the audit worker (README.md: the worker kernel).
  */
 import {parseTimestampMs} from './fields.js';
-import type {AuditFormat, AuditRecord} from './audit-record.js';
-import {applyAnnotations, emptyRecord, finishRecord, objectOf, recordFromEvent, stringOf} from './record.js';
+import type {AuditFormat} from './audit-record.js';
+import {objectOf, recordFromEvent} from './record.js';
+import type {RecordSink, ShapeDecoder} from './record-sink.js';
 import {ScanCursor} from './scan-cursor.js';
 import {scanEvent, scanEventText} from './scanner.js';
-
-/**
- * Why a line or record was not counted as an audit event. 'line-too-long': a line of
- * ByteLineFeeder's maxLine bytes or more (never held in memory); 'gzip-error': the rest of
- * a .gz that is cut short or corrupt (its events before the cut are counted).
- */
-export type SkipReason = 'not-json' | 'invalid-json' | 'not-audit' | 'line-too-long' | 'gzip-error';
-
-/** Where decoded records go. */
-export interface RecordSink {
-	record(r: AuditRecord): void;
-	skip(reason: SkipReason): void;
-}
+import {decodeAks} from './shape-aks.js';
+import {decodeEks} from './shape-eks.js';
+import {decodeGke} from './shape-gke.js';
+import {decodeNative, recordFromLegacy} from './shape-native.js';
 
 /** Decodes whole lines (or chunks of whole lines) into records. One per source. */
-export class LineDecoder {
+export class LineDecoder implements ShapeDecoder {
 	readonly sink: RecordSink;
 	private readonly cursor = new ScanCursor();
 	private readonly inner = new ScanCursor();
@@ -203,6 +192,11 @@ export class LineDecoder {
 		else this.sink.skip('not-audit');
 	}
 
+	/** A parsed JSON value of any known shape (an item of a batch), unwrapped into records. */
+	decode(value: unknown, hint: AuditFormat): void {
+		decodeValue(this, value, hint);
+	}
+
 	/** JSON text the scanner could not vouch for, parsed; undefined (and one skip) when it is not JSON. */
 	private parse(text: string): unknown {
 		this.parsed++;
@@ -234,8 +228,8 @@ function isLoneBracket(text: string, p: number, b: number): boolean {
 	return true;
 }
 
-/** A parsed JSON value of any known shape, unwrapped into records. */
-export function decodeValue(d: LineDecoder, value: unknown, hint: AuditFormat): void {
+/** A parsed JSON value of any known shape, unwrapped into records: an array item by item, an object by the first wrapper family that claims it. */
+export function decodeValue(d: ShapeDecoder, value: unknown, hint: AuditFormat): void {
 	if (Array.isArray(value)) {
 		if (value.length === 0) d.sink.skip('not-audit');
 		for (const item of value) decodeValue(d, item, hint);
@@ -246,363 +240,8 @@ export function decodeValue(d: LineDecoder, value: unknown, hint: AuditFormat): 
 		d.sink.skip('not-audit');
 		return;
 	}
-	if (Array.isArray(o['records'])) {
-		const records = o['records'] as unknown[];
-		if (records.length === 0) d.sink.skip('not-audit');
-		for (const item of records) {
-			const rec = objectOf(item);
-			if (rec !== undefined && objectOf(rec['properties']) !== undefined) decodeAksRecord(d, rec, 'aks-eventhub');
-			else decodeValue(d, item, hint);
-		}
-		return;
-	}
-	if (typeof o['category'] === 'string' && objectOf(o['properties']) !== undefined) {
-		decodeAksRecord(d, o, hint === 'native' ? 'aks-storage' : hint);
-		return;
-	}
-	if ('log_s' in o) {
-		const category = stringOf(o['Category'] ?? o['category']);
-		const log = o['log_s'];
-		if (typeof log === 'string' && (category === '' || category.startsWith('kube-audit'))) d.embedded(log, 'aks-azurediagnostics');
-		else d.sink.skip('not-audit');
-		return;
-	}
-	if (typeof o['AuditId'] === 'string' || o['Type'] === 'AKSAudit' || o['Type'] === 'AKSAuditAdmin') {
-		const r = recordFromAksAudit(o);
-		if (r !== null) d.sink.record(r);
-		else d.sink.skip('not-audit');
-		return;
-	}
-	if (typeof o['logStreamName'] === 'string' && 'message' in o) {
-		const message = o['message'];
-		if (typeof message === 'string') d.embedded(message, hint === 'native' ? 'eks-cloudwatch' : hint);
-		else d.sink.skip('not-audit');
-		return;
-	}
-	if (Array.isArray(o['logEvents'])) {
-		const events = o['logEvents'] as unknown[];
-		if (events.length === 0) d.sink.skip('not-audit');
-		for (const item of events) {
-			const message = objectOf(item)?.['message'];
-			if (typeof message === 'string') d.embedded(message, 'eks-subscription');
-			else d.sink.skip('not-audit');
-		}
-		return;
-	}
-	if (Array.isArray(o['events']) && o['kind'] === undefined) {
-		const events = o['events'] as unknown[];
-		if (events.length === 0) d.sink.skip('not-audit');
-		for (const item of events) decodeValue(d, item, 'eks-cloudwatch');
-		return;
-	}
-	if (Array.isArray(o['results'])) {
-		const rows = o['results'] as unknown[];
-		if (rows.length === 0) d.sink.skip('not-audit');
-		for (const row of rows) {
-			let message: string | undefined;
-			if (Array.isArray(row)) {
-				for (const cell of row) {
-					const c = objectOf(cell);
-					if (c !== undefined && c['field'] === '@message' && typeof c['value'] === 'string') message = c['value'];
-				}
-			}
-			if (message !== undefined) d.embedded(message, 'eks-insights');
-			else d.sink.skip('not-audit');
-		}
-		return;
-	}
-	const proto = objectOf(o['protoPayload']);
-	if (proto !== undefined) {
-		const r = proto['serviceName'] === 'k8s.io' ? recordFromGke(o, proto) : null;
-		if (r !== null) d.sink.record(r);
-		else d.sink.skip('not-audit');
-		return;
-	}
-	if (o['kind'] === 'EventList' && Array.isArray(o['items'])) {
-		const items = o['items'] as unknown[];
-		if (items.length === 0) d.sink.skip('not-audit');
-		for (const item of items) {
-			const r = recordFromEvent(item, hint);
-			if (r !== null) d.sink.record(r);
-			else d.sink.skip('not-audit');
-		}
-		return;
-	}
-	const r = recordFromEvent(o, hint);
-	if (r !== null) d.sink.record(r);
-	else d.sink.skip('not-audit');
-}
-
-/** An AKS diagnostic record: the audit event is `properties.log`, a JSON string or an object. */
-function decodeAksRecord(d: LineDecoder, o: Record<string, unknown>, format: AuditFormat): void {
-	const category = stringOf(o['category']);
-	const properties = objectOf(o['properties']);
-	const log = properties?.['log'];
-	if (!category.startsWith('kube-audit') || log === undefined) {
-		d.sink.skip('not-audit');
-		return;
-	}
-	if (typeof log === 'string') {
-		d.embedded(log, format);
-		return;
-	}
-	const r = recordFromEvent(log, format);
-	if (r !== null) d.sink.record(r);
-	else d.sink.skip('not-audit');
-}
-
-/** Log Analytics values of dynamic columns may arrive as JSON text. */
-function dynamic(v: unknown): unknown {
-	if (typeof v !== 'string') return v;
-	const t = v.trim();
-	if (t === '' || (t[0] !== '{' && t[0] !== '[')) return v;
-	try {
-		return JSON.parse(t);
-	} catch {
-		return v;
-	}
-}
-
-/** An AKSAudit (resource-specific Log Analytics) row: PascalCase columns of the same event. */
-export function recordFromAksAudit(o: Record<string, unknown>): AuditRecord | null {
-	const event: Record<string, unknown> = {
-		kind: 'Event',
-		apiVersion: 'audit.k8s.io/v1',
-		auditID: o['AuditId'],
-		stage: o['Stage'],
-		requestURI: o['RequestUri'],
-		verb: o['Verb'],
-		user: dynamic(o['User']),
-		impersonatedUser: dynamic(o['ImpersonatedUser']),
-		sourceIPs: dynamic(o['SourceIps']),
-		userAgent: o['UserAgent'],
-		objectRef: dynamic(o['ObjectRef']),
-		responseStatus: dynamic(o['ResponseStatus']),
-		requestReceivedTimestamp: o['RequestReceivedTime'],
-		stageTimestamp: o['StageReceivedTime'] ?? o['StageTime'],
-		annotations: dynamic(o['Annotations']),
-	};
-	return recordFromEvent(event, 'aks-aksaudit');
-}
-
-/** google.rpc.Code → HTTP status (the standard mapping; GKE's own mapping is not documented). */
-function httpFromRpc(code: number): number {
-	switch (code) {
-		case 0:
-			return 200;
-		case 1:
-			return 499;
-		case 3:
-		case 9:
-		case 11:
-			return 400;
-		case 4:
-			return 504;
-		case 5:
-			return 404;
-		case 6:
-		case 10:
-			return 409;
-		case 7:
-			return 403;
-		case 8:
-			return 429;
-		case 12:
-			return 501;
-		case 14:
-			return 503;
-		case 16:
-			return 401;
-		default:
-			return 500;
-	}
-}
-
-/** A GKE Cloud Logging entry: verb from methodName, resource from resourceName; no query, no stages, no stage time. */
-export function recordFromGke(o: Record<string, unknown>, proto: Record<string, unknown>): AuditRecord | null {
-	const method = stringOf(proto['methodName']);
-	const resourceName = stringOf(proto['resourceName']);
-	if (method === '') return null;
-	const r = emptyRecord('gke');
-	r.queryKnown = false;
-	const operation = objectOf(o['operation']);
-	r.auditID = stringOf(operation?.['id']) || stringOf(o['insertId']);
-	const first = operation?.['first'] === true;
-	const last = operation?.['last'] === true;
-	r.stage = first && !last ? 'ResponseStarted' : !first && last ? 'ResponseComplete' : '';
-	r.verb = method.slice(method.lastIndexOf('.') + 1);
-	const auth = objectOf(proto['authenticationInfo']);
-	r.user = stringOf(auth?.['principalEmail']);
-	const meta = objectOf(proto['requestMetadata']);
-	r.sourceIP = stringOf(meta?.['callerIp']);
-	r.userAgent = stringOf(meta?.['callerSuppliedUserAgent']);
-	const status = objectOf(proto['status']);
-	r.code = httpFromRpc(typeof status?.['code'] === 'number' ? status['code'] : 0);
-	const ts = stringOf(o['timestamp']);
-	r.receivedMs = parseTimestampMs(ts, 0, ts.length);
-	const labels = objectOf(o['labels']);
-	if (labels !== undefined) applyAnnotations(r, labels);
-	// resourceName "core/v1/namespaces/shop/pods/web" or "cilium.io/v2/ciliumendpoints": rebuild the path.
-	const parts = resourceName.split('/');
-	if (parts.length >= 3) {
-		const group = parts[0] === 'core' ? '' : parts[0]!;
-		const prefix = group === '' ? `/api/${parts[1]}` : `/apis/${group}/${parts[1]}`;
-		r.requestURI = `${prefix}/${parts.slice(2).join('/')}`;
-	} else if (resourceName !== '') {
-		r.requestURI = `/${resourceName}`;
-	}
-	r.watch = r.verb === 'watch';
-	finishRecord(r, false, false);
-	r.watch = r.verb === 'watch';
-	return r;
-}
-
-/** Go's strconv.Unquote for a %q string starting at p (a quote); sets end through the array. */
-function goUnquote(text: string, p: number, limit: number, endOut: number[]): string | null {
-	if (text.charCodeAt(p) !== 34) return null;
-	let out = '';
-	let i = p + 1;
-	while (i < limit) {
-		const ch = text.charCodeAt(i);
-		if (ch === 34) {
-			endOut[0] = i + 1;
-			return out;
-		}
-		if (ch !== 92) {
-			out += text[i];
-			i++;
-			continue;
-		}
-		const e = text[i + 1];
-		switch (e) {
-			case '"':
-				out += '"';
-				i += 2;
-				break;
-			case '\\':
-				out += '\\';
-				i += 2;
-				break;
-			case "'":
-				out += "'";
-				i += 2;
-				break;
-			case 'a':
-				out += '\x07';
-				i += 2;
-				break;
-			case 'b':
-				out += '\b';
-				i += 2;
-				break;
-			case 'f':
-				out += '\f';
-				i += 2;
-				break;
-			case 'n':
-				out += '\n';
-				i += 2;
-				break;
-			case 'r':
-				out += '\r';
-				i += 2;
-				break;
-			case 't':
-				out += '\t';
-				i += 2;
-				break;
-			case 'v':
-				out += '\v';
-				i += 2;
-				break;
-			case 'x': {
-				const h = text.slice(i + 2, i + 4);
-				if (!/^[0-9a-fA-F]{2}$/.test(h)) return null;
-				out += String.fromCharCode(Number.parseInt(h, 16));
-				i += 4;
-				break;
-			}
-			case 'u':
-			case 'U': {
-				const n = e === 'u' ? 4 : 8;
-				const h = text.slice(i + 2, i + 2 + n);
-				if (h.length !== n || !/^[0-9a-fA-F]+$/.test(h)) return null;
-				const cp = Number.parseInt(h, 16);
-				if (cp > 0x10ffff) return null;
-				out += String.fromCodePoint(cp);
-				i += 2 + n;
-				break;
-			}
-			default: {
-				const o = text.slice(i + 1, i + 4);
-				if (!/^[0-7]{3}$/.test(o)) return null;
-				out += String.fromCharCode(Number.parseInt(o, 8));
-				i += 4;
-			}
-		}
-	}
-	return null;
-}
-
-/**
- * A legacy text line (`--audit-log-format=legacy`): `<RFC3339Nano> AUDIT: id="…" stage="…"
- * ip="…" method="…" user="…" groups="…" as="…" asgroups="…" user-agent="…" namespace="…"
- * uri="…" response="…"`. ip is the *first* source IP; the timestamp is when the request
- * was received; there is no stage time.
- */
-export function recordFromLegacy(text: string, p: number, audit: number, b: number): AuditRecord | null {
-	const fields = new Map<string, string>();
-	let i = audit + 7;
-	const endOut = [0];
-	while (i < b) {
-		while (i < b && text.charCodeAt(i) === 32) i++;
-		if (i >= b) break;
-		const eq = text.indexOf('=', i);
-		if (eq < 0 || eq >= b) return null;
-		const key = text.slice(i, eq);
-		const value = goUnquote(text, eq + 1, b, endOut);
-		if (value === null) return null;
-		fields.set(key, value);
-		i = endOut[0]!;
-	}
-	const method = fields.get('method');
-	const uri = fields.get('uri');
-	const id = fields.get('id');
-	if (method === undefined || uri === undefined || id === undefined) return null;
-	const r = emptyRecord('legacy');
-	r.auditID = id;
-	r.stage = fields.get('stage') ?? '';
-	r.verb = method;
-	r.requestURI = uri;
-	const ip = fields.get('ip') ?? '';
-	r.sourceIP = ip === '<unknown>' ? '' : ip;
-	const user = fields.get('user') ?? '';
-	r.user = user === '<none>' ? '' : user;
-	const groups = fields.get('groups') ?? '<none>';
-	if (groups !== '<none>') {
-		const list: string[] = [];
-		let g = 0;
-		while (g < groups.length) {
-			const v = goUnquote(groups, g, groups.length, endOut);
-			if (v === null) break;
-			list.push(v);
-			g = endOut[0]! + 1;
-		}
-		r.groups = list;
-	}
-	const as = fields.get('as') ?? '<self>';
-	r.impersonatedUser = as === '<self>' ? '' : as;
-	r.userAgent = fields.get('user-agent') ?? '';
-	const response = fields.get('response') ?? '';
-	r.code = /^[0-9]+$/.test(response) ? Number(response) : 0;
-	const sp = text.lastIndexOf(' ', audit - 1);
-	const tsStart = text.lastIndexOf(' ', sp - 1) + 1;
-	const stamp = sp > p ? text.slice(Math.max(p, tsStart), sp) : '';
-	r.receivedMs = parseTimestampMs(stamp, 0, stamp.length);
-	finishRecord(r, false, false);
-	const ns = fields.get('namespace') ?? '<none>';
-	if (r.namespace === '' && ns !== '<none>') r.namespace = ns;
-	return r;
+	if (decodeAks(d, o, hint) || decodeEks(d, o, hint) || decodeGke(d, o)) return;
+	decodeNative(d, o, hint);
 }
 
 /** The format of one line, or undefined when it is not an audit event (for display and tests). */
@@ -618,17 +257,5 @@ export function detectLineFormat(line: string): AuditFormat | 'batch' | undefine
 
 /** This module's part of the worker kernel (see README.md). */
 export function formatsKernel(): unknown[] {
-	return [
-		LineDecoder,
-		stripBom,
-		isLoneBracket,
-		decodeValue,
-		decodeAksRecord,
-		dynamic,
-		recordFromAksAudit,
-		httpFromRpc,
-		recordFromGke,
-		goUnquote,
-		recordFromLegacy,
-	];
+	return [LineDecoder, stripBom, isLoneBracket, decodeValue];
 }

@@ -18,6 +18,10 @@ import {gzipProblem, readingKernel} from './reading.js';
 import {recordKernel} from './record.js';
 import {scanCursorKernel} from './scan-cursor.js';
 import {scannerKernel} from './scanner.js';
+import {shapeAksKernel} from './shape-aks.js';
+import {shapeEksKernel} from './shape-eks.js';
+import {shapeGkeKernel} from './shape-gke.js';
+import {shapeNativeKernel} from './shape-native.js';
 import {urisKernel} from './uris.js';
 
 /** Every module's kernel list, in an order where each class's static initializers find what they use. */
@@ -30,6 +34,10 @@ const kernelLists = [
 	goLayoutKernel,
 	scannerKernel,
 	formatsKernel,
+	shapeNativeKernel,
+	shapeAksKernel,
+	shapeEksKernel,
+	shapeGkeKernel,
 	clientKernel,
 	urisKernel,
 	aggregateKernel,

@@ -11,7 +11,8 @@ import {basename, join, resolve} from 'node:path';
 import {createGunzip} from 'node:zlib';
 import {AuditSourceError, cannotRead} from './errors.js';
 import {ByteLineFeeder} from './feeder.js';
-import {LineDecoder, type RecordSink} from './formats.js';
+import {LineDecoder} from './formats.js';
+import type {RecordSink} from './record-sink.js';
 import {streamKindOf, type StreamKind} from './stream.js';
 
 /** What `--audit-log` names: files, oldest first, or one stream. */

@@ -9,7 +9,7 @@ import {open, type FileHandle} from 'node:fs/promises';
 import {createGunzip} from 'node:zlib';
 import {cannotRead} from './errors.js';
 import {createFeeder, type ByteLineFeeder} from './feeder.js';
-import type {RecordSink} from './formats.js';
+import type {RecordSink} from './record-sink.js';
 import type {AuditInput} from './listing.js';
 import {openAuditStream, streamLabel} from './stream.js';
 

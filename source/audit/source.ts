@@ -12,7 +12,7 @@ import {AuditAggregator} from './aggregate.js';
 import {AuditSourceError, cannotRead, describeFsError} from './errors.js';
 import {createFeeder} from './feeder.js';
 import {AuditFollower} from './follower.js';
-import type {RecordSink} from './formats.js';
+import type {RecordSink} from './record-sink.js';
 import {listAuditInput, type AuditInput} from './listing.js';
 import {readInWorkers, type WorkersResult} from './parallel.js';
 import {readInput} from './reading.js';

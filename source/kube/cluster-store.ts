@@ -48,7 +48,7 @@ import {
 	projectVolume,
 	projectWorkload,
 } from './projections.js';
-import type {ReflectorHandler} from './reflector.js';
+import type {ReflectorHandler} from './reflector-types.js';
 import type {Obj} from '../formats/json-object.js';
 
 export const MAX_REPLICA_POINTS = 720;

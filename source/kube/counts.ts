@@ -12,7 +12,7 @@ import {deriveApiServerFigures} from './apiserver-metrics.js';
 import {ApiStatusError, type KubeClient} from './client.js';
 import type {Discovery, DiscoveredResource} from './discovery.js';
 import {parsePrometheusText} from '../formats/prometheus-text.js';
-import {resourcePath} from './reflector.js';
+import {resourcePath} from './reflector-types.js';
 import type {ResourceCount, CountPoint} from '../model/state.js';
 
 const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';

@@ -18,76 +18,17 @@
  * server, is reported (the session then relists every kind). Such a server accepts a watch
  * resumed from the old resourceVersion and sends nothing until it reaches it, so when a
  * watch ends before its timeout, is cut, or goes silent, a limit=1 LIST checks the server's
- * resourceVersion once the next watch has started.
+ * resourceVersion once the next watch has started (resource-versions.ts).
+ *
+ * This file is the list/watch state machine; its target, handler and options are in
+ * reflector-types.ts, the splitting of a watch stream into events in watch-lines.ts.
  */
-import {type Clock, isAbortError} from '../clock.js';
-import {ApiStatusError, backoffDelay, isTooLargeResourceVersion, type KubeClient} from './client.js';
+import {isAbortError} from '../clock.js';
+import {ApiStatusError, backoffDelay, isTooLargeResourceVersion} from './client.js';
 import type {Obj} from '../formats/json-object.js';
-
-export interface ReflectorTarget {
-	group: string;
-	version: string;
-	resource: string;
-	/** Only this namespace (undefined = all). */
-	namespace?: string;
-	labelSelector?: string;
-	fieldSelector?: string;
-}
-
-export interface ReflectorHandler {
-	/** A full (re)list starts: objects not upserted before endList() are gone. */
-	beginList?(): void;
-	upsert(object: Obj, type: 'ADDED' | 'MODIFIED' | 'LISTED'): void;
-	remove(object: Obj): void;
-	endList?(): void;
-	/** The kind cannot be read (403) or does not exist (404). */
-	unavailable?(reason: string, code: number): void;
-}
-
-export type ReflectorPhase = 'idle' | 'listing' | 'watching' | 'backoff' | 'forbidden' | 'absent' | 'stopped';
-
-export interface ReflectorOptions {
-	client: KubeClient;
-	clock: Clock;
-	target: ReflectorTarget;
-	handler: ReflectorHandler;
-	/** 'full' = paged LIST then WATCH; 'rv-only' = LIST limit=1 for the version, then WATCH (events). */
-	mode?: 'full' | 'rv-only';
-	pageSize?: number;
-	/** Watch timeoutSeconds range (randomized per watch). */
-	watchTimeoutSeconds?: [number, number];
-	/** Extra seconds of silence past the timeout before the watchdog restarts a watch. */
-	watchdogMarginSeconds?: number;
-	/** The server's bookmark interval: the watch cache's bookmarkFrequency, 1 min (cacher.go). */
-	bookmarkIntervalMs?: number;
-	random?: () => number;
-	name?: string;
-	/** The server's resourceVersion for this kind went back: everything should be relisted. */
-	onTimeTravel?: (report: TimeTravel) => void;
-}
-
-/** How a reflector saw its server go back in time. */
-export interface TimeTravel {
-	kind: string;
-	/** The highest resourceVersion seen before (empty for "Too large resource version"). */
-	seen: string;
-	/** What the server sent now. */
-	got: string;
-	how: 'list' | 'probe' | 'event' | 'too-large';
-}
-
-/**
- * Compare two resourceVersions: -1, 0, 1, or undefined when either is not an unsigned
- * integer. The API calls resourceVersions opaque, but every storage the API server has
- * (etcd3) makes them the etcd revision, a counter that only grows: a lower one means the
- * store went back in time. Compared as integers of any size, never as strings.
- */
-export function compareResourceVersions(a: string, b: string): number | undefined {
-	if (!/^\d{1,40}$/.test(a) || !/^\d{1,40}$/.test(b)) return undefined;
-	const x = BigInt(a);
-	const y = BigInt(b);
-	return x < y ? -1 : x > y ? 1 : 0;
-}
+import {compareResourceVersions, ResourceVersionProbe} from './resource-versions.js';
+import {resourcePath, type ReflectorOptions, type ReflectorPhase, type TimeTravel} from './reflector-types.js';
+import {WatchLines, type WatchEvent} from './watch-lines.js';
 
 /**
  * Silence (in bookmark intervals) after which a watch that gets bookmarks is dead. The cacher
@@ -101,11 +42,6 @@ const SILENT_INTERVALS = 2.25;
 const SILENT_JITTER_INTERVALS = 0.25;
 /** A watch the server ended this long before its timeout ended early (a restart, a dropped connection). */
 const EARLY_END_SLACK_MS = 2000;
-
-export function resourcePath(target: ReflectorTarget): string {
-	const prefix = target.group ? `/apis/${target.group}/${target.version}` : `/api/${target.version}`;
-	return target.namespace ? `${prefix}/namespaces/${encodeURIComponent(target.namespace)}/${target.resource}` : `${prefix}/${target.resource}`;
-}
 
 class GoneError extends Error {}
 
@@ -143,14 +79,8 @@ export class Reflector {
 	private readonly syncedWaiters: Array<() => void> = [];
 	/** Watchdog restarts in a row with nothing received since (each doubles the silence allowed). */
 	private silentRestarts = 0;
-	/** Check the server's resourceVersion once the next watch has started. */
-	private needProbe = false;
-	private probing = false;
-	/** The deferred check, and the version it compares with (see startProbe). */
-	private probeTimer: NodeJS.Timeout | undefined;
-	private probeSeen = '';
-	/** The server's resourceVersion was read (a LIST, a check) since the last watch began. */
-	private checked = false;
+	/** The check of the server's resourceVersion after a watch that ended early or went silent. */
+	private readonly probe: ResourceVersionProbe;
 	private relistTimer: NodeJS.Timeout | undefined;
 	private relistRequested = false;
 	/** The relist under way was asked for by the session: a lower resourceVersion is expected. */
@@ -160,7 +90,9 @@ export class Reflector {
 	/** The last watch got its response (a stream), rather than failing to start. */
 	private streamed = false;
 
-	constructor(readonly options: ReflectorOptions) {}
+	constructor(readonly options: ReflectorOptions) {
+		this.probe = new ResourceVersionProbe(options, this.stats, (seen, got, watch) => this.probeFoundBehind(seen, got, watch));
+	}
 
 	get name(): string {
 		return this.options.name ?? `${this.options.target.group || 'core'}/${this.options.target.resource}`;
@@ -178,7 +110,7 @@ export class Reflector {
 		this.phase = 'stopped';
 		if (this.relistTimer) clearTimeout(this.relistTimer);
 		this.relistTimer = undefined;
-		this.cancelProbe();
+		this.probe.cancel();
 		this.controller.abort();
 		await this.loop;
 	}
@@ -232,9 +164,9 @@ export class Reflector {
 					if ((this.options.mode ?? 'full') === 'full') await this.list(signal);
 					else await this.latestVersion(signal);
 					needList = false;
-					this.needProbe = false;
+					this.probe.due = false;
 					this.relistExpected = false;
-					this.checked = true;
+					this.probe.checked = true;
 					this.markSynced();
 				}
 				this.phase = 'watching';
@@ -246,8 +178,8 @@ export class Reflector {
 				// server's resourceVersion once the next watch has started. (A silent watch that
 				// began right after a check needs none: a server that goes back in time ends the
 				// watches it has, and that end is early.)
-				if ((outcome.end === 'silent' && !this.checked) || outcome.early) this.needProbe = true;
-				this.checked = false;
+				if ((outcome.end === 'silent' && !this.probe.checked) || outcome.early) this.probe.due = true;
+				this.probe.checked = false;
 				// A watch that ended without delivering anything, quickly, is not healthy: back off.
 				if (outcome.delivered) failures = 0;
 				else {
@@ -293,8 +225,8 @@ export class Reflector {
 				// A watch cut mid-stream (a connection cut, a server restarting): check the
 				// server's resourceVersion once the next watch has started (then the server answers
 				// again; a check while it is down would only add a request to each backoff step).
-				if (!needList && this.streamed) this.needProbe = true;
-				if (this.streamed) this.checked = false;
+				if (!needList && this.streamed) this.probe.due = true;
+				if (this.streamed) this.probe.checked = false;
 				this.phase = 'backoff';
 				await clock.sleep(backoffDelay(failures++, this.random), signal).catch(() => undefined);
 			}
@@ -327,83 +259,14 @@ export class Reflector {
 		if (rv) this.highestResourceVersion = rv;
 	}
 
-	/**
-	 * Whether the server went back in time: a limit=1 LIST (resourceVersion unset, a
-	 * consistent read) gives its resourceVersion for this kind, cheaply. It is due once a
-	 * watch has started after one that ended early or went silent (so never while the server
-	 * is down), and compares with the highest version seen before that watch: a server that
-	 * went back in time accepts the resumed watch and sends nothing at or below our version
-	 * (the cacher sends a watcher only events and bookmarks newer than its resourceVersion).
-	 * So the check waits, a random half to whole bookmark interval: when the new watch brings
-	 * an event or a bookmark newer than what we saw, the server is at or past our version and
-	 * no check goes. When every watch drops together (a server restart), the busy kinds and
-	 * any kind that gets its bookmark then send nothing, and the rest are spread over the
-	 * interval instead of one LIST per kind at once. If it went back, the watch ends and the
-	 * kind relists (the session relists the others).
-	 */
-	private startProbe(signal: AbortSignal, seen: string, watch: AbortController): void {
-		if (this.probing || !this.needProbe) return;
-		const {clock} = this.options;
-		const interval = this.options.bookmarkIntervalMs ?? 60_000;
-		this.probeSeen = seen;
-		this.probeTimer = clock.setTimeout(
-			() => {
-				this.probeTimer = undefined;
-				if (watch.signal.aborted || signal.aborted) return;
-				this.sendProbe(signal, seen, watch);
-			},
-			(0.5 + 0.5 * this.random()) * interval,
-		);
-	}
-
-	/** The watch under way brought `rv`: newer than what we saw before it, the check is not needed. */
-	private watchProgressed(rv: string): void {
-		if (!this.probeTimer || !this.probeSeen || !rv) return;
-		const order = compareResourceVersions(rv, this.probeSeen);
-		if (order === undefined || order <= 0) return;
-		clearTimeout(this.probeTimer);
-		this.probeTimer = undefined;
-		this.needProbe = false;
-		this.checked = true;
-	}
-
-	private cancelProbe(): void {
-		if (this.probeTimer) clearTimeout(this.probeTimer);
-		this.probeTimer = undefined;
-	}
-
-	private sendProbe(signal: AbortSignal, seen: string, watch: AbortController): void {
-		const {client, target} = this.options;
-		this.probing = true;
-		this.stats.probes++;
-		void client
-			.getJson<{metadata?: {resourceVersion?: string}}>(resourcePath(target), {
-				query: {limit: 1, labelSelector: target.labelSelector, fieldSelector: target.fieldSelector},
-				signal,
-				retry: false,
-				what: `check ${target.resource}`,
-			})
-			.then(
-				(page) => {
-					this.needProbe = false;
-					this.checked = true;
-					const rv = page.metadata?.resourceVersion ?? '';
-					// Compare only: the server's current version is ahead of the events still to come
-					// from our resume point, so it must not become the version they are compared with.
-					const order = seen && rv ? compareResourceVersions(rv, seen) : undefined;
-					if (order === undefined || order >= 0 || !this.running) return;
-					this.report({seen, got: rv, how: 'probe'});
-					this.highestResourceVersion = rv;
-					// Relist now: what we hold may name objects the server no longer has.
-					this.relistRequested = true;
-					watch.abort();
-					this.activeWatch?.abort();
-				},
-				() => undefined,
-			)
-			.finally(() => {
-				this.probing = false;
-			});
+	/** The check found the server behind what this kind saw before the watch: report it, relist now (what we hold may name objects the server no longer has). */
+	private probeFoundBehind(seen: string, got: string, watch: AbortController): void {
+		if (!this.running) return;
+		this.report({seen, got, how: 'probe'});
+		this.highestResourceVersion = got;
+		this.relistRequested = true;
+		watch.abort();
+		this.activeWatch?.abort();
 	}
 
 	/** The paged initial LIST. A 410 on a continue token restarts it from the first page. */
@@ -526,25 +389,13 @@ export class Reflector {
 			});
 			const stream = response.stream!;
 			this.streamed = true;
-			this.startProbe(signal, seenBefore, local);
-			let buffer = '';
+			this.probe.start(signal, seenBefore, local);
+			const lines = new WatchLines();
 			for await (const chunk of stream) {
 				lastTraffic = clock.now();
 				this.silentRestarts = 0;
 				armWatchdog();
-				buffer += (chunk as Buffer).toString('utf8');
-				let newline: number;
-				while ((newline = buffer.indexOf('\n')) >= 0) {
-					const line = buffer.slice(0, newline).trim();
-					buffer = buffer.slice(newline + 1);
-					if (line === '') continue;
-					let event: {type?: string; object?: Obj};
-					try {
-						event = JSON.parse(line) as typeof event;
-					} catch {
-						// A line that is not JSON: skip it, the next resume catches up.
-						continue;
-					}
+				for (const event of lines.push(chunk as Buffer)) {
 					delivered = true;
 					this.handleEvent(event);
 				}
@@ -560,14 +411,14 @@ export class Reflector {
 		} finally {
 			if (watchdog) clearTimeout(watchdog);
 			// A check not yet sent goes with the next watch (needProbe stays).
-			this.cancelProbe();
+			this.probe.cancel();
 			signal.removeEventListener('abort', abort);
 			if (this.activeWatch === local) this.activeWatch = undefined;
 			local.abort();
 		}
 	}
 
-	private handleEvent(event: {type?: string; object?: Obj}): void {
+	private handleEvent(event: WatchEvent): void {
 		const {handler, client, clock} = this.options;
 		const object = event.object ?? {};
 		this.lastEventAt = clock.now();
@@ -579,7 +430,7 @@ export class Reflector {
 			case 'BOOKMARK': {
 				const seen = this.highestResourceVersion;
 				if (this.ordered && this.wentBack(rv)) throw new TimeTravelError({seen, got: rv, how: 'event'});
-				if (this.ordered) this.watchProgressed(rv);
+				if (this.ordered) this.probe.progressed(rv);
 				// Watch traffic (an event or a bookmark): the header's age of the last event.
 				client.touch();
 				break;

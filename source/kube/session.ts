@@ -5,95 +5,33 @@
  * answers. It keeps a ClusterStore current and reports the connection state. When one
  * kind sees the server go back in time (etcd restored from a backup), every kind is
  * relisted, spread over a few seconds, so the store drops what the server no longer has.
+ *
+ * The kinds it can reflect and what each pane reads are in session-kinds.ts; one run of
+ * the /metrics loop in metrics-poll.ts, of the pod-metrics loop in pod-metrics-poll.ts;
+ * this file connects, starts the reflectors, schedules the loops and reports the inputs.
  */
 import {EventEmitter} from 'node:events';
 import {type Clock, wallClock} from '../clock.js';
 import {ConnectionError} from '../errors.js';
 import type {Pane} from '../model/finding.js';
-import {type AccessAnswer, objectKey} from '../model/state.js';
-import {parseCpuMillis, parseMemoryBytes} from '../formats/quantity.js';
-import {PodUsageTable} from '../model/pod-usage.js';
+import type {AccessAnswer} from '../model/state.js';
 import {userAgent as defaultUserAgent} from '../version.js';
 import {AccessChecker} from './access.js';
 import {ApiStatusError, type ConnectionState, KubeClient} from './client.js';
 import {ClusterStore, type StoreKind} from './cluster-store.js';
-import {Counter, readMetrics} from './counts.js';
+import {Counter} from './counts.js';
 import {Credentials} from './credentials.js';
 import {Discovery} from './discovery.js';
 import type {ResolvedConfig} from './kubeconfig.js';
-import {Reflector, resourcePath, type ReflectorTarget, type TimeTravel} from './reflector.js';
+import {MetricsPoll} from './metrics-poll.js';
+import {PodMetricsPoll} from './pod-metrics-poll.js';
+import {Reflector} from './reflector.js';
+import {resourcePath, type ReflectorTarget, type TimeTravel} from './reflector-types.js';
+import type {InputReading, SessionInputs} from './session-inputs.js';
+import {KINDS, type KindSpec, PANE_KINDS} from './session-kinds.js';
 import {NetworkError, Transport} from './transport.js';
 import {ProxyAuthError} from './tunnel.js';
 import type {Obj} from '../formats/json-object.js';
-
-interface KindSpec {
-	kind: StoreKind;
-	group: string;
-	version: string;
-	resource: string;
-	namespaced: boolean;
-	mode?: 'full' | 'rv-only';
-	fieldSelector?: string;
-	/** Fixed namespace (kube-system for the autoscaler status). */
-	namespace?: string;
-	/** Only when discovery shows the group (CRDs, optional APIs). */
-	optional?: boolean;
-}
-
-export const KINDS: Record<StoreKind, KindSpec> = {
-	pods: {kind: 'pods', group: '', version: 'v1', resource: 'pods', namespaced: true},
-	nodes: {kind: 'nodes', group: '', version: 'v1', resource: 'nodes', namespaced: false},
-	namespaces: {kind: 'namespaces', group: '', version: 'v1', resource: 'namespaces', namespaced: false},
-	deployments: {kind: 'deployments', group: 'apps', version: 'v1', resource: 'deployments', namespaced: true},
-	replicasets: {kind: 'replicasets', group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true},
-	statefulsets: {kind: 'statefulsets', group: 'apps', version: 'v1', resource: 'statefulsets', namespaced: true},
-	daemonsets: {kind: 'daemonsets', group: 'apps', version: 'v1', resource: 'daemonsets', namespaced: true},
-	jobs: {kind: 'jobs', group: 'batch', version: 'v1', resource: 'jobs', namespaced: true},
-	cronjobs: {kind: 'cronjobs', group: 'batch', version: 'v1', resource: 'cronjobs', namespaced: true},
-	hpas: {kind: 'hpas', group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', namespaced: true},
-	scaledobjects: {kind: 'scaledobjects', group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects', namespaced: true, optional: true},
-	volumes: {kind: 'volumes', group: '', version: 'v1', resource: 'persistentvolumes', namespaced: false},
-	claims: {kind: 'claims', group: '', version: 'v1', resource: 'persistentvolumeclaims', namespaced: true},
-	quotas: {kind: 'quotas', group: '', version: 'v1', resource: 'resourcequotas', namespaced: true},
-	priorityclasses: {kind: 'priorityclasses', group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false},
-	flowschemas: {kind: 'flowschemas', group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'flowschemas', namespaced: false},
-	events: {kind: 'events', group: '', version: 'v1', resource: 'events', namespaced: true, mode: 'rv-only'},
-	autoscalerstatus: {
-		kind: 'autoscalerstatus',
-		group: '',
-		version: 'v1',
-		resource: 'configmaps',
-		namespaced: true,
-		namespace: 'kube-system',
-		fieldSelector: 'metadata.name=cluster-autoscaler-status',
-	},
-};
-
-/** What each pane reads. The order is the order reflectors start in. */
-export const PANE_KINDS: Record<Pane, StoreKind[]> = {
-	etcd: ['jobs', 'cronjobs', 'pods', 'volumes', 'claims', 'deployments', 'replicasets', 'quotas', 'namespaces', 'events'],
-	watchers: ['flowschemas', 'pods', 'deployments', 'replicasets', 'daemonsets', 'statefulsets'],
-	autoscaling: ['hpas', 'scaledobjects', 'deployments', 'statefulsets', 'nodes', 'quotas', 'priorityclasses', 'events', 'autoscalerstatus', 'pods'],
-	qos: ['pods', 'replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'nodes', 'priorityclasses'],
-};
-
-/**
- * How one input of the session fared so far: read; forbidden (403, or the access review
- * said no); absent (404, or an optional API the cluster does not serve); failed (another
- * error); pending (not read yet: syncing, or not started).
- */
-export interface InputReading {
-	status: 'read' | 'forbidden' | 'absent' | 'failed' | 'pending';
-	reason?: string;
-}
-
-/** What the session has read: per kind it reflects (or would), /metrics, object counts, pod metrics. */
-export interface SessionInputs {
-	kinds: ReadonlyMap<StoreKind, InputReading>;
-	metrics: InputReading;
-	counts: InputReading;
-	podMetrics: InputReading;
-}
 
 export interface SessionOptions {
 	config: ResolvedConfig;
@@ -157,9 +95,11 @@ export class Session extends EventEmitter {
 	private readonly kindsNotServed = new Set<StoreKind>();
 	/** The last 403 or 404 of each kind's reflector (cleared when it lists again). */
 	private readonly kindProblems = new Map<StoreKind, InputReading>();
-	private metricsReading: InputReading = {status: 'pending'};
+	/** One run of the /metrics loop, and how /metrics fared. */
+	private readonly metrics: MetricsPoll;
 	private countsDone = false;
-	private podMetricsReading: InputReading = {status: 'pending'};
+	/** One run of the pod-metrics loop, and how it fared. */
+	private readonly podMetrics: PodMetricsPoll;
 	/** Settles after the first pod-metrics read (or at once when there is none to make). */
 	private firstPodMetrics: Promise<void> = Promise.resolve();
 	private firstCounts: Promise<void> = Promise.resolve();
@@ -191,6 +131,27 @@ export class Session extends EventEmitter {
 		this.discovery = new Discovery(this.client);
 		this.counter = new Counter(this.client, this.discovery);
 		this.access = new AccessChecker(this.client, Boolean(options.readOnly), (key, answer) => this.store.setAccess(key, answer));
+		const signal = this.controller.signal;
+		this.metrics = new MetricsPoll({
+			client: this.client,
+			clock: this.clock,
+			store: this.store,
+			counter: this.counter,
+			discovery: this.discovery,
+			signal,
+			options,
+			stats: this.stats,
+		});
+		this.podMetrics = new PodMetricsPoll({
+			client: this.client,
+			store: this.store,
+			scope: this.scope,
+			signal,
+			stats: this.stats,
+			onPage: (pages) => {
+				this.podMetricsPages = pages;
+			},
+		});
 	}
 
 	/** The connection state; while an exec credential plugin runs, that it is being waited for (the header ticks every second). */
@@ -257,7 +218,7 @@ export class Session extends EventEmitter {
 		const kinds = this.wantedKinds().filter((kind) => !this.kinds[kind].optional || groups.has(this.kinds[kind].group));
 		this.kindsWanted = this.wantedKinds();
 		for (const kind of this.kindsWanted) if (!kinds.includes(kind)) this.kindsNotServed.add(kind);
-		if (!groups.has('metrics.k8s.io')) this.podMetricsReading = {status: 'absent', reason: 'metrics.k8s.io is not served (no metrics-server)'};
+		if (!groups.has('metrics.k8s.io')) this.podMetrics.reading = {status: 'absent', reason: 'metrics.k8s.io is not served (no metrics-server)'};
 		// One kind after another: its access review, then its LIST is queued right behind it,
 		// so the first pane's data arrives first instead of after every review.
 		this.starting = (async () => {
@@ -276,7 +237,7 @@ export class Session extends EventEmitter {
 			this.schedule(
 				async () => {
 					try {
-						await this.pollMetrics();
+						await this.metrics.poll();
 					} finally {
 						this.countsDone = true;
 						this.resolveFirstCounts();
@@ -294,7 +255,7 @@ export class Session extends EventEmitter {
 			this.schedule(
 				async () => {
 					try {
-						await this.pollPodMetrics();
+						await this.podMetrics.poll();
 					} finally {
 						first();
 					}
@@ -395,79 +356,6 @@ export class Session extends EventEmitter {
 		this.timers.push(this.clock.setTimeout(() => void run(), firstMs));
 	}
 
-	/** /metrics (≤ 2 a minute): etcd size, counts, open watches, APF; LIST-based counts when unreadable. */
-	private lastListCounts = 0;
-	private sampled = false;
-	private async pollMetrics(): Promise<void> {
-		this.stats.metricsReads++;
-		const reading = await readMetrics(this.client, this.controller.signal);
-		const now = this.clock.now();
-		this.metricsReading = reading.figures
-			? {status: 'read'}
-			: {status: reading.transient ? 'failed' : reading.code === 404 ? 'absent' : 'forbidden', reason: reading.unavailable};
-		if (reading.figures && reading.figures.objectCounts.source) {
-			this.store.setMetrics(reading.figures);
-			this.store.metricsUnavailable = undefined;
-			if (!this.sampled) await this.sampleLargeKinds(reading.figures.sizeEstimates.source !== null);
-			this.store.setCounts(this.counter.fromMetrics(reading.figures, now));
-			return;
-		}
-		if (reading.transient) {
-			// A server that failed one /metrics read is struggling: keep the last counts and try
-			// again at the next poll rather than sending one LIST per resource instead.
-			this.store.metricsUnavailable =
-				this.store.counts.size > 0 ? `${reading.unavailable}; counts kept from the last reading` : `${reading.unavailable}; retrying at the next poll`;
-			this.store.changed();
-			return;
-		}
-		this.store.setMetrics(reading.figures);
-		this.store.metricsUnavailable = reading.unavailable ?? 'the server publishes no object counts in /metrics';
-		const every = this.options.countsIntervalMs ?? 120_000;
-		if (now - this.lastListCounts < every) {
-			this.store.changed();
-			return;
-		}
-		this.lastListCounts = now;
-		if (!this.discovery.loaded) await this.discovery.load(this.controller.signal);
-		if (!this.sampled) await this.sampleLargeKinds(false);
-		this.store.setCounts(await this.counter.fromLists(now, this.controller.signal));
-	}
-
-	/** Measure object sizes of custom kinds once (the server reports sizes only from 1.34). */
-	private async sampleLargeKinds(serverHasSizes: boolean): Promise<void> {
-		this.sampled = true;
-		if (serverHasSizes) return;
-		if (!this.discovery.loaded) await this.discovery.load(this.controller.signal);
-		const builtin = new Set([
-			'',
-			'apps',
-			'batch',
-			'autoscaling',
-			'policy',
-			'networking.k8s.io',
-			'rbac.authorization.k8s.io',
-			'storage.k8s.io',
-			'coordination.k8s.io',
-			'discovery.k8s.io',
-			'events.k8s.io',
-			'scheduling.k8s.io',
-			'flowcontrol.apiserver.k8s.io',
-			'apiextensions.k8s.io',
-			'admissionregistration.k8s.io',
-			'certificates.k8s.io',
-			'node.k8s.io',
-			'apiregistration.k8s.io',
-			'authentication.k8s.io',
-			'authorization.k8s.io',
-			'metrics.k8s.io',
-		]);
-		for (const resource of this.discovery.listable()) {
-			if (builtin.has(resource.group) && resource.resource !== 'configmaps') continue;
-			await this.counter.sample(resource, this.controller.signal, 20);
-		}
-	}
-
-	/** metrics.k8s.io pod usage, paged, at most every 30 s. */
 	/** Pages the last pod-metrics read took. */
 	private podMetricsPages = 0;
 
@@ -480,56 +368,6 @@ export class Session extends EventEmitter {
 		const base = this.options.podMetricsIntervalMs ?? 30_000;
 		const qps = this.options.qps ?? 5;
 		return Math.max(base, (this.podMetricsPages / (0.2 * qps)) * 1000);
-	}
-
-	private async pollPodMetrics(): Promise<void> {
-		this.stats.podMetricsReads++;
-		let pages = 0;
-		const usage = new PodUsageTable();
-		let token: string | undefined;
-		const base = this.scope ? `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(this.scope)}/pods` : '/apis/metrics.k8s.io/v1beta1/pods';
-		try {
-			do {
-				const page = await this.client.getJson<{items?: Obj[]; metadata?: {continue?: string}}>(base, {
-					query: {limit: 500, continue: token},
-					signal: this.controller.signal,
-					what: 'read pod metrics',
-					maxAttempts: 2,
-					background: true,
-				});
-				this.podMetricsPages = ++pages;
-				for (const item of page.items ?? []) {
-					const containers: Array<readonly [string, number, number]> = [];
-					for (const c of (item.containers ?? []) as Obj[]) {
-						try {
-							containers.push([
-								this.store.intern.s(String(c.name ?? '')),
-								parseCpuMillis(String(c.usage?.cpu ?? '0')),
-								parseMemoryBytes(String(c.usage?.memory ?? '0')),
-							]);
-						} catch {
-							// Skip a malformed quantity.
-						}
-					}
-					const namespace = this.store.intern.s(String(item.metadata?.namespace ?? ''));
-					const name = String(item.metadata?.name ?? '');
-					// The store's own copy of the name when it holds the pod: one string less per pod.
-					usage.add(namespace, this.store.pods.get(objectKey(namespace, name))?.name ?? name, containers);
-				}
-				token = page.metadata?.continue || undefined;
-			} while (token);
-			this.store.podUsage = usage;
-			this.podMetricsReading = {status: 'read'};
-			this.store.changed();
-		} catch (error) {
-			if ((error as Error).name === 'AbortError') throw error;
-			if (error instanceof ApiStatusError && (error.status === 403 || error.status === 404)) {
-				this.podMetricsReading = {status: error.status === 403 ? 'forbidden' : 'absent', reason: error.message};
-				this.store.podUsage = undefined;
-				return;
-			}
-			if (this.store.podUsage === undefined) this.podMetricsReading = {status: 'failed', reason: (error as Error).message};
-		}
 	}
 
 	/** What the events still hold about HPA rescales: one paged LIST with a field selector, once. */
@@ -565,11 +403,11 @@ export class Session extends EventEmitter {
 		let counts: InputReading = {status: 'pending'};
 		if (this.store.counts.size > 0) counts = {status: 'read', reason: [...new Set([...this.store.counts.values()].map((c) => c.source))].join(', ')};
 		else if (this.countsDone) {
-			const metrics = this.metricsReading;
+			const metrics = this.metrics.reading;
 			const why = `${this.store.metricsUnavailable ?? metrics.reason ?? '/metrics has no object counts'}; no resource could be counted with LIST`;
 			counts = {status: metrics.status === 'forbidden' || metrics.status === 'absent' ? metrics.status : 'failed', reason: why};
 		}
-		return {kinds, metrics: this.metricsReading, counts, podMetrics: this.podMetricsReading};
+		return {kinds, metrics: this.metrics.reading, counts, podMetrics: this.podMetrics.reading};
 	}
 
 	private kindReading(kind: StoreKind): InputReading {

@@ -9,7 +9,9 @@ import {AUDIT_LOG, METRICS, OBJECT_COUNTS, PANE_INPUTS, POD_METRICS, paneCoverag
 import {AppController} from '../../source/app/controller.js';
 import {PANES, type PaneCoverage} from '../../source/model/finding.js';
 import {resolveConfig} from '../../source/kube/kubeconfig.js';
-import {type InputReading, PANE_KINDS, Session, type SessionInputs} from '../../source/kube/session.js';
+import {Session} from '../../source/kube/session.js';
+import type {InputReading, SessionInputs} from '../../source/kube/session-inputs.js';
+import {PANE_KINDS} from '../../source/kube/session-kinds.js';
 import type {StoreKind} from '../../source/kube/cluster-store.js';
 import {withSim, writeKubeconfig} from '../helpers/sim.js';
 

@@ -9,7 +9,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {AuditAggregator} from '../../source/audit/aggregate.js';
 import {AuditFollower, type FollowOptions} from '../../source/audit/follower.js';
-import {LineDecoder, type SkipReason} from '../../source/audit/formats.js';
+import {LineDecoder} from '../../source/audit/formats.js';
+import type {SkipReason} from '../../source/audit/record-sink.js';
 import type {AuditRecord} from '../../source/audit/audit-record.js';
 
 export class RecordingAggregator extends AuditAggregator {

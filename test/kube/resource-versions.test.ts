@@ -5,7 +5,7 @@
 import test from 'ava';
 import {ScaledClock} from '../../source/clock.js';
 import {ClusterStore} from '../../source/kube/cluster-store.js';
-import {compareResourceVersions} from '../../source/kube/reflector.js';
+import {compareResourceVersions} from '../../source/kube/resource-versions.js';
 
 test('resourceVersions compare as integers of any size, and not at all when either is not one', (t) => {
 	t.is(compareResourceVersions('9', '10'), -1, 'not as strings');

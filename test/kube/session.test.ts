@@ -8,7 +8,8 @@
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
-import {KINDS, PANE_KINDS, Session} from '../../source/kube/session.js';
+import {Session} from '../../source/kube/session.js';
+import {KINDS, PANE_KINDS} from '../../source/kube/session-kinds.js';
 import type {RequestLogEntry} from '../../source/sim/request-log.js';
 import type {Simulator} from '../../source/sim/simulator.js';
 import {eventually, sleep, tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
