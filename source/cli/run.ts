@@ -284,8 +284,9 @@ export async function runProduct(
 		const asked: readonly Pane[] = options.panes ?? (session ? PANES : ['watchers']);
 		if (session) {
 			const deadline = options.requestTimeoutMs > 0 ? started + options.requestTimeoutMs : undefined;
-			// The QoS pane's suggestions start from pod usage: its first read is part of the sync.
-			const synced = await session.waitForSync(deadline, {counts: true, podMetrics: asked.includes('qos')});
+			// The QoS pane's suggestions start from pod usage, the autoscaling pane's flapping from the
+			// rescale history the events hold: their first reads are part of the sync.
+			const synced = await session.waitForSync(deadline, {counts: true, podMetrics: asked.includes('qos'), rescales: asked.includes('autoscaling')});
 			if (!synced) controller.syncDeadlinePassed(`not synced within --request-timeout (${formatSeconds(options.requestTimeoutMs)})`);
 		}
 		if (watchers) await watchers.close();

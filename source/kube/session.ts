@@ -103,6 +103,8 @@ export class Session extends EventEmitter {
 	/** Settles after the first pod-metrics read (or at once when there is none to make). */
 	private firstPodMetrics: Promise<void> = Promise.resolve();
 	private firstCounts: Promise<void> = Promise.resolve();
+	/** Settles when the HPA rescale history the events hold has been read (or could not be). */
+	private rescalesRead: Promise<void> = Promise.resolve();
 	private resolveFirstCounts: () => void = () => undefined;
 
 	constructor(readonly options: SessionOptions) {
@@ -264,7 +266,7 @@ export class Session extends EventEmitter {
 				2_000,
 			);
 		}
-		if (kinds.includes('hpas') && kinds.includes('events')) void this.backfillRescales();
+		if (kinds.includes('hpas') && kinds.includes('events')) this.rescalesRead = this.backfillRescales();
 		void this.waitForSync(undefined, {counts: true}).then(() => {
 			this.warm = true;
 			this.store.changed();
@@ -430,14 +432,16 @@ export class Session extends EventEmitter {
 
 	/**
 	 * Resolves when every started reflector has done its first list — and with `counts` the
-	 * first object counts are in, with `podMetrics` the first pod-metrics read is done — or
-	 * false when `deadline` passes first.
+	 * first object counts are in, with `podMetrics` the first pod-metrics read is done, with
+	 * `rescales` the HPA rescale history the events hold is read — or false when `deadline`
+	 * passes first.
 	 */
-	async waitForSync(deadline?: number, options: {counts?: boolean; podMetrics?: boolean} = {}): Promise<boolean> {
+	async waitForSync(deadline?: number, options: {counts?: boolean; podMetrics?: boolean; rescales?: boolean} = {}): Promise<boolean> {
 		const all = this.starting
 			.then(() => Promise.all([...this.reflectors.values()].map((r) => r.waitForSync())))
 			.then(() => (options.counts ? this.firstCounts : undefined))
 			.then(() => (options.podMetrics ? this.firstPodMetrics : undefined))
+			.then(() => (options.rescales ? this.rescalesRead : undefined))
 			.then(() => true);
 		if (deadline === undefined) return all;
 		const remaining = Math.max(0, deadline - this.clock.now());

@@ -197,6 +197,17 @@ test('only the kinds of the panes asked for are reflected', async (t) => {
 	});
 });
 
+test('waitForSync with rescales: the HPA rescale history the events hold is in the store, even when the one LIST that reads it waits behind every other (a slow server and a small budget)', async (t) => {
+	await withSim({scenario: 'incident', controllers: false, faults: {latencyMs: 150}}, async (sim) => {
+		const withHistory = [...sim.store.resource('events').objects.values()].filter((record) => record.json.includes('"SuccessfulRescale"')).length;
+		t.true(withHistory > 0, 'the scenario holds rescale events');
+		await withSession(sim, {panes: ['autoscaling'], qps: 1, burst: 1}, async (session) => {
+			t.true(await session.waitForSync(session.clock.now() + 600_000, {rescales: true}));
+			t.true(session.store.rescaleEvents.size > 0, 'the rescale history is read before the sync is said done');
+		});
+	});
+});
+
 test('RBAC: a kind the user cannot list starts nothing and says why', async (t) => {
 	await withSim(
 		{

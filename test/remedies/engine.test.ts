@@ -34,7 +34,7 @@ async function withProduct(options: SimulatorOptions & {token?: string}, fn: (h:
 		const session = new Session({config, clock: new ScaledClock(sim.clock.scale, sim.clock.now()), qps: 50, burst: 100});
 		await session.connect();
 		await session.start();
-		await session.waitForSync(session.clock.now() + 120_000);
+		await session.waitForSync(session.clock.now() + 120_000, {rescales: true});
 		const journal = new Journal(join(tempDir(), 'journal.jsonl'));
 		const engine = new RemedyEngine(remedyApi(session.client, session.access, 32), journal, {context: 'test', user: 'tester'}, remedyCatalog());
 		const controller = new AppController({session, engine, readOnly: false, minIntervalMs: 0});

@@ -45,7 +45,7 @@ async function withProduct(options: SimulatorOptions, fn: (h: Harness) => Promis
 		const session = new Session({config, clock: new ScaledClock(sim.clock.scale, sim.clock.now()), qps: 50, burst: 100});
 		await session.connect();
 		await session.start();
-		await session.waitForSync(session.clock.now() + 120_000);
+		await session.waitForSync(session.clock.now() + 120_000, {rescales: true});
 		const journal = new Journal(join(tempDir(), 'journal.jsonl'));
 		const api = remedyApi(session.client, session.access, 32);
 		const sent: Sent[] = [];
