@@ -14,6 +14,7 @@ import {fieldsKernel} from './fields.js';
 import {formatsKernel, LineDecoder} from './formats.js';
 import {goLayoutKernel} from './go-layout.js';
 import {jsonScanKernel} from './json-scan.js';
+import {orderKernel} from './order.js';
 import {gzipProblem, readingKernel} from './reading.js';
 import {recordKernel} from './record.js';
 import {scanCursorKernel} from './scan-cursor.js';
@@ -32,6 +33,7 @@ const kernelLists = [
 	formatsKernel,
 	clientKernel,
 	urisKernel,
+	orderKernel,
 	aggregateKernel,
 	controlFinderKernel,
 	feederKernel,

@@ -2,7 +2,8 @@
  * Reading an audit log on several cores: a large plain file is cut at line boundaries
  * into one byte range per worker thread, rotated files go to workers whole; each worker
  * scans and aggregates its part (its script: kernel.ts), and the parts are merged in log
- * order (watch completions seen before their start resolve at the merge). Workers are
+ * order (watch completions seen without their start resolve at the merge, the start in a
+ * part before or after). Workers are
  * used only when they can pay: for inputs of 192 MiB and more (each worker warms its own
  * JIT) and when at least two cores are idle (load average below the core count). If a
  * worker cannot start or fails, the caller reads in this thread instead.
@@ -21,7 +22,7 @@ interface WorkerJob {
 	/** Exclusive; -1 = to the end. */
 	end: number;
 	gzip: boolean;
-	/** Not the first part of the log: keep watch completions without a start for the merge. */
+	/** Keep watch completions without a start for the merge (every part: in a log newest first, a start may be in the next part). */
 	partial: boolean;
 	/** The range starts after the first line of its file (no document detection). */
 	continuing: boolean;
@@ -162,7 +163,7 @@ export async function readInWorkers(files: readonly string[], aggregator: AuditA
 				start: points[i]!,
 				end: last ? -1 : points[i + 1]!,
 				gzip,
-				partial: jobs.length > 0,
+				partial: true,
 				continuing: i > 0,
 				keepPartial: follow && last,
 				options: aggregator.options,
@@ -171,6 +172,7 @@ export async function readInWorkers(files: readonly string[], aggregator: AuditA
 	}
 	const results = await runLimited(jobs, workers);
 	for (const result of results) aggregator.merge(result.state);
+	aggregator.settle();
 	const resumeAt = jobs.at(-1)?.keepPartial ? results.at(-1)!.consumed : undefined;
 	const problems = results.flatMap((r) => (r.problem === undefined ? [] : [r.problem]));
 	return {workers: Math.min(workers, jobs.length), problems, ...(resumeAt === undefined ? {} : {resumeAt})};
