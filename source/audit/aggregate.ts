@@ -4,8 +4,9 @@
  * the watches' timeouts), its ResponseComplete (same auditID) only closing it; formats
  * without stages (GKE) count every entry. In any order within 10 minutes of event time
  * (order.ts): a watch completion read before its start counts the watch and leaves a
- * tombstone, so the late start is not counted again. Per-client counts are in client.ts,
- * the worst URIs in uris.ts, the view at a moment in snapshot.ts. Aggregators of
+ * tombstone, so the late start is not counted again; an event read again (same auditID,
+ * stage and time: duplicates.ts) is skipped as `duplicate`. Per-client counts are in
+ * client.ts, the worst URIs in uris.ts, the view at a moment in snapshot.ts. Aggregators of
  * consecutive parts of a log merge exactly (see parallel.ts): a part's watch completions
  * whose start was not in it wait for the merge, where the start may come from a part
  * before or after.
@@ -15,6 +16,7 @@
 import {ClientState, Field, LatencyHistogram, MinuteRing, normalCallerLabel, userAgentProduct, Verbs, type ClientData} from './client.js';
 import type {SkipReason} from './formats.js';
 import type {AuditRecord} from './audit-record.js';
+import {DuplicateSet, type DuplicateState} from './duplicates.js';
 import {ReadingClock, type ClockState} from './order.js';
 import {detachRecord, detachText} from './record.js';
 import {WorstUris, type UriStat} from './uris.js';
@@ -62,6 +64,7 @@ export interface AggregatorState {
 	deferred: AuditRecord[];
 	tombstones: [string, number][];
 	clock: ClockState;
+	duplicates: DuplicateState;
 	uris: [string, UriStat][];
 	globalMinute: Int32Array;
 	globalVerbs: Float64Array;
@@ -106,6 +109,10 @@ export class AuditAggregator {
 	private sweptAt = Number.NaN;
 	/** Which way the log runs and how far reading has come; events out of order beyond its window. */
 	readonly clock = new ReadingClock();
+	/** The events read within the clock's window, to skip them when read again. */
+	readonly duplicates = new DuplicateSet();
+	/** In partial mode, the events the next part begins with (expectLater): a copy of one here is skipped, the next part counts it. */
+	private later: DuplicateSet | undefined;
 	readonly uris = new WorstUris();
 	/** Cluster-wide requests per verb per minute (sparklines): the minute of each slot, the verbs' counts per slot. */
 	readonly globalMinutes: MinuteRing;
@@ -138,8 +145,30 @@ export class AuditAggregator {
 		this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
 	}
 
+	/**
+	 * A record the next part of the log (read by another worker) begins with: when this
+	 * part holds the same event too, this part skips it as a duplicate and the next one
+	 * counts it (see parallel.ts). Counts nothing.
+	 */
+	expectLater(r: AuditRecord): void {
+		const t = Number.isFinite(r.stageMs) ? r.stageMs : r.receivedMs;
+		if (r.auditID === '' || !Number.isFinite(t)) return;
+		this.later ??= new DuplicateSet();
+		const d = this.later;
+		d.hash(r.auditID, r.stage, t);
+		d.add(d.hi, d.lo, t);
+	}
+
 	record(r: AuditRecord): void {
 		const t = Number.isFinite(r.stageMs) ? r.stageMs : r.receivedMs;
+		if (r.auditID !== '' && Number.isFinite(t)) {
+			const d = this.duplicates;
+			d.hash(r.auditID, r.stage, t);
+			if ((this.later !== undefined && this.later.has(d.hi, d.lo)) || d.add(d.hi, d.lo, t, this.clock)) {
+				this.skip('duplicate');
+				return;
+			}
+		}
 		const clock = this.clock;
 		clock.see(t);
 		if (this.tombstones.size > 0 && clock.direction !== 0 && !(Math.abs(clock.now() - this.sweptAt) < 60_000)) this.sweep();
@@ -432,6 +461,7 @@ export class AuditAggregator {
 			deferred: [...this.held.values(), ...this.heldAgain],
 			tombstones: [...this.tombstones],
 			clock: this.clock.toData(),
+			duplicates: this.duplicates.toData(this.clock),
 			uris: this.uris.entries(),
 			globalMinute: this.globalMinutes.held,
 			globalVerbs: this.globalVerbs,
@@ -466,6 +496,7 @@ export class AuditAggregator {
 			mine.add(c);
 		}
 		this.clock.merge(state.clock);
+		this.duplicates.merge(state.duplicates, this.clock);
 		for (const r of state.deferred) {
 			const ow = this.open.get(r.auditID);
 			if (ow !== undefined) {

@@ -8,6 +8,7 @@
 import {aggregateKernel, AuditAggregator} from './aggregate.js';
 import {clientKernel} from './client.js';
 import {ControlFinder, controlFinderKernel} from './control-finder.js';
+import {duplicatesKernel} from './duplicates.js';
 import {eventFieldsKernel} from './event-fields.js';
 import {ByteLineFeeder, feederKernel} from './feeder.js';
 import {fieldsKernel} from './fields.js';
@@ -34,6 +35,7 @@ const kernelLists = [
 	clientKernel,
 	urisKernel,
 	orderKernel,
+	duplicatesKernel,
 	aggregateKernel,
 	controlFinderKernel,
 	feederKernel,
@@ -45,6 +47,7 @@ const driver = `
 async function run(job, fs, zlib, isAscii) {
 	const {AuditAggregator, LineDecoder, ByteLineFeeder, ControlFinder, gzipProblem} = auditKernel;
 	const agg = new AuditAggregator({...job.options, partial: job.partial});
+	if (job.next) await readNext(job.next, agg, fs, zlib, isAscii);
 	const decoder = new LineDecoder(agg);
 	if (job.continuing) decoder.continuing(); else decoder.begin();
 	const feeder = new ByteLineFeeder(decoder, isAscii, ControlFinder.create(1 << 22), 1 << 22);
@@ -92,6 +95,49 @@ async function run(job, fs, zlib, isAscii) {
 		feeder.end();
 	}
 	return {state: agg.exportState(), consumed, problem};
+}
+// The first bytes of the next part: its events, when this part holds them too, are counted there (see parallel.ts).
+async function readNext(next, agg, fs, zlib, isAscii) {
+	const {LineDecoder, ByteLineFeeder} = auditKernel;
+	const decoder = new LineDecoder({record: (r) => agg.expectLater(r), skip: () => undefined});
+	if (next.continuing) decoder.continuing(); else decoder.begin();
+	const feeder = new ByteLineFeeder(decoder, isAscii, null, 1 << 20, next.bytes);
+	let bytes = 0;
+	try {
+		if (next.gzip) {
+			const file = fs.createReadStream(next.path);
+			const gunzip = file.pipe(zlib.createGunzip());
+			try {
+				for await (const chunk of gunzip) {
+					feeder.push(chunk.subarray(0, Math.max(0, next.bytes - bytes)));
+					bytes += chunk.length;
+					if (bytes >= next.bytes) break;
+				}
+			} finally {
+				gunzip.destroy();
+				file.destroy();
+			}
+		} else {
+			const fd = fs.openSync(next.path, 'r');
+			try {
+				let pos = next.start;
+				const end = Math.min(next.end < 0 ? fs.fstatSync(fd).size : next.end, next.start + next.bytes);
+				while (pos < end) {
+					const t = feeder.target();
+					const n = fs.readSync(fd, t.buffer, t.offset, Math.min(t.length, end - pos), pos);
+					if (n === 0) break;
+					pos += n;
+					feeder.commit(n);
+				}
+			} finally {
+				fs.closeSync(fd);
+			}
+		}
+	} catch {
+		// What could not be read of the next part is read (and said) by its own worker.
+	}
+	// A line cut at the end of what was read is not an event of the next part's beginning.
+	feeder.discardPartial();
 }
 // CommonJS eval (the usual case) has require; an ES-module eval (--input-type=module) needs import().
 const load = typeof require === 'function' ? async (name) => require(name) : (name) => import(name);

@@ -2,9 +2,10 @@
  * Which way a log runs and how far reading has come in it, in event time: the reading
  * clock. Exports are often newest first (a query sorted descending) or shuffled within
  * minutes (several API servers' logs merged); what the aggregator keeps to count such
- * input right — the tombstones of watches whose completion came before their start — is
- * kept for a window of event time around the clock, and an event further out of order
- * than that window is counted here, so the pane can say so.
+ * input right — the tombstones of watches whose completion came before their start, the
+ * hashes of events seen (duplicates.ts) — is kept for a window of event time around the
+ * clock, and an event further out of order than that window is counted here, so the
+ * pane can say so.
  *
  * Shipped to the audit worker (README.md: the worker kernel).
  */
@@ -65,6 +66,17 @@ export class ReadingClock {
 		if (this.direction > 0) return to < this.high - ReadingClock.windowMs;
 		if (this.direction < 0) return from > this.low + ReadingClock.windowMs;
 		return false;
+	}
+
+	/**
+	 * The time to keep what is read now at time `t` for: `t`, or where the clock is when
+	 * `t` has passed (an event out of order is kept a window from now, so that a repeat
+	 * read soon after it is still found).
+	 */
+	keepAt(t: number): number {
+		if (this.direction > 0 && t < this.high - ReadingClock.windowMs) return this.high;
+		if (this.direction < 0 && t > this.low + ReadingClock.windowMs) return this.low;
+		return t;
 	}
 
 	toData(): ClockState {

@@ -3,7 +3,9 @@
  * into one byte range per worker thread, rotated files go to workers whole; each worker
  * scans and aggregates its part (its script: kernel.ts), and the parts are merged in log
  * order (watch completions seen without their start resolve at the merge, the start in a
- * part before or after). Workers are
+ * part before or after). An event in two parts (a line repeated across a cut, rotated
+ * files that overlap) is counted once: each worker also reads the first 4 MiB of the next
+ * part and skips what it holds of them, which the next part counts. Workers are
  * used only when they can pay: for inputs of 192 MiB and more (each worker warms its own
  * JIT) and when at least two cores are idle (load average below the core count). If a
  * worker cannot start or fails, the caller reads in this thread instead.
@@ -24,6 +26,8 @@ interface WorkerJob {
 	gzip: boolean;
 	/** Keep watch completions without a start for the merge (every part: in a log newest first, a start may be in the next part). */
 	partial: boolean;
+	/** The first `bytes` of the next part: its events, when this part holds them too, count there only. */
+	next?: {path: string; start: number; end: number; gzip: boolean; continuing: boolean; bytes: number};
 	/** The range starts after the first line of its file (no document detection). */
 	continuing: boolean;
 	/** The last range of a file that will be followed: an unterminated last line is left alone. */
@@ -169,6 +173,10 @@ export async function readInWorkers(files: readonly string[], aggregator: AuditA
 				options: aggregator.options,
 			});
 		}
+	}
+	for (const [i, job] of jobs.entries()) {
+		const next = jobs[i + 1];
+		if (next !== undefined) job.next = {path: next.path, start: next.start, end: next.end, gzip: next.gzip, continuing: next.continuing, bytes: 4 << 20};
 	}
 	const results = await runLimited(jobs, workers);
 	for (const result of results) aggregator.merge(result.state);

@@ -1,12 +1,15 @@
 /**
  * Audit logs as real exports hand them over (issue 19): newest first, shuffled within
- * minutes. Each is made from one clean generated log of 40 minutes and must give the
- * clean log's per-client figures, in this thread and on worker threads (parts merged).
- * The reading clock and the tombstones stay bounded.
+ * minutes, every line twice, rotated files that overlap. Each is made from one clean
+ * generated log of 40 minutes and must give the clean log's per-client figures, in this
+ * thread and on worker threads (parts merged), with the repeats skipped as `duplicate`.
+ * The reading clock, the tombstones and the duplicate set stay bounded.
  */
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {gzipSync} from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
+import {DuplicateSet} from '../../source/audit/duplicates.js';
 import {ReadingClock} from '../../source/audit/order.js';
 import {snapshotOf, type AuditSnapshot} from '../../source/audit/snapshot.js';
 import {openAuditSource, type AuditSource} from '../../source/audit/source.js';
@@ -55,11 +58,12 @@ function figures(s: AuditSnapshot): unknown {
 	});
 }
 
-/** `files` (name → lines) in a directory, read in this thread and on 3 worker threads. */
+/** `files` (name → lines; a .gz name is compressed) in a directory, read in this thread and on 3 worker threads. */
 async function readBoth(t: ExecutionContext, files: Record<string, readonly string[]>): Promise<{single: AuditSnapshot; parallel: AuditSnapshot}> {
 	const dir = tempDir(t);
 	for (const [name, log] of Object.entries(files)) {
-		writeFileSync(join(dir, name), `${log.join('\n')}\n`);
+		const text = `${log.join('\n')}\n`;
+		writeFileSync(join(dir, name), name.endsWith('.gz') ? gzipSync(text) : text);
 	}
 	const single = await openAuditSource(dir, {workers: 0});
 	const parallel: AuditSource = await openAuditSource(dir, {workers: 3, minParallelBytes: 1});
@@ -125,6 +129,26 @@ test('shuffled within minutes (several API servers merged): the clean figures, r
 	t.is(parallel.outOfOrder, 0);
 });
 
+test('every line twice (an at-least-once shipper): the clean figures, each repeat skipped as duplicate', async (t) => {
+	const {figures: want} = await clean(t);
+	const {single, parallel} = await readBoth(t, {'audit.log': lines.flatMap((line) => [line, line])});
+	for (const snap of [single, parallel]) {
+		t.deepEqual(figures(snap), want);
+		t.deepEqual(snap.skippedByReason, {duplicate: lines.length});
+	}
+});
+
+test('rotated files that overlap by 150 lines (plain, or the newer compressed): the clean figures, 150 duplicates', async (t) => {
+	const {figures: want} = await clean(t);
+	for (const newer of ['audit.log', 'audit.log.gz']) {
+		const {single, parallel} = await readBoth(t, {'audit.log.1': lines.slice(0, 3000), [newer]: lines.slice(2850)});
+		t.deepEqual(figures(single), want, newer);
+		t.deepEqual(figures(parallel), want, `${newer}, workers`);
+		t.deepEqual(single.skippedByReason, {duplicate: 150});
+		t.deepEqual(parallel.skippedByReason, {duplicate: 150});
+	}
+});
+
 test('the reading clock: the direction from the first 10 minutes, then what is out of order and what has passed', (t) => {
 	const up = new ReadingClock();
 	for (const m of [0, 1, 0.5, 4, 3, 11]) up.see(start + m * 60_000);
@@ -147,6 +171,49 @@ test('the reading clock: the direction from the first 10 minutes, then what is o
 	unknown.see(start + 9 * 60_000);
 	t.is(unknown.direction, 0);
 	t.false(unknown.passed(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY), 'nothing passes before the direction is known');
+});
+
+test('the duplicate set: 64-bit hashes apart for near inputs, a repeat found within the window, memory bounded by the window', (t) => {
+	const set = new DuplicateSet();
+	const seen = new Set<string>();
+	for (let i = 0; i < 100_000; i++) {
+		set.hash(`0000${i}-aaaa-4bbb-8ccc-${String(i).padStart(12, '0')}`, i % 2 === 0 ? 'ResponseComplete' : 'ResponseStarted', start + i);
+		seen.add(`${set.hi}:${set.lo}`);
+	}
+	t.is(seen.size, 100_000);
+	const hashOf = (id: string, stage: string, at: number): string => {
+		set.hash(id, stage, at);
+		return `${set.hi}:${set.lo}`;
+	};
+	t.not(hashOf('a', 'ResponseComplete', start), hashOf('a', 'ResponseStarted', start));
+	t.not(hashOf('a', 'ResponseComplete', start), hashOf('a', 'ResponseComplete', start + 0.001), 'a microsecond apart: another request with a reused Audit-ID');
+	t.is(hashOf('a', 'ResponseComplete', start), hashOf('a', 'ResponseComplete', start));
+	// 200 minutes of 600 events a minute, oldest first and newest first: the table holds about the last 11 minutes.
+	for (const direction of [1, -1]) {
+		const clock = new ReadingClock();
+		const dups = new DuplicateSet();
+		let found = 0;
+		for (let m = 0; m < 200; m++) {
+			for (let i = 0; i < 600; i++) {
+				const at = start + direction * (m * 60_000 + i * 100);
+				dups.hash(`id-${m}-${i}`, 'ResponseComplete', at);
+				if (dups.add(dups.hi, dups.lo, at, clock)) found++;
+				clock.see(at);
+			}
+			if (m >= 20) {
+				// A repeat of an event 5 minutes back is found; one of 15 minutes back is not (its window passed).
+				const back = (minutes: number): boolean => {
+					const at = start + direction * ((m - minutes) * 60_000);
+					dups.hash(`id-${m - minutes}-0`, 'ResponseComplete', at);
+					return dups.has(dups.hi, dups.lo, clock);
+				};
+				t.true(back(5));
+				t.false(back(15));
+			}
+		}
+		t.is(found, 0);
+		t.true(dups.capacity <= 1 << 15, `${dups.capacity} slots for ~6,600 events in the window`);
+	}
 });
 
 test('tombstones last only as long as a late start may come', async (t) => {
