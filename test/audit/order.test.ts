@@ -2,10 +2,13 @@
  * Audit logs as real exports hand them over (issue 19): newest first, shuffled within
  * minutes, every line twice, rotated files that overlap. Each is made from one clean
  * generated log of 40 minutes and must give the clean log's per-client figures, in this
- * thread and on worker threads (parts merged), with the repeats skipped as `duplicate`.
- * The reading clock, the tombstones and the duplicate set stay bounded.
+ * thread and on worker threads (parts merged), with the repeats skipped as `duplicate`;
+ * an event further out of order than the window is counted and said (pane, JSON,
+ * Markdown). The reading clock, the tombstones and the duplicate set stay bounded.
  */
-import {writeFileSync} from 'node:fs';
+import {execFile} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
@@ -13,6 +16,8 @@ import {DuplicateSet} from '../../source/audit/duplicates.js';
 import {ReadingClock} from '../../source/audit/order.js';
 import {snapshotOf, type AuditSnapshot} from '../../source/audit/snapshot.js';
 import {openAuditSource, type AuditSource} from '../../source/audit/source.js';
+import {analyzeWatchers} from '../../source/findings/watchers.js';
+import {emptyState} from '../../source/model/empty-state.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
 import {Random} from '../../source/sim/random.js';
 import {rounded, tempDir} from './helpers.js';
@@ -147,6 +152,66 @@ test('rotated files that overlap by 150 lines (plain, or the newer compressed): 
 		t.deepEqual(single.skippedByReason, {duplicate: 150});
 		t.deepEqual(parallel.skippedByReason, {duplicate: 150});
 	}
+});
+
+/** The clean log with 40 events of minute 5 moved to its end (35 minutes late), every line twice. */
+function lateAndTwice(): string[] {
+	const from = lines.findIndex((line) => stageTime(line) >= start + 5 * 60_000);
+	const moved = lines.slice(from, from + 40);
+	return [...lines.slice(0, from), ...lines.slice(from + 40), ...moved].flatMap((line) => [line, line]);
+}
+
+test('events more than 10 minutes out of order are counted, and the pane says so with the duplicates', async (t) => {
+	const {single, parallel} = await readBoth(t, {'audit.log': lateAndTwice()});
+	for (const snap of [single, parallel]) {
+		t.is(snap.outOfOrder, 40);
+		t.is(snap.orderWindowMinutes, 10);
+		const header = analyzeWatchers(snap, emptyState()).header;
+		t.regex(header[0]!, /; 6\.3k lines skipped \(6\.3k duplicates\)$/);
+		t.true(header.includes('! 40 events out of order by more than 10 min: watches and repeated events near them may be counted twice'), header.join('\n'));
+	}
+	const {single: inOrder} = await readBoth(t, {'audit.log': lines});
+	t.false(
+		analyzeWatchers(inOrder, emptyState()).header.some((line) => /out of order|duplicates/.test(line)),
+		'nothing said when there is nothing to say',
+	);
+});
+
+interface Run {
+	code: number;
+	stdout: string;
+	stderr: string;
+}
+
+/** The built CLI (npm run build) with no kubeconfig anywhere: an audit-only report. */
+function bin(args: string[]): Promise<Run> {
+	const home = mkdtempSync(join(tmpdir(), 'assure-home-'));
+	const env: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: home, KUBECTL_ASSURE_STATE_DIR: home, LANG: 'C.UTF-8'};
+	return new Promise((resolve) => {
+		execFile(process.execPath, ['bin/kubectl-assure.js', ...args], {timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env}, (error, stdout, stderr) => {
+			rmSync(home, {recursive: true, force: true});
+			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
+		});
+	});
+}
+
+test('CLI: the report carries the duplicates and the events out of order (JSON, Markdown)', async (t) => {
+	const path = join(tempDir(t), 'audit.log');
+	writeFileSync(path, `${lateAndTwice().join('\n')}\n`);
+	const json = await bin(['--audit-log', path, '-o', 'json']);
+	t.is(json.code, 0, json.stderr);
+	const report = JSON.parse(json.stdout) as {
+		audit: {events: number; skipped: number; skippedBy: Record<string, number>; outOfOrder: number};
+		panes: {watchers: {header: string[]}};
+	};
+	t.like(report.audit, {events: 6329, skipped: 6329, skippedBy: {duplicate: 6329}, outOfOrder: 40});
+	t.regex(report.panes.watchers.header[0]!, /\(6\.3k duplicates\)$/);
+	const markdown = await bin(['--audit-log', path, '-o', 'markdown']);
+	t.is(markdown.code, 0, markdown.stderr);
+	t.regex(
+		markdown.stdout,
+		/^Audit log .*audit\.log: 6329 events read, 6329 lines skipped \(duplicate 6329\)\. 40 events out of order by more than 10 min: watches and repeated events near them may be counted twice\.$/m,
+	);
 });
 
 test('the reading clock: the direction from the first 10 minutes, then what is out of order and what has passed', (t) => {
