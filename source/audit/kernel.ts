@@ -47,13 +47,13 @@ const driver = `
 async function run(job, fs, zlib, isAscii) {
 	const {AuditAggregator, LineDecoder, ByteLineFeeder, ControlFinder, gzipProblem} = auditKernel;
 	const agg = new AuditAggregator({...job.options, partial: job.partial});
-	if (job.next) await readNext(job.next, agg, fs, zlib, isAscii);
 	const decoder = new LineDecoder(agg);
 	if (job.continuing) decoder.continuing(); else decoder.begin();
 	const feeder = new ByteLineFeeder(decoder, isAscii, ControlFinder.create(1 << 22), 1 << 22);
 	let consumed = -1;
 	let problem;
 	if (job.gzip) {
+		if (job.next) await readNext(job.next, agg, fs, zlib, isAscii);
 		// A .gz cut short or corrupt: what came before counts, the rest is one skip and one problem line.
 		const file = fs.createReadStream(job.path);
 		const gunzip = file.pipe(zlib.createGunzip());
@@ -76,9 +76,15 @@ async function run(job, fs, zlib, isAscii) {
 		try {
 			let pos = job.start;
 			const end = job.end < 0 ? fs.fstatSync(fd).size : job.end;
+			// The next part's first bytes are read before this part's last as many (the code warm by then, not at the start).
+			let ahead = job.next ? Math.max(pos, end - job.next.bytes) : -1;
 			while (pos < end) {
+				if (ahead >= 0 && pos >= ahead) {
+					await readNext(job.next, agg, fs, zlib, isAscii);
+					ahead = -1;
+				}
 				const t = feeder.target();
-				const n = fs.readSync(fd, t.buffer, t.offset, Math.min(t.length, end - pos), pos);
+				const n = fs.readSync(fd, t.buffer, t.offset, Math.min(t.length, (ahead >= 0 ? ahead : end) - pos), pos);
 				if (n === 0) break;
 				pos += n;
 				feeder.commit(n);
@@ -98,10 +104,10 @@ async function run(job, fs, zlib, isAscii) {
 }
 // The first bytes of the next part: its events, when this part holds them too, are counted there (see parallel.ts).
 async function readNext(next, agg, fs, zlib, isAscii) {
-	const {LineDecoder, ByteLineFeeder} = auditKernel;
+	const {LineDecoder, ByteLineFeeder, ControlFinder} = auditKernel;
 	const decoder = new LineDecoder({record: (r) => agg.expectLater(r), skip: () => undefined});
 	if (next.continuing) decoder.continuing(); else decoder.begin();
-	const feeder = new ByteLineFeeder(decoder, isAscii, null, 1 << 20, next.bytes);
+	const feeder = new ByteLineFeeder(decoder, isAscii, ControlFinder.create(1 << 20), 1 << 20);
 	let bytes = 0;
 	try {
 		if (next.gzip) {

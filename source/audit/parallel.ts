@@ -5,7 +5,8 @@
  * order (watch completions seen without their start resolve at the merge, the start in a
  * part before or after). An event in two parts (a line repeated across a cut, rotated
  * files that overlap) is counted once: each worker also reads the first 4 MiB of the next
- * part and skips what it holds of them, which the next part counts. Workers are
+ * part, and what its own last 4 MiB (all of a compressed file) hold of them is skipped
+ * there and counted in the next part. Workers are
  * used only when they can pay: for inputs of 192 MiB and more (each worker warms its own
  * JIT) and when at least two cores are idle (load average below the core count). If a
  * worker cannot start or fails, the caller reads in this thread instead.
@@ -26,7 +27,7 @@ interface WorkerJob {
 	gzip: boolean;
 	/** Keep watch completions without a start for the merge (every part: in a log newest first, a start may be in the next part). */
 	partial: boolean;
-	/** The first `bytes` of the next part: its events, when this part holds them too, count there only. */
+	/** The first `bytes` of the next part: its events, when this part's last `bytes` (all of a .gz) hold them too, count there only. */
 	next?: {path: string; start: number; end: number; gzip: boolean; continuing: boolean; bytes: number};
 	/** The range starts after the first line of its file (no document detection). */
 	continuing: boolean;
