@@ -88,10 +88,11 @@ export async function openAuditFeed(options: AuditFeedOptions): Promise<AuditFee
 				return '';
 		}
 	};
-	const skipped = (): Pick<NonNullable<HeaderInfo['audit']>, 'records' | 'skipped' | 'skippedBy'> => ({
+	const skipped = (): Pick<NonNullable<HeaderInfo['audit']>, 'records' | 'skipped' | 'skippedBy' | 'outOfOrder'> => ({
 		records: aggregator.events,
 		skipped: [...aggregator.skipped.values()].reduce((n, v) => n + v, 0),
 		skippedBy: Object.fromEntries([...aggregator.skipped].sort(([a], [b]) => a.localeCompare(b))),
+		outOfOrder: aggregator.clock.outOfOrder,
 	});
 	return {
 		aggregator,

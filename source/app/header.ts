@@ -13,7 +13,16 @@ export interface HeaderInfo {
 	/** ms since the last watch event or bookmark (or a reflector's LIST); /metrics polls and other answers do not count. */
 	lastEventAgeMs?: number;
 	readOnly: boolean;
-	audit?: {source: string; lagMs?: number; records: number; skipped: number; skippedBy?: Record<string, number>; problems?: readonly string[]};
+	audit?: {
+		source: string;
+		lagMs?: number;
+		records: number;
+		skipped: number;
+		skippedBy?: Record<string, number>;
+		/** Events read more than 10 minutes of event time out of order (counted, but watches and repeats near them may be counted twice). */
+		outOfOrder?: number;
+		problems?: readonly string[];
+	};
 	namespace?: string;
 	syncing: boolean;
 }

@@ -2,16 +2,22 @@
  * The audit aggregator: where each record is counted, once. A request counts at
  * ResponseComplete (or Panic); a watch at ResponseStarted (then open, in one map bounded by
  * the watches' timeouts), its ResponseComplete (same auditID) only closing it; formats
- * without stages (GKE) count every entry. Per-client counts are in client.ts, the worst
- * URIs in uris.ts, the view at a moment in snapshot.ts. Aggregators of consecutive parts of
- * a log merge exactly (see parallel.ts): a part's watch completions whose start was not in
- * it wait for the merge.
+ * without stages (GKE) count every entry. In any order within 10 minutes of event time
+ * (order.ts): a watch completion read before its start counts the watch and leaves a
+ * tombstone, so the late start is not counted again; an event read again (same auditID,
+ * stage and time: duplicates.ts) is skipped as `duplicate`. Per-client counts are in
+ * client.ts, the worst URIs in uris.ts, the view at a moment in snapshot.ts. Aggregators of
+ * consecutive parts of a log merge exactly (see parallel.ts): a part's watch completions
+ * whose start was not in it wait for the merge, where the start may come from a part
+ * before or after.
  *
  * Shipped to the audit worker (README.md: the worker kernel).
  */
 import {ClientState, Field, LatencyHistogram, MinuteRing, normalCallerLabel, userAgentProduct, Verbs, type ClientData} from './client.js';
 import type {SkipReason} from './record-sink.js';
 import type {AuditRecord} from './audit-record.js';
+import {DuplicateSet, type DuplicateState} from './duplicates.js';
+import {ReadingClock, type ClockState} from './order.js';
 import {detachRecord, detachText} from './record.js';
 import {WorstUris, type UriStat} from './uris.js';
 
@@ -32,11 +38,12 @@ export interface AggregateOptions {
 	sinceMs?: number;
 	/** Distinct clients kept; later ones are pooled as "(other clients)". Default 5000. */
 	maxClients?: number;
-	/** Open watches tracked; default 1,000,000. */
+	/** Open watches tracked, and tombstones; default 1,000,000 each. */
 	maxOpenWatches?: number;
 	/**
-	 * This aggregator reads a part of a log that is not the first: watch completions whose
-	 * start is not in this part are kept aside until merged after the earlier parts.
+	 * This aggregator reads a part of a log: watch completions whose start is not in this
+	 * part are kept aside until merged with the other parts (the start may be in a part
+	 * before, or after when the log runs newest first).
 	 */
 	partial?: boolean;
 }
@@ -55,6 +62,9 @@ export interface AggregatorState {
 	clients: ClientData[];
 	open: [string, OpenWatch][];
 	deferred: AuditRecord[];
+	tombstones: [string, number][];
+	clock: ClockState;
+	duplicates: DuplicateState;
 	uris: [string, UriStat][];
 	globalMinute: Int32Array;
 	globalVerbs: Float64Array;
@@ -82,8 +92,27 @@ export class AuditAggregator {
 	readonly byUser = new Map<string, Map<string, ClientState>>();
 	readonly clients = new Map<string, ClientState>();
 	readonly open = new Map<string, OpenWatch>();
-	/** Watch completions whose start may be in an earlier part (partial mode). */
-	readonly deferred: AuditRecord[] = [];
+	/**
+	 * Watch completions whose start may be in another part: in partial mode those read
+	 * without their start; when merging, those of the parts merged whose start was in none
+	 * of them yet (settle() counts what is left).
+	 */
+	private readonly held = new Map<string, AuditRecord>();
+	/** Held completions whose auditID was held already (a client may reuse an Audit-ID): never matched. */
+	private readonly heldAgain: AuditRecord[] = [];
+	/**
+	 * Watches counted at a completion read before their start: auditID → the time the
+	 * request was received. The start, when it comes within the window, is not counted.
+	 */
+	readonly tombstones = new Map<string, number>();
+	/** Where the clock was when the tombstones were last swept. */
+	private sweptAt = Number.NaN;
+	/** Which way the log runs and how far reading has come; events out of order beyond its window. */
+	readonly clock = new ReadingClock();
+	/** The events read within the clock's window, to skip them when read again. */
+	readonly duplicates = new DuplicateSet();
+	/** In partial mode, the events the next part begins with (expectLater): a copy of one here is skipped, the next part counts it. */
+	private later: DuplicateSet | undefined;
 	readonly uris = new WorstUris();
 	/** Cluster-wide requests per verb per minute (sparklines): the minute of each slot, the verbs' counts per slot. */
 	readonly globalMinutes: MinuteRing;
@@ -116,7 +145,33 @@ export class AuditAggregator {
 		this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
 	}
 
+	/**
+	 * A record the next part of the log (read by another worker) begins with: when this
+	 * part holds the same event too, this part skips it as a duplicate and the next one
+	 * counts it (see parallel.ts). Counts nothing.
+	 */
+	expectLater(r: AuditRecord): void {
+		const t = Number.isFinite(r.stageMs) ? r.stageMs : r.receivedMs;
+		if (r.auditID === '' || !Number.isFinite(t)) return;
+		this.later ??= new DuplicateSet();
+		const d = this.later;
+		d.hash(r.auditID, r.stage, t);
+		d.add(d.hi, d.lo, t);
+	}
+
 	record(r: AuditRecord): void {
+		const t = Number.isFinite(r.stageMs) ? r.stageMs : r.receivedMs;
+		if (r.auditID !== '' && Number.isFinite(t)) {
+			const d = this.duplicates;
+			d.hash(r.auditID, r.stage, t);
+			if ((this.later !== undefined && this.later.has(d.hi, d.lo)) || d.add(d.hi, d.lo, t, this.clock)) {
+				this.skip('duplicate');
+				return;
+			}
+		}
+		const clock = this.clock;
+		clock.see(t);
+		if (this.tombstones.size > 0 && clock.direction !== 0 && !(Math.abs(clock.now() - this.sweptAt) < 60_000)) this.sweep();
 		this.events++;
 		if (r.format === this.runFormat) {
 			this.runCount++;
@@ -125,7 +180,6 @@ export class AuditAggregator {
 			this.runFormat = r.format;
 			this.runCount = 1;
 		}
-		const t = Number.isFinite(r.stageMs) ? r.stageMs : r.receivedMs;
 		if (t < this.options.sinceMs) {
 			this.outsideWindow++;
 			return;
@@ -136,6 +190,16 @@ export class AuditAggregator {
 		if (r.verb === 'watch') {
 			if (stage === 'ResponseStarted') {
 				if (this.open.has(r.auditID)) return;
+				// Its completion was read first: the watch is counted already.
+				if (this.tombstones.delete(r.auditID)) return;
+				if (this.options.partial) {
+					const complete = this.held.get(r.auditID);
+					if (complete !== undefined) {
+						this.held.delete(r.auditID);
+						this.orphanComplete(complete);
+						return;
+					}
+				}
 				const client = this.client(r);
 				this.count(client, r, true);
 				if (this.open.size >= this.options.maxOpenWatches) this.expire(t);
@@ -156,10 +220,11 @@ export class AuditAggregator {
 					return;
 				}
 				if (this.options.partial) {
-					this.deferred.push(detachRecord(r));
+					this.hold(detachRecord(r));
 					return;
 				}
 				this.orphanComplete(r);
+				this.tombstone(r);
 				return;
 			}
 			if (stage === '') {
@@ -174,6 +239,33 @@ export class AuditAggregator {
 			return;
 		}
 		this.ignoredStages++;
+	}
+
+	/** Keeps a watch completion for a start in another part. */
+	private hold(r: AuditRecord): void {
+		if (this.held.has(r.auditID)) this.heldAgain.push(r);
+		else this.held.set(r.auditID, r);
+	}
+
+	/**
+	 * After a watch was counted at its completion: its start, if it comes later (a log
+	 * newest first, or shuffled), is not counted again — as long as it comes before the
+	 * reading clock has moved the window past the time the request was received (its
+	 * start is logged right after, within a minute allowed).
+	 */
+	private tombstone(r: AuditRecord): void {
+		if (r.auditID === '') return;
+		const received = Number.isFinite(r.receivedMs) ? r.receivedMs : r.stageMs;
+		if (!Number.isFinite(received) || this.clock.passed(received, received + 60_000)) return;
+		if (this.tombstones.size >= this.options.maxOpenWatches) this.sweep();
+		if (this.tombstones.size < this.options.maxOpenWatches) this.tombstones.set(detachText(r.auditID), received);
+	}
+
+	/** Drops the tombstones whose start can no longer come within the window. */
+	private sweep(): void {
+		const clock = this.clock;
+		this.sweptAt = clock.now();
+		for (const [id, received] of this.tombstones) if (clock.passed(received, received + 60_000)) this.tombstones.delete(id);
 	}
 
 	/** A watch completion whose start is not in the log: counted now, with its lifetime. */
@@ -366,7 +458,10 @@ export class AuditAggregator {
 			skipped: [...this.skipped],
 			clients: [...this.clients.values()].map((c) => c.toData()),
 			open: [...this.open],
-			deferred: this.deferred,
+			deferred: [...this.held.values(), ...this.heldAgain],
+			tombstones: [...this.tombstones],
+			clock: this.clock.toData(),
+			duplicates: this.duplicates.toData(this.clock),
 			uris: this.uris.entries(),
 			globalMinute: this.globalMinutes.held,
 			globalVerbs: this.globalVerbs,
@@ -375,8 +470,11 @@ export class AuditAggregator {
 
 	/**
 	 * Adds the state of the aggregator of the *next* part of the same log (or of another
-	 * log read after this one): its deferred watch completions close this part's open
-	 * watches, or count as watches opened before the log started.
+	 * log read after this one): its deferred watch completions close the open watches of
+	 * the parts merged before, or wait for a start in a part merged after (a log newest
+	 * first); what still waits when all parts are merged counts, at settle(), as watches
+	 * opened before the log started. Every part should be read partial (the first too, when
+	 * the log may run newest first: its completions may find their start in the next part).
 	 */
 	merge(state: AggregatorState): void {
 		this.events += state.events;
@@ -397,18 +495,29 @@ export class AuditAggregator {
 			}
 			mine.add(c);
 		}
+		this.clock.merge(state.clock);
+		this.duplicates.merge(state.duplicates, this.clock);
 		for (const r of state.deferred) {
 			const ow = this.open.get(r.auditID);
 			if (ow !== undefined) {
 				this.open.delete(r.auditID);
 				this.closeWatch(ow, r);
-			} else if (this.options.partial) {
-				this.deferred.push(r);
 			} else {
-				this.orphanComplete(r);
+				this.hold(r);
 			}
 		}
-		for (const [id, ow] of state.open) if (!this.open.has(id)) this.open.set(id, ow);
+		for (const [id, ow] of state.open) {
+			// Its completion was in a part before (a log newest first): counted once, closed.
+			const complete = this.held.get(id);
+			if (complete !== undefined) {
+				this.held.delete(id);
+				this.closeWatch(ow, complete);
+			} else if (!this.open.has(id)) {
+				this.open.set(id, ow);
+			}
+		}
+		for (const [id, received] of state.tombstones)
+			if (!this.clock.passed(received, received + 60_000) && this.tombstones.size < this.options.maxOpenWatches) this.tombstones.set(id, received);
 		this.uris.merge(state.uris);
 		const verbs = Verbs.names.length;
 		for (let s = 0; s < state.globalMinute.length; s++) {
@@ -419,6 +528,21 @@ export class AuditAggregator {
 				if (n > 0) this.addGlobal(minute, v, n);
 			}
 		}
+	}
+
+	/**
+	 * After the last merge: the watch completions still waiting for a start count as
+	 * watches opened before the log started (in partial mode they keep waiting, for the
+	 * aggregator they are merged into).
+	 */
+	settle(): void {
+		if (this.options.partial) return;
+		for (const r of [...this.held.values(), ...this.heldAgain]) {
+			this.orphanComplete(r);
+			this.tombstone(r);
+		}
+		this.held.clear();
+		this.heldAgain.length = 0;
 	}
 
 	private addGlobal(minute: number, verb: number, n: number): void {

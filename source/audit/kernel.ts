@@ -8,12 +8,14 @@
 import {aggregateKernel, AuditAggregator} from './aggregate.js';
 import {clientKernel} from './client.js';
 import {ControlFinder, controlFinderKernel} from './control-finder.js';
+import {duplicatesKernel} from './duplicates.js';
 import {eventFieldsKernel} from './event-fields.js';
 import {ByteLineFeeder, feederKernel} from './feeder.js';
 import {fieldsKernel} from './fields.js';
 import {formatsKernel, LineDecoder} from './formats.js';
 import {goLayoutKernel} from './go-layout.js';
 import {jsonScanKernel} from './json-scan.js';
+import {orderKernel} from './order.js';
 import {gzipProblem, readingKernel} from './reading.js';
 import {recordKernel} from './record.js';
 import {scanCursorKernel} from './scan-cursor.js';
@@ -40,6 +42,8 @@ const kernelLists = [
 	shapeGkeKernel,
 	clientKernel,
 	urisKernel,
+	orderKernel,
+	duplicatesKernel,
 	aggregateKernel,
 	controlFinderKernel,
 	feederKernel,
@@ -57,6 +61,7 @@ async function run(job, fs, zlib, isAscii) {
 	let consumed = -1;
 	let problem;
 	if (job.gzip) {
+		if (job.next) await readNext(job.next, agg, fs, zlib, isAscii);
 		// A .gz cut short or corrupt: what came before counts, the rest is one skip and one problem line.
 		const file = fs.createReadStream(job.path);
 		const gunzip = file.pipe(zlib.createGunzip());
@@ -79,9 +84,15 @@ async function run(job, fs, zlib, isAscii) {
 		try {
 			let pos = job.start;
 			const end = job.end < 0 ? fs.fstatSync(fd).size : job.end;
+			// The next part's first bytes are read before this part's last as many (the code warm by then, not at the start).
+			let ahead = job.next ? Math.max(pos, end - job.next.bytes) : -1;
 			while (pos < end) {
+				if (ahead >= 0 && pos >= ahead) {
+					await readNext(job.next, agg, fs, zlib, isAscii);
+					ahead = -1;
+				}
 				const t = feeder.target();
-				const n = fs.readSync(fd, t.buffer, t.offset, Math.min(t.length, end - pos), pos);
+				const n = fs.readSync(fd, t.buffer, t.offset, Math.min(t.length, (ahead >= 0 ? ahead : end) - pos), pos);
 				if (n === 0) break;
 				pos += n;
 				feeder.commit(n);
@@ -98,6 +109,49 @@ async function run(job, fs, zlib, isAscii) {
 		feeder.end();
 	}
 	return {state: agg.exportState(), consumed, problem};
+}
+// The first bytes of the next part: its events, when this part holds them too, are counted there (see parallel.ts).
+async function readNext(next, agg, fs, zlib, isAscii) {
+	const {LineDecoder, ByteLineFeeder, ControlFinder} = auditKernel;
+	const decoder = new LineDecoder({record: (r) => agg.expectLater(r), skip: () => undefined});
+	if (next.continuing) decoder.continuing(); else decoder.begin();
+	const feeder = new ByteLineFeeder(decoder, isAscii, ControlFinder.create(1 << 20), 1 << 20);
+	let bytes = 0;
+	try {
+		if (next.gzip) {
+			const file = fs.createReadStream(next.path);
+			const gunzip = file.pipe(zlib.createGunzip());
+			try {
+				for await (const chunk of gunzip) {
+					feeder.push(chunk.subarray(0, Math.max(0, next.bytes - bytes)));
+					bytes += chunk.length;
+					if (bytes >= next.bytes) break;
+				}
+			} finally {
+				gunzip.destroy();
+				file.destroy();
+			}
+		} else {
+			const fd = fs.openSync(next.path, 'r');
+			try {
+				let pos = next.start;
+				const end = Math.min(next.end < 0 ? fs.fstatSync(fd).size : next.end, next.start + next.bytes);
+				while (pos < end) {
+					const t = feeder.target();
+					const n = fs.readSync(fd, t.buffer, t.offset, Math.min(t.length, end - pos), pos);
+					if (n === 0) break;
+					pos += n;
+					feeder.commit(n);
+				}
+			} finally {
+				fs.closeSync(fd);
+			}
+		}
+	} catch {
+		// What could not be read of the next part is read (and said) by its own worker.
+	}
+	// A line cut at the end of what was read is not an event of the next part's beginning.
+	feeder.discardPartial();
 }
 // CommonJS eval (the usual case) has require; an ES-module eval (--input-type=module) needs import().
 const load = typeof require === 'function' ? async (name) => require(name) : (name) => import(name);

@@ -2,7 +2,11 @@
  * Reading an audit log on several cores: a large plain file is cut at line boundaries
  * into one byte range per worker thread, rotated files go to workers whole; each worker
  * scans and aggregates its part (its script: kernel.ts), and the parts are merged in log
- * order (watch completions seen before their start resolve at the merge). Workers are
+ * order (watch completions seen without their start resolve at the merge, the start in a
+ * part before or after). An event in two parts (a line repeated across a cut, rotated
+ * files that overlap) is counted once: each worker also reads the first 4 MiB of the next
+ * part, and what its own last 4 MiB (all of a compressed file) hold of them is skipped
+ * there and counted in the next part. Workers are
  * used only when they can pay: for inputs of 192 MiB and more (each worker warms its own
  * JIT) and when at least two cores are idle (load average below the core count). If a
  * worker cannot start or fails, the caller reads in this thread instead.
@@ -21,8 +25,10 @@ interface WorkerJob {
 	/** Exclusive; -1 = to the end. */
 	end: number;
 	gzip: boolean;
-	/** Not the first part of the log: keep watch completions without a start for the merge. */
+	/** Keep watch completions without a start for the merge (every part: in a log newest first, a start may be in the next part). */
 	partial: boolean;
+	/** The first `bytes` of the next part: its events, when this part's last `bytes` (all of a .gz) hold them too, count there only. */
+	next?: {path: string; start: number; end: number; gzip: boolean; continuing: boolean; bytes: number};
 	/** The range starts after the first line of its file (no document detection). */
 	continuing: boolean;
 	/** The last range of a file that will be followed: an unterminated last line is left alone. */
@@ -162,15 +168,20 @@ export async function readInWorkers(files: readonly string[], aggregator: AuditA
 				start: points[i]!,
 				end: last ? -1 : points[i + 1]!,
 				gzip,
-				partial: jobs.length > 0,
+				partial: true,
 				continuing: i > 0,
 				keepPartial: follow && last,
 				options: aggregator.options,
 			});
 		}
 	}
+	for (const [i, job] of jobs.entries()) {
+		const next = jobs[i + 1];
+		if (next !== undefined) job.next = {path: next.path, start: next.start, end: next.end, gzip: next.gzip, continuing: next.continuing, bytes: 4 << 20};
+	}
 	const results = await runLimited(jobs, workers);
 	for (const result of results) aggregator.merge(result.state);
+	aggregator.settle();
 	const resumeAt = jobs.at(-1)?.keepPartial ? results.at(-1)!.consumed : undefined;
 	const problems = results.flatMap((r) => (r.problem === undefined ? [] : [r.problem]));
 	return {workers: Math.min(workers, jobs.length), problems, ...(resumeAt === undefined ? {} : {resumeAt})};

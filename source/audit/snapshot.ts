@@ -2,11 +2,13 @@
  * The view of an aggregator at a moment, as the watchers pane and the report read it: per
  * client its windows (last 1, 5 and 15 minutes and the whole log, rates per minute of the
  * time covered), latency quantiles, per-minute series and worst URIs; the cluster-wide
- * series; what was skipped, and what the log's formats cannot tell.
+ * series; what was skipped, how many events came further out of order than the
+ * aggregator can count right, and what the log's formats cannot tell.
  */
 import type {AuditAggregator} from './aggregate.js';
 import {Field, LatencyHistogram, Verbs, type ClientState, type MinuteRing} from './client.js';
 import type {AuditFormat} from './audit-record.js';
+import {ReadingClock} from './order.js';
 import {unavailableMeasures} from './record.js';
 import type {UriStat} from './uris.js';
 
@@ -86,6 +88,9 @@ export interface AuditSnapshot {
 	skippedByReason: Record<string, number>;
 	ignoredStages: number;
 	outsideWindow: number;
+	/** Events read more than `orderWindowMinutes` out of order: watches and duplicates near them may be counted twice. */
+	outOfOrder: number;
+	orderWindowMinutes: number;
 	formats: Record<string, number>;
 	/** Measures the formats seen cannot provide. */
 	unavailable: string[];
@@ -194,10 +199,12 @@ function seriesOf(minutes: MinuteRing, verbSlots: Float64Array, nowMinute: numbe
 }
 
 /**
- * The view of an aggregator at a moment: per-client windows, series and worst URIs. Open
- * watches past their deadline are expired first.
+ * The view of an aggregator at a moment: per-client windows, series and worst URIs. Watch
+ * completions of merged parts still waiting for a start count as opened before the log
+ * (settle), and open watches past their deadline are expired first.
  */
 export function snapshotOf(agg: AuditAggregator, options: SnapshotOptions = {}): AuditSnapshot {
+	agg.settle();
 	const hasEvents = Number.isFinite(agg.lastMs);
 	const nowMs = options.nowMs ?? (hasEvents ? agg.lastMs : Date.now());
 	agg.expire(nowMs);
@@ -274,6 +281,8 @@ export function snapshotOf(agg: AuditAggregator, options: SnapshotOptions = {}):
 		skippedByReason,
 		ignoredStages: agg.ignoredStages,
 		outsideWindow: agg.outsideWindow,
+		outOfOrder: agg.clock.outOfOrder,
+		orderWindowMinutes: ReadingClock.windowMs / 60_000,
 		formats,
 		unavailable: unavailableMeasures(agg.formatCounts().keys() as Iterable<AuditFormat>),
 		watchesOpen: clients.reduce((a, c) => a + c.watchesOpen, 0),

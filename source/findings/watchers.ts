@@ -158,9 +158,14 @@ export function analyzeWatchers(snapshot: AuditSnapshot, state: ClusterState, op
 	const windowName = options.window ?? 'all';
 	const header: string[] = [];
 	const span = Number.isFinite(snapshot.firstMs) && Number.isFinite(snapshot.lastMs) ? (snapshot.lastMs - snapshot.firstMs) / 60_000 : 0;
+	const duplicates = snapshot.skippedByReason.duplicate ?? 0;
 	header.push(
-		`${formatCount(snapshot.requests)} requests from ${snapshot.clients.length} clients over ${span.toFixed(span < 10 ? 1 : 0)} min${options.source ? ` (${options.source})` : ''}; window ${windowName === 'all' ? 'whole log' : `last ${windowName}`}; ${formatCount(snapshot.watchesOpen)} watches open; ${formatCount(snapshot.skipped)} lines skipped`,
+		`${formatCount(snapshot.requests)} requests from ${snapshot.clients.length} clients over ${span.toFixed(span < 10 ? 1 : 0)} min${options.source ? ` (${options.source})` : ''}; window ${windowName === 'all' ? 'whole log' : `last ${windowName}`}; ${formatCount(snapshot.watchesOpen)} watches open; ${formatCount(snapshot.skipped)} lines skipped${duplicates > 0 ? ` (${formatCount(duplicates)} duplicates)` : ''}`,
 	);
+	if (snapshot.outOfOrder > 0)
+		header.push(
+			`! ${formatCount(snapshot.outOfOrder)} events out of order by more than ${snapshot.orderWindowMinutes} min: watches and repeated events near them may be counted twice`,
+		);
 	if (snapshot.unavailable.length > 0) header.push(`unavailable from this log format: ${snapshot.unavailable.join('; ')}`);
 	const assessed = snapshot.clients.map((client) => assessClient(client, windowName)).sort((a, b) => b.score - a.score);
 	const findings: Finding[] = [];

@@ -10,6 +10,7 @@ import {Document as YamlDocument, visit as visitYaml} from 'yaml';
 import type {Views} from '../app/controller.js';
 import type {HeaderInfo} from '../app/header.js';
 import {missing} from '../app/coverage.js';
+import {ReadingClock} from '../audit/order.js';
 import {describeEvidence} from '../findings/evidence.js';
 import {type Finding, type InputStatus, PANES, type Pane, type PaneView, SEVERITY_RANK, type Severity, severityAtLeast, subjectText} from '../model/finding.js';
 import {sanitize} from '../text/sanitize.js';
@@ -45,7 +46,7 @@ export interface Report {
 	/** Findings by severity; the panes that lack an input (incomplete) and those that have no data at all. */
 	summary: {critical: number; warning: number; info: number; incomplete: Pane[]; noData: Pane[]};
 	/** With --audit-log: what was read, what was skipped (by reason) and what could not be read. */
-	audit?: {source: string; events: number; skipped: number; skippedBy: Record<string, number>; problems: readonly string[]};
+	audit?: {source: string; events: number; skipped: number; skippedBy: Record<string, number>; outOfOrder: number; problems: readonly string[]};
 	/** The panes asked for (--panes; all by default). */
 	panes: Partial<Record<Pane, ReportPane>>;
 	findings: Finding[];
@@ -95,6 +96,7 @@ export function buildReport(views: Views, header: HeaderInfo, options: {generate
 						events: header.audit.records,
 						skipped: header.audit.skipped,
 						skippedBy: header.audit.skippedBy ?? {},
+						outOfOrder: header.audit.outOfOrder ?? 0,
 						problems: header.audit.problems ?? [],
 					},
 				}
@@ -301,8 +303,12 @@ export function renderMarkdown(report: Report): string {
 		const reasons = Object.entries(report.audit.skippedBy)
 			.map(([reason, n]) => `${md(reason)} ${n}`)
 			.join(', ');
+		const late =
+			report.audit.outOfOrder > 0
+				? ` ${report.audit.outOfOrder} events out of order by more than ${ReadingClock.windowMs / 60_000} min: watches and repeated events near them may be counted twice.`
+				: '';
 		lines.push(
-			`Audit log ${md(report.audit.source)}: ${report.audit.events} events read, ${report.audit.skipped} lines skipped${reasons ? ` (${reasons})` : ''}.`,
+			`Audit log ${md(report.audit.source)}: ${report.audit.events} events read, ${report.audit.skipped} lines skipped${reasons ? ` (${reasons})` : ''}.${late}`,
 		);
 		for (const problem of report.audit.problems) lines.push(`- ${md(problem, {block: true})}`);
 		lines.push('');

@@ -111,7 +111,9 @@ test('the kernel script runs alone (no imports, no outer scope) and reads every 
 	const alone = runAlone(kernelSource());
 	const local = here();
 	t.deepEqual(rounded(snapshotOf(alone)), rounded(snapshotOf(local)));
-	t.is(snapshotOf(local).events, 321);
+	// The mixed-shapes fixture holds 13 of its events twice, in other wrappers: each is read once.
+	t.is(snapshotOf(local).events, 308);
+	t.is(snapshotOf(local).skippedByReason.duplicate, 13);
 });
 
 test('the same in an esbuild bundle, minified (names renamed) and with keepNames', async (t) => {

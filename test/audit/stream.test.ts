@@ -135,8 +135,9 @@ test('a FIFO without a writer: the feed opens at once and holds no thread; a slo
 test('report mode over a FIFO reads it to its end and gives the same numbers as the same file', async (t) => {
 	const dir = tempDir(t);
 	const file = join(dir, 'audit.log');
-	// A last line without a newline counts too.
-	writeFileSync(file, `${lines.join('\n')}\nnot an audit event\n${lines[0]}`);
+	// A last line without a newline counts too (an event of its own: a repeat of one read is a duplicate).
+	const last = lines[0]!.replace(/"auditID":"[^"]*"/, '"auditID":"00000000-0000-4000-8000-00000000ffff"');
+	writeFileSync(file, `${lines.join('\n')}\nnot an audit event\n${last}`);
 	const path = fifo(t);
 	const writer = slowWriter(t, file, path, 200, 10);
 	const fromFifo = await openAuditFeed({path, follow: false, stdin: process.stdin});
