@@ -6,9 +6,7 @@
  * an event further out of order than the window is counted and said (pane, JSON,
  * Markdown). The reading clock, the tombstones and the duplicate set stay bounded.
  */
-import {execFile} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
@@ -21,6 +19,7 @@ import {emptyState} from '../../source/model/empty-state.js';
 import {AuditTraffic, defaultTrafficSpec} from '../../source/sim/audit-traffic.js';
 import {Random} from '../../source/sim/random.js';
 import {rounded, tempDir} from './helpers.js';
+import {type CliRun, runCli} from '../helpers/cli.js';
 
 const start = Date.UTC(2026, 2, 10, 14, 0, 0);
 /** 6329 events in stage-time order: watches of 1 to 10 minutes as start/complete pairs, some open before the log or after it. */
@@ -177,22 +176,11 @@ test('events more than 10 minutes out of order are counted, and the pane says so
 	);
 });
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
+type Run = CliRun;
 
 /** The built CLI (npm run build) with no kubeconfig anywhere: an audit-only report. */
 function bin(args: string[]): Promise<Run> {
-	const home = mkdtempSync(join(tmpdir(), 'assure-home-'));
-	const env: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: home, KUBECTL_ASSURE_STATE_DIR: home, LANG: 'C.UTF-8'};
-	return new Promise((resolve) => {
-		execFile(process.execPath, ['bin/kubectl-assure.js', ...args], {timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env}, (error, stdout, stderr) => {
-			rmSync(home, {recursive: true, force: true});
-			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
-		});
-	});
+	return runCli(args, {isolated: true});
 }
 
 test('CLI: the report carries the duplicates and the events out of order (JSON, Markdown)', async (t) => {

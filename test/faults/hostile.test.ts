@@ -21,7 +21,6 @@
  * missing file, exec plugin not installed): exit 2 (configuration) or 3 (unreachable or
  * unauthorized), exactly one line on stderr, no stack trace, no token, key or password.
  */
-import {execFile} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -45,6 +44,7 @@ import {Screen} from '../../source/ui/screen.js';
 import {makeTheme} from '../../source/ui/theme.js';
 import {auditEventLine} from '../helpers/audit-events.js';
 import {eventually, sleep, writeKubeconfig} from '../helpers/sim.js';
+import {type CliRun, runCli} from '../helpers/cli.js';
 
 /** Every kind of hostile sequence, after a marker that survives the sanitizer. */
 const PAYLOAD = [
@@ -74,11 +74,7 @@ function found(text: string, pattern: RegExp): string[] {
 	return [...new Set([...text.matchAll(pattern)].map((m) => `U+${m[0].codePointAt(0)!.toString(16).padStart(4, '0').toUpperCase()}`))];
 }
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
+type Run = CliRun;
 
 function tempDir(): string {
 	return mkdtempSync(join(tmpdir(), 'assure-hostile-'));
@@ -86,14 +82,7 @@ function tempDir(): string {
 
 /** The built CLI with a clean environment: no kubeconfig but the one given. */
 function bin(args: string[]): Promise<Run> {
-	const home = tempDir();
-	const env: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: home, KUBECTL_ASSURE_STATE_DIR: home, LANG: 'C.UTF-8'};
-	return new Promise((resolve) => {
-		execFile(process.execPath, ['bin/kubectl-assure.js', ...args], {timeout: 120_000, maxBuffer: 256 * 1024 * 1024, env}, (error, stdout, stderr) => {
-			rmSync(home, {recursive: true, force: true});
-			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
-		});
-	});
+	return runCli(args, {isolated: true, maxBuffer: 256 * 1024 * 1024});
 }
 
 /** Pods owned by a workload of a hostile kind and name (one name 100,000 characters long), with hostile containers, labels and annotations; a hostile rescale event. */

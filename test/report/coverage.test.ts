@@ -8,24 +8,12 @@ import {execFile} from 'node:child_process';
 import test from 'ava';
 import type {Simulator} from '../../source/sim/simulator.js';
 import {tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
+import {type CliRun, runCli} from '../helpers/cli.js';
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
+type Run = CliRun;
 
 function bin(args: string[]): Promise<Run> {
-	return new Promise((resolve) => {
-		execFile(
-			process.execPath,
-			['bin/kubectl-assure.js', ...args],
-			{timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: {...process.env, KUBECTL_ASSURE_STATE_DIR: tempDir()}},
-			(error, stdout, stderr) => {
-				resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
-			},
-		);
-	});
+	return runCli(args);
 }
 
 /** A simulator where the user "nobody" authenticates with a token and RBAC holds `rules` for it (none: everything is 403). */

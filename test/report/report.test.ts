@@ -4,30 +4,18 @@
  * codes (0, 1 with --fail-on, 2 usage/configuration, 3 unreachable/unauthorized) and one
  * line on stderr for every error.
  */
-import {execFile, spawn} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {parse as parseYaml} from 'yaml';
 import {tempDir, withSim, writeKubeconfig} from '../helpers/sim.js';
+import {type CliRun, runCli} from '../helpers/cli.js';
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
+type Run = CliRun;
 
 function bin(args: string[], env: Record<string, string> = {}): Promise<Run> {
-	return new Promise((resolve) => {
-		execFile(
-			process.execPath,
-			['bin/kubectl-assure.js', ...args],
-			{timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: {...process.env, KUBECTL_ASSURE_STATE_DIR: tempDir(), ...env}},
-			(error, stdout, stderr) => {
-				resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
-			},
-		);
-	});
+	return runCli(args, {env});
 }
 
 test('-o json on the demo cluster: the document, every pane, the planted findings', async (t) => {

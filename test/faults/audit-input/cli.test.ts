@@ -2,33 +2,21 @@
  * Audit input faults through the CLI (report mode, audit log only, no cluster): a corrupted
  * log, a .gz cut short, and logs that cannot be read. Needs `npm run build`.
  */
-import {execFile} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
-import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
 import test from 'ava';
 import {tempDir} from '../../audit/helpers.js';
 import {corruptedCorpus} from './corpus.js';
 import {good} from './helpers.js';
+import {type CliRun, runCli} from '../../helpers/cli.js';
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
+type Run = CliRun;
 
 /** The built CLI with no kubeconfig anywhere: an audit-only report. */
 function bin(args: string[]): Promise<Run> {
-	const home = mkdtempSync(join(tmpdir(), 'assure-home-'));
-	const env: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: home, KUBECTL_ASSURE_STATE_DIR: home, LANG: 'C.UTF-8'};
-	return new Promise((resolve) => {
-		execFile(process.execPath, ['bin/kubectl-assure.js', ...args], {timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env}, (error, stdout, stderr) => {
-			rmSync(home, {recursive: true, force: true});
-			resolve({code: error ? Number((error as {code?: number}).code ?? 1) : 0, stdout, stderr});
-		});
-	});
+	return runCli(args, {isolated: true});
 }
 
 function watchersHeader(run: Run): string {
