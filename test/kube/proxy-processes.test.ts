@@ -20,7 +20,7 @@ import {Session} from '../../source/kube/session.js';
 import type {Simulator} from '../../source/sim/simulator.js';
 import {generateTls} from '../../source/sim/tls.js';
 import {type ProxyProcess, freePort, startMicrosocks, startTinyproxy, startTlsFront} from '../helpers/proxies.js';
-import {eventually, kubectl, tempDir, withSim} from '../helpers/sim.js';
+import {eventually, kubectl, sleep, tempDir, withSim} from '../helpers/sim.js';
 
 /** The first IPv4 address of this machine that is not loopback (environment proxies skip loopback). */
 function outsideAddress(): string {
@@ -67,6 +67,17 @@ function count(proxy: ProxyProcess, needle: string): number {
 	return proxy.log().split(needle).length - 1;
 }
 
+/** Waits until the proxy's log has not grown for 300 ms: it writes lines after the tunnel they are about. */
+async function settled(proxy: ProxyProcess): Promise<void> {
+	let last = proxy.log().length;
+	for (let quiet = 0; quiet < 3;) {
+		await sleep(100);
+		const now = proxy.log().length;
+		quiet = now === last ? quiet + 1 : 0;
+		last = now;
+	}
+}
+
 const cleanups: Array<() => Promise<void>> = [];
 test.afterEach.always(async () => {
 	while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
@@ -99,11 +110,13 @@ test.serial('HTTPS_PROXY through tinyproxy (CONNECT): we and kubectl both tunnel
 
 		// NO_PROXY: the address itself, and a CIDR holding it: both go direct.
 		for (const noProxy of [address, `${address.split('.').slice(0, 3).join('.')}.0/24`, `example.com, ${address}:${sim.port}`]) {
+			await settled(open);
 			seen = count(open, ': CONNECT ');
 			const direct = await ours(kc, {...env, NO_PROXY: noProxy});
 			t.true(direct.ok, direct.error);
 			const kubectlDirect = await theirs(kc, {...env, no_proxy: noProxy});
 			t.true(kubectlDirect.ok, kubectlDirect.stderr);
+			await settled(open);
 			t.is(count(open, ': CONNECT '), seen, `NO_PROXY=${noProxy}: neither went through the proxy`);
 		}
 		// A NO_PROXY port that is not the server's does not match: both tunnel.
@@ -266,10 +279,8 @@ test.serial('watches stream through the tunnel; the product in report mode goes 
 			await session.start();
 			t.true(await session.waitForSync(Date.now() + 60_000));
 			t.true(count(proxy, `: CONNECT ${target} `) >= 1);
-			t.true(
-				sim.requestLog.all().some((entry) => entry.watch && entry.path === '/api/v1/namespaces'),
-				'the namespaces watch is open',
-			);
+			// The watch opens after the first list, which is all waitForSync waits for.
+			await eventually(() => sim.requestLog.all().some((entry) => entry.watch && entry.path === '/api/v1/namespaces'), 15_000, 'the namespaces watch is open');
 			const mark = sim.requestLog.all().length;
 			sim.api.create(sim.type('', 'namespaces'), '', {metadata: {name: 'arrived-through-the-proxy'}}, {user: {name: 't', groups: []}});
 			await eventually(() => [...session.store.namespaces.values()].some((ns) => ns.name === 'arrived-through-the-proxy'), 15_000, 'the watch event');
