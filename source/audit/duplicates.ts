@@ -50,27 +50,24 @@ export class DuplicateSet {
 
 	/**
 	 * Sets hi and lo to the hash of an event: two 32-bit FNV-1a-style mixes (different
-	 * multipliers) over the ID and the stage, two characters a step, and the time in
+	 * multipliers) over the ID and the stage, two characters a step, each with its length, and the time in
 	 * microseconds, each finished with murmur3's final mix.
 	 */
 	hash(id: string, stage: string, t: number): void {
 		let a = 0x811c9dc5 | 0;
 		let b = 0x27d4eb2f | 0;
-		const n = id.length;
-		for (let i = 0; i < n; i += 2) {
-			const c = id.charCodeAt(i) | (i + 1 < n ? id.charCodeAt(i + 1) << 16 : 0x10000);
-			a = Math.imul(a ^ c, 0x01000193);
-			b = Math.imul(b ^ c, 0x5bd1e995);
-			b ^= b >>> 15;
-		}
-		a = Math.imul(a ^ n, 0x01000193);
-		b = Math.imul(b ^ n, 0x5bd1e995);
-		const m = stage.length;
-		for (let i = 0; i < m; i += 2) {
-			const c = stage.charCodeAt(i) | (i + 1 < m ? stage.charCodeAt(i + 1) << 16 : 0x10000);
-			a = Math.imul(a ^ c, 0x01000193);
-			b = Math.imul(b ^ c, 0x5bd1e995);
-			b ^= b >>> 15;
+		// The ID, then the stage, each followed by its length (no string is built).
+		for (let part = 0; part < 2; part++) {
+			const text = part === 0 ? id : stage;
+			const n = text.length;
+			for (let i = 0; i < n; i += 2) {
+				const c = text.charCodeAt(i) | (i + 1 < n ? text.charCodeAt(i + 1) << 16 : 0x10000);
+				a = Math.imul(a ^ c, 0x01000193);
+				b = Math.imul(b ^ c, 0x5bd1e995);
+				b ^= b >>> 15;
+			}
+			a = Math.imul(a ^ n, 0x01000193);
+			b = Math.imul(b ^ n, 0x5bd1e995);
 		}
 		const us = Math.round(t * 1000);
 		const low = us >>> 0;
